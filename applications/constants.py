@@ -1,0 +1,107 @@
+"""Enumerations of the cases: states, business types, documents."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from workgroups.constants import PermitType, Utility
+
+__all__ = [
+    "BusinessType",
+    "ClockEvent",
+    "DocumentSource",
+    "DocumentType",
+    "PermitStatus",
+    "PermitType",
+    "ProjectKind",
+    "ProjectSource",
+    "ServiceStatus",
+    "Utility",
+    "WorksType",
+]
+
+
+class ServiceStatus(models.TextChoices):
+    """States of one utility's application (DESIGN 3)."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for correction")
+    REJECTED = "rejected", _("Rejected")
+    ACCEPTED = "accepted", _("Accepted")
+    SURVEYING = "surveying", _("Site survey")
+    PLAN_ISSUED = "plan_issued", _("Plan issued, awaiting confirmation")
+    PERMITTING = "permitting", _("Outside-line permits")
+    CONSTRUCTING = "constructing", _("Construction")
+    INSPECTING = "inspecting", _("Completion inspection")
+    CONNECTED = "connected", _("Connected")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# States in which the applicant holds the case: the working-day clock is paused.
+APPLICANT_HOLDS = frozenset({ServiceStatus.RETURNED, ServiceStatus.PLAN_ISSUED})
+# States from which nothing moves any more.
+FINAL_STATES = frozenset({ServiceStatus.CLOSED, ServiceStatus.REJECTED, ServiceStatus.WITHDRAWN})
+# Open states whose clock runs (the SLA sweep looks only at these).
+CLOCKED_STATES = frozenset(
+    {
+        ServiceStatus.SUBMITTED,
+        ServiceStatus.ACCEPTED,
+        ServiceStatus.SURVEYING,
+        ServiceStatus.PERMITTING,
+        ServiceStatus.CONSTRUCTING,
+        ServiceStatus.INSPECTING,
+    }
+)
+
+
+class PermitStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class BusinessType(models.TextChoices):
+    NEW_CONNECTION = "new_connection", _("New connection")
+    CHANGE = "change", _("Change or capacity increase")
+    RELOCATION = "relocation", _("Relocation")
+
+
+class ProjectKind(models.TextChoices):
+    NEW = "new", _("New construction")
+    RENOVATION = "renovation", _("Renovation")
+    EXPANSION = "expansion", _("Expansion")
+
+
+class WorksType(models.TextChoices):
+    BUILDING = "building", _("Building works")
+    MUNICIPAL = "municipal", _("Municipal infrastructure works")
+
+
+class ProjectSource(models.TextChoices):
+    APPLICANT = "applicant", _("Entered by the applicant")
+    SHARED_DATA = "shared_data", _("From shared data")
+
+
+class DocumentType(models.TextChoices):
+    BUSINESS_LICENCE = "business_licence", _("Business licence")
+    AUTHORISATION = "authorisation", _("Legal representative certificate or power of attorney")
+    PROPERTY_RIGHT = "property_right", _("Property or land-use right certificate")
+    PLANNING_PERMIT = "planning_permit", _("Construction project planning permit")
+    CONSTRUCTION_PERMIT = "construction_permit", _("Building construction permit")
+    SITE_PLAN = "site_plan", _("Site plan and utility layout")
+    ELECTRICAL_EQUIPMENT = "electrical_equipment", _("List of electrical equipment")
+    GAS_EQUIPMENT = "gas_equipment", _("List of gas appliances")
+
+
+class DocumentSource(models.TextChoices):
+    UPLOAD = "upload", _("Uploaded")
+    SHARED_DATA = "shared_data", _("From shared data")
+
+
+class ClockEvent(models.TextChoices):
+    NONE = "", _("None")
+    PAUSED = "paused", _("Clock paused")
+    RESUMED = "resumed", _("Clock resumed")

@@ -1,0 +1,271 @@
+"""Per-utility differences as data: details fields, required documents, stage plan.
+
+Every difference between the five utilities lives here, so the submission service, the
+applicant's form and the API read one table instead of five copies of the same code.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from workgroups.constants import Carrier, SlaVariant
+
+from .constants import DocumentType, Utility
+
+# Low-voltage connections up to this size get the "三零" service: no site visit, no approval,
+# no applicant investment (DOMAIN, electricity).
+THREE_ZERO_MAX_KVA = Decimal("160")
+LOW_VOLTAGE_MAX_KVA = Decimal("200")
+
+
+class ElectricityDetails(forms.Form):
+    category = forms.ChoiceField(
+        label=_("Electricity category"),
+        choices=[
+            ("residential", _("Residential")),
+            ("commercial_industrial", _("General commercial and industrial")),
+            ("large_industry", _("Large industry")),
+            ("temporary", _("Temporary (construction power)")),
+        ],
+    )
+    capacity_kva = forms.DecimalField(
+        label=_("Requested capacity (kVA)"),
+        min_value=Decimal("1"),
+        max_value=Decimal("200000"),
+        max_digits=9,
+        decimal_places=1,
+    )
+    voltage_level = forms.ChoiceField(
+        label=_("Voltage level"),
+        choices=[("220v", "220 V"), ("380v", "380 V"), ("10kv", "10 kV"), ("20kv", "20 kV")],
+    )
+    supply_mode = forms.ChoiceField(
+        label=_("Supply mode"),
+        choices=[("single", _("Single source")), ("dual", _("Dual source"))],
+    )
+    important_customer = forms.BooleanField(label=_("Important customer"), required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        low_voltage = data.get("voltage_level") in ("220v", "380v")
+        capacity = data.get("capacity_kva")
+        if low_voltage and capacity is not None and capacity > LOW_VOLTAGE_MAX_KVA:
+            self.add_error(
+                "capacity_kva",
+                _("Above %(max)s kVA the connection must be at 10 kV or 20 kV.")
+                % {"max": LOW_VOLTAGE_MAX_KVA},
+            )
+        if low_voltage and data.get("supply_mode") == "dual":
+            self.add_error("supply_mode", _("A dual-source supply needs a 10 kV or 20 kV line."))
+        return data
+
+
+class WaterDetails(forms.Form):
+    purpose = forms.ChoiceField(
+        label=_("Water use"),
+        choices=[
+            ("residential", _("Residential")),
+            ("non_residential", _("Non-residential")),
+            ("special", _("Special use")),
+        ],
+    )
+    pipe_diameter_mm = forms.TypedChoiceField(
+        label=_("Connection pipe diameter (DN, mm)"),
+        coerce=int,
+        choices=[(d, f"DN{d}") for d in (20, 25, 32, 40, 50, 65, 80, 100, 150, 200, 250, 300)],
+    )
+    daily_max_m3 = forms.DecimalField(
+        label=_("Maximum daily use (m³)"),
+        min_value=Decimal("0.1"),
+        max_value=Decimal("500000"),
+        max_digits=9,
+        decimal_places=1,
+    )
+    fire_water = forms.BooleanField(label=_("Fire-fighting water"), required=False)
+    secondary_supply = forms.BooleanField(label=_("Secondary supply (booster)"), required=False)
+
+
+class GasDetails(forms.Form):
+    use_type = forms.ChoiceField(
+        label=_("Gas use"),
+        choices=[
+            ("residential", _("Residential")),
+            ("commercial", _("Commercial")),
+            ("industrial", _("Industrial")),
+        ],
+    )
+    appliances = forms.CharField(label=_("Gas appliances"), max_length=500)
+    appliance_count = forms.IntegerField(
+        label=_("Number of appliances"), min_value=1, max_value=100000
+    )
+    peak_m3_per_hour = forms.DecimalField(
+        label=_("Peak hourly use (m³/h)"),
+        min_value=Decimal("0.1"),
+        max_value=Decimal("100000"),
+        max_digits=9,
+        decimal_places=1,
+    )
+    annual_m3 = forms.DecimalField(
+        label=_("Annual use (m³)"),
+        min_value=Decimal("0"),
+        max_value=Decimal("1000000000"),
+        max_digits=12,
+        decimal_places=0,
+        required=False,
+    )
+
+
+class NetworkDetails(forms.Form):
+    service_type = forms.ChoiceField(
+        label=_("Network service"),
+        choices=[
+            ("broadband", _("Broadband")),
+            ("dedicated_line", _("Dedicated line")),
+            ("mobile_coverage", _("Mobile coverage")),
+            ("indoor_distribution", _("Indoor distribution system")),
+        ],
+    )
+    bandwidth_mbps = forms.IntegerField(
+        label=_("Bandwidth (Mbps)"), min_value=1, max_value=400000, required=False
+    )
+    access_points = forms.IntegerField(label=_("Access points"), min_value=1, max_value=100000)
+    preferred_carriers = forms.MultipleChoiceField(
+        label=_("Preferred carriers"), choices=Carrier.choices
+    )
+    tower_needed = forms.BooleanField(
+        label=_("Tower or shared indoor coverage needed (China Tower)"), required=False
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        wired = data.get("service_type") in ("broadband", "dedicated_line")
+        if wired and not data.get("bandwidth_mbps"):
+            self.add_error("bandwidth_mbps", _("Give the bandwidth for a wired service."))
+        return data
+
+
+class CableTvDetails(forms.Form):
+    service_type = forms.ChoiceField(
+        label=_("Cable service"),
+        choices=[("tv", _("Television")), ("broadband", _("Broadband over cable"))],
+    )
+    terminals = forms.IntegerField(label=_("Number of terminals"), min_value=1, max_value=100000)
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    """Which optional stages one application goes through, fixed at submission."""
+
+    fast_track: bool  # accepted -> constructing: no survey, plan or outside-line permits
+    needs_inspection: bool
+    sla_variant: str = SlaVariant.STANDARD
+
+
+def _electricity_plan(details: dict) -> StagePlan:
+    low_voltage = details["voltage_level"] in ("220v", "380v")
+    three_zero = low_voltage and Decimal(details["capacity_kva"]) <= THREE_ZERO_MAX_KVA
+    if details["supply_mode"] == "dual":
+        variant = SlaVariant.DUAL_SOURCE
+    elif low_voltage:
+        variant = SlaVariant.LOW_VOLTAGE
+    else:
+        variant = SlaVariant.STANDARD
+    return StagePlan(fast_track=three_zero, needs_inspection=not three_zero, sla_variant=variant)
+
+
+def _network_plan(details: dict) -> StagePlan:
+    return StagePlan(fast_track=details["service_type"] == "broadband", needs_inspection=False)
+
+
+@dataclass(frozen=True)
+class UtilitySpec:
+    utility: str
+    details_form: type[forms.Form]
+    documents: tuple[str, ...]
+    stage_plan: Callable[[dict], StagePlan]
+
+
+_ALL = (DocumentType.BUSINESS_LICENCE, DocumentType.AUTHORISATION, DocumentType.PROPERTY_RIGHT)
+
+UTILITIES: dict[str, UtilitySpec] = {
+    Utility.ELECTRICITY: UtilitySpec(
+        Utility.ELECTRICITY,
+        ElectricityDetails,
+        (
+            *_ALL,
+            DocumentType.PLANNING_PERMIT,
+            DocumentType.CONSTRUCTION_PERMIT,
+            DocumentType.SITE_PLAN,
+            DocumentType.ELECTRICAL_EQUIPMENT,
+        ),
+        _electricity_plan,
+    ),
+    Utility.WATER: UtilitySpec(
+        Utility.WATER,
+        WaterDetails,
+        (
+            *_ALL,
+            DocumentType.PLANNING_PERMIT,
+            DocumentType.CONSTRUCTION_PERMIT,
+            DocumentType.SITE_PLAN,
+        ),
+        lambda details: StagePlan(fast_track=False, needs_inspection=True),
+    ),
+    Utility.GAS: UtilitySpec(
+        Utility.GAS,
+        GasDetails,
+        (*_ALL, DocumentType.PLANNING_PERMIT, DocumentType.SITE_PLAN, DocumentType.GAS_EQUIPMENT),
+        lambda details: StagePlan(fast_track=False, needs_inspection=True),
+    ),
+    Utility.NETWORK: UtilitySpec(
+        Utility.NETWORK, NetworkDetails, (*_ALL, DocumentType.SITE_PLAN), _network_plan
+    ),
+    Utility.CABLE_TV: UtilitySpec(
+        Utility.CABLE_TV,
+        CableTvDetails,
+        _ALL,
+        lambda details: StagePlan(fast_track=True, needs_inspection=False),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class DocumentRule:
+    commitment_allowed: bool  # 承诺制: the applicant may sign a commitment instead
+    shared_data_allowed: bool  # 免证办: may come from a department's shared data
+
+
+DOCUMENT_RULES: dict[str, DocumentRule] = {
+    DocumentType.BUSINESS_LICENCE: DocumentRule(False, True),
+    DocumentType.AUTHORISATION: DocumentRule(False, True),
+    DocumentType.PROPERTY_RIGHT: DocumentRule(True, True),
+    DocumentType.PLANNING_PERMIT: DocumentRule(True, True),
+    DocumentType.CONSTRUCTION_PERMIT: DocumentRule(True, True),
+    DocumentType.SITE_PLAN: DocumentRule(False, True),
+    DocumentType.ELECTRICAL_EQUIPMENT: DocumentRule(False, False),
+    DocumentType.GAS_EQUIPMENT: DocumentRule(False, False),
+}
+
+
+def documents_required(utilities: list[str]) -> list[str]:
+    """Each document type needed by any of `utilities`, once, in a stable order."""
+    needed = {doc for utility in utilities for doc in UTILITIES[utility].documents}
+    return [doc for doc in DocumentType.values if doc in needed]
+
+
+def clean_details(utility: str, raw: dict) -> dict:
+    """Validate one utility's details; JSON-ready values or a ValidationError keyed by field."""
+    form = UTILITIES[utility].details_form(data=raw)
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    return {key: _jsonable(value) for key, value in form.cleaned_data.items()}
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

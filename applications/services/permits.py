@@ -1,0 +1,186 @@
+"""Parallel outside-line permits (并联审批): issued at once, decided independently.
+
+Every decision locks the parent application row first, so agencies deciding at the same
+moment are serialised and the application advances exactly once, when the last permit of the
+current round is approved.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from workgroups.calendar import add_working_days
+from workgroups.models import User
+from workgroups.selectors import permit_authorities, sla_table
+
+from ..clock import enter_stage
+from ..constants import PermitStatus, ServiceStatus
+from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
+from ..models import PermitRequest, ServiceApplication, StateChange
+from ..permissions import grant_permits
+from ..transition_inputs import PERMIT_DECISIONS
+from .audit import acting_organization, state_change
+
+
+def _latest_by_type(sa: ServiceApplication) -> dict[str, PermitRequest]:
+    latest: dict[str, PermitRequest] = {}
+    for permit in sa.permits.order_by("permit_type", "round"):
+        latest[permit.permit_type] = permit
+    return latest
+
+
+def permits_issue(*, sa: ServiceApplication, now: dt.datetime) -> list[PermitRequest]:
+    """Issue, all at once, every required permit that is not already pending or approved.
+
+    Called inside the transaction that moved `sa` into permitting.
+    """
+    latest = _latest_by_type(sa)
+    to_issue = [
+        permit_type
+        for permit_type in sa.required_permits
+        if permit_type not in latest
+        or latest[permit_type].status not in (PermitStatus.PENDING, PermitStatus.APPROVED)
+    ]
+    authorities = permit_authorities(to_issue)
+    missing = [t for t in to_issue if t not in authorities]
+    if missing:
+        raise ValidationError(
+            {"required_permits": _("No agency is configured for: %s") % ", ".join(missing)}
+        )
+    permits = PermitRequest.objects.bulk_create(
+        [
+            PermitRequest(
+                service_application=sa,
+                permit_type=permit_type,
+                agency=authorities[permit_type].agency,
+                round=latest[permit_type].round + 1 if permit_type in latest else 1,
+                issued_at=now,
+                due_at=add_working_days(now, authorities[permit_type].working_days),
+            )
+            for permit_type in to_issue
+        ]
+    )
+    grant_permits(sa, permits)
+    StateChange.objects.bulk_create(
+        [
+            state_change(
+                sa=sa,
+                permit=permit,
+                transition="issue_permit",
+                from_state="",
+                actor=None,
+                organization=None,
+                at=now,
+            )
+            for permit in permits
+        ]
+    )
+    return permits
+
+
+def permits_cancel_open(*, sa: ServiceApplication, now: dt.datetime, reason: str) -> None:
+    """Cancel the pending permits of an application that no longer needs them."""
+    rows = []
+    for permit in sa.permits.filter(status=PermitStatus.PENDING).select_for_update():
+        permit.cancel(reason=reason)
+        permit.save()
+        rows.append(
+            state_change(
+                sa=sa,
+                permit=permit,
+                transition="cancel",
+                from_state=PermitStatus.PENDING,
+                actor=None,
+                organization=None,
+                at=now,
+                comment=reason,
+            )
+        )
+    StateChange.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def permit_request_decide(
+    *, actor: User, permit_request: PermitRequest, decision: str, data: dict | None = None
+) -> PermitRequest:
+    """An agency approves, returns or rejects one permit; the application follows."""
+    if decision not in PERMIT_DECISIONS:
+        raise ValidationError({"decision": _("Unknown decision: %s") % decision})
+    sa = (
+        ServiceApplication.objects.select_for_update(of=("self",))
+        .select_related("combined__applicant", "operator")
+        .get(pk=permit_request.service_application_id)
+    )
+    permit = (
+        PermitRequest.objects.select_for_update().select_related("agency").get(pk=permit_request.pk)
+    )
+    if not actor.has_perm("applications.view_permitrequest", permit):
+        raise NotFound(_("No such permit request."))
+    if not actor.has_perm("applications.decide_permitrequest", permit):
+        raise PermissionDenied(_("You may not decide this permit."))
+    method = getattr(permit, decision)
+    if not can_proceed(method) or not has_transition_perm(method, actor):
+        raise IllegalTransition(
+            _("This permit is already %(status)s.") % {"status": permit.get_status_display()}
+        )
+    form = PERMIT_DECISIONS[decision](data=data or {})
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    reason = form.cleaned_data["reason"]
+
+    now = timezone.now()
+    method(reason=reason)
+    permit.decided_by = actor
+    permit.save()
+    state_change(
+        sa=sa,
+        permit=permit,
+        transition=decision,
+        from_state=PermitStatus.PENDING,
+        actor=actor,
+        organization=acting_organization(actor, permit.agency),
+        at=now,
+        comment=reason,
+    ).save()
+    _application_follows(sa=sa, permit=permit, now=now)
+    return permit
+
+
+def _application_follows(*, sa: ServiceApplication, permit: PermitRequest, now) -> None:
+    """Move the application as the permits' outcome requires (the system is the actor)."""
+    if permit.status == PermitStatus.APPROVED:
+        if sa.status != ServiceStatus.PERMITTING:
+            return
+        latest = _latest_by_type(sa)
+        if not all(
+            t in latest and latest[t].status == PermitStatus.APPROVED for t in sa.required_permits
+        ):
+            return
+        _system_transition(sa, "permits_approved", now=now, comment=_("All permits approved."))
+    elif permit.status == PermitStatus.RETURNED and sa.status == ServiceStatus.PERMITTING:
+        _system_transition(sa, "permit_returned", now=now, reason=permit.reason)
+    elif permit.status == PermitStatus.REJECTED and can_proceed(sa.permit_rejected):
+        _system_transition(sa, "permit_rejected", now=now, reason=permit.reason)
+        permits_cancel_open(sa=sa, now=now, reason=_("Another permit was rejected."))
+
+
+def _system_transition(
+    sa: ServiceApplication, name: str, *, now: dt.datetime, comment: str = "", **kwargs: str
+) -> None:
+    from_state = sa.status
+    getattr(sa, name)(**kwargs)
+    clock = enter_stage(sa, from_state=from_state, now=now, slas=sla_table([sa.workgroup_id]))
+    sa.save()
+    state_change(
+        sa=sa,
+        transition=name,
+        from_state=from_state,
+        actor=None,
+        organization=None,
+        at=now,
+        comment=comment or kwargs.get("reason", ""),
+        clock=clock,
+    ).save()

@@ -1,0 +1,221 @@
+"""One combined request for any of the five utilities, saved whole or not at all."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workgroups.calendar import add_working_days
+from workgroups.models import Organization, User, Workgroup
+from workgroups.reference import CARRIER_OPERATORS, TOWER_OPERATOR
+from workgroups.selectors import operators_by_utility, sla_table, sla_working_days
+
+from ..constants import BusinessType, ServiceStatus, Utility
+from ..errors import PermissionDenied, ValidationError
+from ..models import (
+    WITHDRAWABLE,
+    CombinedApplication,
+    Commitment,
+    Document,
+    DocumentLink,
+    Project,
+    ServiceApplication,
+    StateChange,
+)
+from ..permissions import grant_submission
+from ..registry import DOCUMENT_RULES, UTILITIES, clean_details, documents_required
+from .audit import state_change
+from .projects import ensure_member
+from .transitions import service_application_transition
+
+
+@dataclass
+class SubmissionInput:
+    """What the applicant sends: utility details keyed by utility, documents or commitments
+    keyed by document type (each document once, whatever number of utilities need it)."""
+
+    business_type: str
+    utilities: dict[str, dict]
+    documents: dict[str, Document] = field(default_factory=dict)
+    commitments: dict[str, str] = field(default_factory=dict)  # doc type -> signed statement
+    joint_outside_works: bool = False
+    client_token: uuid.UUID | None = None
+
+
+def _validate(data: SubmissionInput, applicant: Organization) -> tuple[dict[str, dict], list[str]]:
+    """Clean every part and collect ALL errors, keyed `utility.field` / `documents.type`."""
+    errors: dict[str, list] = {}
+    if data.business_type not in BusinessType.values:
+        errors["business_type"] = [_("Choose a business type.")]
+    if not data.utilities:
+        errors["utilities"] = [_("Choose at least one utility.")]
+    cleaned: dict[str, dict] = {}
+    for utility, raw in data.utilities.items():
+        if utility not in UTILITIES:
+            errors["utilities"] = [_("Unknown utility: %s") % utility]
+            continue
+        try:
+            cleaned[utility] = clean_details(utility, raw or {})
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors[f"{utility}.{name}"] = messages
+
+    required = documents_required(list(cleaned))
+    for doc_type in required:
+        document = data.documents.get(doc_type)
+        statement = (data.commitments.get(doc_type) or "").strip()
+        key = f"documents.{doc_type}"
+        if document is not None:
+            if document.owner_id != applicant.pk or document.doc_type != doc_type:
+                errors[key] = [_("This document does not belong to this request.")]
+        elif statement:
+            if not DOCUMENT_RULES[doc_type].commitment_allowed:
+                errors[key] = [_("A commitment cannot replace this document; upload it.")]
+        elif DOCUMENT_RULES[doc_type].commitment_allowed:
+            errors[key] = [_("Upload this document or sign the commitment instead.")]
+        else:
+            errors[key] = [_("Upload this document.")]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned, required
+
+
+def _operators_for(utility: str, details: dict, serving: list[Organization]) -> list[Organization]:
+    """The operators that get a work item: one, or for network one per chosen carrier."""
+    if utility != Utility.NETWORK:
+        return serving[:1]
+    by_code = {org.code: org for org in serving}
+    wanted = [CARRIER_OPERATORS[c] for c in details["preferred_carriers"]]
+    if details.get("tower_needed"):
+        wanted.append(TOWER_OPERATOR)
+    return [by_code[code] for code in wanted if code in by_code]
+
+
+@transaction.atomic
+def combined_application_submit(
+    *, actor: User, applicant: Organization, project: Project, data: SubmissionInput
+) -> CombinedApplication:
+    """Validate everything, then create the request, one application per operator, the
+    document links, commitments, audit rows and permissions in one transaction.
+
+    The number of queries does not depend on the number of utilities or documents. A repeated
+    `client_token` returns the request created the first time and creates nothing.
+    """
+    ensure_member(actor, applicant)
+    if project.owner_id != applicant.pk:
+        raise PermissionDenied(_("This project belongs to another applicant."))
+    if data.client_token is not None:
+        existing = CombinedApplication.objects.filter(client_token=data.client_token).first()
+        if existing is not None:
+            if existing.applicant_id != applicant.pk:
+                raise PermissionDenied(_("This submission token is already used."))
+            return existing
+    cleaned, required_docs = _validate(data, applicant)
+
+    serving = operators_by_utility(utilities=cleaned, town=project.town)
+    targets: list[tuple[str, Organization]] = []
+    for utility, details in cleaned.items():
+        operators = _operators_for(utility, details, serving[utility])
+        if not operators:
+            raise ValidationError(
+                {utility: _("No operator serves this utility in %s.") % project.town}
+            )
+        targets += [(utility, operator) for operator in operators]
+
+    workgroups = {wg.code: wg for wg in Workgroup.objects.filter(code__in=cleaned)}
+    slas = sla_table(wg.pk for wg in workgroups.values())
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            combined = CombinedApplication.objects.create(
+                project=project,
+                applicant=applicant,
+                business_type=data.business_type,
+                joint_outside_works=data.joint_outside_works,
+                submitted_by=actor,
+                submitted_at=now,
+                client_token=data.client_token,
+            )
+    except IntegrityError:
+        # A concurrent duplicate with the same token won the race: answer with its request.
+        return CombinedApplication.objects.get(client_token=data.client_token)
+    combined.reference = f"ZS{now:%Y}{combined.pk:07d}"
+    CombinedApplication.objects.filter(pk=combined.pk).update(reference=combined.reference)
+
+    services = []
+    for utility, operator in targets:
+        plan = UTILITIES[utility].stage_plan(cleaned[utility])
+        workgroup = workgroups[utility]
+        days = sla_working_days(
+            slas, workgroup_id=workgroup.pk, stage=ServiceStatus.SUBMITTED, variant=plan.sla_variant
+        )
+        services.append(
+            ServiceApplication(
+                combined=combined,
+                utility=utility,
+                workgroup=workgroup,
+                operator=operator,
+                status=ServiceStatus.SUBMITTED,
+                details=cleaned[utility],
+                fast_track=plan.fast_track,
+                needs_inspection=plan.needs_inspection,
+                sla_variant=plan.sla_variant,
+                submitted_at=now,
+                stage_entered_at=now,
+                due_at=add_working_days(now, days),
+            )
+        )
+    services = ServiceApplication.objects.bulk_create(services)
+
+    links = [
+        DocumentLink(service_application=sa, document=data.documents[doc_type], doc_type=doc_type)
+        for sa in services
+        for doc_type in UTILITIES[sa.utility].documents
+        if doc_type in data.documents
+    ]
+    DocumentLink.objects.bulk_create(links)
+    Commitment.objects.bulk_create(
+        [
+            Commitment(combined=combined, doc_type=doc_type, statement=statement, signed_by=actor)
+            for doc_type, statement in data.commitments.items()
+            if doc_type in required_docs and doc_type not in data.documents and statement.strip()
+        ]
+    )
+    StateChange.objects.bulk_create(
+        [
+            state_change(
+                sa=sa,
+                transition="submit",
+                from_state=ServiceStatus.DRAFT,
+                actor=actor,
+                organization=applicant,
+                at=now,
+            )
+            for sa in services
+        ]
+    )
+    grant_submission(combined, services)
+    return combined
+
+
+@transaction.atomic
+def combined_application_withdraw(
+    *, actor: User, combined: CombinedApplication, reason: str = ""
+) -> list[ServiceApplication]:
+    """Withdraw every utility of the request that may still be withdrawn."""
+    if not actor.has_perm("applications.view_combinedapplication", combined):
+        raise PermissionDenied(_("You may not withdraw this request."))
+    withdrawn = []
+    for sa in combined.services.order_by("pk"):
+        if sa.status in WITHDRAWABLE:
+            withdrawn.append(
+                service_application_transition(
+                    actor=actor,
+                    service_application=sa,
+                    transition="withdraw",
+                    data={"reason": reason},
+                )
+            )
+    return withdrawn

@@ -1,0 +1,103 @@
+"""Moving one service application through its state machine."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from workgroups.models import User
+from workgroups.selectors import sla_table
+
+from ..clock import enter_stage
+from ..constants import ServiceStatus
+from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
+from ..models import (
+    APPLICANT_PERM,
+    TRANSITION_PERMISSIONS,
+    ServiceApplication,
+)
+from ..transition_inputs import clean_stage_data
+from .audit import acting_organization, state_change
+from .permits import permits_cancel_open, permits_issue
+
+
+def _locked(sa_id: int) -> ServiceApplication:
+    try:
+        return (
+            ServiceApplication.objects.select_for_update(of=("self",))
+            .select_related("combined__applicant", "operator")
+            .get(pk=sa_id)
+        )
+    except ServiceApplication.DoesNotExist as exc:
+        raise NotFound(_("No such application.")) from exc
+
+
+@transaction.atomic
+def service_application_transition(
+    *,
+    actor: User,
+    service_application: ServiceApplication,
+    transition: str,
+    data: dict | None = None,
+    comment: str = "",
+) -> ServiceApplication:
+    """Perform `transition` as `actor` with its stage data, audit it, and stamp the clock.
+
+    The row is locked first, so of two concurrent callers exactly one moves the case and the
+    other sees the new state (IllegalTransition). Checks run in the order a caller can act on:
+    unknown name (400), not permitted (403), not possible now (409), bad stage data (400).
+    """
+    if transition not in TRANSITION_PERMISSIONS:
+        raise ValidationError({"transition": _("Unknown transition: %s") % transition})
+    sa = _locked(service_application.pk)
+    if not actor.has_perm("applications.view_serviceapplication", sa):
+        raise NotFound(_("No such application."))
+    if not actor.has_perm(TRANSITION_PERMISSIONS[transition], sa):
+        raise PermissionDenied(_("You may not perform this action on this application."))
+    method = getattr(sa, transition)
+    if not can_proceed(method):
+        raise IllegalTransition(
+            _("Cannot %(transition)s an application that is %(status)s.")
+            % {"transition": transition.replace("_", " "), "status": sa.get_status_display()}
+        )
+    if not has_transition_perm(method, actor):  # the FSM's own declaration agrees
+        raise PermissionDenied(_("You may not perform this action on this application."))
+    stage_data = clean_stage_data(transition, data or {}, status=sa.status)
+
+    now = timezone.now()
+    from_state = sa.status
+    method(**stage_data)
+    clock = enter_stage(sa, from_state=from_state, now=now, slas=sla_table([sa.workgroup_id]))
+    sa.save()
+    org = (
+        sa.combined.applicant
+        if TRANSITION_PERMISSIONS[transition] == APPLICANT_PERM
+        else sa.operator
+    )
+    state_change(
+        sa=sa,
+        transition=transition,
+        from_state=from_state,
+        actor=actor,
+        organization=acting_organization(actor, org),
+        at=now,
+        comment=comment,
+        data=stage_data,
+        clock=clock,
+    ).save()
+
+    if sa.status == ServiceStatus.PERMITTING:
+        permits_issue(sa=sa, now=now)
+    elif sa.status == ServiceStatus.WITHDRAWN:
+        permits_cancel_open(sa=sa, now=now, reason=_("The application was withdrawn."))
+    return sa
+
+
+def transitions_available(*, actor: User, service_application: ServiceApplication) -> list[str]:
+    """Names of the transitions `actor` may perform on the application right now."""
+    sa = service_application
+    return [
+        name
+        for name in TRANSITION_PERMISSIONS
+        if can_proceed(getattr(sa, name)) and has_transition_perm(getattr(sa, name), actor)
+    ]

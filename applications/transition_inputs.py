@@ -1,0 +1,80 @@
+"""The stage data each transition requires, validated with field-level errors.
+
+One form per transition that takes input; transitions without a form take only a comment.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .constants import PermitType, ServiceStatus
+
+
+class ReasonInput(forms.Form):
+    reason = forms.CharField(label=_("Reason"), min_length=4, max_length=2000)
+
+
+class OptionalReasonInput(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
+
+
+class PlanInput(forms.Form):
+    survey_result = forms.CharField(label=_("Survey result"), min_length=4, max_length=4000)
+    plan = forms.CharField(label=_("Connection plan"), min_length=4, max_length=8000)
+    fee_quote_cny = forms.DecimalField(
+        label=_("Fee quote (CNY)"),
+        min_value=Decimal("0"),
+        max_value=Decimal("9999999999.99"),
+        max_digits=12,
+        decimal_places=2,
+    )
+    required_permits = forms.MultipleChoiceField(
+        label=_("Outside-line permits the works need"),
+        choices=PermitType.choices,
+        required=False,
+    )
+
+
+class InspectionInput(forms.Form):
+    inspection_result = forms.CharField(label=_("Inspection result"), min_length=4, max_length=4000)
+
+
+class ConnectInput(forms.Form):
+    inspection_result = forms.CharField(
+        label=_("Inspection result"), max_length=4000, required=False
+    )
+
+    def __init__(self, *args, status: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Connecting after an inspection records its result; a fast-track job has none.
+        self.fields["inspection_result"].required = status == ServiceStatus.INSPECTING
+
+
+TRANSITION_INPUTS: dict[str, type[forms.Form]] = {
+    "return_for_correction": ReasonInput,
+    "reject": ReasonInput,
+    "withdraw": OptionalReasonInput,
+    "issue_plan": PlanInput,
+    "fail_inspection": InspectionInput,
+    "connect": ConnectInput,
+}
+
+PERMIT_DECISIONS: dict[str, type[forms.Form]] = {
+    "approve": OptionalReasonInput,
+    "return_to_applicant": ReasonInput,
+    "reject": ReasonInput,
+}
+
+
+def clean_stage_data(transition: str, data: dict, *, status: str) -> dict:
+    """Validated keyword arguments for the transition method, or a field-keyed ValidationError."""
+    form_class = TRANSITION_INPUTS.get(transition)
+    if form_class is None:
+        return {}
+    kwargs = {"status": status} if form_class is ConnectInput else {}
+    form = form_class(data=data, **kwargs)
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    return form.cleaned_data

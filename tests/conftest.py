@@ -1,0 +1,55 @@
+import pytest
+
+from applications.services import combined_application_submit
+from tests.factories import ProjectFactory, company, member_of, staff_of, submission
+from workgroups.reference import load_reference_data
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def reference(db):
+    """The policy's organisations, workgroups, operators, SLAs (seed_reference)."""
+    load_reference_data()
+
+
+@pytest.fixture
+def applicant_org(reference):
+    return company()
+
+
+@pytest.fixture
+def applicant(applicant_org):
+    return member_of(applicant_org, username="applicant")
+
+
+@pytest.fixture
+def project(applicant_org, applicant):
+    return ProjectFactory(owner=applicant_org, created_by=applicant)
+
+
+@pytest.fixture
+def operator_staff(reference):
+    """One staff user per operator code."""
+    cache = {}
+
+    def get(code: str):
+        if code not in cache:
+            cache[code] = staff_of(code, username=f"staff-{code}")
+        return cache[code]
+
+    return get
+
+
+@pytest.fixture
+def submit(applicant, applicant_org, project):
+    def do(utilities, **kwargs):
+        data = submission(applicant, applicant_org, utilities, **kwargs)
+        return combined_application_submit(
+            actor=applicant, applicant=applicant_org, project=project, data=data
+        )
+
+    return do

@@ -1,0 +1,88 @@
+"""Enumerations of who is who (policy section 三 and 四)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Utility(models.TextChoices):
+    ELECTRICITY = "electricity", _("Electricity")
+    WATER = "water", _("Water")
+    GAS = "gas", _("Gas")
+    NETWORK = "network", _("Network")
+    CABLE_TV = "cable_tv", _("Cable TV")
+
+
+class OrganizationKind(models.TextChoices):
+    AGENCY = "agency", _("Government agency")
+    OPERATOR = "operator", _("Utility operator")
+    AREA = "area", _("Area committee, town or sub-district")
+    LEADERSHIP_OFFICE = "leadership_office", _("Leadership office")
+    LEADING_GROUP = "leading_group", _("Leading group")
+    DATA_PROVIDER = "data_provider", _("Data-providing department")
+    APPLICANT_COMPANY = "applicant_company", _("Applicant company")
+
+
+class WorkgroupRole(models.TextChoices):
+    """The part an organisation plays in one of the five workgroups."""
+
+    LEAD = "lead", _("Lead agency")
+    MEMBER = "member", _("Member")
+    OPERATOR = "operator", _("Operator")
+
+
+class MemberRole(models.TextChoices):
+    """The part a person plays inside their organisation."""
+
+    STAFF = "staff", _("Staff")
+    MANAGER = "manager", _("Manager")
+
+
+class Role(models.TextChoices):
+    """Django groups for roles (DESIGN 6); a user's role follows from their organisation."""
+
+    APPLICANT = "applicant", _("Applicant")
+    OPERATOR = "operator", _("Operator staff")
+    LEAD_AGENCY = "lead_agency", _("Workgroup lead agency staff")
+    PERMIT_AGENCY = "permit_agency", _("Permit agency staff")
+    AGENCY = "agency", _("Agency staff")
+    LEADERSHIP_OFFICE = "leadership_office", _("Leadership office")
+    LEADING_GROUP = "leading_group", _("Leading group")
+    DATA_PROVIDER = "data_provider", _("Data provider")
+    AREA = "area", _("Area committee or town staff")
+
+
+class Carrier(models.TextChoices):
+    """Telecom carriers an applicant may prefer for network access."""
+
+    TELECOM = "telecom", _("China Telecom")
+    MOBILE = "mobile", _("China Mobile")
+    UNICOM = "unicom", _("China Unicom")
+
+
+class Stage(models.TextChoices):
+    """Stages that carry a working-day SLA; values equal ServiceApplication states."""
+
+    SUBMITTED = "submitted", _("Acceptance")
+    ACCEPTED = "accepted", _("Site survey")
+    SURVEYING = "surveying", _("Plan reply")
+    PERMITTING = "permitting", _("Outside-line permits")
+    CONSTRUCTING = "constructing", _("Outside-line construction")
+    INSPECTING = "inspecting", _("Completion inspection and connection")
+
+
+class SlaVariant(models.TextChoices):
+    """A stage's SLA may differ by the size of the connection (DOMAIN: plan reply)."""
+
+    STANDARD = "", _("Standard")
+    LOW_VOLTAGE = "low_voltage", _("Low voltage")
+    DUAL_SOURCE = "dual_source", _("Dual power source")
+
+
+class PermitType(models.TextChoices):
+    """Outside-line works permits (外线工程行政审批), decided in parallel."""
+
+    PLANNING = "planning", _("Construction planning permit for lines")
+    ROAD_EXCAVATION = "road_excavation", _("Urban road excavation permit")
+    ROAD_OCCUPATION = "road_occupation", _("Road occupation traffic safety review")
+    HIGHWAY = "highway", _("Highway administration permit")
+    GREENING = "greening", _("Green space occupation and tree removal permit")

@@ -1,0 +1,302 @@
+"""Who is who: organisations, the five workgroups, people and their roles, SLAs, tiers."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .constants import (
+    MemberRole,
+    OrganizationKind,
+    PermitType,
+    SlaVariant,
+    Stage,
+    Utility,
+    WorkgroupRole,
+)
+
+
+class User(AbstractUser):
+    """A person who signs in: applicant, agency or operator staff, or administrator."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    mobile = models.CharField(_("mobile number"), max_length=20, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class Town(models.Model):
+    """A town, sub-district or development area of Zhongshan (镇街), where projects are located."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80)
+    governing_organization = models.ForeignKey(
+        "Organization",
+        verbose_name=_("governing organisation"),
+        on_delete=models.PROTECT,
+        related_name="governed_towns",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("town or sub-district")
+        verbose_name_plural = _("towns and sub-districts")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
+class Organization(models.Model):
+    """An agency, operator, town, leadership body, data provider or applicant company."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=120)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=OrganizationKind.choices)
+    unified_social_credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True
+    )
+    # Every organisation acts through its own auth group: object permissions are granted to it.
+    group = models.OneToOneField(
+        Group,
+        verbose_name=_("permission group"),
+        on_delete=models.PROTECT,
+        related_name="organization",
+        editable=False,
+    )
+    provides_data = models.BooleanField(
+        _("provides shared data"),
+        default=False,
+        help_text=_("Pushes early demand signals and project data (关口前移, 免证办)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["kind", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unified_social_credit_code"],
+                condition=~models.Q(unified_social_credit_code=""),
+                name="organization_uscc_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
+class Membership(models.Model):
+    """A person's membership of an organisation, with their role inside it."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=MemberRole.choices, default=MemberRole.STAFF
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="membership_user_org_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization}"
+
+
+class Workgroup(models.Model):
+    """One of the five linkage workgroups (专项联动协调工作小组), owner of one utility."""
+
+    code = models.CharField(_("utility"), max_length=20, choices=Utility.choices, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=120)
+    organizations = models.ManyToManyField(
+        Organization,
+        verbose_name=_("organisations"),
+        through="WorkgroupMembership",
+        related_name="workgroups",
+    )
+
+    class Meta:
+        verbose_name = _("workgroup")
+        verbose_name_plural = _("workgroups")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name_zh
+
+
+class WorkgroupMembership(models.Model):
+    """An organisation's part in a workgroup: lead agency (牵头), member or operator."""
+
+    workgroup = models.ForeignKey(
+        Workgroup, verbose_name=_("workgroup"), on_delete=models.CASCADE, related_name="members"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="workgroup_memberships",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=WorkgroupRole.choices)
+
+    class Meta:
+        verbose_name = _("workgroup membership")
+        verbose_name_plural = _("workgroup memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workgroup", "organization"], name="workgroup_membership_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workgroup}: {self.organization} ({self.get_role_display()})"
+
+
+class OperatorCoverage(models.Model):
+    """Which operator serves a utility where: city-wide (no town) or a franchise town (gas)."""
+
+    operator = models.ForeignKey(
+        Organization,
+        verbose_name=_("operator"),
+        on_delete=models.CASCADE,
+        related_name="coverage",
+        limit_choices_to={"kind": OrganizationKind.OPERATOR},
+    )
+    utility = models.CharField(_("utility"), max_length=20, choices=Utility.choices)
+    town = models.ForeignKey(
+        Town,
+        verbose_name=_("town"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text=_("Empty means the whole city."),
+    )
+
+    class Meta:
+        verbose_name = _("operator coverage")
+        verbose_name_plural = _("operator coverage")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["operator", "utility", "town"], name="operator_coverage_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["operator", "utility"],
+                condition=models.Q(town__isnull=True),
+                name="operator_coverage_citywide_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.town or _("city-wide")
+        return f"{self.operator} / {self.get_utility_display()} / {where}"
+
+
+class SlaPolicy(models.Model):
+    """Working days a workgroup allows for one stage (staff may change the defaults)."""
+
+    workgroup = models.ForeignKey(
+        Workgroup, verbose_name=_("workgroup"), on_delete=models.CASCADE, related_name="slas"
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    variant = models.CharField(
+        _("variant"), max_length=20, choices=SlaVariant.choices, default="", blank=True
+    )
+    working_days = models.PositiveSmallIntegerField(
+        _("working days"), validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["workgroup", "stage", "variant"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workgroup", "stage", "variant"], name="sla_policy_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workgroup} / {self.get_stage_display()}: {self.working_days}"
+
+
+class EscalationTier(models.Model):
+    """A rung of the escalation ladder (policy 四(八)); tier 1 is the case's own lead agency."""
+
+    level = models.PositiveSmallIntegerField(
+        _("level"), unique=True, validators=[MinValueValidator(1), MaxValueValidator(3)]
+    )
+    name_zh = models.CharField(_("Chinese name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=120)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("Empty for tier 1: the lead agencies of the case's workgroup."),
+    )
+    climb_after_working_days = models.PositiveSmallIntegerField(
+        _("climb after working days"),
+        default=2,
+        help_text=_("An escalation unresolved this long moves to the next tier."),
+    )
+
+    class Meta:
+        verbose_name = _("escalation tier")
+        verbose_name_plural = _("escalation tiers")
+        ordering = ["level"]
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.name_zh}"
+
+
+class PermitAuthority(models.Model):
+    """The agency that decides one kind of outside-line permit, and its time limit."""
+
+    permit_type = models.CharField(
+        _("permit type"), max_length=30, choices=PermitType.choices, unique=True
+    )
+    agency = models.ForeignKey(
+        Organization,
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        related_name="permit_authorities",
+    )
+    working_days = models.PositiveSmallIntegerField(
+        _("working days"), default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
+
+    class Meta:
+        verbose_name = _("permit authority")
+        verbose_name_plural = _("permit authorities")
+        ordering = ["permit_type"]
+
+    def __str__(self) -> str:
+        return f"{self.get_permit_type_display()}: {self.agency}"

@@ -1,0 +1,59 @@
+"""Reads about who is who: operator coverage and SLA tables, each in one query."""
+
+import logging
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from .constants import SlaVariant
+from .models import OperatorCoverage, Organization, PermitAuthority, SlaPolicy, Town
+from .reference import DEFAULT_SLAS
+
+logger = logging.getLogger(__name__)
+
+SlaTable = dict[tuple[int, str, str], int]
+
+
+def sla_table(workgroup_ids: Iterable[int]) -> SlaTable:
+    """Every SLA of these workgroups, keyed by (workgroup id, stage, variant)."""
+    rows = SlaPolicy.objects.filter(workgroup_id__in=set(workgroup_ids)).values_list(
+        "workgroup_id", "stage", "variant", "working_days"
+    )
+    return {(wg, stage, variant): days for wg, stage, variant, days in rows}
+
+
+def sla_working_days(table: SlaTable, *, workgroup_id: int, stage: str, variant: str) -> int:
+    """The variant's SLA, else the stage's standard SLA, else the shipped default (logged)."""
+    for key in ((workgroup_id, stage, variant), (workgroup_id, stage, SlaVariant.STANDARD)):
+        if key in table:
+            return table[key]
+    logger.warning(
+        "No SLA configured for workgroup %s stage %s; using default", workgroup_id, stage
+    )
+    return DEFAULT_SLAS[(stage, SlaVariant.STANDARD)]
+
+
+def operators_by_utility(*, utilities: Iterable[str], town: Town) -> dict[str, list[Organization]]:
+    """Operators serving each utility in `town`: a town franchise wins over city-wide coverage."""
+    rows = (
+        OperatorCoverage.objects.filter(utility__in=set(utilities), operator__is_active=True)
+        .filter(Q(town__isnull=True) | Q(town=town))
+        .select_related("operator")
+        .order_by("utility", "operator__code")
+    )
+    local: dict[str, list[Organization]] = {}
+    citywide: dict[str, list[Organization]] = {}
+    for row in rows:
+        (citywide if row.town_id is None else local).setdefault(row.utility, []).append(
+            row.operator
+        )
+    return {utility: local.get(utility) or citywide.get(utility, []) for utility in utilities}
+
+
+def permit_authorities(permit_types: Iterable[str]) -> dict[str, PermitAuthority]:
+    return {
+        authority.permit_type: authority
+        for authority in PermitAuthority.objects.filter(
+            permit_type__in=set(permit_types)
+        ).select_related("agency")
+    }

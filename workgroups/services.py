@@ -1,0 +1,76 @@
+"""Writes for organisations, people and reference data."""
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .constants import MemberRole, OrganizationKind, Role, WorkgroupRole
+from .models import Membership, Organization, PermitAuthority, User, WorkgroupMembership
+
+_ROLE_BY_KIND = {
+    OrganizationKind.APPLICANT_COMPANY: Role.APPLICANT,
+    OrganizationKind.OPERATOR: Role.OPERATOR,
+    OrganizationKind.AGENCY: Role.AGENCY,
+    OrganizationKind.AREA: Role.AREA,
+    OrganizationKind.LEADERSHIP_OFFICE: Role.LEADERSHIP_OFFICE,
+    OrganizationKind.LEADING_GROUP: Role.LEADING_GROUP,
+    OrganizationKind.DATA_PROVIDER: Role.DATA_PROVIDER,
+}
+
+
+def organization_group_name(code: str) -> str:
+    return f"org:{code}"
+
+
+@transaction.atomic
+def organization_upsert(
+    *,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    kind: str,
+    unified_social_credit_code: str = "",
+    provides_data: bool = False,
+) -> Organization:
+    """Create or update an organisation by its code, with its own permission group."""
+    group, _ = Group.objects.get_or_create(name=organization_group_name(code))
+    org, _ = Organization.objects.update_or_create(
+        code=code,
+        defaults={
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "kind": kind,
+            "unified_social_credit_code": unified_social_credit_code,
+            "provides_data": provides_data,
+            "group": group,
+        },
+    )
+    return org
+
+
+def roles_for_organization(organization: Organization) -> set[str]:
+    """Role groups a member of this organisation belongs to (DESIGN 6)."""
+    roles = {_ROLE_BY_KIND[OrganizationKind(organization.kind)]}
+    if WorkgroupMembership.objects.filter(
+        organization=organization, role=WorkgroupRole.LEAD
+    ).exists():
+        roles.add(Role.LEAD_AGENCY)
+    if PermitAuthority.objects.filter(agency=organization).exists():
+        roles.add(Role.PERMIT_AGENCY)
+    if organization.provides_data:
+        roles.add(Role.DATA_PROVIDER)
+    return roles
+
+
+@transaction.atomic
+def membership_add(
+    *, user: User, organization: Organization, role: str = MemberRole.STAFF
+) -> Membership:
+    """Make `user` act for `organization`: membership row, organisation group, role groups."""
+    membership, _ = Membership.objects.update_or_create(
+        user=user, organization=organization, defaults={"role": role}
+    )
+    user.groups.add(organization.group)
+    for role_name in roles_for_organization(organization):
+        group, _ = Group.objects.get_or_create(name=f"role:{role_name}")
+        user.groups.add(group)
+    return membership
