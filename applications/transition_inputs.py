@@ -13,7 +13,7 @@ from .constants import PermitType, ServiceStatus
 
 
 class ReasonInput(forms.Form):
-    reason = forms.CharField(label=_("Reason"), min_length=4, max_length=2000)
+    reason = forms.CharField(label=_("Reason"), min_length=2, max_length=2000)
 
 
 class OptionalReasonInput(forms.Form):
@@ -21,8 +21,8 @@ class OptionalReasonInput(forms.Form):
 
 
 class PlanInput(forms.Form):
-    survey_result = forms.CharField(label=_("Survey result"), min_length=4, max_length=4000)
-    plan = forms.CharField(label=_("Connection plan"), min_length=4, max_length=8000)
+    survey_result = forms.CharField(label=_("Survey result"), min_length=2, max_length=4000)
+    plan = forms.CharField(label=_("Connection plan"), min_length=2, max_length=8000)
     fee_quote_cny = forms.DecimalField(
         label=_("Fee quote (CNY)"),
         min_value=Decimal("0"),
@@ -38,7 +38,7 @@ class PlanInput(forms.Form):
 
 
 class InspectionInput(forms.Form):
-    inspection_result = forms.CharField(label=_("Inspection result"), min_length=4, max_length=4000)
+    inspection_result = forms.CharField(label=_("Inspection result"), min_length=2, max_length=4000)
 
 
 class ConnectInput(forms.Form):

@@ -2,6 +2,7 @@ import pytest
 
 from applications.services import combined_application_submit
 from tests.factories import ProjectFactory, company, member_of, staff_of, submission
+from workgroups.models import Workgroup
 from workgroups.reference import load_reference_data
 
 
@@ -10,10 +11,21 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the reference data once; each test's transaction then sees it for free."""
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
 @pytest.fixture
 def reference(db):
-    """The policy's organisations, workgroups, operators, SLAs (seed_reference)."""
-    load_reference_data()
+    """The policy's organisations, workgroups, operators, SLAs (seed_reference).
+
+    Reloaded only when a transactional test has flushed the database before this one.
+    """
+    if not Workgroup.objects.exists():
+        load_reference_data()
 
 
 @pytest.fixture

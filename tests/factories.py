@@ -1,13 +1,12 @@
 """factory_boy factories; reference data (workgroups, operators, towns) comes from the real
 `load_reference_data`, so tests run against the organisations of the policy."""
 
-import io
 from decimal import Decimal
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from applications.constants import BusinessType, DocumentType, ProjectKind, WorksType
+from applications.constants import BusinessType, ProjectKind, WorksType
 from applications.models import Project
 from applications.registry import DOCUMENT_RULES, documents_required
 from applications.services import SubmissionInput, document_store
@@ -121,4 +120,46 @@ def submission(
     return SubmissionInput(**fields)
 
 
-__all__ = ["DocumentType", "io", "PNG_BYTES"]
+
+def make_service(
+    *,
+    applicant_org: Organization,
+    applicant: User,
+    project: Project,
+    utility: str = "electricity",
+    operator_code: str = "csg-zhongshan",
+    status: str = "submitted",
+    **fields,
+):
+    """A service application put straight into `status` (test set-up only: real cases get
+    there through the services), with the permissions a real submission grants."""
+    from django.utils import timezone
+
+    from applications.models import CombinedApplication, ServiceApplication
+    from applications.permissions import grant_submission
+    from workgroups.models import Workgroup
+
+    now = timezone.now()
+    combined = CombinedApplication.objects.create(
+        project=project,
+        applicant=applicant_org,
+        business_type=BusinessType.NEW_CONNECTION,
+        submitted_by=applicant,
+        submitted_at=now,
+    )
+    defaults = {
+        "details": DETAILS[utility],
+        "submitted_at": now,
+        "stage_entered_at": now,
+    }
+    defaults.update(fields)
+    sa = ServiceApplication.objects.create(
+        combined=combined,
+        utility=utility,
+        workgroup=Workgroup.objects.get(code=utility),
+        operator=Organization.objects.get(code=operator_code),
+        status=status,
+        **defaults,
+    )
+    grant_submission(combined, [sa])
+    return sa
