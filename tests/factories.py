@@ -120,7 +120,6 @@ def submission(
     return SubmissionInput(**fields)
 
 
-
 def make_service(
     *,
     applicant_org: Organization,

@@ -132,7 +132,9 @@ EMAIL_BACKEND = env(
 )
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost")
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
 
 # Celery: Redis when REDIS_URL is set, else the filesystem transport shared by web and worker.
 REDIS_URL = env("REDIS_URL", default="")
