@@ -18,6 +18,8 @@ from .constants import (
     ClockEvent,
     DocumentSource,
     DocumentType,
+    EscalationEventKind,
+    EscalationStatus,
     PermitStatus,
     PermitType,
     ProjectKind,
@@ -245,6 +247,9 @@ class ServiceApplication(FSMModelMixin, models.Model):
     paused_since = models.DateTimeField(_("clock paused since"), null=True, blank=True)
     paused_working_days = models.PositiveIntegerField(_("working days paused"), default=0)
     connected_at = models.DateTimeField(_("connected at"), null=True, blank=True)
+    # The deadline the SLA sweep last escalated: lets the sweep find new breaches on the
+    # partial due-date index alone, without joining the escalations.
+    escalated_due_at = models.DateTimeField(_("escalated deadline"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     documents = models.ManyToManyField(
@@ -443,6 +448,7 @@ class PermitRequest(FSMModelMixin, models.Model):
         related_name="+",
     )
     reason = models.TextField(_("reason"), blank=True)
+    escalated_due_at = models.DateTimeField(_("escalated deadline"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -686,7 +692,7 @@ class StateChange(models.Model):
         return f"{self.service_application}: {self.from_state} -> {self.to_state}"
 
     def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
+        if not self._state.adding:
             raise TypeError("state changes are append-only")
         super().save(*args, **kwargs)
 
@@ -735,3 +741,281 @@ class DocumentUserObjectPermission(UserObjectPermissionBase):
 
 class DocumentGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Document, on_delete=models.CASCADE)
+
+
+class Escalation(models.Model):
+    """A missed working-day deadline, climbing from the workgroup lead agency (tier 1) to the
+    leadership office (2) and the leading group (3) until someone resolves it (policy 四(八))."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    service_application = models.ForeignKey(
+        ServiceApplication,
+        verbose_name=_("service application"),
+        on_delete=models.PROTECT,
+        related_name="escalations",
+    )
+    permit_request = models.ForeignKey(
+        PermitRequest,
+        verbose_name=_("permit request"),
+        on_delete=models.PROTECT,
+        related_name="escalations",
+        null=True,
+        blank=True,
+        help_text=_("Set when a permit agency missed its deadline."),
+    )
+    stage = models.CharField(_("stage"), max_length=20)
+    breached_due_at = models.DateTimeField(_("missed deadline"))
+    tier = models.PositiveSmallIntegerField(_("tier"), default=1)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=EscalationStatus.choices,
+        default=EscalationStatus.OPEN,
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    tier_since = models.DateTimeField(_("at this tier since"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["-opened_at"]
+        constraints = [
+            # Re-running the sweep can never open a second escalation for the same deadline.
+            models.UniqueConstraint(
+                fields=["service_application", "breached_due_at"],
+                condition=models.Q(permit_request__isnull=True),
+                name="escalation_case_deadline_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["permit_request", "breached_due_at"],
+                condition=models.Q(permit_request__isnull=False),
+                name="escalation_permit_deadline_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tier", "tier_since"],
+                name="escalation_unresolved_tier",
+                condition=~models.Q(status="resolved"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_application} / {self.stage} / tier {self.tier}"
+
+
+class EscalationEvent(models.Model):
+    """Append-only fact: an escalation opened, climbed, was acknowledged or resolved.
+    The notifications engine reads these rows to tell each tier."""
+
+    escalation = models.ForeignKey(
+        Escalation, verbose_name=_("escalation"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=EscalationEventKind.choices)
+    tier = models.PositiveSmallIntegerField(_("tier"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("escalation event")
+        verbose_name_plural = _("escalation events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.escalation}: {self.kind}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("escalation events are append-only")
+        super().save(*args, **kwargs)
+
+
+# The applicant portal: drafts of combined requests and satisfaction ratings.
+
+
+def _new_token() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class Draft(models.Model):
+    """A combined request being prepared by an applicant: saved, resumed, submitted once."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        Organization, verbose_name=_("applicant"), on_delete=models.CASCADE, related_name="drafts"
+    )
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="drafts"
+    )
+    # The form as typed (it may still be incomplete): business type, utilities, their raw
+    # details, commitments, joint works.
+    data = models.JSONField(_("form data"), default=dict, blank=True)
+    # Document type -> public id of a Document the applicant already uploaded.
+    documents = models.JSONField(_("chosen documents"), default=dict, blank=True)
+    # Fixed when the draft is created: submitting twice (double click, back button) sends
+    # the same token, and the submission service creates the request only once.
+    client_token = models.UUIDField(
+        _("submission token"), default=_new_token, unique=True, editable=False
+    )
+    combined = models.OneToOneField(
+        CombinedApplication,
+        verbose_name=_("submitted as"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="draft",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("draft request")
+        verbose_name_plural = _("draft requests")
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.project} ({self.updated_at:%Y-%m-%d})"
+
+
+class RatingLevel(models.TextChoices):
+    """The five levels of 好差评."""
+
+    VERY_SATISFIED = "very_satisfied", _("Very satisfied")
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+    VERY_DISSATISFIED = "very_dissatisfied", _("Very dissatisfied")
+
+
+BAD_RATINGS = frozenset({RatingLevel.DISSATISFIED, RatingLevel.VERY_DISSATISFIED})
+
+
+class Rating(models.Model):
+    """The applicant's satisfaction rating (好差评) of one utility's service after connection."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    service_application = models.OneToOneField(
+        ServiceApplication,
+        verbose_name=_("service application"),
+        on_delete=models.PROTECT,
+        related_name="rating",
+    )
+    level = models.CharField(_("rating"), max_length=20, choices=RatingLevel.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rated by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("rated at"), default=timezone.now)
+    # A bad rating is followed up (回访) and rectified within 15 working days (DOMAIN).
+    follow_up_due_at = models.DateTimeField(_("follow-up due"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["level", "created_at"], name="rating_level_created")]
+
+    def __str__(self) -> str:
+        return f"{self.service_application}: {self.get_level_display()}"
+
+
+# The operator API: dispatch leases and idempotent POSTs.
+
+
+class WorkItemLease(models.Model):
+    """A dispatch worker's claim on a work item until it expires, so no two workers share one."""
+
+    service_application = models.OneToOneField(
+        ServiceApplication,
+        verbose_name=_("service application"),
+        on_delete=models.CASCADE,
+        related_name="lease",
+    )
+    holder = models.CharField(
+        _("held by"), max_length=100, blank=True, help_text=_("The worker's own name for itself.")
+    )
+    token = models.ForeignKey(
+        "workgroups.ApiToken",
+        verbose_name=_("API token"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    leased_at = models.DateTimeField(_("leased at"), default=timezone.now)
+    leased_until = models.DateTimeField(_("leased until"), db_index=True)
+
+    class Meta:
+        verbose_name = _("work item lease")
+        verbose_name_plural = _("work item leases")
+
+    def __str__(self) -> str:
+        return f"{self.service_application} -> {self.holder} until {self.leased_until:%H:%M:%S}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST sent with an Idempotency-Key, replayed to its retries."""
+
+    # "org:<uuid>" for a token (every token of the organisation shares its keys), or
+    # "user:<uuid>" for a browser session.
+    scope = models.CharField(_("scope"), max_length=60)
+    key = models.CharField(_("idempotency key"), max_length=255)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=500)
+    request_hash = models.CharField(_("request SHA-256"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("response status"), default=0)
+    response_body = models.JSONField(_("response body"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.status_code}"

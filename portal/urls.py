@@ -2,23 +2,30 @@
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import views
+from portal import api_router, views
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    # REST API (docs/api.md): JSON errors under /api/ via the handlers below.
+    path("api/v1/", include((api_router.urlpatterns, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Applicant portal: accounts (sign-up, rate-limited login, password reset) and cases.
+    path("accounts/", include("workgroups.urls")),
+    path("", include("applications.urls")),
     prefix_default_language=False,
 )
+
+# JSON problems under /api/, Django's normal pages elsewhere.
+handler400 = "portal.api_errors.bad_request"
+handler403 = "portal.api_errors.permission_denied"
+handler404 = "portal.api_errors.page_not_found"
+handler500 = "portal.api_errors.server_error"

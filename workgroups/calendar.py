@@ -72,3 +72,18 @@ def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
         if is_working_day(day):
             count += 1
     return count
+
+
+def working_day_cutoff(now: dt.datetime, days: int) -> dt.datetime:
+    """The latest moment `days` working days before `now`, in working_days_between's sense.
+
+    `working_days_between(start, now) >= days` exactly when `start < cutoff`, so a query can
+    compare a timestamp column with one value instead of counting days row by row.
+    """
+    day = local_date(now)
+    counted = 0
+    while counted < days:
+        if is_working_day(day):
+            counted += 1
+        day -= dt.timedelta(days=1)
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), local_zone())

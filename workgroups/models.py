@@ -300,3 +300,64 @@ class PermitAuthority(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_permit_type_display()}: {self.agency}"
+
+
+class ApiToken(models.Model):
+    """A secret an organisation's system presents to the REST API (shown once, stored hashed)."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    # Requests act as this service account, a member of the organisation, so the object
+    # permissions granted to the organisation's group apply to API calls unchanged.
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("service account"),
+        on_delete=models.PROTECT,
+        related_name="api_tokens",
+        editable=False,
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the token is for, e.g. 'dispatch system'.")
+    )
+    prefix = models.CharField(
+        _("prefix"),
+        max_length=16,
+        editable=False,
+        help_text=_("The token's first characters, to recognise it; the rest is never stored."),
+    )
+    digest = models.CharField(_("SHA-256 digest"), max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name=_("revoked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["organization", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.name} ({self.prefix}…)"

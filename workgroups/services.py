@@ -74,3 +74,16 @@ def membership_add(
         group, _ = Group.objects.get_or_create(name=f"role:{role_name}")
         user.groups.add(group)
     return membership
+
+
+@transaction.atomic
+def membership_remove(*, user: User, organization: Organization) -> None:
+    """Stop `user` acting for `organization`: the row, its group, and the role groups that no
+    other membership of theirs still gives."""
+    Membership.objects.filter(user=user, organization=organization).delete()
+    user.groups.remove(organization.group)
+    kept: set[str] = set()
+    for other in Membership.objects.filter(user=user).select_related("organization"):
+        kept |= roles_for_organization(other.organization)
+    gone = roles_for_organization(organization) - kept
+    user.groups.remove(*Group.objects.filter(name__in=[f"role:{role}" for role in gone]))

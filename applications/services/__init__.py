@@ -1,8 +1,13 @@
 """Every write path of the cases (HackSoft services): atomic, audited, permission-checked."""
 
+from .claims import project_claim
+from .corrections import service_application_correct
 from .documents import document_store
+from .drafts import draft_create, draft_delete, draft_save, draft_submit
+from .escalations import escalation_acknowledge, escalation_resolve, sla_sweep
 from .permits import permit_request_decide
 from .projects import project_create, project_update
+from .ratings import service_application_rate
 from .submission import SubmissionInput, combined_application_submit, combined_application_withdraw
 from .transitions import service_application_transition, transitions_available
 
@@ -11,9 +16,19 @@ __all__ = [
     "combined_application_submit",
     "combined_application_withdraw",
     "document_store",
+    "draft_create",
+    "draft_delete",
+    "draft_save",
+    "draft_submit",
+    "escalation_acknowledge",
+    "escalation_resolve",
     "permit_request_decide",
+    "project_claim",
     "project_create",
     "project_update",
+    "service_application_correct",
+    "service_application_rate",
     "service_application_transition",
+    "sla_sweep",
     "transitions_available",
 ]

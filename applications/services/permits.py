@@ -23,6 +23,7 @@ from ..models import PermitRequest, ServiceApplication, StateChange
 from ..permissions import grant_permits
 from ..transition_inputs import PERMIT_DECISIONS
 from .audit import acting_organization, state_change
+from .escalations import escalations_close_overtaken
 
 
 def _latest_by_type(sa: ServiceApplication) -> dict[str, PermitRequest]:
@@ -87,6 +88,7 @@ def permits_cancel_open(*, sa: ServiceApplication, now: dt.datetime, reason: str
     for permit in sa.permits.filter(status=PermitStatus.PENDING).select_for_update():
         permit.cancel(reason=reason)
         permit.save()
+        escalations_close_overtaken(service_application=sa, permit=permit, now=now)
         rows.append(
             state_change(
                 sa=sa,
@@ -145,6 +147,7 @@ def permit_request_decide(
         at=now,
         comment=reason,
     ).save()
+    escalations_close_overtaken(service_application=sa, permit=permit, now=now)
     _application_follows(sa=sa, permit=permit, now=now)
     return permit
 
@@ -174,6 +177,7 @@ def _system_transition(
     getattr(sa, name)(**kwargs)
     clock = enter_stage(sa, from_state=from_state, now=now, slas=sla_table([sa.workgroup_id]))
     sa.save()
+    escalations_close_overtaken(service_application=sa, now=now)
     state_change(
         sa=sa,
         transition=name,

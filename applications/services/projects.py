@@ -1,12 +1,13 @@
 """Projects: recorded once by the applicant company and reused for every request."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from workgroups.constants import OrganizationKind
-from workgroups.models import Membership, Organization, User
+from workgroups.models import Membership, Organization, Town, User
 
-from ..errors import PermissionDenied
+from ..constants import ProjectSource
+from ..errors import PermissionDenied, ValidationError
 from ..models import Project
 from ..permissions import grant_project
 
@@ -55,4 +56,46 @@ def project_update(*, actor: User, project: Project, **fields) -> Project:
         setattr(project, name, value)
     project.full_clean()
     project.save()
+    return project
+
+
+@transaction.atomic
+def project_push(
+    *, actor: User, organization: Organization, code: str, town_code: str, **fields
+) -> Project:
+    """A data-providing department pushes a project's master data (免证办, 关口前移).
+
+    The project has no owner until an applicant company claims it by its code, so the
+    applicant never types it again. Every invalid field is reported at once, by name.
+    """
+    ensure_member(actor, organization)
+    if not (organization.provides_data or organization.kind == OrganizationKind.DATA_PROVIDER):
+        raise PermissionDenied(_("Only a data-providing department pushes projects."))
+    unknown = set(fields) - set(EDITABLE_FIELDS) | ({"town"} & set(fields))
+    if unknown:
+        raise TypeError(f"unknown project fields: {sorted(unknown)}")
+    town = Town.objects.filter(code=(town_code or "").strip()).first()
+    project = Project(
+        code=(code or "").strip(),
+        town=town,
+        owner=None,
+        source=ProjectSource.SHARED_DATA,
+        source_organization=organization,
+        created_by=actor,
+        **fields,
+    )
+    errors: dict[str, list[str]] = {}
+    try:
+        project.full_clean(exclude=["town"] if town is None else None)
+    except ValidationError as exc:
+        errors = exc.message_dict
+    if town is None:
+        errors["town"] = [_("Unknown town code: %s") % town_code]
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            project.save()
+    except IntegrityError as exc:  # the same code pushed concurrently
+        raise ValidationError({"code": [_("A project with this code already exists.")]}) from exc
     return project

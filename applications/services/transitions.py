@@ -9,7 +9,7 @@ from workgroups.models import User
 from workgroups.selectors import sla_table
 
 from ..clock import enter_stage
-from ..constants import ServiceStatus
+from ..constants import TRANSITION_ACTION_LABELS, ServiceStatus
 from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from ..models import (
     APPLICANT_PERM,
@@ -18,6 +18,7 @@ from ..models import (
 )
 from ..transition_inputs import clean_stage_data
 from .audit import acting_organization, state_change
+from .escalations import escalations_close_overtaken
 from .permits import permits_cancel_open, permits_issue
 
 
@@ -57,8 +58,11 @@ def service_application_transition(
     method = getattr(sa, transition)
     if not can_proceed(method):
         raise IllegalTransition(
-            _("Cannot %(transition)s an application that is %(status)s.")
-            % {"transition": transition.replace("_", " "), "status": sa.get_status_display()}
+            _("“%(transition)s” is not possible while the application is “%(status)s”.")
+            % {
+                "transition": TRANSITION_ACTION_LABELS[transition],
+                "status": sa.get_status_display(),
+            }
         )
     if not has_transition_perm(method, actor):  # the FSM's own declaration agrees
         raise PermissionDenied(_("You may not perform this action on this application."))
@@ -86,6 +90,7 @@ def service_application_transition(
         clock=clock,
     ).save()
 
+    escalations_close_overtaken(service_application=sa, now=now)
     if sa.status == ServiceStatus.PERMITTING:
         permits_issue(sa=sa, now=now)
     elif sa.status == ServiceStatus.WITHDRAWN:

@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
     "django_celery_beat",
     "portal",
@@ -133,23 +136,40 @@ EMAIL_BACKEND = env(
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 LOGIN_URL = "login"
+# Login rate limiting (applicant portal): failures per login name + IP, and per IP, counted in
+# the default cache within a sliding window.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_PER_IP = env.int("LOGIN_FAILURE_LIMIT_PER_IP", default=50)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 # Celery: Redis when REDIS_URL is set, else the filesystem transport shared by web and worker.
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
+# The cache holds login failure counters: shared Redis when configured (every web process sees
+# the same count), else per-process memory in the embedded mode.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        # Exchange table for broadcasts (remote control); kombu's default is ./control.
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
@@ -164,12 +184,75 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Defaults written into django-celery-beat's tables at start; staff adjust them in the admin.
+# Delivery of messages (notifications outbox).
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
+NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30.0)
+NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=3600.0)
+NOTIFICATIONS_WEBHOOK_TIMEOUT = env.float("NOTIFICATIONS_WEBHOOK_TIMEOUT", default=10.0)
+NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=20)
+NOTIFICATIONS_ENQUEUE_LEASE_SECONDS = env.float(
+    "NOTIFICATIONS_ENQUEUE_LEASE_SECONDS", default=300.0
+)
+CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {
+        "task": "applications.sla_sweep",
+        "schedule": env.int("SLA_SWEEP_SECONDS", default=300),
+    },
+    "process-facts": {"task": "notifications.process_facts", "schedule": 5.0},
+    "dispatch-deliveries": {"task": "notifications.dispatch", "schedule": 15.0},
+    "remind-demand-notices": {"task": "notifications.remind_demand_notices", "schedule": 900.0},
+}
 
+# The REST API (/api/v1/, docs/api.md): organisation tokens first, the browser's session second;
+# JSON only, one error shape (portal/api_errors.py), per-token throttling. Throttle counters live
+# in the default cache: give production a shared cache (Redis) so all workers count together.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "applications.api.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "applications.api.auth.HasScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "applications.api.auth.ApiClientRateThrottle",
+        "applications.api.auth.PublicRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"api_client": "600/minute", "anon": "60/minute"},
+    "DEFAULT_PARSER_CLASSES": ["applications.api.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "applications.api.schema.ApiAutoSchema",
+    "DEFAULT_METADATA_CLASS": None,
+    "EXCEPTION_HANDLER": "portal.api_errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Zhongshan utility-connection portal API",
+    "DESCRIPTION": "For utility operators, permit agencies and data-providing departments. "
+    "Integration guide with curl examples: docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "PREPROCESSING_HOOKS": ["applications.api.schema.only_api_v1"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceStatusEnum": "applications.constants.ServiceStatus",
+        "PermitStatusEnum": "applications.constants.PermitStatus",
+        "PermitTypeEnum": "applications.constants.PermitType",
+        "DocumentTypeEnum": "applications.constants.DocumentType",
+        "DocumentSourceEnum": "applications.constants.DocumentSource",
+        "ProjectSourceEnum": "applications.constants.ProjectSource",
+        "KindEnum": "applications.constants.ProjectKind",
+        "UtilityEnum": "applications.constants.Utility",
+        "SignalKindEnum": "notifications.constants.SignalKind",
+        "DemandNoticeStatusEnum": "notifications.constants.NoticeStatus",
+    },
+    # Swagger UI from the vendored sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {
@@ -179,6 +262,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
-
-# SLA escalation tiers climb after this many working days unresolved (async-engine issue).
-ESCALATION_CLIMB_WORKING_DAYS = env.int("ESCALATION_CLIMB_WORKING_DAYS", default=2)

@@ -1,0 +1,102 @@
+"""`/api/v1/permits/`: a permit agency lists and decides its outside-line permits."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from workgroups.api_tokens import ApiScope
+
+from ..constants import PermitStatus, PermitType, ServiceStatus, Utility
+from ..models import PermitRequest
+from ..selectors_api import permits_for_agency
+from ..services import permit_request_decide
+from ..transition_inputs import PERMIT_DECISIONS
+from .common import OrganizationScopedViewSet
+from .filters import PermitFilter
+from .idempotency import idempotent
+from .pagination import UpdatedCursorPagination
+from .schema import ERRORS, problem
+from .serializers import DocumentSerializer, ProjectSummarySerializer
+
+READ, WRITE = ApiScope.PERMITS_READ.value, ApiScope.PERMITS_WRITE.value
+
+
+class PermitApplicationSerializer(serializers.Serializer):
+    """The application the permit is for: read-only context for the agency."""
+
+    uuid = serializers.UUIDField()
+    reference = serializers.CharField(source="combined.reference", allow_null=True)
+    utility = serializers.ChoiceField(choices=Utility.choices)
+    status = serializers.ChoiceField(choices=ServiceStatus.choices)
+    operator = serializers.CharField(source="operator.name_zh")
+    project = ProjectSummarySerializer(source="combined.project")
+    survey_result = serializers.CharField()
+    plan = serializers.CharField()
+    required_permits = serializers.ListField(child=serializers.ChoiceField(PermitType.choices))
+    documents = DocumentSerializer(source="document_links", many=True)
+
+
+class PermitSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    url = serializers.HyperlinkedIdentityField(view_name="api:permit-detail", lookup_field="uuid")
+    permit_type = serializers.ChoiceField(choices=PermitType.choices)
+    status = serializers.ChoiceField(choices=PermitStatus.choices)
+    round = serializers.IntegerField(help_text="Raised each time a returned permit is re-filed.")
+    issued_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+    application = PermitApplicationSerializer(source="service_application")
+
+
+class PermitDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[(d, d) for d in PERMIT_DECISIONS])
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        default="",
+        help_text="Required to return or reject; optional to approve.",
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the agency's permit requests",
+        description="Outside-line permits your agency decides, oldest change first.",
+    ),
+    retrieve=extend_schema(summary="Get one permit request"),
+)
+class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):
+    queryset_model = PermitRequest
+    serializer_class = PermitSerializer
+    pagination_class = UpdatedCursorPagination
+    filterset_class = PermitFilter
+    required_scopes = {"list": READ, "retrieve": READ, "transitions": WRITE}
+
+    def selector(self):
+        return permits_for_agency(organization=self.organization)
+
+    @extend_schema(
+        summary="Decide a permit request",
+        description="`approve`, `return_to_applicant` or `reject` (the last two with a "
+        "`reason`). When the last permit of an application is approved, the application "
+        "moves on to construction by itself.",
+        request=PermitDecisionSerializer,
+        responses={200: PermitSerializer, 409: problem(ERRORS[409])},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def transitions(self, request, uuid=None):
+        permit = self.get_object()
+        command = PermitDecisionSerializer(data=request.data)
+        command.is_valid(raise_exception=True)
+        permit_request_decide(
+            actor=request.user,
+            permit_request=permit,
+            decision=command.validated_data["decision"],
+            data={"reason": command.validated_data["reason"]},
+        )
+        return Response(self.get_serializer(self.get_object()).data)

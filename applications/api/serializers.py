@@ -1,0 +1,276 @@
+"""Work item shapes: list row, detail, history, and the command inputs (separate classes)."""
+
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..clock import working_days_used
+from ..constants import (
+    BusinessType,
+    ClockEvent,
+    DocumentSource,
+    DocumentType,
+    PermitStatus,
+    PermitType,
+    ProjectKind,
+    ServiceStatus,
+    Utility,
+    WorksType,
+)
+from ..selectors_api import OPERATOR_TRANSITIONS, operator_transitions_available
+
+STAGE_FIELDS = (
+    "reason",
+    "survey_result",
+    "plan",
+    "fee_quote_cny",
+    "required_permits",
+    "inspection_result",
+)
+
+
+class TownSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class OrganizationRefSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    code = serializers.CharField()
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+
+
+class ProjectSummarySerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    address = serializers.CharField()
+    town = TownSerializer()
+
+
+class ProjectDetailSerializer(ProjectSummarySerializer):
+    kind = serializers.ChoiceField(choices=ProjectKind.choices)
+    works_type = serializers.ChoiceField(choices=WorksType.choices)
+    floor_area_m2 = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    planned_start = serializers.DateField(allow_null=True)
+
+
+class DocumentSerializer(serializers.Serializer):
+    """A document linked to the application; `download_url` checks permission again."""
+
+    doc_type = serializers.ChoiceField(choices=DocumentType.choices)
+    uuid = serializers.UUIDField(source="document.uuid")
+    original_name = serializers.CharField(source="document.original_name")
+    content_type = serializers.CharField(source="document.content_type")
+    size_bytes = serializers.IntegerField(source="document.size_bytes")
+    sha256 = serializers.CharField(source="document.sha256")
+    source = serializers.ChoiceField(source="document.source", choices=DocumentSource.choices)
+    download_url = serializers.SerializerMethodField()
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_download_url(self, link) -> str | None:
+        if not link.document.file:
+            return None  # from shared data: no stored file
+        path = reverse("api:document-download", kwargs={"uuid": link.document.uuid})
+        return self.context["request"].build_absolute_uri(path)
+
+
+class CommitmentSerializer(serializers.Serializer):
+    doc_type = serializers.ChoiceField(choices=DocumentType.choices)
+    statement = serializers.CharField()
+    signed_at = serializers.DateTimeField()
+
+
+class PermitSummarySerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    permit_type = serializers.ChoiceField(choices=PermitType.choices)
+    agency = serializers.CharField(source="agency.name_zh")
+    status = serializers.ChoiceField(choices=PermitStatus.choices)
+    round = serializers.IntegerField()
+    issued_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class ClockSerializer(serializers.Serializer):
+    """The working-day clock: the applicant's time (correction, plan confirmation) pauses it."""
+
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    stage_entered_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.SerializerMethodField()
+    paused = serializers.SerializerMethodField()
+    paused_since = serializers.DateTimeField(allow_null=True)
+    paused_working_days = serializers.IntegerField()
+    working_days_used = serializers.SerializerMethodField()
+    connected_at = serializers.DateTimeField(allow_null=True)
+
+    def get_overdue(self, sa) -> bool:
+        return sa.due_at is not None and sa.due_at < timezone.now()
+
+    def get_paused(self, sa) -> bool:
+        return sa.paused_since is not None
+
+    def get_working_days_used(self, sa) -> int:
+        return working_days_used(sa, now=timezone.now())
+
+
+class LeaseStateSerializer(serializers.Serializer):
+    holder = serializers.CharField()
+    leased_until = serializers.DateTimeField()
+
+
+class WorkItemSerializer(serializers.Serializer):
+    """One row of the work list: everything here comes from one joined query."""
+
+    uuid = serializers.UUIDField()
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:work-item-detail", lookup_field="uuid"
+    )
+    reference = serializers.CharField(source="combined.reference", allow_null=True)
+    utility = serializers.ChoiceField(choices=Utility.choices)
+    business_type = serializers.ChoiceField(
+        source="combined.business_type", choices=BusinessType.choices
+    )
+    status = serializers.ChoiceField(choices=ServiceStatus.choices)
+    applicant = serializers.CharField(source="combined.applicant.name_zh")
+    project = ProjectSummarySerializer(source="combined.project")
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+    paused = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField()
+
+    def get_paused(self, sa) -> bool:
+        return sa.paused_since is not None
+
+
+class ContactSerializer(serializers.Serializer):
+    """Who at the applicant to call for the site survey."""
+
+    name = serializers.SerializerMethodField()
+    mobile = serializers.CharField()
+    email = serializers.CharField()
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.username
+
+
+class WorkItemDetailSerializer(WorkItemSerializer):
+    combined_uuid = serializers.UUIDField(source="combined.uuid")
+    workgroup = serializers.CharField(source="workgroup.code")
+    applicant_credit_code = serializers.CharField(
+        source="combined.applicant.unified_social_credit_code"
+    )
+    contact = ContactSerializer(source="combined.submitted_by")
+    project = ProjectDetailSerializer(source="combined.project")
+    joint_outside_works = serializers.BooleanField(source="combined.joint_outside_works")
+    details = serializers.DictField(
+        help_text="The utility's own fields, as the applicant gave them."
+    )
+    fast_track = serializers.BooleanField()
+    needs_inspection = serializers.BooleanField()
+    sla_variant = serializers.CharField()
+    survey_result = serializers.CharField()
+    plan = serializers.CharField()
+    fee_quote_cny = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    required_permits = serializers.ListField(child=serializers.ChoiceField(PermitType.choices))
+    inspection_result = serializers.CharField()
+    last_reason = serializers.CharField()
+    clock = ClockSerializer(source="*")
+    documents = DocumentSerializer(source="document_links", many=True)
+    commitments = CommitmentSerializer(source="combined.commitments", many=True)
+    permits = PermitSummarySerializer(many=True)
+    lease = serializers.SerializerMethodField()
+    transitions_available = serializers.SerializerMethodField(
+        help_text="Transitions your organisation may perform now."
+    )
+
+    @extend_schema_field(LeaseStateSerializer(allow_null=True))
+    def get_lease(self, sa):
+        lease = getattr(sa, "lease", None)
+        if lease is None or lease.leased_until <= timezone.now():
+            return None
+        return LeaseStateSerializer(lease).data
+
+    def get_transitions_available(self, sa) -> list[str]:
+        return operator_transitions_available(
+            user=self.context["request"].user, service_application=sa
+        )
+
+
+class StateChangeSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    transition = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    at = serializers.DateTimeField()
+    comment = serializers.CharField()
+    data = serializers.DictField(help_text="The stage data the transition recorded.")
+    actor_organization = OrganizationRefSerializer(allow_null=True)
+    permit = serializers.UUIDField(source="permit_request.uuid", allow_null=True, default=None)
+    clock_event = serializers.ChoiceField(choices=ClockEvent.choices, allow_blank=True)
+    paused_working_days = serializers.IntegerField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    """A transition and its stage data; which fields a transition needs is in docs/api.md."""
+
+    transition = serializers.ChoiceField(choices=[(t, t) for t in OPERATOR_TRANSITIONS])
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="return_for_correction, reject: why (required).",
+    )
+    survey_result = serializers.CharField(
+        required=False, allow_blank=True, max_length=4000, help_text="issue_plan (required)."
+    )
+    plan = serializers.CharField(
+        required=False, allow_blank=True, max_length=8000, help_text="issue_plan (required)."
+    )
+    fee_quote_cny = serializers.DecimalField(
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        help_text="issue_plan (required): what the applicant pays, 0 if nothing.",
+    )
+    required_permits = serializers.ListField(
+        child=serializers.ChoiceField(choices=PermitType.choices),
+        required=False,
+        max_length=len(PermitType.choices),
+        help_text="issue_plan: outside-line permits the works need (empty: none).",
+    )
+    inspection_result = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=4000,
+        help_text="fail_inspection (required), connect after an inspection (required).",
+    )
+
+    def stage_data(self) -> dict:
+        return {k: v for k, v in self.validated_data.items() if k in STAGE_FIELDS}
+
+
+class LeaseInputSerializer(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=100, default=10)
+    lease_seconds = serializers.IntegerField(min_value=10, max_value=3600, default=300)
+    holder = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        default="",
+        help_text="Your worker's name for itself, shown on the lease.",
+    )
+
+
+class LeaseSerializer(serializers.Serializer):
+    holder = serializers.CharField()
+    leased_until = serializers.DateTimeField()
+    items = WorkItemSerializer(many=True)

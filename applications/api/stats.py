@@ -1,0 +1,52 @@
+"""`/api/v1/stats/`: public figures per utility, no sign-in, no personal data."""
+
+from django.core.cache import cache
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..constants import ServiceStatus, Utility
+from ..selectors_api import public_stats
+from .auth import PublicRateThrottle
+from .common import AcceptLanguageMixin
+
+CACHE_KEY = "api:public-stats"
+CACHE_SECONDS = 300
+
+
+class UtilityStatsSerializer(serializers.Serializer):
+    utility = serializers.ChoiceField(choices=Utility.choices)
+    total = serializers.IntegerField(help_text="Applications submitted (drafts not counted).")
+    by_status = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text="Count per state: " + ", ".join(s for s in ServiceStatus.values if s != "draft"),
+    )
+    connected = serializers.IntegerField(help_text="Applications connected so far.")
+    median_working_days_to_connect = serializers.FloatField(
+        allow_null=True,
+        help_text="Median working days from submission to connection, the applicant's own "
+        "time (corrections, plan confirmation) excluded; null until one is connected.",
+    )
+
+
+class StatsSerializer(serializers.Serializer):
+    generated_at = serializers.DateTimeField(help_text="Figures are refreshed every 5 minutes.")
+    utilities = UtilityStatsSerializer(many=True)
+
+
+class StatsView(AcceptLanguageMixin, APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicRateThrottle]
+
+    @extend_schema(
+        summary="Public statistics per utility",
+        description="Counts by state, connections and the median working days to connect. "
+        "No authentication; no personal data.",
+        responses=StatsSerializer,
+    )
+    def get(self, request):
+        figures = cache.get_or_set(CACHE_KEY, public_stats, CACHE_SECONDS)
+        return Response(StatsSerializer(figures).data)

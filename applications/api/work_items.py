@@ -1,0 +1,130 @@
+"""`/api/v1/work-items/`: an operator pulls its work, moves it through its stages, leases it."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from workgroups.api_tokens import ApiScope
+
+from ..models import ServiceApplication
+from ..selectors import history_of, work_items_for_operator
+from ..selectors_api import work_item_details_for_operator
+from ..services import service_application_transition
+from ..services.leases import work_items_lease
+from .auth import principal_of
+from .common import OrganizationScopedViewSet
+from .filters import WorkItemFilter
+from .idempotency import idempotent
+from .pagination import UpdatedCursorPagination
+from .schema import ERRORS, problem
+from .serializers import (
+    LeaseInputSerializer,
+    LeaseSerializer,
+    StateChangeSerializer,
+    TransitionInputSerializer,
+    WorkItemDetailSerializer,
+    WorkItemSerializer,
+)
+
+READ, WRITE = ApiScope.WORK_ITEMS_READ.value, ApiScope.WORK_ITEMS_WRITE.value
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the operator's work items",
+        description="Service applications assigned to your organisation, oldest change first. "
+        "For an incremental sync pass `updated_after` and follow `next` to the end.",
+    ),
+    retrieve=extend_schema(
+        summary="Get one work item",
+        description="The project, the utility's details, documents (with download links), "
+        "commitments, permits, the working-day clock and the transitions you may perform now.",
+        responses=WorkItemDetailSerializer,
+    ),
+)
+class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):
+    queryset_model = ServiceApplication
+    serializer_class = WorkItemSerializer
+    pagination_class = UpdatedCursorPagination
+    filterset_class = WorkItemFilter
+    required_scopes = {
+        "list": READ,
+        "retrieve": READ,
+        "history": READ,
+        "transitions": WRITE,
+        "lease": WRITE,
+    }
+
+    def selector(self):
+        if self.action == "retrieve":
+            return work_item_details_for_operator(organization=self.organization)
+        return work_items_for_operator(organization=self.organization)
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return WorkItemDetailSerializer
+        return WorkItemSerializer
+
+    @extend_schema(
+        summary="History of a work item",
+        description="Every state change, oldest first, with the stage data it recorded.",
+        responses=StateChangeSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def history(self, request, uuid=None):
+        rows = history_of(service_application=self.get_object())
+        return Response(StateChangeSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Perform a transition",
+        description="Move the work item, e.g. `accept`, `start_survey`, `issue_plan` (with "
+        "`survey_result`, `plan`, `fee_quote_cny`, `required_permits`), `reject` (with "
+        "`reason`). Answers with the work item in its new state.",
+        request=TransitionInputSerializer,
+        responses={200: WorkItemDetailSerializer, 409: problem(ERRORS[409])},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    @idempotent
+    def transitions(self, request, uuid=None):
+        item = self.get_object()
+        command = TransitionInputSerializer(data=request.data)
+        command.is_valid(raise_exception=True)
+        service_application_transition(
+            actor=request.user,
+            service_application=item,
+            transition=command.validated_data["transition"],
+            data=command.stage_data(),
+            comment=command.validated_data["comment"],
+        )
+        moved = work_item_details_for_operator(organization=self.organization).get(pk=item.pk)
+        return Response(WorkItemDetailSerializer(moved, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Lease work items (fetch and lock)",
+        description="Hands out up to `limit` open items that no other worker holds, most "
+        "urgent first, each locked to you for `lease_seconds`. Workers of one operator "
+        "calling at the same time never receive the same item.",
+        request=LeaseInputSerializer,
+        responses={200: LeaseSerializer},
+    )
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
+    @idempotent
+    def lease(self, request):
+        command = LeaseInputSerializer(data=request.data)
+        command.is_valid(raise_exception=True)
+        principal = principal_of(request)
+        ids, until = work_items_lease(
+            organization=principal.organization,
+            limit=command.validated_data["limit"],
+            seconds=command.validated_data["lease_seconds"],
+            holder=command.validated_data["holder"],
+            token=principal.token,
+        )
+        by_id = {sa.pk: sa for sa in self.get_queryset().filter(pk__in=ids)}
+        result = {
+            "holder": command.validated_data["holder"],
+            "leased_until": until,
+            "items": [by_id[pk] for pk in ids],
+        }
+        return Response(LeaseSerializer(result, context=self.get_serializer_context()).data)

@@ -1,0 +1,204 @@
+"""Applicant forms: projects, the combined request (with per-utility sections), corrections
+and ratings. Forms parse and show errors; the services decide."""
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from workgroups.models import Town
+
+from .constants import BusinessType, DocumentType, ProjectKind, Utility, WorksType
+from .models import Document, Project, RatingLevel
+from .registry import DOCUMENT_RULES, UTILITIES
+
+
+class TownChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Town) -> str:
+        return obj.name_zh if (get_language() or "").startswith("zh") else obj.name_en
+
+
+class ProjectForm(forms.ModelForm):
+    """Fields of a project; the code is fixed once recorded (the approval system's key)."""
+
+    town = TownChoiceField(label=_("Town or sub-district"), queryset=Town.objects.order_by("code"))
+
+    class Meta:
+        model = Project
+        fields = [
+            "code",
+            "name",
+            "kind",
+            "works_type",
+            "address",
+            "town",
+            "floor_area_m2",
+            "planned_start",
+        ]
+        widgets = {
+            "planned_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "floor_area_m2": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+            "kind": forms.RadioSelect,
+            "works_type": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, fixed_code: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update({"spellcheck": "false", "autocomplete": "off"})
+        # Radio buttons need no "---------" choice: nothing ticked already means "not chosen".
+        self.fields["kind"].choices = ProjectKind.choices
+        self.fields["works_type"].choices = WorksType.choices
+        if fixed_code:
+            self.fields["code"].disabled = True
+
+    def validate_unique(self) -> None:
+        # The service decides (a pushed project's code is claimed, not duplicated).
+        pass
+
+    def service_fields(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "code"}
+
+
+class FindProjectForm(forms.Form):
+    code = forms.CharField(label=_("Project code"), max_length=40)
+
+
+class RequestForm(forms.Form):
+    """The top of the combined request: what and which utilities."""
+
+    business_type = forms.ChoiceField(
+        label=_("Business type"), choices=BusinessType.choices, widget=forms.RadioSelect
+    )
+    utilities = forms.MultipleChoiceField(
+        label=_("Utilities"),
+        choices=Utility.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one utility.")},
+    )
+    joint_outside_works = forms.BooleanField(
+        label=_("Join the outside-line works of all utilities (excavate, install, backfill once)"),
+        required=False,
+    )
+
+
+def details_form(utility: str, *, data=None, initial: dict | None = None) -> forms.Form:
+    """A utility's details form from the registry, prefixed with the utility, with tick boxes
+    instead of a multiple-select list (easier on a phone and with a keyboard)."""
+    form = UTILITIES[utility].details_form(data=data, prefix=utility, initial=initial or None)
+    for form_field in form.fields.values():
+        if isinstance(form_field, forms.MultipleChoiceField):
+            form_field.widget = forms.CheckboxSelectMultiple(choices=form_field.choices)
+    return form
+
+
+def details_forms(*, data=None, initial: dict | None = None) -> dict[str, forms.Form]:
+    """One details form per utility."""
+    initial = initial or {}
+    return {u: details_form(u, data=data, initial=initial.get(u)) for u in UTILITIES}
+
+
+def raw_details(post, utility: str) -> dict:
+    """A utility's details exactly as typed (drafts keep incomplete input)."""
+    form = UTILITIES[utility].details_form(prefix=utility)
+    raw: dict = {}
+    for name, form_field in form.fields.items():
+        key = form.add_prefix(name)
+        if isinstance(form_field, forms.MultipleChoiceField):
+            values = post.getlist(key)
+            if values:
+                raw[name] = values
+        elif isinstance(form_field, forms.BooleanField):
+            if post.get(key):
+                raw[name] = True
+        elif post.get(key, "") != "":
+            raw[name] = post.get(key)
+    return raw
+
+
+@dataclass
+class DocumentRow:
+    """One document type in the request form: uploaded once whatever the number of utilities."""
+
+    doc_type: str
+    label: str
+    needed_by: list[str]
+    commitment_allowed: bool
+    shared_data_allowed: bool
+    document: Document | None = None
+    committed: bool = False
+    library: list[Document] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def needed_by_attr(self) -> str:
+        return " ".join(self.needed_by)
+
+    @property
+    def needed_by_labels(self) -> list[str]:
+        return [Utility(u).label for u in self.needed_by]
+
+
+def document_rows(
+    *,
+    chosen: dict[str, Document],
+    commitments: set[str],
+    library: list[Document],
+    only: list[str] | None = None,
+) -> list[DocumentRow]:
+    rows = []
+    for doc_type in only or DocumentType.values:
+        needed_by = [u for u, spec in UTILITIES.items() if doc_type in spec.documents]
+        rule = DOCUMENT_RULES[doc_type]
+        rows.append(
+            DocumentRow(
+                doc_type=doc_type,
+                label=DocumentType(doc_type).label,
+                needed_by=needed_by,
+                commitment_allowed=rule.commitment_allowed,
+                shared_data_allowed=rule.shared_data_allowed,
+                document=chosen.get(doc_type),
+                committed=doc_type in commitments and doc_type not in chosen,
+                library=[d for d in library if d.doc_type == doc_type],
+            )
+        )
+    return rows
+
+
+class CorrectionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Your answer to the correction request"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you withdraw? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class RatingForm(forms.Form):
+    level = forms.ChoiceField(
+        label=_("How satisfied are you?"), choices=RatingLevel.choices, widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

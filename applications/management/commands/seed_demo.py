@@ -1,0 +1,63 @@
+import unicodedata
+
+from django.core.management.base import BaseCommand
+
+from applications.demo import DEMO_USERS, build_demo, demo_password
+from workgroups.constants import Role
+from workgroups.models import Organization
+
+
+def _width(text: str) -> int:
+    """Terminal columns: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(row: tuple[str, ...]) -> str:
+        cells = (cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True))
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return [line(header), rule, *(line(row) for row in rows)]
+
+
+class Command(BaseCommand):
+    help = (
+        "Create demo users for every role and demo cases in different states, through the "
+        "real services (idempotent). The shared password comes from DEMO_PASSWORD."
+    )
+
+    def handle(self, *args, **options) -> None:
+        result = build_demo(password=demo_password())
+
+        self.stdout.write("Demo cases:")
+        case_rows = [
+            (
+                case.case.code,
+                case.reference,
+                case.case.name,
+                case.case.story,
+                "created" if case.created else "exists",
+            )
+            for case in result.cases
+        ]
+        for text in _table(("project", "reference", "name", "demo state", ""), case_rows):
+            self.stdout.write(f"  {text}")
+
+        names = dict(Organization.objects.values_list("code", "name_zh"))
+        login_rows = [
+            (
+                spec.username,
+                str(Role(spec.role).label) if spec.role else "Administrator (superuser)",
+                names.get(spec.organization, "-"),
+                result.password,
+            )
+            for spec in DEMO_USERS
+        ]
+        self.stdout.write("")
+        self.stdout.write("Demo logins (one shared password, set DEMO_PASSWORD to change it):")
+        for text in _table(("username", "role", "organisation", "password"), login_rows):
+            self.stdout.write(f"  {text}")
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))

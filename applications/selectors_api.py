@@ -1,0 +1,170 @@
+"""Reads for the operator and data-exchange API, each starting from the calling organisation.
+
+Kept beside selectors.py (not in it) while the applicant portal work edits that module; they
+can be merged once both have landed.
+"""
+
+import datetime as dt
+from collections import Counter
+
+from django.db.models import Count, Prefetch, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django_fsm import can_proceed
+from guardian.core import ObjectPermissionChecker
+
+from workgroups.calendar import local_zone, working_days_between
+from workgroups.models import Organization
+
+from .constants import ProjectSource, ServiceStatus, Utility
+from .models import (
+    OPERATOR_PERM,
+    TRANSITION_PERMISSIONS,
+    Commitment,
+    DocumentLink,
+    PermitRequest,
+    Project,
+    ServiceApplication,
+)
+from .selectors import work_items_for_operator
+
+
+def work_item_details_for_operator(*, organization: Organization) -> QuerySet:
+    """The operator's items with everything the detail view shows, in a fixed number of
+    queries: documents, commitments, permits, the applicant's contact and the lease."""
+    return (
+        work_items_for_operator(organization=organization)
+        .select_related("combined__submitted_by", "lease")
+        .prefetch_related(
+            Prefetch(
+                "document_links",
+                queryset=DocumentLink.objects.select_related("document").order_by("doc_type"),
+            ),
+            Prefetch("combined__commitments", queryset=Commitment.objects.order_by("doc_type")),
+            Prefetch(
+                "permits",
+                queryset=PermitRequest.objects.select_related("agency").order_by(
+                    "permit_type", "round"
+                ),
+            ),
+        )
+    )
+
+
+OPERATOR_TRANSITIONS = tuple(
+    name for name, perm in TRANSITION_PERMISSIONS.items() if perm == OPERATOR_PERM
+)
+
+
+def operator_transitions_available(*, user, service_application: ServiceApplication) -> list[str]:
+    """The operator transitions `user` may perform now: the FSM's conditions and the same
+    object permission its transitions declare, read with one permission lookup instead of
+    one per transition."""
+    granted = set(ObjectPermissionChecker(user).get_perms(service_application))
+    return [
+        name
+        for name in OPERATOR_TRANSITIONS
+        if TRANSITION_PERMISSIONS[name].split(".", 1)[1] in granted
+        and can_proceed(getattr(service_application, name))
+    ]
+
+
+def permits_for_agency(*, organization: Organization) -> QuerySet:
+    """The permit requests the agency decides, with the application as read-only context."""
+    return (
+        PermitRequest.objects.filter(agency=organization)
+        .select_related(
+            "agency",
+            "service_application__operator",
+            "service_application__combined__project__town",
+        )
+        .prefetch_related(
+            Prefetch(
+                "service_application__document_links",
+                queryset=DocumentLink.objects.select_related("document").order_by("doc_type"),
+            )
+        )
+        .order_by("updated_at", "pk")
+    )
+
+
+def projects_pushed_by(*, organization: Organization) -> QuerySet:
+    """Projects the department pushed from shared data, claimed or not."""
+    return (
+        Project.objects.filter(source_organization=organization, source=ProjectSource.SHARED_DATA)
+        .select_related("town", "source_organization")
+        .order_by("updated_at", "pk")
+    )
+
+
+def _weighted_median(counts: Counter) -> float | None:
+    total = sum(counts.values())
+    if not total:
+        return None
+    middle = [(total - 1) // 2, total // 2]
+    values, seen = [], 0
+    for value in sorted(counts):
+        for position in middle:
+            if seen <= position < seen + counts[value]:
+                values.append(value)
+        seen += counts[value]
+    return round(sum(values) / len(values), 1)
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), local_zone())
+
+
+def public_stats() -> dict:
+    """Per utility: applications by status, how many are connected, and the median working
+    days from submission to connection (the applicant's paused time excluded, as the clock
+    counts it). No personal data: only counts.
+
+    Counting and grouping run in SQL; working days need the statutory-holiday calendar, which
+    lives in Python, so they are computed once per distinct (submitted, connected) day pair.
+    """
+    by_status = {utility: Counter() for utility in Utility.values}
+    rows = (
+        ServiceApplication.objects.exclude(status=ServiceStatus.DRAFT)
+        .values_list("utility", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for utility, status, n in rows:
+        by_status[utility][status] += n
+
+    zone = local_zone()
+    connected = (
+        ServiceApplication.objects.filter(connected_at__isnull=False, submitted_at__isnull=False)
+        .annotate(
+            submitted_day=TruncDate("submitted_at", tzinfo=zone),
+            connected_day=TruncDate("connected_at", tzinfo=zone),
+        )
+        .values_list("utility", "submitted_day", "connected_day", "paused_working_days")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    durations = {utility: Counter() for utility in Utility.values}
+    connected_counts: Counter = Counter()
+    for utility, submitted_day, connected_day, paused, n in connected:
+        days = working_days_between(_local_midnight(submitted_day), _local_midnight(connected_day))
+        durations[utility][max(days - paused, 0)] += n
+        connected_counts[utility] += n
+
+    return {
+        "generated_at": timezone.now(),
+        "utilities": [
+            {
+                "utility": utility,
+                "total": sum(by_status[utility].values()),
+                "by_status": {
+                    status: by_status[utility][status]
+                    for status in ServiceStatus.values
+                    if status != ServiceStatus.DRAFT
+                },
+                "connected": connected_counts[utility],
+                "median_working_days_to_connect": _weighted_median(durations[utility]),
+            }
+            for utility in Utility.values
+        ],
+    }

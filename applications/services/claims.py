@@ -1,0 +1,43 @@
+"""Claiming a project that a department pushed from shared data (免证办, 关口前移)."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from workgroups.constants import OrganizationKind
+from workgroups.models import Organization, User
+
+from ..constants import ProjectSource
+from ..errors import NotFound, PermissionDenied
+from ..models import Project
+from ..permissions import grant_project
+from .projects import EDITABLE_FIELDS, ensure_member
+
+
+@transaction.atomic
+def project_claim(*, actor: User, owner: Organization, code: str, **fields) -> Project:
+    """Make an unclaimed pushed project `owner`'s, with any corrections the applicant made.
+
+    The project keeps `source=shared_data`, so pages and staff see where its data came from.
+    Two companies claiming at once are serialised by the row lock: the second gets NotFound.
+    """
+    ensure_member(actor, owner)
+    if owner.kind != OrganizationKind.APPLICANT_COMPANY:
+        raise PermissionDenied(_("Only an applicant company records projects."))
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown project fields: {sorted(unknown)}")
+    project = (
+        Project.objects.select_for_update()
+        .filter(code=code.strip(), owner__isnull=True, source=ProjectSource.SHARED_DATA)
+        .first()
+    )
+    if project is None:
+        raise NotFound(_("No unclaimed project with this code was shared by a department."))
+    for name, value in fields.items():
+        setattr(project, name, value)
+    project.owner = owner
+    project.created_by = actor
+    project.full_clean()
+    project.save()
+    grant_project(project)
+    return project

@@ -1,0 +1,104 @@
+"""Drafts of a combined request: saved as typed, resumed later, submitted exactly once."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from workgroups.models import Organization, User
+
+from ..constants import DocumentType
+from ..errors import NotFound, PermissionDenied, ValidationError
+from ..models import CombinedApplication, Document, Draft, Project
+from ..registry import DOCUMENT_RULES
+from .projects import ensure_member
+from .submission import SubmissionInput, combined_application_submit
+
+DRAFT_KEYS = ("business_type", "utilities", "details", "commitments", "joint_outside_works")
+
+
+def commitment_statement(doc_type: str) -> str:
+    return _(
+        "We undertake that the information given is true and that we will provide the "
+        "%(document)s before construction starts, accepting the consequences if we do not."
+    ) % {"document": DocumentType(doc_type).label}
+
+
+@transaction.atomic
+def draft_create(*, actor: User, owner: Organization, project: Project) -> Draft:
+    ensure_member(actor, owner)
+    if project.owner_id != owner.pk:
+        raise PermissionDenied(_("This project belongs to another applicant."))
+    return Draft.objects.create(owner=owner, project=project, created_by=actor, data={})
+
+
+@transaction.atomic
+def draft_save(*, actor: User, draft: Draft, data: dict, documents: dict[str, Document]) -> Draft:
+    """Keep the form as typed (it may be incomplete) and the documents chosen so far."""
+    ensure_member(actor, draft.owner)
+    draft = Draft.objects.select_for_update().get(pk=draft.pk)
+    if draft.combined_id is not None:
+        raise ValidationError({"__all__": [_("This request has already been submitted.")]})
+    unknown = set(data) - set(DRAFT_KEYS)
+    if unknown:
+        raise TypeError(f"unknown draft keys: {sorted(unknown)}")
+    for doc_type, document in documents.items():
+        if document.owner_id != draft.owner_id or document.doc_type != doc_type:
+            raise ValidationError({f"documents.{doc_type}": [_("Not your document.")]})
+    draft.data = data
+    draft.documents = {doc_type: str(doc.uuid) for doc_type, doc in documents.items()}
+    draft.save(update_fields=["data", "documents", "updated_at"])
+    return draft
+
+
+def submission_input(draft: Draft, documents: dict[str, Document]) -> SubmissionInput:
+    """The service's input from a draft: only the picked utilities, each document once."""
+    data = draft.data
+    picked = list(data.get("utilities") or [])
+    details = data.get("details") or {}
+    commitments = {
+        doc_type: commitment_statement(doc_type)
+        for doc_type in data.get("commitments") or []
+        if doc_type not in documents and doc_type in DOCUMENT_RULES
+    }
+    return SubmissionInput(
+        business_type=data.get("business_type") or "",
+        utilities={utility: dict(details.get(utility) or {}) for utility in picked},
+        documents=documents,
+        commitments=commitments,
+        joint_outside_works=bool(data.get("joint_outside_works")),
+        client_token=draft.client_token,
+    )
+
+
+@transaction.atomic
+def draft_submit(*, actor: User, draft: Draft, client_token: str) -> CombinedApplication:
+    """Submit the draft through `combined_application_submit`; a replay returns the same request."""
+    ensure_member(actor, draft.owner)
+    draft = (
+        Draft.objects.select_for_update().select_related("project__town", "owner").get(pk=draft.pk)
+    )
+    if str(draft.client_token) != str(client_token):
+        raise ValidationError(
+            {"__all__": [_("This page is out of date. Review the request again and submit.")]}
+        )
+    if draft.combined_id is not None:
+        return draft.combined
+    uuids = list(draft.documents.values())
+    by_uuid = {str(d.uuid): d for d in Document.objects.filter(owner=draft.owner, uuid__in=uuids)}
+    documents = {t: by_uuid[u] for t, u in draft.documents.items() if u in by_uuid}
+    combined = combined_application_submit(
+        actor=actor,
+        applicant=draft.owner,
+        project=draft.project,
+        data=submission_input(draft, documents),
+    )
+    draft.combined = combined
+    draft.save(update_fields=["combined", "updated_at"])
+    return combined
+
+
+@transaction.atomic
+def draft_delete(*, actor: User, draft: Draft) -> None:
+    ensure_member(actor, draft.owner)
+    deleted, _count = Draft.objects.filter(pk=draft.pk, combined__isnull=True).delete()
+    if not deleted:
+        raise NotFound(_("No such draft."))

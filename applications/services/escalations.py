@@ -1,0 +1,244 @@
+"""The SLA sweep and tiered escalation (policy 四(八)).
+
+A missed deadline opens a tier-1 escalation to the owning workgroup's lead agencies; left
+unresolved it climbs to the leadership office (2) and the leading group (3) after each tier's
+configured working days. Clocks paused while the applicant holds the case have no deadline and
+so never escalate. The sweep is idempotent: a deadline escalates once (marked on the case row
+and guarded by a unique constraint). When a case or permit moves on, the transition closes the
+escalations of the deadline it left.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from workgroups.calendar import working_day_cutoff
+from workgroups.constants import WorkgroupRole
+from workgroups.models import EscalationTier, Membership, User, WorkgroupMembership
+
+from ..constants import CLOCKED_STATES, EscalationEventKind, EscalationStatus, PermitStatus
+from ..errors import IllegalTransition, PermissionDenied, ValidationError
+from ..models import Escalation, EscalationEvent, PermitRequest, ServiceApplication
+
+TOP_TIER = 3
+UNRESOLVED = ~Q(status=EscalationStatus.RESOLVED)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    opened: int
+    climbed: int
+
+
+def _events(escalations: list[Escalation], kind: str, *, at: dt.datetime, note: str = "") -> None:
+    EscalationEvent.objects.bulk_create(
+        [
+            EscalationEvent(escalation=e, kind=kind, tier=e.tier, at=at, note=note)
+            for e in escalations
+        ],
+        batch_size=2000,
+    )
+
+
+def _insert(rows: list[Escalation], *, now: dt.datetime) -> list[Escalation]:
+    try:
+        with transaction.atomic():
+            created = Escalation.objects.bulk_create(rows, batch_size=2000)
+    except IntegrityError:
+        # Another sweep got there first for some rows: insert what is still missing one by one.
+        created = []
+        for row in rows:
+            with transaction.atomic():
+                try:
+                    row.save()
+                except IntegrityError:
+                    continue
+            created.append(row)
+    _events(created, EscalationEventKind.OPENED, at=now)
+    return created
+
+
+def _open_for_overdue_cases(now: dt.datetime) -> list[Escalation]:
+    # One query on the partial index over open, clocked states (sa_open_due); a deadline already
+    # escalated is recognised on the row itself, so no join with the escalations is needed.
+    overdue = list(
+        ServiceApplication.objects.filter(status__in=CLOCKED_STATES, due_at__lt=now)
+        .exclude(escalated_due_at=F("due_at"))
+        .values_list("pk", "status", "due_at")
+    )
+    if not overdue:
+        return []
+    rows = [
+        Escalation(
+            service_application_id=pk,
+            stage=status,
+            breached_due_at=due,
+            opened_at=now,
+            tier_since=now,
+        )
+        for pk, status, due in overdue
+    ]
+    created = _insert(rows, now=now)
+    ServiceApplication.objects.filter(pk__in=[pk for pk, _, _ in overdue]).update(
+        escalated_due_at=F("due_at")
+    )
+    return created
+
+
+def _open_for_overdue_permits(now: dt.datetime) -> list[Escalation]:
+    overdue = list(
+        PermitRequest.objects.filter(status=PermitStatus.PENDING, due_at__lt=now)
+        .exclude(escalated_due_at=F("due_at"))
+        .values_list("pk", "service_application_id", "permit_type", "due_at")
+    )
+    if not overdue:
+        return []
+    rows = [
+        Escalation(
+            service_application_id=sa_id,
+            permit_request_id=pk,
+            stage=f"permit:{permit_type}",
+            breached_due_at=due,
+            opened_at=now,
+            tier_since=now,
+        )
+        for pk, sa_id, permit_type, due in overdue
+    ]
+    created = _insert(rows, now=now)
+    PermitRequest.objects.filter(pk__in=[row[0] for row in overdue]).update(
+        escalated_due_at=F("due_at")
+    )
+    return created
+
+
+def escalations_close_overtaken(
+    *,
+    service_application: ServiceApplication,
+    now: dt.datetime,
+    permit: PermitRequest | None = None,
+) -> int:
+    """Close the open escalations of a deadline that no longer stands: the case (or permit)
+    moved on. Called in the transaction of the transition or decision that moved it."""
+    open_ = Escalation.objects.filter(UNRESOLVED, service_application=service_application)
+    open_ = open_.filter(permit_request=permit) if permit else open_.filter(permit_request=None)
+    stale = list(open_.select_for_update())
+    if not stale:
+        return 0
+    note = _("The case moved on; closed by the system.")
+    Escalation.objects.filter(pk__in=[e.pk for e in stale]).update(
+        status=EscalationStatus.RESOLVED, resolved_at=now, resolution_note=note
+    )
+    _events(stale, EscalationEventKind.RESOLVED, at=now, note=note)
+    return len(stale)
+
+
+def _climb(now: dt.datetime) -> int:
+    """Move every unresolved escalation that outstayed its tier up one tier (one query finds
+    them all: each tier has its own cutoff)."""
+    cutoffs = {
+        tier.level: working_day_cutoff(now, tier.climb_after_working_days)
+        for tier in EscalationTier.objects.filter(level__lt=TOP_TIER)
+    }
+    if not cutoffs:
+        return 0
+    outstayed = Q()
+    for level, cutoff in cutoffs.items():
+        outstayed |= Q(tier=level, tier_since__lt=cutoff)
+    due = list(Escalation.objects.filter(UNRESOLVED).filter(outstayed).only("pk", "tier"))
+    for level in cutoffs:
+        ids = [e.pk for e in due if e.tier == level]
+        if ids:
+            Escalation.objects.filter(pk__in=ids).update(tier=level + 1, tier_since=now)
+    for escalation in due:
+        escalation.tier += 1
+    _events(due, EscalationEventKind.CLIMBED, at=now)
+    return len(due)
+
+
+@transaction.atomic
+def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
+    """Open escalations for newly missed deadlines and climb the unresolved ones."""
+    now = now or timezone.now()
+    climbed = _climb(now)
+    opened = len(_open_for_overdue_cases(now)) + len(_open_for_overdue_permits(now))
+    return SweepResult(opened=opened, climbed=climbed)
+
+
+def _may_handle(actor: User, escalation: Escalation) -> bool:
+    """Lead agencies of the case's workgroup always; a higher tier once the case reached it."""
+    orgs = set(
+        WorkgroupMembership.objects.filter(
+            workgroup_id=escalation.service_application.workgroup_id, role=WorkgroupRole.LEAD
+        ).values_list("organization_id", flat=True)
+    )
+    orgs |= set(
+        EscalationTier.objects.filter(
+            level__lte=escalation.tier, organization__isnull=False
+        ).values_list("organization_id", flat=True)
+    )
+    return (
+        actor.is_superuser
+        or Membership.objects.filter(user=actor, organization_id__in=orgs).exists()
+    )
+
+
+def _locked(escalation: Escalation) -> Escalation:
+    return (
+        Escalation.objects.select_for_update(of=("self",))
+        .select_related("service_application")
+        .get(pk=escalation.pk)
+    )
+
+
+@transaction.atomic
+def escalation_acknowledge(*, actor: User, escalation: Escalation) -> Escalation:
+    escalation = _locked(escalation)
+    if not _may_handle(actor, escalation):
+        raise PermissionDenied(_("You may not handle this escalation."))
+    if escalation.status != EscalationStatus.OPEN:
+        raise IllegalTransition(
+            _("This escalation is already %s.") % escalation.get_status_display()
+        )
+    now = timezone.now()
+    escalation.status = EscalationStatus.ACKNOWLEDGED
+    escalation.acknowledged_at = now
+    escalation.save(update_fields=["status", "acknowledged_at"])
+    EscalationEvent.objects.create(
+        escalation=escalation,
+        kind=EscalationEventKind.ACKNOWLEDGED,
+        tier=escalation.tier,
+        actor=actor,
+        at=now,
+    )
+    return escalation
+
+
+@transaction.atomic
+def escalation_resolve(*, actor: User, escalation: Escalation, note: str) -> Escalation:
+    escalation = _locked(escalation)
+    if not _may_handle(actor, escalation):
+        raise PermissionDenied(_("You may not handle this escalation."))
+    if escalation.status == EscalationStatus.RESOLVED:
+        raise IllegalTransition(_("This escalation is already resolved."))
+    note = (note or "").strip()
+    if len(note) < 2:
+        raise ValidationError({"note": _("Say how it was resolved.")})
+    now = timezone.now()
+    escalation.status = EscalationStatus.RESOLVED
+    escalation.resolved_at = now
+    escalation.resolved_by = actor
+    escalation.resolution_note = note
+    escalation.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
+    EscalationEvent.objects.create(
+        escalation=escalation,
+        kind=EscalationEventKind.RESOLVED,
+        tier=escalation.tier,
+        actor=actor,
+        note=note,
+        at=now,
+    )
+    return escalation

@@ -1,0 +1,22 @@
+"""Small template helpers for the applicant pages."""
+
+from django import template
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.filter
+def localname(obj) -> str:
+    """An organisation's or town's name in the page's language (Chinese when no English)."""
+    if obj is None:
+        return ""
+    english = getattr(obj, "name_en", "")
+    if english and not (get_language() or "").startswith("zh"):
+        return english
+    return getattr(obj, "name_zh", str(obj))
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

@@ -1,0 +1,33 @@
+"""Applicant portal URLs (mounted inside i18n_patterns, so /en/... serves English)."""
+
+from django.urls import path
+
+from .views import documents, projects, requests, tracking
+
+app_name = "applications"
+
+urlpatterns = [
+    path("projects/", projects.project_list, name="project_list"),
+    path("projects/new/", projects.project_new, name="project_new"),
+    path("projects/<uuid:uuid>/edit/", projects.project_edit, name="project_edit"),
+    path("requests/", requests.dashboard, name="dashboard"),
+    path("requests/new/", requests.request_new, name="request_new"),
+    path("requests/drafts/<uuid:uuid>/", requests.draft_edit, name="draft_edit"),
+    path("requests/drafts/<uuid:uuid>/review/", requests.draft_review, name="draft_review"),
+    path("requests/drafts/<uuid:uuid>/delete/", requests.draft_discard, name="draft_delete"),
+    path("requests/<uuid:uuid>/", tracking.request_detail, name="request_detail"),
+    path("requests/<uuid:uuid>/withdraw/", tracking.request_withdraw, name="request_withdraw"),
+    path(
+        "requests/<uuid:uuid>/<uuid:sa_uuid>/correct/",
+        tracking.service_correct,
+        name="service_correct",
+    ),
+    path("requests/<uuid:uuid>/<uuid:sa_uuid>/rate/", tracking.service_rate, name="service_rate"),
+    path(
+        "requests/<uuid:uuid>/<uuid:sa_uuid>/<str:action>/",
+        tracking.service_action,
+        name="service_action",
+    ),
+    path("documents/", tracking.documents_library, name="documents"),
+    path("documents/<uuid:uuid>/", documents.document_download, name="document_download"),
+]

@@ -1,0 +1,270 @@
+"""The combined request: start, fill in (draft saved and resumable), review, submit once."""
+
+import uuid as uuid_lib
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..constants import DocumentType, Utility
+from ..forms import RequestForm, details_form, details_forms, document_rows, raw_details
+from ..registry import DOCUMENT_RULES, UTILITIES, documents_required
+from ..selectors import (
+    CombinedStatus,
+    combined_applications_for_applicant,
+    combined_status,
+    documents_for_applicant,
+    drafts_for_applicant,
+    projects_for_applicant,
+)
+from ..services import document_store, draft_create, draft_delete, draft_save, draft_submit
+from .common import applicant_required, error_messages
+from .display import COMBINED_TONE, details_display
+
+
+@require_GET
+@applicant_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    requests_ = list(combined_applications_for_applicant(organization=request.applicant))
+    for combined in requests_:
+        combined.derived_status = combined_status(sa.status for sa in combined.services.all())
+        combined.derived_label = CombinedStatus(combined.derived_status).label
+        combined.tone = COMBINED_TONE[combined.derived_status]
+    return render(
+        request,
+        "applications/dashboard.html",
+        {
+            "requests": requests_,
+            "drafts": drafts_for_applicant(organization=request.applicant),
+            "project_count": projects_for_applicant(organization=request.applicant).count(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@applicant_required
+def request_new(request: HttpRequest) -> HttpResponse:
+    """Pick the project; a draft is created for it and the form opens."""
+    projects = projects_for_applicant(organization=request.applicant)
+    if request.method == "POST":
+        try:
+            project_uuid = uuid_lib.UUID(request.POST.get("project", ""))
+        except ValueError as exc:
+            raise Http404 from exc
+        project = get_object_or_404(projects, uuid=project_uuid)
+        draft = draft_create(actor=request.user, owner=request.applicant, project=project)
+        return redirect("applications:draft_edit", uuid=draft.uuid)
+    return render(request, "applications/request_new.html", {"projects": projects})
+
+
+def _draft_or_redirect(request: HttpRequest, uuid):
+    draft = get_object_or_404(
+        drafts_for_applicant(organization=request.applicant, open_only=False), uuid=uuid
+    )
+    if draft.combined_id is not None:
+        return draft, redirect("applications:request_detail", uuid=draft.combined.uuid)
+    return draft, None
+
+
+def _chosen_documents(draft, library) -> dict:
+    by_uuid = {str(d.uuid): d for d in library}
+    return {t: by_uuid[u] for t, u in draft.documents.items() if u in by_uuid}
+
+
+def _draft_data(post) -> dict:
+    picked = [u for u in post.getlist("utilities") if u in UTILITIES]
+    details = {u: raw_details(post, u) for u in UTILITIES}
+    return {
+        "business_type": post.get("business_type", ""),
+        "utilities": picked,
+        "details": {u: d for u, d in details.items() if d or u in picked},
+        "commitments": [
+            t
+            for t in post.getlist("commit")
+            if t in DOCUMENT_RULES and DOCUMENT_RULES[t].commitment_allowed
+        ],
+        "joint_outside_works": bool(post.get("joint_outside_works")),
+    }
+
+
+def _take_documents(request: HttpRequest, chosen: dict, library: list) -> dict[str, list[str]]:
+    """New uploads win over a document picked from the library; errors per document type."""
+    by_uuid = {str(d.uuid): d for d in library}
+    errors: dict[str, list[str]] = {}
+    for doc_type in DocumentType.values:
+        upload = request.FILES.get(f"file-{doc_type}")
+        if upload is not None:
+            try:
+                chosen[doc_type] = document_store(
+                    actor=request.user, owner=request.applicant, doc_type=doc_type, upload=upload
+                )
+            except ValidationError as exc:
+                errors[doc_type] = [m for ms in error_messages(exc).values() for m in ms]
+            continue
+        if f"library-{doc_type}" in request.POST:
+            picked = request.POST.get(f"library-{doc_type}") or ""
+            if picked in by_uuid:
+                chosen[doc_type] = by_uuid[picked]
+            else:
+                chosen.pop(doc_type, None)
+    return errors
+
+
+def _edit_context(draft, form, details, chosen, commitments, library, doc_errors=None):
+    rows = document_rows(chosen=chosen, commitments=commitments, library=library)
+    for row in rows:
+        row.errors = (doc_errors or {}).get(row.doc_type, [])
+    return {
+        "draft": draft,
+        "project": draft.project,
+        "form": form,
+        "sections": [(Utility(u).label, u, details[u]) for u in UTILITIES],
+        "rows": rows,
+        "max_bytes": settings.DOCUMENT_MAX_BYTES,
+        "max_mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@applicant_required
+def draft_edit(request: HttpRequest, uuid) -> HttpResponse:
+    draft, done = _draft_or_redirect(request, uuid)
+    if done:
+        return done
+    library = list(documents_for_applicant(organization=request.applicant))
+    chosen = _chosen_documents(draft, library)
+    if request.method == "GET":
+        data = draft.data
+        form = RequestForm(
+            initial={
+                "business_type": data.get("business_type") or "new_connection",
+                "utilities": data.get("utilities") or [],
+                "joint_outside_works": data.get("joint_outside_works", False),
+            }
+        )
+        details = details_forms(initial=data.get("details"))
+        context = _edit_context(
+            draft, form, details, chosen, set(data.get("commitments") or []), library
+        )
+        return render(request, "applications/request_form.html", context)
+
+    data = _draft_data(request.POST)
+    doc_errors = _take_documents(request, chosen, library)
+    draft = draft_save(actor=request.user, draft=draft, data=data, documents=chosen)
+    library = list(documents_for_applicant(organization=request.applicant))
+    if request.POST.get("action") == "save" and not doc_errors:
+        messages.success(request, _("Draft saved. You can come back to it at any time."))
+        return redirect("applications:draft_edit", uuid=draft.uuid)
+
+    form = RequestForm(request.POST)
+    valid = form.is_valid()
+    details = details_forms(initial=data["details"])
+    for utility in data["utilities"]:
+        details[utility] = details_form(utility, data=request.POST)
+        valid = details[utility].is_valid() and valid
+    commitments = set(data["commitments"])
+    for doc_type in documents_required(data["utilities"]):
+        if doc_type in chosen or doc_type in doc_errors:
+            continue
+        if doc_type in commitments:
+            continue
+        doc_errors[doc_type] = [
+            _("Upload this document or sign the commitment instead.")
+            if DOCUMENT_RULES[doc_type].commitment_allowed
+            else _("Upload this document.")
+        ]
+    if valid and not doc_errors:
+        return redirect("applications:draft_review", uuid=draft.uuid)
+    if request.POST.get("action") == "save":
+        messages.warning(request, _("Draft saved, but some files were not accepted."))
+    else:
+        messages.error(request, _("Please correct the fields marked below."))
+    context = _edit_context(draft, form, details, chosen, commitments, library, doc_errors)
+    return render(request, "applications/request_form.html", context, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@applicant_required
+def draft_review(request: HttpRequest, uuid) -> HttpResponse:
+    draft, done = _draft_or_redirect(request, uuid)
+    if done:
+        if request.method == "POST":
+            messages.info(request, _("This request was already submitted; nothing was sent twice."))
+        return done
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        try:
+            combined = draft_submit(
+                actor=request.user, draft=draft, client_token=request.POST.get("client_token", "")
+            )
+        except ValidationError as exc:
+            errors = error_messages(exc)
+        else:
+            messages.success(
+                request,
+                _("Request %(ref)s submitted. Every utility is now on its way.")
+                % {"ref": combined.reference},
+            )
+            return redirect("applications:request_detail", uuid=combined.uuid)
+    library = list(documents_for_applicant(organization=request.applicant))
+    chosen = _chosen_documents(draft, library)
+    picked = draft.data.get("utilities") or []
+    required = documents_required(picked)
+    commitments = set(draft.data.get("commitments") or [])
+    rows = document_rows(chosen=chosen, commitments=commitments, library=[], only=required)
+    for row in rows:
+        row.needed_by = [u for u in row.needed_by if u in picked]
+    context = {
+        "draft": draft,
+        "project": draft.project,
+        "business_type": _label(
+            RequestForm.base_fields["business_type"], draft.data.get("business_type")
+        ),
+        "utilities": [
+            (Utility(u).label, details_display(u, (draft.data.get("details") or {}).get(u) or {}))
+            for u in picked
+        ],
+        "rows": rows,
+        "joint": draft.data.get("joint_outside_works"),
+        "errors": _readable(errors),
+        "edit_url": reverse("applications:draft_edit", kwargs={"uuid": draft.uuid}),
+    }
+    return render(
+        request, "applications/request_review.html", context, status=400 if errors else 200
+    )
+
+
+def _readable(errors: dict[str, list[str]]) -> list[str]:
+    """Service error keys (`utility.field`, `documents.type`) as sentences a person reads."""
+    lines = []
+    for key, messages_ in errors.items():
+        prefix = ""
+        head, _dot, name = key.partition(".")
+        if head == "documents" and name in DocumentType.values:
+            prefix = f"{DocumentType(name).label}: "
+        elif head in UTILITIES:
+            form_field = UTILITIES[head].details_form.base_fields.get(name)
+            label = (
+                f"{Utility(head).label} · {form_field.label}" if form_field else Utility(head).label
+            )
+            prefix = f"{label}: "
+        lines += [f"{prefix}{message}" for message in messages_]
+    return lines
+
+
+def _label(form_field, value) -> str:
+    return str(dict(form_field.choices).get(value, "")) if value else ""
+
+
+@require_POST
+@applicant_required
+def draft_discard(request: HttpRequest, uuid) -> HttpResponse:
+    draft = get_object_or_404(drafts_for_applicant(organization=request.applicant), uuid=uuid)
+    draft_delete(actor=request.user, draft=draft)
+    messages.success(request, _("Draft deleted."))
+    return redirect("applications:dashboard")

@@ -1,0 +1,307 @@
+"""One page per combined request: a timeline per utility and the applicant's actions."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..clock import working_days_used
+from ..constants import PermitStatus, ServiceStatus
+from ..errors import DomainError
+from ..forms import (
+    CommentForm,
+    CorrectionForm,
+    RatingForm,
+    WithdrawForm,
+    details_form,
+    document_rows,
+    raw_details,
+)
+from ..models import CombinedApplication, ServiceApplication
+from ..registry import UTILITIES
+from ..selectors import (
+    CombinedStatus,
+    applicant_actions,
+    combined_application_tracking,
+    combined_status,
+    documents_for_applicant,
+)
+from ..services import (
+    combined_application_withdraw,
+    document_store,
+    service_application_correct,
+    service_application_rate,
+    service_application_transition,
+)
+from .common import applicant_required, apply_errors, error_messages
+from .display import (
+    COMBINED_TONE,
+    STATUS_TONE,
+    TRANSITION_LABELS,
+    details_display,
+    holder,
+    stage_steps,
+)
+
+
+@dataclass
+class Card:
+    """What the page shows for one utility's application."""
+
+    sa: ServiceApplication
+    steps: list
+    holder: str
+    holder_kind: str
+    tone: str
+    details: list
+    history: list
+    permits: list
+    links: list
+    actions: list[str]
+    working_days: int
+    forms: dict = field(default_factory=dict)
+
+
+def _cards(request: HttpRequest, combined: CombinedApplication, bound: dict | None = None):
+    services = list(combined.services.all())
+    actions = applicant_actions(user=request.user, services=services)
+    now = timezone.now()
+    cards = []
+    for sa in services:
+        who, kind = holder(sa)
+        names = actions.get(sa.pk, [])
+        forms = {
+            "confirm_plan": CommentForm(prefix=f"c{sa.pk}"),
+            "withdraw": WithdrawForm(prefix=f"w{sa.pk}"),
+            "rate": RatingForm(prefix=f"r{sa.pk}"),
+        }
+        forms.update((bound or {}).get(sa.pk, {}))
+        latest_permits = {}
+        for permit in sa.permits.all():
+            latest_permits[permit.permit_type] = permit
+        cards.append(
+            Card(
+                sa=sa,
+                steps=stage_steps(sa),
+                holder=who,
+                holder_kind=kind,
+                tone=STATUS_TONE.get(sa.status, "info"),
+                details=details_display(sa.utility, sa.details),
+                history=list(sa.history.all()),
+                permits=list(latest_permits.values()),
+                links=list(sa.document_links.all()),
+                actions=names,
+                working_days=working_days_used(sa, now=now),
+                forms=forms,
+            )
+        )
+    return cards
+
+
+def _combined(request: HttpRequest, uuid) -> CombinedApplication:
+    return get_object_or_404(
+        combined_application_tracking(organization=request.applicant), uuid=uuid
+    )
+
+
+def _render(request, combined, *, bound=None, status=200, error=""):
+    cards = _cards(request, combined, bound)
+    derived = combined_status(card.sa.status for card in cards)
+    fees = [card.sa.fee_quote_cny for card in cards if card.sa.fee_quote_cny is not None]
+    context = {
+        "combined": combined,
+        "cards": cards,
+        "derived": derived,
+        "derived_label": CombinedStatus(derived).label,
+        "derived_tone": COMBINED_TONE[derived],
+        "fee_total": sum(fees) if fees else None,
+        "commitments": list(combined.commitments.all()),
+        "can_withdraw_all": any("withdraw" in card.actions for card in cards),
+        "error": error,
+        "ServiceStatus": ServiceStatus,
+        "PermitStatus": PermitStatus,
+        "transition_labels": TRANSITION_LABELS,
+    }
+    return render(request, "applications/request_detail.html", context, status=status)
+
+
+@require_GET
+@applicant_required
+def request_detail(request: HttpRequest, uuid) -> HttpResponse:
+    return _render(request, _combined(request, uuid))
+
+
+def _service(combined: CombinedApplication, sa_uuid) -> ServiceApplication:
+    for sa in combined.services.all():
+        if str(sa.uuid) == str(sa_uuid):
+            return sa
+    raise Http404
+
+
+def _domain_error(request, combined, exc: DomainError) -> HttpResponse:
+    if exc.status_code == 404:
+        raise Http404
+    return _render(request, combined, status=exc.status_code, error=exc.message)
+
+
+@require_POST
+@applicant_required
+def service_action(request: HttpRequest, uuid, sa_uuid, action: str) -> HttpResponse:
+    """Confirm a plan and its fee, or withdraw one utility."""
+    if action not in ("confirm_plan", "withdraw"):
+        raise Http404
+    combined = _combined(request, uuid)
+    sa = _service(combined, sa_uuid)
+    if action == "confirm_plan":
+        form = CommentForm(request.POST, prefix=f"c{sa.pk}")
+    else:
+        form = WithdrawForm(request.POST, prefix=f"w{sa.pk}")
+    if not form.is_valid():
+        return _render(request, combined, bound={sa.pk: {action: form}}, status=400)
+    data = {"reason": form.cleaned_data["reason"]} if action == "withdraw" else {}
+    try:
+        service_application_transition(
+            actor=request.user,
+            service_application=sa,
+            transition=action,
+            data=data,
+            comment=form.cleaned_data.get("comment", ""),
+        )
+    except DomainError as exc:
+        return _domain_error(request, combined, exc)
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return _render(request, combined, bound={sa.pk: {action: form}}, status=400)
+    done = {
+        "confirm_plan": _("Plan and fee confirmed for %(utility)s."),
+        "withdraw": _("%(utility)s withdrawn."),
+    }[action]
+    messages.success(request, done % {"utility": sa.get_utility_display()})
+    return redirect("applications:request_detail", uuid=combined.uuid)
+
+
+@require_POST
+@applicant_required
+def request_withdraw(request: HttpRequest, uuid) -> HttpResponse:
+    combined = _combined(request, uuid)
+    form = WithdrawForm(request.POST, prefix="all")
+    if not form.is_valid():
+        return _render(request, combined, status=400)
+    try:
+        withdrawn = combined_application_withdraw(
+            actor=request.user, combined=combined, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as exc:
+        return _domain_error(request, combined, exc)
+    messages.success(request, _("%(n)s utilities withdrawn.") % {"n": len(withdrawn)})
+    return redirect("applications:request_detail", uuid=combined.uuid)
+
+
+@require_POST
+@applicant_required
+def service_rate(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
+    combined = _combined(request, uuid)
+    sa = _service(combined, sa_uuid)
+    form = RatingForm(request.POST, prefix=f"r{sa.pk}")
+    if form.is_valid():
+        try:
+            service_application_rate(
+                actor=request.user, service_application=sa, **form.cleaned_data
+            )
+        except DomainError as exc:
+            return _domain_error(request, combined, exc)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Thank you for rating %(utility)s.") % {"utility": sa.get_utility_display()},
+            )
+            return redirect("applications:request_detail", uuid=combined.uuid)
+    return _render(request, combined, bound={sa.pk: {"rate": form}}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@applicant_required
+def service_correct(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
+    """补正: the reason, this utility's details and documents; resubmit only this utility."""
+    combined = _combined(request, uuid)
+    sa = _service(combined, sa_uuid)
+    if sa.status != ServiceStatus.RETURNED:
+        messages.info(request, _("This utility is not waiting for a correction."))
+        return redirect("applications:request_detail", uuid=combined.uuid)
+    spec = UTILITIES[sa.utility]
+    form = CorrectionForm(request.POST or None)
+    details = details_form(sa.utility, data=request.POST or None, initial=sa.details)
+    current = {link.doc_type: link.document for link in sa.document_links.all()}
+    doc_errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        valid = form.is_valid() & details.is_valid()
+        documents = {}
+        for doc_type in spec.documents:
+            upload = request.FILES.get(f"file-{doc_type}")
+            if upload is None:
+                continue
+            try:
+                documents[doc_type] = document_store(
+                    actor=request.user, owner=request.applicant, doc_type=doc_type, upload=upload
+                )
+            except ValidationError as exc:
+                doc_errors[doc_type] = [m for ms in error_messages(exc).values() for m in ms]
+        if valid and not doc_errors:
+            try:
+                service_application_correct(
+                    actor=request.user,
+                    service_application=sa,
+                    details=raw_details(request.POST, sa.utility),
+                    documents=documents,
+                    comment=form.cleaned_data["comment"],
+                )
+            except DomainError as exc:
+                if exc.status_code == 404:
+                    raise Http404 from exc
+                if exc.status_code == 403:
+                    raise PermissionDenied from exc
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                for key, msgs in error_messages(exc).items():
+                    head, _dot, name = key.partition(".")
+                    if head == "details" and name in details.fields:
+                        details.add_error(name, msgs)
+                    elif head == "documents":
+                        doc_errors[name] = msgs
+                    else:
+                        form.add_error(None, msgs)
+            else:
+                messages.success(
+                    request,
+                    _("%(utility)s resubmitted with your corrections.")
+                    % {"utility": sa.get_utility_display()},
+                )
+                return redirect("applications:request_detail", uuid=combined.uuid)
+    rows = document_rows(chosen=current, commitments=set(), library=[], only=list(spec.documents))
+    for row in rows:
+        row.errors = doc_errors.get(row.doc_type, [])
+    context = {
+        "combined": combined,
+        "sa": sa,
+        "form": form,
+        "details": details,
+        "rows": rows,
+        "max_bytes": settings.DOCUMENT_MAX_BYTES,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "applications/service_correct.html", context, status=status)
+
+
+@require_GET
+@applicant_required
+def documents_library(request: HttpRequest) -> HttpResponse:
+    documents = documents_for_applicant(organization=request.applicant)
+    return render(request, "applications/documents.html", {"documents": documents})

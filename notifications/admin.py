@@ -1,0 +1,155 @@
+"""Staff views of the outbox: what was sent to whom, what failed and why, with a retry."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from applications.constants import Utility
+
+from .constants import DeliveryStatus
+from .models import Delivery, DemandNotice, DemandSignal, FactCursor, WebhookEndpoint
+from .services import delivery_retry, demand_signal_record
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = (
+        "subject",
+        "event_type",
+        "channel",
+        "recipient_organization",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+    )
+    list_filter = ("status", "channel", "event_type")
+    search_fields = ("subject", "idempotency_key", "event_id", "recipient_organization__name_zh")
+    list_select_related = ("recipient_organization",)
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+    actions = ["retry_failed"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Retry the selected failed deliveries"))
+    def retry_failed(self, request, queryset):
+        retried = 0
+        for delivery in queryset.filter(status=DeliveryStatus.FAILED):
+            delivery_retry(actor=request.user, delivery=delivery)
+            retried += 1
+        self.message_user(
+            request, _("%(count)d deliveries queued again.") % {"count": retried}, messages.SUCCESS
+        )
+
+
+class DemandNoticeInline(admin.TabularInline):
+    model = DemandNotice
+    extra = 0
+    can_delete = False
+    fields = ("operator", "utilities", "status", "acknowledged_at", "reminded_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DemandSignalForm(forms.ModelForm):
+    """Staff record a department's early word of a project; it fans out on save."""
+
+    expected_utilities = forms.MultipleChoiceField(
+        label=_("expected utilities"),
+        choices=Utility.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = DemandSignal
+        fields = (
+            "kind",
+            "source_organization",
+            "title",
+            "town",
+            "location",
+            "expected_utilities",
+            "expected_date",
+        )
+
+
+@admin.register(DemandSignal)
+class DemandSignalAdmin(admin.ModelAdmin):
+    form = DemandSignalForm
+    list_display = ("title", "kind", "town", "source_organization", "expected_date", "created_at")
+    list_filter = ("kind", "town")
+    search_fields = ("title", "location", "project__code")
+    list_select_related = ("town", "source_organization")
+    inlines = [DemandNoticeInline]
+    readonly_fields = ("created_at",)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a signal is a fact; a correction is a new signal
+
+    def save_model(self, request, obj, form, change: bool) -> None:
+        # Through the service, which writes one notice and its messages per operator.
+        recorded = demand_signal_record(**form.cleaned_data)
+        obj.pk, obj.uuid, obj.created_at = recorded.pk, recorded.uuid, recorded.created_at
+        obj._state.adding = False
+
+
+@admin.register(DemandNotice)
+class DemandNoticeAdmin(admin.ModelAdmin):
+    list_display = ("signal", "operator", "status", "created_at", "acknowledged_at")
+    list_filter = ("status", "operator")
+    search_fields = ("signal__title",)
+    list_select_related = ("signal", "operator")
+    readonly_fields = [f.name for f in DemandNotice._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    """The signing secret is write-only: never shown again, kept when left empty."""
+
+    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    secret = forms.CharField(
+        label=_("signing secret"),
+        required=False,
+        min_length=16,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the current secret."),
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("organization", "url", "secret", "is_active")
+
+    def clean_secret(self) -> str:
+        secret = self.cleaned_data["secret"]
+        if not secret and not self.instance.pk:
+            raise forms.ValidationError(_("A new endpoint needs a secret."))
+        return secret or self.instance.secret
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    form = WebhookEndpointForm
+    list_display = ("organization", "url", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("organization__name_zh", "url")
+
+
+@admin.register(FactCursor)
+class FactCursorAdmin(admin.ModelAdmin):
+    list_display = ("name", "position", "updated_at")
+    readonly_fields = ("name", "position", "updated_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,131 @@
+"""Shapes of demand notices, demand signals and webhook endpoints (inputs are separate classes)."""
+
+from rest_framework import serializers
+
+from applications.api.serializers import OrganizationRefSerializer, TownSerializer
+from applications.constants import Utility
+
+from ..constants import NoticeStatus, SignalKind
+from ..services.intake import PUSHABLE_KINDS
+from ..services.webhooks import SECRET_MAX_LENGTH, SECRET_MIN_LENGTH, URL_MAX_LENGTH
+
+PUSHABLE_KIND_CHOICES = [(kind, SignalKind(kind).label) for kind in PUSHABLE_KINDS]
+
+
+class SignalSerializer(serializers.Serializer):
+    """What a department announced (关口前移), as every operator it reached sees it."""
+
+    uuid = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=SignalKind.choices)
+    title = serializers.CharField()
+    town = TownSerializer()
+    location = serializers.CharField()
+    expected_utilities = serializers.ListField(child=serializers.ChoiceField(Utility.choices))
+    expected_loads = serializers.DictField(
+        help_text="Per utility, usually free text (e.g. `约 2000 kVA`)."
+    )
+    expected_date = serializers.DateField(allow_null=True)
+    project_code = serializers.CharField(
+        source="project.code",
+        allow_null=True,
+        default=None,
+        help_text="The project's approval code when the signal is about a known project.",
+    )
+    source_organization = OrganizationRefSerializer(help_text="The department that announced it.")
+    created_at = serializers.DateTimeField()
+
+
+class DemandNoticeSerializer(serializers.Serializer):
+    """One operator's copy of a signal, for the utilities it serves in that town."""
+
+    uuid = serializers.UUIDField()
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:demand-notice-detail", lookup_field="uuid"
+    )
+    status = serializers.ChoiceField(choices=NoticeStatus.choices)
+    utilities = serializers.ListField(
+        child=serializers.ChoiceField(Utility.choices),
+        help_text="The expected utilities your organisation serves there.",
+    )
+    created_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    reminded_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a reminder went out (unacknowledged for a working day)."
+    )
+    signal = SignalSerializer()
+
+
+class DemandSignalPushSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PUSHABLE_KIND_CHOICES)
+    title = serializers.CharField(max_length=200, help_text="e.g. the plot or deal name.")
+    town = serializers.CharField(max_length=40, help_text="Town code, e.g. `xiaolan`.")
+    location = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text="Address or plot."
+    )
+    expected_utilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=Utility.choices),
+        min_length=1,
+        max_length=len(Utility.choices),
+    )
+    expected_loads = serializers.DictField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        default=dict,
+        help_text='Per expected utility, free text, e.g. `{"electricity": "约 2000 kVA"}`.',
+    )
+    expected_date = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="When the need is expected."
+    )
+    project_code = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The approval code of a project already in the portal, if any.",
+    )
+
+
+class DemandSignalSerializer(SignalSerializer):
+    notices = serializers.SerializerMethodField(help_text="Operators notified (one notice each).")
+
+    def get_notices(self, signal) -> int:
+        return signal.notices.count()
+
+
+class WebhookEndpointSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    url = serializers.URLField(help_text="Where the signed events are POSTed.")
+    is_active = serializers.BooleanField(
+        help_text="False once removed (or disabled by staff): nothing more is sent there."
+    )
+    created_at = serializers.DateTimeField()
+
+
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(
+        required=False,
+        help_text="Only when you sent no secret: the one generated for you. Shown in this "
+        "answer only; store it now.",
+    )
+
+    def to_representation(self, endpoint):
+        # Never the stored secret: only one generated in this request (context).
+        data = dict(WebhookEndpointSerializer(endpoint, context=self.context).data)
+        if generated := self.context.get("generated_secret"):
+            data["secret"] = generated
+        return data
+
+
+class WebhookEndpointInputSerializer(serializers.Serializer):
+    url = serializers.URLField(
+        max_length=URL_MAX_LENGTH,
+        help_text="An https URL of a public host (http://127.0.0.1 is accepted in development).",
+    )
+    secret = serializers.CharField(
+        required=False,
+        min_length=SECRET_MIN_LENGTH,
+        max_length=SECRET_MAX_LENGTH,
+        trim_whitespace=False,
+        help_text="Your shared HMAC secret (visible ASCII). Leave it out and a strong one is "
+        "generated and returned once.",
+    )

@@ -1,0 +1,84 @@
+"""`/api/v1/webhooks/`: an operator registers and removes the endpoints its signed events go to."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.response import Response
+
+from applications.api.auth import principal_of
+from applications.api.common import OrganizationScopedViewSet
+from applications.api.idempotency import idempotent
+from workgroups.api_tokens import ApiScope
+
+from ..models import WebhookEndpoint
+from ..selectors import webhook_endpoints_of
+from ..services.webhooks import webhook_endpoint_create, webhook_endpoint_deactivate
+from .pagination import CreatedCursorPagination
+from .serializers import (
+    WebhookEndpointCreatedSerializer,
+    WebhookEndpointInputSerializer,
+    WebhookEndpointSerializer,
+)
+
+WRITE = ApiScope.WEBHOOKS_WRITE.value
+SIGNING = (
+    "Each event is POSTed as JSON `{id, type, created_at, data}` with the headers "
+    "`X-Portal-Event-Id`, `X-Portal-Event-Type`, `X-Portal-Timestamp` and `X-Portal-Signature: "
+    'sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`; see docs/notifications.md.'
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your webhook endpoints",
+        description="Active and removed ones (`is_active`), oldest first; never the secret.",
+    ),
+    retrieve=extend_schema(summary="Get one webhook endpoint"),
+    create=extend_schema(
+        summary="Register a webhook endpoint",
+        description="Events for your organisation (work item assigned, state changed, demand "
+        "notice created, ...) are then delivered there too, at least once, signed with the "
+        "secret. " + SIGNING + " At most 5 active endpoints; a URL only once.",
+        request=WebhookEndpointInputSerializer,
+        responses={201: WebhookEndpointCreatedSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Remove a webhook endpoint",
+        description="Nothing more is sent there; events still waiting for it are parked as "
+        "failed. The endpoint stays listed with `is_active: false` (its delivery history "
+        "refers to it). Removing it again changes nothing.",
+        responses={200: WebhookEndpointSerializer},
+    ),
+)
+class WebhookViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    OrganizationScopedViewSet,
+):
+    queryset_model = WebhookEndpoint
+    serializer_class = WebhookEndpointSerializer
+    pagination_class = CreatedCursorPagination
+    filter_backends = []
+    required_scopes = {"list": WRITE, "retrieve": WRITE, "create": WRITE, "destroy": WRITE}
+
+    def selector(self):
+        return webhook_endpoints_of(organization=self.organization)
+
+    @idempotent
+    def create(self, request, *args, **kwargs):
+        command = WebhookEndpointInputSerializer(data=request.data)
+        command.is_valid(raise_exception=True)
+        endpoint, generated = webhook_endpoint_create(
+            actor=request.user,
+            organization=principal_of(request).organization,
+            url=command.validated_data["url"],
+            secret=command.validated_data.get("secret"),
+        )
+        context = {**self.get_serializer_context(), "generated_secret": generated}
+        body = WebhookEndpointCreatedSerializer(endpoint, context=context).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, *args, **kwargs):
+        endpoint = webhook_endpoint_deactivate(actor=request.user, endpoint=self.get_object())
+        return Response(self.get_serializer(endpoint).data)

@@ -1,0 +1,236 @@
+"""Messages: early demand signals and notices, and the delivery outbox with its cursors."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import Project
+from workgroups.models import Organization, Town
+
+from .constants import Channel, DeliveryStatus, EventType, NoticeStatus, SignalKind
+
+
+class FactCursor(models.Model):
+    """How far the engine has read an append-only fact table (StateChange, EscalationEvent...).
+
+    Reading facts by id after the cursor, in the same transaction that writes the deliveries and
+    moves the cursor, means every fact is turned into messages exactly once.
+    """
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    position = models.BigIntegerField(_("last id processed"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("fact cursor")
+        verbose_name_plural = _("fact cursors")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.position}"
+
+
+class FactSeen(models.Model):
+    """A fact above the cursor that has been processed (facts can commit out of id order)."""
+
+    cursor = models.CharField(_("cursor"), max_length=50)
+    fact_id = models.BigIntegerField(_("fact id"))
+
+    class Meta:
+        verbose_name = _("processed fact")
+        verbose_name_plural = _("processed facts")
+        constraints = [
+            models.UniqueConstraint(fields=["cursor", "fact_id"], name="fact_seen_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cursor}:{self.fact_id}"
+
+
+class WebhookEndpoint(models.Model):
+    """Where an operator (or agency) wants signed event callbacks."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"), max_length=128, help_text=_("Shared secret for HMAC-SHA256.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.url}"
+
+
+class DemandSignal(models.Model):
+    """A department's early word of a coming project (关口前移): land sale, investment deal,
+    project approval, road-excavation plan, or a project recorded in the portal."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=30, choices=SignalKind.choices)
+    source_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        related_name="demand_signals",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    town = models.ForeignKey(Town, verbose_name=_("town"), on_delete=models.PROTECT)
+    location = models.CharField(_("location"), max_length=300, blank=True)
+    project = models.ForeignKey(
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="demand_signals",
+    )
+    expected_utilities = models.JSONField(_("expected utilities"), default=list)
+    expected_loads = models.JSONField(
+        _("expected loads"), default=dict, blank=True, help_text=_("Per utility, free form.")
+    )
+    expected_date = models.DateField(_("expected date"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("demand signal")
+        verbose_name_plural = _("demand signals")
+        ordering = ["-created_at"]
+        constraints = [
+            # A project is announced once, however often the fact reader sees it.
+            models.UniqueConstraint(
+                fields=["project", "kind"],
+                condition=models.Q(project__isnull=False),
+                name="demand_signal_project_kind_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class DemandNotice(models.Model):
+    """One operator's copy of a demand signal, for the utilities it serves there."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    signal = models.ForeignKey(
+        DemandSignal, verbose_name=_("signal"), on_delete=models.PROTECT, related_name="notices"
+    )
+    operator = models.ForeignKey(
+        Organization,
+        verbose_name=_("operator"),
+        on_delete=models.PROTECT,
+        related_name="demand_notices",
+    )
+    utilities = models.JSONField(_("utilities"), default=list)
+    status = models.CharField(
+        _("status"), max_length=20, choices=NoticeStatus.choices, default=NoticeStatus.NEW
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("demand notice")
+        verbose_name_plural = _("demand notices")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["signal", "operator"], name="demand_notice_unique")
+        ]
+        indexes = [models.Index(fields=["operator", "status"], name="notice_operator_status")]
+
+    def __str__(self) -> str:
+        return f"{self.signal} -> {self.operator}"
+
+
+class Delivery(models.Model):
+    """One message to one recipient over one channel: the delivery outbox.
+
+    Written in the transaction that decided the message; delivered by Celery until it succeeds
+    or is parked as failed after the allowed attempts. `idempotency_key` makes a second write of
+    the same message impossible, and receivers dedupe webhooks by `event_id`.
+    """
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    event_id = models.UUIDField(_("event id"), db_index=True)
+    event_type = models.CharField(_("event"), max_length=50, choices=EventType.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    recipient_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("recipient organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        verbose_name=_("webhook endpoint"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    payload = models.JSONField(_("payload"), default=dict)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_pending_due",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["recipient_organization", "channel", "created_at"],
+                name="delivery_inbox",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.subject}"

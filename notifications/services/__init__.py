@@ -1,0 +1,44 @@
+"""Writes of the notifications engine."""
+
+from applications.models import EscalationEvent, Project, StateChange
+
+from .delivery import deliveries_reserve, delivery_attempt, delivery_retry, inbox_mark_read
+from .demand import demand_notice_acknowledge, demand_notices_remind, demand_signal_record
+from .facts import facts_consume
+from .messages import handle_escalation_events, handle_projects, handle_state_changes
+
+
+def facts_process(*, batch: int = 500) -> int:
+    """Read every fact table once more and write the messages they call for."""
+    written = facts_consume(
+        cursor_name="state_changes",
+        queryset=StateChange.objects.all(),
+        handle=handle_state_changes,
+        batch=batch,
+    )
+    written += facts_consume(
+        cursor_name="escalation_events",
+        queryset=EscalationEvent.objects.all(),
+        handle=handle_escalation_events,
+        batch=batch,
+    )
+    written += facts_consume(
+        cursor_name="projects",
+        queryset=Project.objects.all(),
+        handle=handle_projects,
+        batch=batch,
+        time_field="created_at",
+    )
+    return written
+
+
+__all__ = [
+    "deliveries_reserve",
+    "delivery_attempt",
+    "delivery_retry",
+    "demand_notice_acknowledge",
+    "demand_notices_remind",
+    "demand_signal_record",
+    "facts_process",
+    "inbox_mark_read",
+]

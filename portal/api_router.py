@@ -1,0 +1,30 @@
+"""The one router of the REST API, mounted at /api/v1/ (namespace "api")."""
+
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from applications.api.documents import DocumentDownloadView
+from applications.api.permits import PermitViewSet
+from applications.api.projects import ProjectViewSet
+from applications.api.stats import StatsView
+from applications.api.work_items import WorkItemViewSet
+from notifications.api.demand import DemandNoticeViewSet, DemandSignalViewSet
+from notifications.api.webhooks import WebhookViewSet
+
+router = SimpleRouter()
+router.register("work-items", WorkItemViewSet, basename="work-item")
+router.register("permits", PermitViewSet, basename="permit")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("demand-notices", DemandNoticeViewSet, basename="demand-notice")
+router.register("demand-signals", DemandSignalViewSet, basename="demand-signal")
+router.register("webhooks", WebhookViewSet, basename="webhook")
+
+urlpatterns = [
+    *router.urls,
+    path(
+        "documents/<uuid:uuid>/download/",
+        DocumentDownloadView.as_view(),
+        name="document-download",
+    ),
+    path("stats/", StatsView.as_view(), name="stats"),
+]

@@ -1,0 +1,178 @@
+"""API tokens: shown once, stored hashed, scoped by the organisation's role, revocable."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from tests.factories import member_of, staff_of
+from workgroups.api_tokens import api_token_create, api_token_revoke, token_digest
+from workgroups.constants import MemberRole
+from workgroups.models import ApiToken, Membership, Organization
+from workgroups.services import membership_add
+
+
+def _org(code):
+    return Organization.objects.get(code=code)
+
+
+def test_the_plaintext_is_shown_once_and_only_its_digest_is_kept(token_admin):
+    token, plaintext = api_token_create(
+        actor=token_admin,
+        organization=_org("csg-zhongshan"),
+        name="调度系统",
+        scopes=["work_items:read"],
+    )
+    assert plaintext.startswith("zsp_") and len(plaintext) > 40
+    assert token.prefix == plaintext[:12]
+    assert token.digest == token_digest(plaintext)
+    stored = ApiToken.objects.values_list(flat=False).get(pk=token.pk)
+    assert plaintext not in [str(value) for value in stored]
+
+
+def test_tokens_act_as_one_service_account_that_is_a_member(token_admin):
+    org = _org("zs-water")
+    first, _ = api_token_create(
+        actor=token_admin, organization=org, name="a", scopes=["work_items:read"]
+    )
+    second, _ = api_token_create(
+        actor=token_admin, organization=org, name="b", scopes=["work_items:read"]
+    )
+    assert first.user_id == second.user_id
+    assert Membership.objects.filter(user=first.user, organization=org).exists()
+    assert not first.user.has_usable_password()
+
+
+def test_a_look_alike_user_name_is_never_adopted_as_the_service_account(token_admin):
+    org = _org("zs-water")
+    squatter = member_of(_org("csg-zhongshan"), username="api@zs-water")
+    token, _ = api_token_create(
+        actor=token_admin, organization=org, name="a", scopes=["work_items:read"]
+    )
+    assert token.user_id != squatter.pk
+    assert not Membership.objects.filter(user=squatter, organization=org).exists()
+
+
+@pytest.mark.parametrize(
+    ("code", "scopes"),
+    [
+        ("csg-zhongshan", ["permits:write"]),  # an operator decides no permits
+        ("investment", ["work_items:read"]),  # a data provider has no work
+        ("natural-resources", ["bogus:scope"]),
+        ("csg-zhongshan", []),
+    ],
+)
+def test_scopes_follow_the_organisations_role(token_admin, code, scopes):
+    with pytest.raises(ValidationError) as caught:
+        api_token_create(actor=token_admin, organization=_org(code), name="x", scopes=scopes)
+    assert "scopes" in caught.value.message_dict
+
+
+def test_only_a_manager_of_the_organisation_or_an_administrator_makes_tokens(reference):
+    org = _org("csg-zhongshan")
+    staff = staff_of("csg-zhongshan")
+    with pytest.raises(PermissionDenied):
+        api_token_create(actor=staff, organization=org, name="x", scopes=["work_items:read"])
+    manager = staff_of("csg-zhongshan", username="manager")
+    membership_add(user=manager, organization=org, role=MemberRole.MANAGER)
+    token, _ = api_token_create(
+        actor=manager, organization=org, name="x", scopes=["work_items:read"]
+    )
+    other_manager = staff_of("zs-water", username="water-manager")
+    membership_add(user=other_manager, organization=_org("zs-water"), role=MemberRole.MANAGER)
+    with pytest.raises(PermissionDenied):
+        api_token_revoke(actor=other_manager, token=token)
+
+
+def test_a_revoked_or_expired_token_is_refused(token_admin, bearer, reference):
+    org = _org("csg-zhongshan")
+    token, plaintext = api_token_create(
+        actor=token_admin,
+        organization=org,
+        name="x",
+        scopes=["work_items:read"],
+        expires_at=timezone.now() + dt.timedelta(days=30),
+    )
+    api = bearer(plaintext)
+    assert api.get("/api/v1/work-items/").status_code == 200
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=31)):
+        expired = api.get("/api/v1/work-items/")
+    assert expired.status_code == 401
+
+    api_token_revoke(actor=token_admin, token=token)
+    revoked = api.get("/api/v1/work-items/")
+    assert revoked.status_code == 401
+    assert revoked.json()["type"] == "authentication_failed"
+    assert revoked["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer", "Bearer zsp_not-a-real-token", "Bearer a b", "Basic dXNlcjpwYXNz"]
+)
+def test_bad_credentials_are_401_with_the_one_error_shape(reference, client, header):
+    response = client.get("/api/v1/work-items/", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert set(response.json()) == {"type", "title", "status", "detail", "errors"}
+
+
+def test_last_use_is_written_at_most_once_a_minute(make_token, bearer, django_assert_num_queries):
+    plaintext = make_token("csg-zhongshan")
+    api = bearer(plaintext)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        api.get("/api/v1/work-items/")
+        with django_assert_num_queries(2):  # token, page: no write
+            api.get("/api/v1/work-items/")
+    token = ApiToken.objects.get(digest=token_digest(plaintext))
+    assert token.last_used_at == start
+    with time_machine.travel(start + dt.timedelta(seconds=61), tick=False):
+        api.get("/api/v1/work-items/")
+    token.refresh_from_db()
+    assert token.last_used_at == start + dt.timedelta(seconds=61)
+
+
+def test_each_token_has_its_own_rate_limit(make_token, bearer, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api_client": "3/minute", "anon": "3/minute"},
+    }
+    busy = bearer(make_token("csg-zhongshan", name="busy"))
+    calm = bearer(make_token("csg-zhongshan", name="calm"))
+    statuses = [busy.get("/api/v1/work-items/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    throttled = busy.get("/api/v1/work-items/")
+    assert throttled.json()["type"] == "throttled"
+    assert int(throttled["Retry-After"]) > 0
+    assert calm.get("/api/v1/work-items/").status_code == 200
+
+
+def test_the_command_prints_a_working_token_once_and_revokes_it(token_admin, bearer):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "api_token",
+        "create",
+        "--org",
+        "zs-water",
+        "--name",
+        "调度",
+        "--by",
+        "token-admin",
+        stdout=out,
+        stderr=StringIO(),
+    )
+    plaintext = out.getvalue().strip()
+    assert bearer(plaintext).get("/api/v1/work-items/").status_code == 200
+    listing = StringIO()
+    call_command("api_token", "list", "--org", "zs-water", stdout=listing)
+    assert plaintext[:12] in listing.getvalue() and plaintext not in listing.getvalue()
+    call_command(
+        "api_token", "revoke", "--prefix", plaintext[:12], "--by", "token-admin", stdout=StringIO()
+    )
+    assert bearer(plaintext).get("/api/v1/work-items/").status_code == 401

@@ -1,0 +1,193 @@
+"""An operator pulls its work, moves it through its stages and downloads its documents."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from applications.constants import ServiceStatus as S
+from applications.models import ServiceApplication, StateChange
+from tests.factories import DETAILS, PDF_BYTES, make_service
+
+PLAN = {
+    "survey_result": "现场具备接入条件,需新建箱变一台",
+    "plan": "由10kV翠亨线T接,新建630kVA箱变",
+    "fee_quote_cny": "0.00",
+    "required_permits": ["planning", "road_excavation"],
+}
+
+
+def _move(api, sa, transition, **data):
+    return api.post(
+        f"/api/v1/work-items/{sa.uuid}/transitions/",
+        {"transition": transition, **data},
+        format="json",
+    )
+
+
+def test_an_operator_accepts_surveys_and_issues_a_plan(submit, operator_api):
+    sa = submit(["electricity"]).services.get()
+
+    accepted = _move(operator_api, sa, "accept", comment="材料齐全,予以受理")
+    assert accepted.status_code == 200, accepted.json()
+    assert accepted.json()["status"] == S.ACCEPTED
+    assert accepted.json()["transitions_available"] == ["start_survey"]
+    assert _move(operator_api, sa, "start_survey").json()["status"] == S.SURVEYING
+    planned = _move(operator_api, sa, "issue_plan", **PLAN)
+
+    assert planned.status_code == 200, planned.json()
+    body = planned.json()
+    assert body["status"] == S.PLAN_ISSUED
+    assert body["clock"]["paused"] is True  # the applicant now confirms the plan and fee
+    assert body["required_permits"] == ["planning", "road_excavation"]
+    history = operator_api.get(f"/api/v1/work-items/{sa.uuid}/history/").json()
+    assert [row["transition"] for row in history] == [
+        "submit",
+        "accept",
+        "start_survey",
+        "issue_plan",
+    ]
+    assert history[1]["comment"] == "材料齐全,予以受理"
+    assert history[1]["actor_organization"]["code"] == "csg-zhongshan"
+    assert history[3]["data"]["fee_quote_cny"] == "0.00"
+
+
+def test_invalid_stage_data_names_the_fields(submit, operator_api):
+    sa = submit(["electricity"]).services.get()
+    _move(operator_api, sa, "accept")
+    _move(operator_api, sa, "start_survey")
+
+    response = _move(operator_api, sa, "issue_plan", plan="x", required_permits=["moat"])
+
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"required_permits.0"}  # the input shape is checked first
+    response = _move(operator_api, sa, "issue_plan", plan="x")
+    assert response.status_code == 400
+    assert {"survey_result", "plan", "fee_quote_cny"} <= set(response.json()["errors"])
+    assert ServiceApplication.objects.get(pk=sa.pk).status == S.SURVEYING
+
+
+def test_an_illegal_transition_is_409_and_changes_nothing(submit, operator_api):
+    sa = submit(["electricity"]).services.get()
+    response = _move(operator_api, sa, "connect", inspection_result="合格")
+    assert response.status_code == 409
+    assert response.json()["type"] == "illegal_transition"
+    assert StateChange.objects.filter(service_application=sa).count() == 1
+
+
+def test_a_reason_is_required_to_reject(submit, operator_api):
+    sa = submit(["electricity"]).services.get()
+    response = _move(operator_api, sa, "reject")
+    assert response.status_code == 400
+    assert "reason" in response.json()["errors"]
+    assert _move(operator_api, sa, "reject", reason="不在供电范围").json()["status"] == S.REJECTED
+
+
+def test_the_list_filters_by_status_utility_business_type_and_change_time(
+    reference, applicant_org, applicant, project, operator_api
+):
+    old = make_service(applicant_org=applicant_org, applicant=applicant, project=project)
+    ServiceApplication.objects.filter(pk=old.pk).update(
+        updated_at=timezone.now() - dt.timedelta(days=3)
+    )
+    fresh = make_service(
+        applicant_org=applicant_org, applicant=applicant, project=project, status=S.ACCEPTED
+    )
+
+    def uuids(**query):
+        response = operator_api.get("/api/v1/work-items/", query)
+        assert response.status_code == 200, response.json()
+        return {row["uuid"] for row in response.json()["results"]}
+
+    assert uuids() == {str(old.uuid), str(fresh.uuid)}
+    assert uuids(status="accepted") == {str(fresh.uuid)}
+    assert uuids(status=["accepted", "submitted"]) == {str(old.uuid), str(fresh.uuid)}
+    assert uuids(utility="water") == set()
+    assert uuids(business_type="new_connection") == {str(old.uuid), str(fresh.uuid)}
+    since = (timezone.now() - dt.timedelta(days=1)).isoformat()
+    assert uuids(updated_after=since) == {str(fresh.uuid)}
+    bad = operator_api.get("/api/v1/work-items/", {"status": "lost", "updated_after": "soon"})
+    assert bad.status_code == 400
+    assert set(bad.json()["errors"]) == {"status", "updated_after"}
+
+
+def test_the_cursor_walks_every_item_once_in_change_order(
+    reference, applicant_org, applicant, project, operator_api
+):
+    made = [
+        make_service(applicant_org=applicant_org, applicant=applicant, project=project)
+        for _ in range(7)
+    ]
+    seen, url = [], "/api/v1/work-items/?page_size=3"
+    while url:
+        page = operator_api.get(url).json()
+        seen += [row["uuid"] for row in page["results"]]
+        url = page["next"]
+    assert seen == [str(sa.uuid) for sa in made]
+    assert all("id" not in row for row in page["results"])
+
+
+def test_the_list_runs_the_same_queries_for_10_and_500_items(
+    reference, applicant_org, applicant, project, operator_api
+):
+    for _ in range(500):
+        make_service(applicant_org=applicant_org, applicant=applicant, project=project)
+    operator_api.get("/api/v1/work-items/?page_size=1")  # first use of the token is noted
+
+    counts = {}
+    for size in (10, 500):
+        with CaptureQueriesContext(connection) as queries:
+            response = operator_api.get(f"/api/v1/work-items/?page_size={size}")
+        assert len(response.json()["results"]) == size
+        counts[size] = len(queries)
+    assert counts[10] == counts[500], counts
+    assert counts[10] <= 3, counts
+
+
+def test_the_detail_carries_documents_commitments_and_the_clock(submit, operator_api, applicant):
+    combined = submit(["electricity", "water"], commit_where_allowed=True)
+    sa = combined.services.get(utility="electricity")
+    body = operator_api.get(f"/api/v1/work-items/{sa.uuid}/").json()
+
+    assert body["details"]["capacity_kva"] == DETAILS["electricity"]["capacity_kva"]
+    assert {c["doc_type"] for c in body["commitments"]} == {
+        "property_right",
+        "planning_permit",
+        "construction_permit",
+    }
+    assert body["clock"]["working_days_used"] == 0
+    assert body["clock"]["due_at"] is not None
+    assert body["contact"]["email"] == applicant.email
+    document = next(d for d in body["documents"] if d["doc_type"] == "site_plan")
+    download = operator_api.get(document["download_url"])
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert "attachment" in download["Content-Disposition"]
+    assert b"".join(download.streaming_content).startswith(PDF_BYTES)
+
+
+@pytest.mark.parametrize("accept", ["application/pdf", "text/html"])
+def test_a_denied_download_is_json_whatever_the_accept_header(world, clients, accept):
+    response = clients["other_operator"].get(
+        f"/api/v1/documents/{world.document.uuid}/download/", HTTP_ACCEPT=accept
+    )
+    assert response.status_code == 404
+    assert response.json()["type"] == "not_found"
+
+
+def test_the_detail_runs_the_same_queries_whatever_it_carries(
+    submit, operator_staff, make_token, bearer
+):
+    combined = submit(["electricity", "cable_tv"])
+    counts = {}
+    for sa in combined.services.all():
+        api = bearer(make_token(sa.operator.code))
+        api.get(f"/api/v1/work-items/{sa.uuid}/")  # first use of the token is noted
+        with CaptureQueriesContext(connection) as queries:
+            body = api.get(f"/api/v1/work-items/{sa.uuid}/").json()
+        counts[(sa.utility, len(body["documents"]))] = len(queries)
+    assert len(set(counts.values())) == 1, counts  # 7 documents cost what 3 cost
+    assert max(counts.values()) <= 8, counts

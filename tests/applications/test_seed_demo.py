@@ -1,0 +1,150 @@
+"""`manage.py seed_demo`: idempotent, every role can sign in, every demo state exists."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from applications.constants import PermitStatus, ServiceStatus
+from applications.demo import (
+    COMPANIES,
+    DEFAULT_DEMO_PASSWORD,
+    DEMO_USERS,
+    make_uscc,
+    org_code_check_char,
+)
+from applications.models import CombinedApplication
+from workgroups.models import Organization, User
+from workgroups.validators import validate_uscc
+
+S = ServiceStatus
+
+
+def uscc_is_valid(code: str) -> bool:
+    try:
+        validate_uscc(code)
+    except ValidationError:
+        return False
+    return True
+
+
+def _seed() -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def _row_counts() -> dict[str, int]:
+    models = [
+        *apps.get_app_config("applications").get_models(),
+        *apps.get_app_config("workgroups").get_models(),
+        Group,
+    ]
+    return {model._meta.label: model._default_manager.count() for model in models}
+
+
+def _statuses(project_code: str) -> dict[str, str]:
+    combined = CombinedApplication.objects.get(project__code=project_code)
+    return {sa.utility: sa.status for sa in combined.services.all()}
+
+
+@pytest.fixture
+def seeded(db):
+    return _seed()
+
+
+def test_seed_demo_twice_creates_nothing_new(seeded):
+    first = _row_counts()
+    output = _seed()
+    assert _row_counts() == first
+    assert "created" not in output.split("Demo logins")[0]
+
+
+def test_every_demo_login_authenticates_with_the_demo_password(seeded):
+    for spec in DEMO_USERS:
+        user = authenticate(username=spec.username, password=DEFAULT_DEMO_PASSWORD)
+        assert user is not None, spec.username
+        assert user.email and user.first_name
+        assert user.is_staff == (spec.is_staff or spec.is_superuser)
+        assert spec.username in seeded
+    assert seeded.count(DEFAULT_DEMO_PASSWORD) == len(DEMO_USERS)
+    assert User.objects.get(username="admin").is_superuser
+    assert not User.objects.get(username="applicant").is_staff
+    assert User.objects.get(username="op-crgas").memberships.get().organization.code == "crgas-zs"
+
+
+def test_demo_password_comes_from_the_environment(seeded, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "another-demo-pass-2026")
+    output = _seed()
+    assert "another-demo-pass-2026" in output
+    assert authenticate(username="op-power", password="another-demo-pass-2026") is not None
+    assert authenticate(username="op-power", password=DEFAULT_DEMO_PASSWORD) is None
+
+
+def test_demo_users_act_through_their_organisation_groups(seeded):
+    groups = set(User.objects.get(username="permit-nr").groups.values_list("name", flat=True))
+    assert {"org:natural-resources", "role:permit_agency"} <= groups
+    groups = set(User.objects.get(username="lead-ndrc").groups.values_list("name", flat=True))
+    assert {"org:ndrc", "role:lead_agency"} <= groups
+
+
+def test_demo_cases_are_in_every_state_the_demo_needs(seeded):
+    code = "2026-442000-47-01-9000{:02d}".format
+    submitted = _statuses(code(1))
+    assert set(submitted) == {"electricity", "water", "gas", "network", "cable_tv"}
+    assert set(submitted.values()) == {S.SUBMITTED}
+
+    assert _statuses(code(2)) == {"water": S.RETURNED, "gas": S.SUBMITTED}
+
+    combined = CombinedApplication.objects.get(project__code=code(3))
+    planned = combined.services.get()
+    assert planned.status == S.PLAN_ISSUED
+    assert planned.fee_quote_cny == Decimal("12800.00")
+
+    combined = CombinedApplication.objects.get(project__code=code(4))
+    permitting = combined.services.get()
+    assert permitting.status == S.PERMITTING
+    permits = list(permitting.permits.values_list("status", flat=True))
+    assert len(permits) == 3
+    assert permits.count(PermitStatus.APPROVED) == 1
+    assert permits.count(PermitStatus.PENDING) == 2
+
+    assert _statuses(code(5)) == {"electricity": S.CONSTRUCTING}
+    assert _statuses(code(6)) == {"cable_tv": S.CONNECTED, "network": S.CONNECTED}
+    assert _statuses(code(7)) == {"water": S.CLOSED}
+    assert _statuses(code(8)) == {"gas": S.WITHDRAWN}
+    # Every case has its full audit trail, one row per transition at least.
+    assert all(
+        sa.history.exists()
+        for combined in CombinedApplication.objects.all()
+        for sa in combined.services.all()
+    )
+
+
+def test_demo_companies_have_valid_unified_social_credit_codes(seeded):
+    for spec in COMPANIES:
+        org = Organization.objects.get(code=spec.code)
+        uscc = org.unified_social_credit_code
+        assert len(uscc) == 18
+        assert uscc_is_valid(uscc), uscc
+        assert uscc[2:8] == "442000"  # Zhongshan
+        assert org_code_check_char(uscc[8:16]) == uscc[16]
+    assert Organization.objects.get(code=COMPANIES[0].code).name_zh == "中山市翠亨智造科技有限公司"
+
+
+def test_uscc_check_digits_match_published_codes():
+    # Codes printed on real business licences (GB 32100-2015), both check characters.
+    for real in ("9144030071526726XG", "91440300708461136T", "914403001922038216"):
+        assert uscc_is_valid(real), real
+        assert org_code_check_char(real[8:16]) == real[16]
+    assert not uscc_is_valid("9144030071526726XH")
+    assert not uscc_is_valid("9144030071526726X")
+    code = make_uscc(division="442000", org_code_body="MA55C8R1")
+    assert uscc_is_valid(code)
+    wrong_check = "1" if code[-1] == "0" else "0"
+    assert not uscc_is_valid(code[:-1] + wrong_check)

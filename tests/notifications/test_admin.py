@@ -1,0 +1,103 @@
+"""Staff site for messages: parked deliveries are retried, secrets stay hidden, signals fan out."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from notifications.constants import Channel, DeliveryStatus, EventType
+from notifications.models import Delivery, DemandSignal, WebhookEndpoint
+from tests.factories import UserFactory
+from workgroups.models import Organization, Town
+
+SECRET = "whsec-admin-test-7d1c2b"
+
+
+@pytest.fixture
+def admin_client(client, reference):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def endpoint(reference):
+    return WebhookEndpoint.objects.create(
+        organization=Organization.objects.get(code="csg-zhongshan"),
+        url="https://dispatch.example.cn/hooks",
+        secret=SECRET,
+    )
+
+
+def _delivery(endpoint, status):
+    return Delivery.objects.create(
+        event_id=uuid.uuid4(),
+        event_type=EventType.WORK_ITEM_ASSIGNED,
+        channel=Channel.WEBHOOK,
+        idempotency_key=f"test:{uuid.uuid4()}",
+        recipient_organization=endpoint.organization,
+        endpoint=endpoint,
+        subject="新工单",
+        status=status,
+        attempts=8 if status == DeliveryStatus.FAILED else 1,
+        last_error="HTTP 503 from https://dispatch.example.cn/hooks",
+    )
+
+
+def test_staff_see_the_last_error_and_retry_only_parked_deliveries(admin_client, endpoint):
+    parked = _delivery(endpoint, DeliveryStatus.FAILED)
+    sent = _delivery(endpoint, DeliveryStatus.SENT)
+    listing = admin_client.get(reverse("admin:notifications_delivery_changelist"))
+    assert listing.status_code == 200
+    page = admin_client.get(reverse("admin:notifications_delivery_change", args=[parked.pk]))
+    assert "HTTP 503" in page.content.decode()
+    response = admin_client.post(
+        reverse("admin:notifications_delivery_changelist"),
+        {"action": "retry_failed", "_selected_action": [parked.pk, sent.pk]},
+    )
+    assert response.status_code == 302
+    parked.refresh_from_db()
+    sent.refresh_from_db()
+    assert (parked.status, parked.attempts) == (DeliveryStatus.PENDING, 0)
+    assert sent.status == DeliveryStatus.SENT
+
+
+def test_webhook_secret_is_never_shown_and_kept_when_left_empty(admin_client, endpoint):
+    url = reverse("admin:notifications_webhookendpoint_change", args=[endpoint.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert SECRET not in page.content.decode()
+    response = admin_client.post(
+        url,
+        {
+            "organization": endpoint.organization_id,
+            "url": "https://dispatch.example.cn/hooks/v2",
+            "secret": "",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.secret) == ("https://dispatch.example.cn/hooks/v2", SECRET)
+
+
+def test_a_signal_recorded_in_the_staff_site_reaches_the_operators(admin_client):
+    response = admin_client.post(
+        reverse("admin:notifications_demandsignal_add"),
+        {
+            "kind": "investment",
+            "source_organization": Organization.objects.get(code="investment").pk,
+            "title": "三乡镇新能源电池项目签约",
+            "town": Town.objects.get(code="sanxiang").pk,
+            "location": "三乡镇工业园",
+            "expected_utilities": ["electricity", "water"],
+            "expected_date": "2027-06-01",
+            "notices-TOTAL_FORMS": "0",
+            "notices-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    signal = DemandSignal.objects.get()
+    assert sorted(signal.notices.values_list("operator__code", flat=True)) == [
+        "csg-zhongshan",
+        "zs-water",
+    ]

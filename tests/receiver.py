@@ -1,0 +1,68 @@
+"""A real HTTP server that plays an operator's webhook receiver in tests."""
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from notifications.signing import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+
+
+class Receiver:
+    """Records every request; answers with the scripted statuses first, then `default`."""
+
+    def __init__(self, secret: str, script: list[int] | None = None, default: int = 200) -> None:
+        self.secret = secret
+        self.script = list(script or [])
+        self.default = default
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        self.url = ""
+
+    def handle(self, headers, body: bytes) -> int:
+        with self.lock:
+            status = self.script.pop(0) if self.script else self.default
+            self.requests.append(
+                {
+                    "event_id": headers.get(EVENT_ID_HEADER),
+                    "valid_signature": verify(
+                        self.secret,
+                        int(headers.get(TIMESTAMP_HEADER, "0")),
+                        body,
+                        headers.get(SIGNATURE_HEADER, ""),
+                    ),
+                    "json": json.loads(body),
+                    "status": status,
+                }
+            )
+            return status
+
+    def delivered_event_ids(self) -> list[str]:
+        """Event ids the receiver accepted (2xx), after dedupe by event id."""
+        with self.lock:
+            return sorted({r["event_id"] for r in self.requests if 200 <= r["status"] < 300})
+
+
+@contextmanager
+def running(receiver: Receiver) -> Iterator[Receiver]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server API
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            status = receiver.handle(self.headers, body)
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/portal"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield receiver
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,29 @@
+"""Building the combined request form as a browser would post it."""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from applications.registry import DOCUMENT_RULES, documents_required
+from tests.factories import DETAILS, PDF_BYTES
+
+
+def pdf(name: str, marker: str = "") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF_BYTES + marker.encode(), "application/pdf")
+
+
+def request_post(utilities, *, action="review", upload=True, commit=False, **extra) -> dict:
+    """Form data for `utilities`: details, and every required document uploaded once
+    (or, with `commit`, a commitment wherever the policy allows one)."""
+    data = {"business_type": "new_connection", "utilities": list(utilities), "action": action}
+    for utility in utilities:
+        for name, value in DETAILS[utility].items():
+            data[f"{utility}-{name}"] = value
+    commitments = []
+    for doc_type in documents_required(list(utilities)):
+        if commit and DOCUMENT_RULES[doc_type].commitment_allowed:
+            commitments.append(doc_type)
+        elif upload:
+            data[f"file-{doc_type}"] = pdf(f"{doc_type}.pdf", doc_type)
+    if commitments:
+        data["commit"] = commitments
+    data.update(extra)
+    return data

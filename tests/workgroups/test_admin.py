@@ -1,0 +1,184 @@
+"""Admin for who is who: writes go through the workgroups services, so groups follow."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from tests.factories import UserFactory, company, staff_of
+from workgroups.api_tokens import api_token_create
+from workgroups.constants import OrganizationKind, Role, Utility
+from workgroups.models import Membership, Organization, SlaPolicy, Town, User
+from workgroups.services import membership_add
+
+
+@pytest.fixture
+def superuser(reference):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+def _inline_management(prefix: str, total: int = 0, initial: int = 0) -> dict:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def test_adding_an_organisation_creates_its_permission_group(admin_client):
+    person = UserFactory(username="founder", is_staff=True)
+    response = admin_client.post(
+        reverse("admin:workgroups_organization_add"),
+        {
+            "code": "demo-shiqi-foods",
+            "name_zh": "中山市石岐食品有限公司",
+            "name_en": "Shiqi Foods",
+            "kind": OrganizationKind.APPLICANT_COMPANY,
+            "unified_social_credit_code": "",
+            "is_active": "on",
+            **_inline_management("memberships", total=1),
+            "memberships-0-user": person.pk,
+            "memberships-0-role": "manager",
+            **_inline_management("workgroup_memberships"),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    org = Organization.objects.get(code="demo-shiqi-foods")
+    assert org.group.name == "org:demo-shiqi-foods"
+    # The member added on the same page joined through membership_add.
+    assert Membership.objects.get(user=person, organization=org).role == "manager"
+    groups = set(person.groups.values_list("name", flat=True))
+    assert {org.group.name, f"role:{Role.APPLICANT}"} <= groups
+    assert response["Location"] == reverse("admin:workgroups_organization_changelist")
+
+
+def test_organisation_code_is_read_only_once_created(admin_client):
+    org = company()
+    page = admin_client.get(reverse("admin:workgroups_organization_change", args=[org.pk]))
+    assert page.status_code == 200
+    assert 'name="code"' not in page.content.decode()
+
+
+def test_membership_added_in_admin_joins_organisation_and_role_groups(admin_client):
+    person = UserFactory(username="newcomer", is_staff=True)
+    operator = Organization.objects.get(code="zs-water")
+    response = admin_client.post(
+        reverse("admin:workgroups_membership_add"),
+        {"user": person.pk, "organization": operator.pk, "role": "staff"},
+    )
+    assert response.status_code == 302
+    assert Membership.objects.filter(user=person, organization=operator).exists()
+    groups = set(person.groups.values_list("name", flat=True))
+    assert {operator.group.name, f"role:{Role.OPERATOR}"} <= groups
+
+
+def test_membership_added_inline_on_the_user_page_joins_the_groups(admin_client):
+    person = UserFactory(username="inline-person", is_staff=True)
+    lead = Organization.objects.get(code="ndrc")
+    url = reverse("admin:workgroups_user_change", args=[person.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {
+        name: value
+        for name, value in form.initial.items()
+        if name in form.fields and name not in ("groups", "user_permissions", "password")
+    }
+    data.update(
+        {
+            "username": person.username,
+            "date_joined_0": "2026-01-05",
+            "date_joined_1": "09:00:00",
+            "preferred_language": "zh-hans",
+            "is_active": "on",
+            "is_staff": "on",
+            **_inline_management("memberships", total=1),
+            "memberships-0-organization": lead.pk,
+            "memberships-0-role": "staff",
+        }
+    )
+    data = {k: v for k, v in data.items() if v is not None and v is not False}
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    groups = set(User.objects.get(pk=person.pk).groups.values_list("name", flat=True))
+    assert {lead.group.name, f"role:{Role.LEAD_AGENCY}"} <= groups
+
+
+def test_gas_franchise_map_is_listed_by_town(admin_client):
+    url = reverse("admin:workgroups_operatorcoverage_changelist")
+    response = admin_client.get(url, {"utility": Utility.GAS})
+    assert response.status_code == 200
+    rows = response.context["cl"].result_list
+    assert len(rows) == Town.objects.count()
+    assert {row.operator.code for row in rows} == {"towngas-zs", "crgas-zs"}
+
+
+def test_sla_working_days_are_editable_in_the_list(admin_client):
+    sla = SlaPolicy.objects.get(workgroup__code=Utility.WATER, stage="accepted", variant="")
+    url = reverse("admin:workgroups_slapolicy_changelist")
+    page = admin_client.get(url, {"workgroup__id__exact": sla.workgroup_id})
+    formset = page.context["cl"].formset
+    data = {
+        "form-TOTAL_FORMS": str(formset.total_form_count()),
+        "form-INITIAL_FORMS": str(formset.initial_form_count()),
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    for i, form in enumerate(formset.forms):
+        data[f"form-{i}-id"] = form.instance.pk
+        data[f"form-{i}-working_days"] = (
+            4 if form.instance.pk == sla.pk else form.instance.working_days
+        )
+    response = admin_client.post(f"{url}?workgroup__id__exact={sla.workgroup_id}", data)
+    assert response.status_code == 302
+    sla.refresh_from_db()
+    assert sla.working_days == 4
+
+
+def test_staff_without_global_permission_cannot_edit_reference_data(client, reference):
+    staff = staff_of("csg-zhongshan", username="op", is_staff=True)
+    client.force_login(staff)
+    assert client.get(reverse("admin:workgroups_slapolicy_changelist")).status_code == 403
+    assert client.get(reverse("admin:workgroups_user_changelist")).status_code == 403
+    assert not Group.objects.filter(user=staff, name__startswith="role:lead").exists()
+
+
+def test_api_tokens_are_listed_without_digest_and_revoked_through_the_service(admin_client):
+    operator = Organization.objects.get(code="csg-zhongshan")
+    superuser = User.objects.get(username="root")
+    token, plaintext = api_token_create(
+        actor=superuser, organization=operator, name="调度系统", scopes=["work_items:read"]
+    )
+    page = admin_client.get(reverse("admin:workgroups_apitoken_change", args=[token.pk]))
+    assert page.status_code == 200
+    assert token.digest not in page.content.decode()
+    assert plaintext not in page.content.decode()
+    response = admin_client.post(
+        reverse("admin:workgroups_apitoken_changelist"),
+        {"action": "revoke", "_selected_action": [token.pk]},
+    )
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert token.revoked_by == superuser
+
+
+def test_removing_a_membership_in_the_admin_takes_away_the_organisations_groups(admin_client):
+    from tests.factories import staff_of
+
+    person = staff_of("csg-zhongshan", username="leaver")
+    assert person.groups.filter(name="org:csg-zhongshan").exists()
+    membership = Membership.objects.get(user=person)
+    response = admin_client.post(
+        reverse("admin:workgroups_membership_delete", args=[membership.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Membership.objects.filter(user=person).exists()
+    assert not person.groups.filter(name__in=["org:csg-zhongshan", "role:operator"]).exists()

@@ -1,0 +1,184 @@
+"""API tokens per organisation: created and revoked by services, resolved on every API call.
+
+A token is `zsp_` + 43 random URL-safe characters (256 bits). Only its SHA-256 digest is stored:
+with that much entropy a fast hash is enough (nobody can guess their way to a pre-image), and
+it lets a request find its token with one indexed lookup. The plaintext is returned once, by
+`api_token_create`, and never again.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .constants import MemberRole, Role
+from .models import ApiToken, Membership, Organization, User
+from .services import membership_add, roles_for_organization
+
+TOKEN_PREFIX = "zsp_"  # noqa: S105 - a marker that makes leaked tokens greppable
+VISIBLE_PREFIX_LENGTH = 12  # "zsp_" + 8 random characters
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+class ApiScope(models.TextChoices):
+    """What a token may do; each is offered only to organisations whose role needs it."""
+
+    WORK_ITEMS_READ = "work_items:read", gettext_lazy("Read the operator's work items")
+    WORK_ITEMS_WRITE = "work_items:write", gettext_lazy("Move work items, lease them")
+    PERMITS_READ = "permits:read", gettext_lazy("Read the agency's permit requests")
+    PERMITS_WRITE = "permits:write", gettext_lazy("Decide permit requests")
+    PROJECTS_READ = "projects:read", gettext_lazy("Read projects the department pushed")
+    PROJECTS_WRITE = "projects:write", gettext_lazy("Push project master data")
+    DEMAND_SIGNALS_WRITE = "demand_signals:write", gettext_lazy("Push early demand signals")
+    DEMAND_NOTICES_READ = "demand_notices:read", gettext_lazy("Read the operator's demand notices")
+    DEMAND_NOTICES_WRITE = "demand_notices:write", gettext_lazy("Acknowledge demand notices")
+    WEBHOOKS_WRITE = "webhooks:write", gettext_lazy("Register and remove webhook endpoints")
+
+
+_SCOPES_BY_ROLE: dict[str, set[str]] = {
+    Role.OPERATOR: {
+        ApiScope.WORK_ITEMS_READ,
+        ApiScope.WORK_ITEMS_WRITE,
+        ApiScope.DEMAND_NOTICES_READ,
+        ApiScope.DEMAND_NOTICES_WRITE,
+        ApiScope.WEBHOOKS_WRITE,
+    },
+    Role.PERMIT_AGENCY: {ApiScope.PERMITS_READ, ApiScope.PERMITS_WRITE},
+    Role.DATA_PROVIDER: {
+        ApiScope.PROJECTS_READ,
+        ApiScope.PROJECTS_WRITE,
+        ApiScope.DEMAND_SIGNALS_WRITE,
+    },
+}
+
+
+def scopes_allowed(organization: Organization) -> frozenset[str]:
+    """Every scope the organisation's roles allow (an applicant company gets none)."""
+    roles = roles_for_organization(organization)
+    return frozenset(str(scope) for role in roles for scope in _SCOPES_BY_ROLE.get(role, set()))
+
+
+def token_digest(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def _may_manage_tokens(actor: User, organization: Organization) -> bool:
+    if actor.is_superuser or actor.has_perm("workgroups.add_apitoken"):
+        return True
+    return Membership.objects.filter(
+        user=actor, organization=organization, role=MemberRole.MANAGER
+    ).exists()
+
+
+def _service_user(organization: Organization) -> User:
+    """The organisation's service account: the one its tokens already use, else a new one.
+
+    Never adopted by user name, so a person who registered a look-alike name gains nothing.
+    """
+    existing = ApiToken.objects.filter(organization=organization).select_related("user").first()
+    if existing is not None:
+        user = existing.user
+    else:
+        user = None
+        for suffix in ("", *(f".{secrets.token_hex(3)}" for _ in range(3))):
+            try:
+                with transaction.atomic():
+                    user = User.objects.create(
+                        username=f"api@{organization.code}{suffix}",
+                        first_name=organization.name_zh[:150],
+                    )
+                break
+            except IntegrityError:
+                continue
+        if user is None:
+            raise RuntimeError(f"could not create a service account for {organization.code}")
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    membership_add(user=user, organization=organization)
+    return user
+
+
+@transaction.atomic
+def api_token_create(
+    *,
+    actor: User,
+    organization: Organization,
+    name: str,
+    scopes: list[str],
+    expires_at: dt.datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token for the organisation; return it and its plaintext (shown only now)."""
+    if not _may_manage_tokens(actor, organization):
+        raise PermissionDenied(_("You may not manage API tokens of this organisation."))
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        errors["name"] = [_("Give the token a name of at most 100 characters.")]
+    allowed = scopes_allowed(organization)
+    wanted = sorted(set(scopes or []))
+    if not wanted:
+        errors["scopes"] = [_("Choose at least one scope.")]
+    elif unknown := [s for s in wanted if s not in ApiScope.values]:
+        errors["scopes"] = [_("Unknown scopes: %s") % ", ".join(unknown)]
+    elif refused := [s for s in wanted if s not in allowed]:
+        errors["scopes"] = [_("This organisation's role does not allow: %s") % ", ".join(refused)]
+    if not organization.is_active:
+        errors["organization"] = [_("The organisation is not active.")]
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = [_("The expiry must be in the future.")]
+    if errors:
+        raise ValidationError(errors)
+
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        organization=organization,
+        user=_service_user(organization),
+        name=name,
+        prefix=plaintext[:VISIBLE_PREFIX_LENGTH],
+        digest=token_digest(plaintext),
+        scopes=wanted,
+        created_by=actor,
+        expires_at=expires_at,
+    )
+    return token, plaintext
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+    """Revoke the token at once; revoking twice keeps the first time."""
+    if not _may_manage_tokens(actor, token.organization):
+        raise PermissionDenied(_("You may not manage API tokens of this organisation."))
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.revoked_by = actor
+        token.save(update_fields=["revoked_at", "revoked_by"])
+    return token
+
+
+def api_token_resolve(plaintext: str) -> ApiToken | None:
+    """The live token for this plaintext, or None; notes its use at most once a minute."""
+    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("organization", "user")
+        .filter(digest=token_digest(plaintext), revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .first()
+    )
+    if token is None or not token.organization.is_active or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        # Conditional, so concurrent requests in the same minute write at most once.
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_RESOLUTION)
+        ).update(last_used_at=now)
+        token.last_used_at = now
+    return token

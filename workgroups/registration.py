@@ -1,0 +1,119 @@
+"""Sign-up of applicants (a company or a person) and colleague invitations.
+
+An applicant always acts through an Organization of kind applicant_company: a person who signs
+up alone gets a one-person organisation, so projects, requests and permissions work the same way.
+The login name is the mobile number (what people in Zhongshan expect to type).
+"""
+
+import uuid
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from .constants import MemberRole, OrganizationKind
+from .models import Membership, Organization, User
+from .services import membership_add, organization_upsert
+from .validators import normalize_mobile, normalize_uscc, validate_mobile, validate_uscc
+
+
+class RegistrationError(Exception):
+    """Field-keyed problems the person signing up can fix (shown next to each field)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _new_user(*, mobile: str, full_name: str, email: str, password: str | None) -> User:
+    mobile = normalize_mobile(mobile)
+    validate_mobile(mobile)
+    if User.objects.filter(username=mobile).exists():
+        raise RegistrationError({"mobile": _("An account with this mobile number already exists.")})
+    user = User(username=mobile, mobile=mobile, first_name=full_name.strip(), email=email.strip())
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent sign-up with the same number won
+        raise RegistrationError(
+            {"mobile": _("An account with this mobile number already exists.")}
+        ) from exc
+    return user
+
+
+@transaction.atomic
+def applicant_company_register(
+    *,
+    company_name: str,
+    unified_social_credit_code: str,
+    contact_name: str,
+    mobile: str,
+    email: str,
+    password: str,
+) -> User:
+    """Create the company, its first user (a manager of it) and the membership, or nothing."""
+    uscc = normalize_uscc(unified_social_credit_code)
+    validate_uscc(uscc)
+    if Organization.objects.filter(unified_social_credit_code=uscc).exists():
+        raise RegistrationError(
+            {
+                "unified_social_credit_code": _(
+                    "This company is already registered. Ask its account manager to invite you."
+                )
+            }
+        )
+    user = _new_user(mobile=mobile, full_name=contact_name, email=email, password=password)
+    organization = organization_upsert(
+        code=f"uscc-{uscc.lower()}",
+        name_zh=company_name.strip(),
+        name_en="",
+        kind=OrganizationKind.APPLICANT_COMPANY,
+        unified_social_credit_code=uscc,
+    )
+    membership_add(user=user, organization=organization, role=MemberRole.MANAGER)
+    return user
+
+
+@transaction.atomic
+def applicant_person_register(*, full_name: str, mobile: str, email: str, password: str) -> User:
+    """A resident applying for their own home: a one-person applicant organisation."""
+    user = _new_user(mobile=mobile, full_name=full_name, email=email, password=password)
+    organization = organization_upsert(
+        code=f"person-{uuid.uuid4().hex[:16]}",
+        name_zh=full_name.strip(),
+        name_en="",
+        kind=OrganizationKind.APPLICANT_COMPANY,
+    )
+    membership_add(user=user, organization=organization, role=MemberRole.MANAGER)
+    return user
+
+
+@transaction.atomic
+def colleague_invite(
+    *,
+    actor: User,
+    organization: Organization,
+    full_name: str,
+    mobile: str,
+    email: str,
+    notify: Callable[[User], None] | None = None,
+) -> User:
+    """A manager of an applicant company adds a colleague, who sets a password from the email.
+
+    `notify` (sending the invitation) runs only after the transaction commits.
+    """
+    is_manager = Membership.objects.filter(
+        user=actor, organization=organization, role=MemberRole.MANAGER
+    ).exists()
+    if not is_manager or organization.kind != OrganizationKind.APPLICANT_COMPANY:
+        raise PermissionDenied(_("Only a manager of the company may invite colleagues."))
+    user = _new_user(mobile=mobile, full_name=full_name, email=email, password=None)
+    membership_add(user=user, organization=organization, role=MemberRole.STAFF)
+    if notify is not None:
+        transaction.on_commit(lambda: notify(user))
+    return user

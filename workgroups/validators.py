@@ -1,0 +1,53 @@
+"""Validators for the identifiers applicants type: 统一社会信用代码 and mainland mobile numbers."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+# GB 32100-2015: 18 characters from this 31-character set (no I, O, Z, S, V).
+USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_SHAPE = re.compile(rf"^[{USCC_CHARSET}]{{2}}\d{{6}}[{USCC_CHARSET}]{{10}}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def normalize_uscc(value: str) -> str:
+    return (value or "").strip().replace(" ", "").upper()
+
+
+def uscc_check_character(first17: str) -> str:
+    """The 18th character of a unified social credit code (GB 32100-2015, section 5)."""
+    total = sum(USCC_CHARSET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_CHARSET[(31 - total % 31) % 31]
+
+
+def validate_uscc(value: str) -> None:
+    code = normalize_uscc(value)
+    if len(code) != 18:
+        raise ValidationError(
+            _("A unified social credit code has 18 characters."), code="uscc_length"
+        )
+    if not _USCC_SHAPE.match(code):
+        raise ValidationError(
+            _("Not a valid unified social credit code (the letters I, O, Z, S, V never occur)."),
+            code="uscc_format",
+        )
+    if uscc_check_character(code[:17]) != code[17]:
+        raise ValidationError(
+            _("The check character does not match: please check the code for a typing error."),
+            code="uscc_check",
+        )
+
+
+def normalize_mobile(value: str) -> str:
+    digits = re.sub(r"[\s-]", "", value or "")
+    return digits.removeprefix("+86")
+
+
+def validate_mobile(value: str) -> None:
+    if not _MOBILE.match(normalize_mobile(value)):
+        raise ValidationError(
+            _("Enter an 11-digit mainland mobile number starting with 13 to 19."),
+            code="mobile",
+        )

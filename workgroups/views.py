@@ -1,0 +1,150 @@
+"""Account pages: sign-up, rate-limited sign-in, colleagues and invitations."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from .constants import MemberRole, OrganizationKind
+from .forms import CompanySignupForm, InviteForm, PersonSignupForm, ThrottledAuthenticationForm
+from .models import Membership, User
+from .registration import (
+    RegistrationError,
+    applicant_company_register,
+    applicant_person_register,
+    colleague_invite,
+)
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        # Applicants land on their requests; staff on the home page with the staff-site link.
+        if _applicant_membership(self.request.user) is not None:
+            return reverse("applications:dashboard")
+        return super().get_default_redirect_url()
+
+
+def _apply_errors(form, exc: Exception) -> None:
+    if isinstance(exc, RegistrationError):
+        for field, message in exc.errors.items():
+            form.add_error(field if field in form.fields else None, message)
+    else:
+        form.add_error(None, exc)
+
+
+def _signup(request: HttpRequest, form_class, register, template: str) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("applications:dashboard")
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("password1", "password2")}
+        try:
+            user = register(password=form.cleaned_data["password1"], **data)
+        except (RegistrationError, ValidationError) as exc:
+            _apply_errors(form, exc)
+        else:
+            login(request, user, backend=BACKEND)
+            messages.success(request, _("Welcome! Your account is ready. Start with a project."))
+            return redirect("applications:dashboard")
+    return render(request, template, {"form": form})
+
+
+def signup_company(request: HttpRequest) -> HttpResponse:
+    def register(**data):
+        return applicant_company_register(
+            company_name=data["company_name"],
+            unified_social_credit_code=data["unified_social_credit_code"],
+            contact_name=data["contact_name"],
+            mobile=data["mobile"],
+            email=data["email"],
+            password=data["password"],
+        )
+
+    return _signup(request, CompanySignupForm, register, "accounts/signup_company.html")
+
+
+def signup_person(request: HttpRequest) -> HttpResponse:
+    return _signup(
+        request, PersonSignupForm, applicant_person_register, "accounts/signup_person.html"
+    )
+
+
+def _applicant_membership(user: User) -> Membership | None:
+    return (
+        Membership.objects.filter(user=user, organization__kind=OrganizationKind.APPLICANT_COMPANY)
+        .select_related("organization")
+        .first()
+    )
+
+
+def _send_invitation(request: HttpRequest, inviter: User):
+    def send(user: User) -> None:
+        path = reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+        context = {
+            "user": user,
+            "inviter": inviter,
+            "link": request.build_absolute_uri(path),
+            "organization": user.memberships.select_related("organization").first().organization,
+        }
+        send_mail(
+            subject=render_to_string("accounts/invitation_subject.txt", context).strip(),
+            message=render_to_string("accounts/invitation_email.txt", context),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+
+    return send
+
+
+@login_required
+def colleagues(request: HttpRequest) -> HttpResponse:
+    membership = _applicant_membership(request.user)
+    if membership is None:
+        raise PermissionDenied
+    organization = membership.organization
+    is_manager = membership.role == MemberRole.MANAGER
+    form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        if not is_manager:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                colleague_invite(
+                    actor=request.user,
+                    organization=organization,
+                    notify=_send_invitation(request, request.user),
+                    **form.cleaned_data,
+                )
+            except (RegistrationError, ValidationError) as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("Invitation sent."))
+                return redirect("colleagues")
+    members = organization.memberships.select_related("user").order_by("created_at")
+    return render(
+        request,
+        "accounts/colleagues.html",
+        {"organization": organization, "members": members, "form": form, "is_manager": is_manager},
+    )
