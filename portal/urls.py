@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     # Applicant portal: accounts (sign-up, rate-limited login, password reset) and cases.
     path("accounts/", include("workgroups.urls")),
+    path("inbox/", include("notifications.urls")),
     path("", include("applications.urls")),
     prefix_default_language=False,
 )

@@ -89,7 +89,8 @@ def _send_email(delivery: Delivery) -> None:
     if user is None or not user.email:
         raise DeliveryError("no email address")
     try:
-        send_mail(delivery.subject, delivery.body, None, [user.email], fail_silently=False)
+        text = "\n\n".join(part for part in (delivery.subject, delivery.body) if part)
+        send_mail(delivery.subject, text, None, [user.email], fail_silently=False)
     except OSError as exc:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 

@@ -79,7 +79,10 @@ def _messages_for(change: StateChange, audience: Audience) -> list[Delivery]:
             "utility": utility,
             "status": status,
         }
-        body = subject + (f"\n{change.comment}" if change.comment else "")
+        details = [change.data.get("reason", ""), change.comment]
+        if change.data.get("fee_quote_cny") is not None:
+            details.append(_("Fee quote: %(fee)s CNY") % {"fee": change.data["fee_quote_cny"]})
+        body = "\n".join(d for d in details if d)
     if change.permit_request_id:
         permit = change.permit_request
         if change.transition != "issue_permit":
@@ -190,7 +193,7 @@ def handle_escalation_events(events: list[EscalationEvent]) -> int:
                 event_id=event_id,
                 event_type=EventType.ESCALATION,
                 subject=subject,
-                body=subject + (f"\n{event.note}" if event.note else ""),
+                body=event.note,
                 payload=payload,
             )
     return save_deliveries(rows)

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from notifications.services import demand_signal_record
+from notifications.services.webhooks import webhook_endpoint_create
 from tests.api.conftest import permitting_item
-from tests.factories import make_service
+from tests.factories import make_service, staff_of
+from workgroups.models import Organization, Town
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.fuzz]
 
@@ -29,9 +32,9 @@ CHECKS = ",".join(
 )
 # (token organisation, operations it may use): each role fuzzes its own endpoints.
 RUNS = [
-    ("csg-zhongshan", r"^/api/v1/(work-items|documents|stats)"),
+    ("csg-zhongshan", r"^/api/v1/(work-items|documents|stats|demand-notices|webhooks)"),
     ("natural-resources", r"^/api/v1/permits"),
-    ("investment", r"^/api/v1/projects"),
+    ("investment", r"^/api/v1/(projects|demand-signals)"),
 ]
 
 
@@ -47,6 +50,19 @@ def data_to_find(reference, applicant_org, applicant, project):
     for _ in range(3):
         make_service(applicant_org=applicant_org, applicant=applicant, project=project)
     permitting_item(applicant_org, applicant, project)
+    for title in ("小榄工业用地出让", "石岐道路开挖计划"):
+        demand_signal_record(
+            source_organization=Organization.objects.get(code="investment"),
+            kind="land_sale",
+            title=title,
+            town=Town.objects.get(code="xiaolan"),
+            expected_utilities=["electricity"],
+        )
+    webhook_endpoint_create(
+        actor=staff_of("csg-zhongshan"),
+        organization=Organization.objects.get(code="csg-zhongshan"),
+        url="https://dispatch.csg.example.cn/hooks/portal",
+    )
 
 
 @pytest.mark.parametrize(("code", "paths"), RUNS, ids=[code for code, _ in RUNS])

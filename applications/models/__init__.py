@@ -1,0 +1,93 @@
+"""The cases: projects, combined requests, one application per utility, permits, documents,
+the audit trail, escalations, the applicant's drafts and ratings, and API bookkeeping."""
+
+from .api import (
+    IdempotencyRecord,
+    WorkItemLease,
+)
+from .audit import (
+    AppendOnlyQuerySet,
+    StateChange,
+)
+from .documents import (
+    Commitment,
+    Document,
+    DocumentLink,
+    document_upload_to,
+)
+from .escalations import (
+    Escalation,
+    EscalationEvent,
+)
+
+# document_upload_to and _new_token stay importable here: migrations refer to them by this path.
+from .feedback import (
+    BAD_RATINGS,
+    Draft,
+    Rating,
+    RatingLevel,
+    _new_token,  # noqa: F401
+)
+from .object_permissions import (
+    CombinedApplicationGroupObjectPermission,
+    CombinedApplicationUserObjectPermission,
+    DocumentGroupObjectPermission,
+    DocumentUserObjectPermission,
+    PermitRequestGroupObjectPermission,
+    PermitRequestUserObjectPermission,
+    ProjectGroupObjectPermission,
+    ProjectUserObjectPermission,
+    ServiceApplicationGroupObjectPermission,
+    ServiceApplicationUserObjectPermission,
+)
+from .permits import (
+    PermitRequest,
+)
+from .requests import (
+    CombinedApplication,
+    Project,
+)
+from .service import (
+    APPLICANT_PERM,
+    OPERATOR_PERM,
+    SYSTEM_TRANSITIONS,
+    TRANSITION_PERMISSIONS,
+    WITHDRAWABLE,
+    ServiceApplication,
+)
+
+__all__ = [
+    "TRANSITION_PERMISSIONS",
+    "AppendOnlyQuerySet",
+    "APPLICANT_PERM",
+    "BAD_RATINGS",
+    "CombinedApplication",
+    "CombinedApplicationGroupObjectPermission",
+    "CombinedApplicationUserObjectPermission",
+    "Commitment",
+    "Document",
+    "document_upload_to",
+    "DocumentGroupObjectPermission",
+    "DocumentLink",
+    "DocumentUserObjectPermission",
+    "Draft",
+    "Escalation",
+    "EscalationEvent",
+    "IdempotencyRecord",
+    "OPERATOR_PERM",
+    "PermitRequest",
+    "PermitRequestGroupObjectPermission",
+    "PermitRequestUserObjectPermission",
+    "Project",
+    "ProjectGroupObjectPermission",
+    "ProjectUserObjectPermission",
+    "Rating",
+    "RatingLevel",
+    "ServiceApplication",
+    "ServiceApplicationGroupObjectPermission",
+    "ServiceApplicationUserObjectPermission",
+    "StateChange",
+    "SYSTEM_TRANSITIONS",
+    "WITHDRAWABLE",
+    "WorkItemLease",
+]

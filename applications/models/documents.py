@@ -1,0 +1,125 @@
+"""Documents stored once, their use by applications, and commitments instead of them."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from workgroups.models import Organization
+
+from ..constants import (
+    DocumentSource,
+    DocumentType,
+)
+from .requests import CombinedApplication
+from .service import ServiceApplication
+
+
+def document_upload_to(instance: "Document", filename: str) -> str:
+    # Never the applicant's file name on disk: content address under the owner's folder.
+    return f"documents/{instance.owner.uuid}/{instance.sha256}{instance.extension}"
+
+
+class Document(models.Model):
+    """A document stored once (by SHA-256) and linked to every application that needs it."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(
+        Organization, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="documents"
+    )
+    doc_type = models.CharField(_("document type"), max_length=30, choices=DocumentType.choices)
+    file = models.FileField(_("file"), upload_to=document_upload_to, blank=True, max_length=200)
+    original_name = models.CharField(_("original file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=50, blank=True)
+    extension = models.CharField(_("extension"), max_length=8, blank=True)
+    size_bytes = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=DocumentSource.choices, default=DocumentSource.UPLOAD
+    )
+    source_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("shared by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shared_documents",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "doc_type", "sha256"], name="document_owner_type_sha_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_doc_type_display()}: {self.original_name or self.sha256[:12]}"
+
+
+class DocumentLink(models.Model):
+    """A document used by one service application (the same document serves several)."""
+
+    service_application = models.ForeignKey(
+        ServiceApplication,
+        verbose_name=_("service application"),
+        on_delete=models.CASCADE,
+        related_name="document_links",
+    )
+    document = models.ForeignKey(
+        Document, verbose_name=_("document"), on_delete=models.PROTECT, related_name="links"
+    )
+    doc_type = models.CharField(_("document type"), max_length=30, choices=DocumentType.choices)
+
+    class Meta:
+        verbose_name = _("document link")
+        verbose_name_plural = _("document links")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_application", "doc_type"], name="document_link_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_application} <- {self.document}"
+
+
+class Commitment(models.Model):
+    """A signed commitment (承诺制) given instead of one document type for a combined request."""
+
+    combined = models.ForeignKey(
+        CombinedApplication,
+        verbose_name=_("combined application"),
+        on_delete=models.PROTECT,
+        related_name="commitments",
+    )
+    doc_type = models.CharField(_("document type"), max_length=30, choices=DocumentType.choices)
+    statement = models.TextField(_("statement"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("signed by"), on_delete=models.PROTECT
+    )
+    signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        constraints = [
+            models.UniqueConstraint(fields=["combined", "doc_type"], name="commitment_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.combined}: {self.get_doc_type_display()}"

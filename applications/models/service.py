@@ -1,0 +1,279 @@
+"""One utility's application: the state machine of DESIGN 3."""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+
+from workgroups.models import Organization, Workgroup
+
+from ..constants import (
+    CLOCKED_STATES,
+    ServiceStatus,
+    Utility,
+)
+from .requests import CombinedApplication
+
+S = ServiceStatus
+
+# Which object permission each user-facing transition needs (one source of truth for the FSM
+# `permission=` and for the service's 403 check).
+APPLICANT_PERM = "applications.act_as_applicant"
+OPERATOR_PERM = "applications.act_as_operator"
+TRANSITION_PERMISSIONS: dict[str, str] = {
+    "submit": APPLICANT_PERM,
+    "resubmit": APPLICANT_PERM,
+    "confirm_plan": APPLICANT_PERM,
+    "withdraw": APPLICANT_PERM,
+    "accept": OPERATOR_PERM,
+    "return_for_correction": OPERATOR_PERM,
+    "reject": OPERATOR_PERM,
+    "start_survey": OPERATOR_PERM,
+    "issue_plan": OPERATOR_PERM,
+    "start_construction": OPERATOR_PERM,
+    "complete_construction": OPERATOR_PERM,
+    "fail_inspection": OPERATOR_PERM,
+    "connect": OPERATOR_PERM,
+    "close": OPERATOR_PERM,
+}
+# Transitions only the system performs (permit outcomes); no user may call them.
+SYSTEM_TRANSITIONS = frozenset({"permits_approved", "permit_returned", "permit_rejected"})
+WITHDRAWABLE = [
+    S.DRAFT,
+    S.SUBMITTED,
+    S.RETURNED,
+    S.ACCEPTED,
+    S.SURVEYING,
+    S.PLAN_ISSUED,
+    S.PERMITTING,
+]
+
+
+def _may(transition_name: str):
+    perm = TRANSITION_PERMISSIONS[transition_name]
+
+    def check(instance: models.Model, user) -> bool:
+        return user.has_perm(perm, instance)
+
+    return check
+
+
+def _nobody(instance: models.Model, user) -> bool:
+    return False
+
+
+class ServiceApplication(FSMModelMixin, models.Model):
+    """One utility's application inside a combined request: a state machine (DESIGN 3)."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    combined = models.ForeignKey(
+        CombinedApplication,
+        verbose_name=_("combined application"),
+        on_delete=models.PROTECT,
+        related_name="services",
+    )
+    utility = models.CharField(_("utility"), max_length=20, choices=Utility.choices)
+    workgroup = models.ForeignKey(
+        Workgroup, verbose_name=_("workgroup"), on_delete=models.PROTECT, related_name="+"
+    )
+    operator = models.ForeignKey(
+        Organization,
+        verbose_name=_("operator"),
+        on_delete=models.PROTECT,
+        related_name="work_items",
+    )
+    status = FSMField(
+        _("status"), max_length=20, choices=ServiceStatus.choices, default=S.DRAFT, protected=True
+    )
+    details = models.JSONField(_("utility details"), default=dict)
+    # Stage plan fixed at submission from the registry (a later registry change never moves
+    # a case that is already running).
+    fast_track = models.BooleanField(
+        _("fast track"), default=False, help_text=_("No survey, plan or outside-line permits.")
+    )
+    needs_inspection = models.BooleanField(_("needs completion inspection"), default=True)
+    sla_variant = models.CharField(_("SLA variant"), max_length=20, blank=True, default="")
+    # Stage data.
+    survey_result = models.TextField(_("survey result"), blank=True)
+    plan = models.TextField(_("connection plan"), blank=True)
+    fee_quote_cny = models.DecimalField(
+        _("fee quote (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    required_permits = models.JSONField(_("required outside-line permits"), default=list)
+    inspection_result = models.TextField(_("inspection result"), blank=True)
+    last_reason = models.TextField(_("reason given"), blank=True)
+    returned_from = models.CharField(
+        _("returned from"), max_length=20, choices=ServiceStatus.choices, blank=True
+    )
+    # The working-day clock.
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    stage_entered_at = models.DateTimeField(_("stage entered at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    paused_since = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    paused_working_days = models.PositiveIntegerField(_("working days paused"), default=0)
+    connected_at = models.DateTimeField(_("connected at"), null=True, blank=True)
+    # The deadline the SLA sweep last escalated: lets the sweep find new breaches on the
+    # partial due-date index alone, without joining the escalations.
+    escalated_due_at = models.DateTimeField(_("escalated deadline"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    documents = models.ManyToManyField(
+        "Document",
+        verbose_name=_("documents"),
+        through="DocumentLink",
+        related_name="service_applications",
+    )
+
+    class Meta:
+        verbose_name = _("service application")
+        verbose_name_plural = _("service applications")
+        ordering = ["id"]
+        permissions = [
+            ("act_as_applicant", _("Can act as the applicant of the application")),
+            ("act_as_operator", _("Can act as the operator of the application")),
+        ]
+        indexes = [
+            models.Index(fields=["operator", "updated_at"], name="sa_operator_updated"),
+            models.Index(fields=["workgroup", "status"], name="sa_workgroup_status"),
+            # The SLA sweep: open, clocked states past their due date, one indexed query.
+            models.Index(
+                fields=["due_at"],
+                name="sa_open_due",
+                condition=models.Q(status__in=sorted(CLOCKED_STATES)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.combined} / {self.get_utility_display()}"
+
+    # Transition methods change fields in memory only; services save and audit them.
+
+    @transition(field=status, source=S.DRAFT, target=S.SUBMITTED, permission=_may("submit"))
+    def submit(self) -> None:
+        pass
+
+    @transition(field=status, source=S.SUBMITTED, target=S.ACCEPTED, permission=_may("accept"))
+    def accept(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=S.SUBMITTED,
+        target=S.RETURNED,
+        permission=_may("return_for_correction"),
+    )
+    def return_for_correction(self, *, reason: str) -> None:
+        self.last_reason = reason
+        self.returned_from = S.SUBMITTED
+
+    @transition(
+        field=status,
+        source=S.RETURNED,
+        target=RETURN_VALUE(S.SUBMITTED, S.PERMITTING),
+        permission=_may("resubmit"),
+    )
+    def resubmit(self) -> str:
+        target = S.PERMITTING if self.returned_from == S.PERMITTING else S.SUBMITTED
+        self.returned_from = ""
+        return target
+
+    @transition(field=status, source=S.SUBMITTED, target=S.REJECTED, permission=_may("reject"))
+    def reject(self, *, reason: str) -> None:
+        self.last_reason = reason
+
+    @transition(
+        field=status,
+        source=S.ACCEPTED,
+        target=S.SURVEYING,
+        conditions=[lambda sa: not sa.fast_track],
+        permission=_may("start_survey"),
+    )
+    def start_survey(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=S.SURVEYING, target=S.PLAN_ISSUED, permission=_may("issue_plan")
+    )
+    def issue_plan(
+        self, *, survey_result: str, plan: str, fee_quote_cny, required_permits: list[str]
+    ) -> None:
+        self.survey_result = survey_result
+        self.plan = plan
+        self.fee_quote_cny = fee_quote_cny
+        self.required_permits = list(required_permits)
+
+    @transition(
+        field=status,
+        source=S.PLAN_ISSUED,
+        target=RETURN_VALUE(S.PERMITTING, S.CONSTRUCTING),
+        permission=_may("confirm_plan"),
+    )
+    def confirm_plan(self) -> str:
+        return S.PERMITTING if self.required_permits else S.CONSTRUCTING
+
+    @transition(
+        field=status,
+        source=S.ACCEPTED,
+        target=S.CONSTRUCTING,
+        conditions=[lambda sa: sa.fast_track],
+        permission=_may("start_construction"),
+    )
+    def start_construction(self) -> None:
+        pass
+
+    @transition(field=status, source=S.PERMITTING, target=S.CONSTRUCTING, permission=_nobody)
+    def permits_approved(self) -> None:
+        pass
+
+    @transition(field=status, source=S.PERMITTING, target=S.RETURNED, permission=_nobody)
+    def permit_returned(self, *, reason: str) -> None:
+        self.last_reason = reason
+        self.returned_from = S.PERMITTING
+
+    @transition(
+        field=status, source=[S.PERMITTING, S.RETURNED], target=S.REJECTED, permission=_nobody
+    )
+    def permit_rejected(self, *, reason: str) -> None:
+        self.last_reason = reason
+
+    @transition(
+        field=status,
+        source=S.CONSTRUCTING,
+        target=S.INSPECTING,
+        conditions=[lambda sa: sa.needs_inspection],
+        permission=_may("complete_construction"),
+    )
+    def complete_construction(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=S.INSPECTING,
+        target=S.CONSTRUCTING,
+        permission=_may("fail_inspection"),
+    )
+    def fail_inspection(self, *, inspection_result: str) -> None:
+        self.inspection_result = inspection_result
+
+    @transition(
+        field=status,
+        source=[S.CONSTRUCTING, S.INSPECTING],
+        target=S.CONNECTED,
+        # From construction straight to connected only when no inspection is planned.
+        conditions=[lambda sa: sa.status == S.INSPECTING or not sa.needs_inspection],
+        permission=_may("connect"),
+    )
+    def connect(self, *, inspection_result: str = "") -> None:
+        if inspection_result:
+            self.inspection_result = inspection_result
+        self.connected_at = timezone.now()
+
+    @transition(field=status, source=S.CONNECTED, target=S.CLOSED, permission=_may("close"))
+    def close(self) -> None:
+        pass
+
+    @transition(field=status, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=_may("withdraw"))
+    def withdraw(self, *, reason: str = "") -> None:
+        self.last_reason = reason

@@ -1,0 +1,115 @@
+"""An operator registers a webhook over the API and receives signed demand notices there."""
+
+import pytest
+
+from notifications.constants import Channel, DeliveryStatus
+from notifications.models import Delivery, WebhookEndpoint
+from notifications.services import delivery_attempt
+from tests.receiver import Receiver, running
+
+HOOK = "https://dispatch.csg.example.cn/hooks/portal"
+SIGNAL = {
+    "kind": "project_approval",
+    "title": "石岐区总部经济大楼立项",
+    "town": "shiqi",
+    "expected_utilities": ["electricity"],
+}
+
+
+def _register(api, **body):
+    return api.post("/api/v1/webhooks/", {"url": HOOK, **body}, format="json")
+
+
+@pytest.fixture
+def provider_api(make_token, bearer):
+    return bearer(make_token("investment"))
+
+
+def test_a_generated_secret_is_shown_once_and_never_listed(operator_api):
+    created = _register(operator_api)
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert body["secret"].startswith("whsec_") and len(body["secret"]) >= 40
+    assert body["is_active"] is True
+    assert WebhookEndpoint.objects.get(uuid=body["uuid"]).secret == body["secret"]
+
+    listed = operator_api.get("/api/v1/webhooks/").json()["results"]
+    assert [row["uuid"] for row in listed] == [body["uuid"]]
+    assert "secret" not in listed[0]
+    assert "secret" not in operator_api.get(f"/api/v1/webhooks/{body['uuid']}/").json()
+
+
+def test_a_secret_of_your_own_is_never_echoed(operator_api):
+    created = _register(operator_api, secret="our-own-shared-secret-0123456789")
+    assert created.status_code == 201, created.json()
+    assert "secret" not in created.json()
+    short = _register(operator_api, url=HOOK + "/2", secret="too-short")
+    assert short.status_code == 400
+    assert list(short.json()["errors"]) == ["secret"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://dispatch.csg.example.cn/hooks",  # plain http
+        "https://10.20.30.40/hooks",  # private network
+        "https://169.254.169.254/latest/meta-data",  # cloud metadata
+        "https://localhost/hooks",
+        "http://127.0.0.1:9000/hooks",
+        "https://user:password@dispatch.csg.example.cn/hooks",
+        "ftp://dispatch.csg.example.cn/hooks",
+        "not a url",
+    ],
+)
+def test_production_accepts_only_https_to_a_public_host(operator_api, settings, url):
+    settings.DEBUG = False
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+    response = operator_api.post("/api/v1/webhooks/", {"url": url}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["url"]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_url_is_registered_once_and_at_most_five_are_active(operator_api):
+    assert _register(operator_api).status_code == 201
+    twice = _register(operator_api)
+    assert twice.status_code == 400 and list(twice.json()["errors"]) == ["url"]
+    for n in range(2, 6):
+        assert _register(operator_api, url=f"{HOOK}/{n}").status_code == 201
+    sixth = _register(operator_api, url=f"{HOOK}/6")
+    assert sixth.status_code == 400
+    assert list(sixth.json()["errors"]) == ["non_field_errors"]
+
+
+def test_a_registered_receiver_gets_signed_notices_until_it_is_removed(
+    operator_api, provider_api, settings
+):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True  # the test's own receiver on 127.0.0.1
+    with running(Receiver(secret="")) as receiver:
+        created = _register(operator_api, url=receiver.url).json()
+        receiver.secret = created["secret"]
+        assert (
+            provider_api.post("/api/v1/demand-signals/", SIGNAL, format="json").status_code == 201
+        )
+        hooks = Delivery.objects.filter(channel=Channel.WEBHOOK, endpoint__uuid=created["uuid"])
+        for delivery in hooks:
+            assert delivery_attempt(delivery_id=delivery.pk) == "sent"
+        [request] = receiver.requests
+        assert request["valid_signature"] is True
+        notice = operator_api.get("/api/v1/demand-notices/").json()["results"][0]
+        assert request["json"]["type"] == "demand_notice.created"
+        assert request["json"]["data"]["notice"] == notice["uuid"]
+        assert request["event_id"] == notice["uuid"]
+
+        # A second signal is written for the endpoint; removing it parks that event.
+        provider_api.post("/api/v1/demand-signals/", {**SIGNAL, "title": "二期"}, format="json")
+        assert hooks.filter(status=DeliveryStatus.PENDING).count() == 1
+        removed = operator_api.delete(f"/api/v1/webhooks/{created['uuid']}/")
+        assert removed.status_code == 200
+        assert removed.json()["is_active"] is False
+        assert hooks.filter(status=DeliveryStatus.PENDING).count() == 0
+        assert hooks.filter(status=DeliveryStatus.FAILED).count() == 1
+        assert operator_api.delete(f"/api/v1/webhooks/{created['uuid']}/").status_code == 200
+
+        provider_api.post("/api/v1/demand-signals/", {**SIGNAL, "title": "三期"}, format="json")
+        assert hooks.all().count() == 2  # nothing more written for a removed endpoint
