@@ -8,7 +8,6 @@ from tests.factories import UserFactory, company, staff_of
 from workgroups.api_tokens import api_token_create
 from workgroups.constants import OrganizationKind, Role, Utility
 from workgroups.models import Membership, Organization, SlaPolicy, Town, User
-from workgroups.services import membership_add
 
 
 @pytest.fixture
