@@ -32,8 +32,10 @@ from .services import (
     document_store,
     permit_request_decide,
     project_create,
+    project_document_share,
     service_application_transition,
 )
+from .services.projects import project_push
 
 DEFAULT_DEMO_PASSWORD = "zhongshan-demo-2026"  # noqa: S105 - a published demo password
 EMAIL_DOMAIN = "demo.zs-portal.example"
@@ -552,11 +554,51 @@ def build_cases(users: dict[str, User]) -> list[CaseResult]:
     return results
 
 
+# A project a department pushed with its documents, waiting for its company to claim it by code.
+SHARED_PROJECT_CODE = "2026-442000-48-01-990001"
+SHARED_DOCUMENTS = (
+    DocumentType.PROPERTY_RIGHT,
+    DocumentType.PLANNING_PERMIT,
+    DocumentType.SITE_PLAN,
+)
+
+
+def build_shared_project(users: dict[str, User]) -> Project:
+    """Pushed by 市自然资源局 with its land and planning documents (免证办)."""
+    existing = Project.objects.filter(code=SHARED_PROJECT_CODE).first()
+    if existing is not None:
+        return existing
+    actor = users["permit-nr"]
+    provider = Organization.objects.get(code="natural-resources")
+    with transaction.atomic():
+        project = project_push(
+            actor=actor,
+            organization=provider,
+            code=SHARED_PROJECT_CODE,
+            town_code="zhongshangang",
+            name="火炬开发区新材料产业园（共享数据演示）",
+            kind="new",
+            works_type="building",
+            address="中山市火炬开发区沿江东三路8号",
+            floor_area_m2=Decimal("45000"),
+        )
+        for doc_type in SHARED_DOCUMENTS:
+            content = demo_pdf(f"Zhongshan shared data - {SHARED_PROJECT_CODE} - {doc_type}")
+            project_document_share(
+                provider=provider,
+                project=project,
+                doc_type=doc_type,
+                upload=SimpleUploadedFile(f"{doc_type}.pdf", content),
+            )
+    return project
+
+
 @dataclass(frozen=True)
 class DemoResult:
     password: str
     users: dict[str, User]
     cases: list[CaseResult]
+    shared_project: Project
 
 
 def build_demo(*, password: str) -> DemoResult:
@@ -564,4 +606,5 @@ def build_demo(*, password: str) -> DemoResult:
     load_reference_data()
     ensure_companies()
     users = ensure_users(password)
-    return DemoResult(password, users, build_cases(users))
+    cases = build_cases(users)
+    return DemoResult(password, users, cases, build_shared_project(users))

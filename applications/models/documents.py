@@ -47,6 +47,15 @@ class Document(models.Model):
         blank=True,
         related_name="shared_documents",
     )
+    project = models.ForeignKey(
+        "Project",
+        verbose_name=_("shared with project"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shared_documents",
+        help_text=_("Set when a department pushed this document with the project's data."),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
@@ -62,9 +71,17 @@ class Document(models.Model):
         verbose_name_plural = _("documents")
         ordering = ["-created_at"]
         constraints = [
+            # An owner stores a file once; a department may share one file with several projects.
             models.UniqueConstraint(
-                fields=["owner", "doc_type", "sha256"], name="document_owner_type_sha_unique"
-            )
+                fields=["owner", "doc_type", "sha256"],
+                condition=models.Q(project__isnull=True),
+                name="document_owner_type_sha_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "doc_type", "sha256", "project"],
+                condition=models.Q(project__isnull=False),
+                name="document_project_type_sha_unique",
+            ),
         ]
 
     def __str__(self) -> str:

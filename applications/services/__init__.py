@@ -2,7 +2,7 @@
 
 from .claims import project_claim
 from .corrections import service_application_correct
-from .documents import document_store
+from .documents import document_store, project_document_share
 from .drafts import draft_create, draft_delete, draft_save, draft_submit
 from .escalations import escalation_acknowledge, escalation_resolve, sla_sweep
 from .permits import permit_request_decide
@@ -16,6 +16,7 @@ __all__ = [
     "combined_application_submit",
     "combined_application_withdraw",
     "document_store",
+    "project_document_share",
     "draft_create",
     "draft_delete",
     "draft_save",

@@ -10,12 +10,14 @@ from ..constants import ProjectSource
 from ..errors import NotFound, PermissionDenied
 from ..models import Project
 from ..permissions import grant_project
+from .documents import shared_documents_adopt
 from .projects import EDITABLE_FIELDS, ensure_member
 
 
 @transaction.atomic
 def project_claim(*, actor: User, owner: Organization, code: str, **fields) -> Project:
-    """Make an unclaimed pushed project `owner`'s, with any corrections the applicant made.
+    """Make an unclaimed pushed project `owner`'s, with any corrections the applicant made,
+    together with the documents the department shared with it (no upload needed).
 
     The project keeps `source=shared_data`, so pages and staff see where its data came from.
     Two companies claiming at once are serialised by the row lock: the second gets NotFound.
@@ -40,4 +42,5 @@ def project_claim(*, actor: User, owner: Organization, code: str, **fields) -> P
     project.full_clean()
     project.save()
     grant_project(project)
+    shared_documents_adopt(owner=owner, project=project)
     return project

@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 
 from workgroups.models import Organization, User
 
-from ..constants import DocumentType
-from ..errors import ValidationError
-from ..models import Document
+from ..constants import DocumentSource, DocumentType, ProjectSource
+from ..errors import PermissionDenied, ValidationError
+from ..models import Document, Project
 from ..permissions import grant_document
+from ..registry import DOCUMENT_RULES
 from .projects import ensure_member
 
 # Magic numbers of the accepted formats: the content decides, never the file name.
@@ -39,14 +40,8 @@ def sanitize_filename(name: str) -> str:
     return name[:150] or "document"
 
 
-@transaction.atomic
-def document_store(
-    *, actor: User, owner: Organization, doc_type: str, upload: UploadedFile
-) -> Document:
-    """Store an uploaded document, or return the identical one the owner already has."""
-    ensure_member(actor, owner)
-    if doc_type not in DocumentType.values:
-        raise ValidationError({"doc_type": _("Unknown document type.")})
+def _checked(upload: UploadedFile) -> tuple[str, str, str]:
+    """Size and content checks; the SHA-256, content type and extension of a valid upload."""
     limit = settings.DOCUMENT_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise ValidationError(
@@ -62,12 +57,31 @@ def document_store(
     upload.seek(0)
     for chunk in upload.chunks():
         digest.update(chunk)
-    sha256 = digest.hexdigest()
+    upload.seek(0)
+    return digest.hexdigest(), *sniffed
 
-    existing = Document.objects.filter(owner=owner, doc_type=doc_type, sha256=sha256).first()
+
+def _save_new(document: Document, upload: UploadedFile) -> Document:
+    document.file.save(f"{document.sha256}{document.extension}", upload, save=False)
+    document.save()
+    grant_document(document)
+    return document
+
+
+@transaction.atomic
+def document_store(
+    *, actor: User, owner: Organization, doc_type: str, upload: UploadedFile
+) -> Document:
+    """Store an uploaded document, or return the identical one the owner already has."""
+    ensure_member(actor, owner)
+    if doc_type not in DocumentType.values:
+        raise ValidationError({"doc_type": _("Unknown document type.")})
+    sha256, content_type, extension = _checked(upload)
+    existing = Document.objects.filter(
+        owner=owner, doc_type=doc_type, sha256=sha256, project__isnull=True
+    ).first()
     if existing is not None:
         return existing
-    content_type, extension = sniffed
     document = Document(
         owner=owner,
         doc_type=doc_type,
@@ -78,8 +92,70 @@ def document_store(
         sha256=sha256,
         uploaded_by=actor,
     )
-    upload.seek(0)
-    document.file.save(f"{sha256}{extension}", upload, save=False)
-    document.save()
-    grant_document(document)
-    return document
+    return _save_new(document, upload)
+
+
+@transaction.atomic
+def project_document_share(
+    *, provider: Organization, project: Project, doc_type: str, upload: UploadedFile
+) -> Document:
+    """A department shares a document (an approval, a permit, a site plan) with the project it
+    pushed; whoever claims the project gets it without uploading (免证办)."""
+    if project.source != ProjectSource.SHARED_DATA or project.source_organization_id != provider.pk:
+        raise PermissionDenied(
+            _("Only the department that pushed the project shares its documents.")
+        )
+    if doc_type not in DocumentType.values or not DOCUMENT_RULES[doc_type].shared_data_allowed:
+        raise ValidationError({"doc_type": _("This document cannot come from shared data.")})
+    sha256, content_type, extension = _checked(upload)
+    same_file = Document.objects.filter(owner=provider, doc_type=doc_type, sha256=sha256)
+    existing = same_file.filter(project=project).first()
+    if existing is not None:
+        return existing
+    existing = same_file.first()
+    document = Document(
+        owner=provider,
+        project=project,
+        doc_type=doc_type,
+        original_name=sanitize_filename(upload.name or ""),
+        content_type=content_type,
+        extension=extension,
+        size_bytes=upload.size,
+        sha256=sha256,
+        source=DocumentSource.SHARED_DATA,
+        source_organization=provider,
+    )
+    if existing is not None:  # the same file shared for another project: one file on disk
+        document.file.name = existing.file.name
+        document.save()
+        grant_document(document)
+        return document
+    return _save_new(document, upload)
+
+
+def shared_documents_adopt(*, owner: Organization, project: Project) -> list[Document]:
+    """Give the project's new owner its own copy (same stored file) of every document the
+    department shared with the project, marked as coming from shared data."""
+    adopted = []
+    for shared in Document.objects.filter(project=project, source=DocumentSource.SHARED_DATA):
+        if shared.owner_id == owner.pk:
+            continue
+        copy, created = Document.objects.get_or_create(
+            owner=owner,
+            doc_type=shared.doc_type,
+            sha256=shared.sha256,
+            project=project,
+            defaults={
+                "file": shared.file.name,
+                "original_name": shared.original_name,
+                "content_type": shared.content_type,
+                "extension": shared.extension,
+                "size_bytes": shared.size_bytes,
+                "source": DocumentSource.SHARED_DATA,
+                "source_organization": shared.source_organization,
+            },
+        )
+        if created:
+            grant_document(copy)
+        adopted.append(copy)
+    return adopted

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from workgroups.models import Organization, User
 
-from ..constants import DocumentType
+from ..constants import DocumentSource, DocumentType
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..models import CombinedApplication, Document, Draft, Project
 from ..registry import DOCUMENT_RULES
@@ -27,7 +27,16 @@ def draft_create(*, actor: User, owner: Organization, project: Project) -> Draft
     ensure_member(actor, owner)
     if project.owner_id != owner.pk:
         raise PermissionDenied(_("This project belongs to another applicant."))
-    return Draft.objects.create(owner=owner, project=project, created_by=actor, data={})
+    # Documents that came with the project from shared data are provided already (免证办).
+    shared = Document.objects.filter(
+        owner=owner, project=project, source=DocumentSource.SHARED_DATA
+    ).order_by("doc_type", "-created_at")
+    documents: dict[str, str] = {}
+    for document in shared:
+        documents.setdefault(document.doc_type, str(document.uuid))
+    return Draft.objects.create(
+        owner=owner, project=project, created_by=actor, data={}, documents=documents
+    )
 
 
 @transaction.atomic

@@ -130,3 +130,25 @@ def test_staff_without_an_applicant_company_are_told_where_to_go(client, operato
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     response = client.get("/en/projects/")
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_documents_shared_with_a_pushed_project_need_no_upload(web, applicant_org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications.services import project_document_share
+    from tests.factories import PDF_BYTES
+
+    pushed = _pushed()
+    project_document_share(
+        provider=pushed.source_organization,
+        project=pushed,
+        doc_type="planning_permit",
+        upload=SimpleUploadedFile("规划许可证.pdf", PDF_BYTES),
+    )
+    data = _project_form(code="ignored", name="翠亨新区学校")
+    data["claim"] = pushed.code
+    assert web.post("/en/projects/new/", data).status_code == 302
+    draft_page = web.post("/en/requests/new/", {"project": str(pushed.uuid)}, follow=True)
+    html = draft_page.content.decode()
+    assert "规划许可证.pdf" in html
+    assert "From shared data: no upload needed" in html

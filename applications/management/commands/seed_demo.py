@@ -46,6 +46,12 @@ class Command(BaseCommand):
         for text in _table(("project", "reference", "name", "demo state", ""), case_rows):
             self.stdout.write(f"  {text}")
 
+        shared = result.shared_project
+        self.stdout.write(
+            f"  {shared.code}  {shared.name}: pushed by a department with "
+            f"{shared.shared_documents.count()} documents; claim it by its code (免证办)."
+        )
+
         names = dict(Organization.objects.values_list("code", "name_zh"))
         login_rows = [
             (
