@@ -18,6 +18,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("staff/", include("applications.staff_urls")),
     # Applicant portal: accounts (sign-up, rate-limited login, password reset) and cases.
     path("accounts/", include("workgroups.urls")),
     path("inbox/", include("notifications.urls")),

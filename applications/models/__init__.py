@@ -13,20 +13,17 @@ from .documents import (
     Commitment,
     Document,
     DocumentLink,
-    document_upload_to,
 )
 from .escalations import (
     Escalation,
     EscalationEvent,
 )
 
-# document_upload_to and _new_token stay importable here: migrations refer to them by this path.
 from .feedback import (
     BAD_RATINGS,
     Draft,
     Rating,
     RatingLevel,
-    _new_token,  # noqa: F401
 )
 from .object_permissions import (
     CombinedApplicationGroupObjectPermission,
@@ -66,7 +63,6 @@ __all__ = [
     "CombinedApplicationUserObjectPermission",
     "Commitment",
     "Document",
-    "document_upload_to",
     "DocumentGroupObjectPermission",
     "DocumentLink",
     "DocumentUserObjectPermission",

@@ -1,0 +1,279 @@
+"""Reads of the staff site, each scoped to what the caller's organisation may act on.
+
+Who sees what (DESIGN 6):
+- workgroup lead agency staff: their workgroup's applications (object permission granted to the
+  organisation's group at submission, for workgroups where it is the LEAD);
+- operator staff: applications assigned to their operator;
+- permit agency staff: their permit requests (and the case page of those applications);
+- leadership office and leading group: everything, read-only.
+Applicants are not staff: every selector here returns nothing for them.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.utils import timezone
+from guardian.core import ObjectPermissionChecker
+
+from workgroups.calendar import add_working_days
+from workgroups.constants import OrganizationKind, WorkgroupRole
+from workgroups.models import EscalationTier, Membership, Town, WorkgroupMembership
+
+from .constants import CLOCKED_STATES, EscalationStatus, PermitStatus, ServiceStatus
+from .models import (
+    CombinedApplication,
+    DocumentLink,
+    Escalation,
+    PermitRequest,
+    ServiceApplication,
+    ServiceApplicationGroupObjectPermission,
+    StateChange,
+)
+
+STAFF_KINDS = frozenset(
+    {
+        OrganizationKind.AGENCY,
+        OrganizationKind.OPERATOR,
+        OrganizationKind.LEADERSHIP_OFFICE,
+        OrganizationKind.LEADING_GROUP,
+    }
+)
+OVERSIGHT_KINDS = frozenset({OrganizationKind.LEADERSHIP_OFFICE, OrganizationKind.LEADING_GROUP})
+
+
+class Sla(models.TextChoices):
+    """How a deadline stands now (the queue's colours)."""
+
+    OVERDUE = "overdue", "overdue"
+    DUE_SOON = "due_soon", "due_soon"
+    ON_TIME = "on_time", "on_time"
+    NONE = "none", "none"
+
+
+@dataclass(frozen=True)
+class StaffScope:
+    """The caller's staff organisations and what they make of the caller."""
+
+    org_ids: frozenset[int] = frozenset()
+    lead_workgroup_ids: frozenset[int] = frozenset()
+    operator_ids: frozenset[int] = frozenset()
+    agency_ids: frozenset[int] = frozenset()
+    oversight: bool = False
+    escalation_levels: frozenset[int] = field(default_factory=frozenset)
+    superuser: bool = False
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.org_ids) or self.oversight
+
+
+def staff_scope(*, user) -> StaffScope:
+    """Two queries: the caller's staff memberships, and the workgroups they lead."""
+    if not user.is_authenticated:
+        return StaffScope()
+    if user.is_superuser:
+        return StaffScope(oversight=True, superuser=True)
+    rows = list(
+        Membership.objects.filter(user=user, organization__kind__in=STAFF_KINDS).values_list(
+            "organization_id", "organization__kind"
+        )
+    )
+    if not rows:
+        return StaffScope()
+    org_ids = frozenset(pk for pk, _ in rows)
+    levels = frozenset(
+        EscalationTier.objects.filter(organization_id__in=org_ids).values_list("level", flat=True)
+    )
+    return StaffScope(
+        org_ids=org_ids,
+        lead_workgroup_ids=frozenset(
+            WorkgroupMembership.objects.filter(
+                organization_id__in=org_ids, role=WorkgroupRole.LEAD
+            ).values_list("workgroup_id", flat=True)
+        ),
+        operator_ids=frozenset(pk for pk, kind in rows if kind == OrganizationKind.OPERATOR),
+        agency_ids=frozenset(pk for pk, kind in rows if kind == OrganizationKind.AGENCY),
+        oversight=any(kind in OVERSIGHT_KINDS for _, kind in rows),
+        escalation_levels=levels,
+    )
+
+
+def _viewable_ids(user) -> QuerySet:
+    """Ids of the applications whose view permission was granted to one of the user's groups."""
+    return ServiceApplicationGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename="view_serviceapplication"
+    ).values("content_object_id")
+
+
+def visible_service_applications(*, user, scope: StaffScope) -> QuerySet:
+    """Every application the caller may open on the staff site (the case page's rule)."""
+    qs = ServiceApplication.objects.exclude(status=ServiceStatus.DRAFT)
+    if scope.oversight:
+        return qs
+    if not scope.is_staff:
+        return qs.none()
+    return qs.filter(pk__in=_viewable_ids(user))
+
+
+def sla_annotation(*, now: dt.datetime) -> Case:
+    """Overdue / due within one working day / on time, compared in SQL against two instants
+    computed once (the working-day calendar lives in Python)."""
+    soon = add_working_days(now, 1)
+    return Case(
+        When(due_at__isnull=True, then=Value(Sla.NONE)),
+        When(due_at__lt=now, then=Value(Sla.OVERDUE)),
+        When(due_at__lt=soon, then=Value(Sla.DUE_SOON)),
+        default=Value(Sla.ON_TIME),
+        output_field=CharField(),
+    )
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    utility: str = ""
+    status: str = ""
+    town: str = ""
+    business_type: str = ""
+    overdue: bool = False
+    q: str = ""
+
+
+def queue_for_staff(
+    *, user, scope: StaffScope, filters: QueueFilters, now: dt.datetime | None = None
+) -> QuerySet:
+    """The caller's work queue: applications their organisation acts on, soonest due first."""
+    now = now or timezone.now()
+    qs = ServiceApplication.objects.exclude(status=ServiceStatus.DRAFT)
+    if not scope.oversight:
+        if not (scope.lead_workgroup_ids or scope.operator_ids):
+            return qs.none()
+        # Acting organisations only (a permit agency's read-only context is its own tab), and
+        # only what the permission rows let them open, so the list never links to a 404.
+        qs = qs.filter(
+            Q(workgroup_id__in=scope.lead_workgroup_ids) | Q(operator_id__in=scope.operator_ids),
+            pk__in=_viewable_ids(user),
+        )
+    if filters.utility:
+        qs = qs.filter(utility=filters.utility)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.town:
+        qs = qs.filter(combined__project__town__code=filters.town)
+    if filters.business_type:
+        qs = qs.filter(combined__business_type=filters.business_type)
+    if filters.overdue:
+        qs = qs.filter(status__in=CLOCKED_STATES, due_at__lt=now)
+    if filters.q:
+        term = filters.q.strip()
+        qs = qs.filter(
+            Q(combined__project__code__icontains=term)
+            | Q(combined__project__name__icontains=term)
+            | Q(combined__applicant__name_zh__icontains=term)
+            | Q(combined__applicant__name_en__icontains=term)
+            | Q(combined__reference__icontains=term)
+        )
+    return (
+        qs.annotate(sla=sla_annotation(now=now))
+        .select_related("combined__project__town", "combined__applicant", "operator", "workgroup")
+        .order_by(models.F("due_at").asc(nulls_last=True), "pk")
+    )
+
+
+def permits_for_agency(
+    *, scope: StaffScope, pending_only: bool = True, now: dt.datetime | None = None
+) -> QuerySet:
+    """The permit agency's outside-line permits, soonest due first."""
+    now = now or timezone.now()
+    qs = PermitRequest.objects.filter(agency_id__in=scope.agency_ids)
+    if pending_only:
+        qs = qs.filter(status=PermitStatus.PENDING)
+    return (
+        qs.annotate(sla=sla_annotation(now=now))
+        .select_related("service_application__combined__project__town", "agency")
+        .order_by(models.F("due_at").asc(nulls_last=True), "pk")
+    )
+
+
+def case_for_staff(*, user, scope: StaffScope, uuid) -> CombinedApplication | None:
+    """A combined request with the utilities the caller may open, or None (404)."""
+    services = (
+        visible_service_applications(user=user, scope=scope)
+        .select_related("operator", "workgroup")
+        .prefetch_related(
+            models.Prefetch(
+                "history",
+                queryset=StateChange.objects.select_related(
+                    "actor", "actor_organization", "permit_request"
+                ).order_by("at", "pk"),
+            ),
+            models.Prefetch(
+                "permits",
+                queryset=PermitRequest.objects.select_related("agency").order_by("round", "pk"),
+            ),
+            models.Prefetch(
+                "document_links",
+                queryset=DocumentLink.objects.select_related("document").order_by("doc_type"),
+            ),
+            models.Prefetch(
+                "escalations", queryset=Escalation.objects.order_by("-opened_at", "-pk")
+            ),
+        )
+        .order_by("pk")
+    )
+    combined = (
+        CombinedApplication.objects.filter(uuid=uuid)
+        .select_related("project__town", "applicant", "submitted_by")
+        .prefetch_related(models.Prefetch("services", queryset=services), "commitments")
+        .first()
+    )
+    if combined is None or not combined.services.all():
+        return None
+    return combined
+
+
+def service_for_staff(*, user, scope: StaffScope, combined_uuid, uuid) -> ServiceApplication | None:
+    return (
+        visible_service_applications(user=user, scope=scope)
+        .filter(uuid=uuid, combined__uuid=combined_uuid)
+        .select_related("combined", "operator")
+        .first()
+    )
+
+
+def prefetch_permissions(*, user, services: list[ServiceApplication]) -> None:
+    """Load the caller's object permissions on `services` once, so the FSM's per-transition
+    `user.has_perm` checks hit guardian's cache instead of the database."""
+    if services and user.is_authenticated and not user.is_superuser:
+        checker = ObjectPermissionChecker(user)
+        checker.prefetch_perms(services)
+
+
+def escalations_for_staff(*, scope: StaffScope, status: str = EscalationStatus.OPEN) -> QuerySet:
+    """Tier 1 goes to the case's workgroup lead agencies (who keep seeing it as it climbs),
+    tier 2 and up to the leadership office, tier 3 to the leading group."""
+    qs = Escalation.objects.all()
+    if status:
+        qs = qs.filter(status=status)
+    if not scope.superuser:
+        visible = Q(service_application__workgroup_id__in=scope.lead_workgroup_ids)
+        for level in scope.escalation_levels:
+            if level >= 2:
+                visible |= Q(tier__gte=level)
+        qs = qs.filter(visible)
+    return qs.select_related(
+        "service_application__combined__project",
+        "service_application__workgroup",
+        "permit_request",
+        "resolved_by",
+    ).order_by("-tier", "breached_due_at", "pk")
+
+
+def escalation_for_staff(*, scope: StaffScope, uuid) -> Escalation | None:
+    return escalations_for_staff(scope=scope, status="").filter(uuid=uuid).first()
+
+
+def filter_towns() -> QuerySet:
+    """Reference data for the queue's town filter."""
+    return Town.objects.order_by("code")
