@@ -18,7 +18,6 @@ from .escalations import (
     Escalation,
     EscalationEvent,
 )
-
 from .feedback import (
     BAD_RATINGS,
     Draft,
