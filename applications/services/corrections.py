@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from workgroups.models import User
 
-from ..constants import ServiceStatus, Utility
+from ..constants import DocumentType, ServiceStatus, Utility
 from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from ..models import APPLICANT_PERM, Document, DocumentLink, ServiceApplication
 from ..registry import UTILITIES, clean_details
@@ -93,10 +93,18 @@ def service_application_correct(
             replaced.append(doc_type)
     summary = []
     if changed:
-        summary.append(_("Details changed: %s") % ", ".join(changed))
+        form_fields = UTILITIES[sa.utility].details_form.base_fields
+        labels = [str(form_fields[k].label) if k in form_fields else k for k in changed]
+        summary.append(_("Details changed: %s") % _list(labels))
     if replaced:
-        summary.append(_("Documents provided: %s") % ", ".join(replaced))
+        labels = [str(DocumentType(t).label) for t in replaced if t in DocumentType.values]
+        summary.append(_("Documents provided: %s") % _list(labels))
     full_comment = "\n".join([comment.strip(), *summary]).strip()
     return service_application_transition(
         actor=actor, service_application=sa, transition="resubmit", comment=full_comment
     )
+
+
+def _list(items: list[str]) -> str:
+    # A list separator that reads right in the active language (、 in Chinese).
+    return _(", ").join(items)

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ..clock import working_days_used
@@ -199,7 +200,11 @@ def request_withdraw(request: HttpRequest, uuid) -> HttpResponse:
         )
     except DomainError as exc:
         return _domain_error(request, combined, exc)
-    messages.success(request, _("%(n)s utilities withdrawn.") % {"n": len(withdrawn)})
+    count = len(withdrawn)
+    messages.success(
+        request,
+        ngettext("%(n)s utility withdrawn.", "%(n)s utilities withdrawn.", count) % {"n": count},
+    )
     return redirect("applications:request_detail", uuid=combined.uuid)
 
 

@@ -123,7 +123,7 @@ def test_answer_a_correction_for_one_utility_only(web, combined, move, applicant
         == old_site_plan
     )
     resubmit = sa.history.get(transition="resubmit")
-    assert "已补充" in resubmit.comment and "capacity_kva" in resubmit.comment
+    assert "已补充" in resubmit.comment and "Requested capacity (kVA)" in resubmit.comment
     assert resubmit.clock_event == "resumed"
 
 

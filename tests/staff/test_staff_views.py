@@ -1,0 +1,425 @@
+"""The staff site: every page is scoped to what the caller's organisation acts on, the case page
+offers exactly the transitions the services allow, and the queue costs a constant number of
+queries whatever the page size."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from applications.constants import EscalationStatus, ServiceStatus
+from applications.models import Escalation, PermitRequest, ServiceApplication
+from applications.services import (
+    service_application_transition,
+    sla_sweep,
+    transitions_available,
+)
+from tests.factories import company, make_service, member_of, staff_of
+
+S = ServiceStatus
+PLAN = {
+    "survey_result": "site ok",
+    "plan": "10 kV line from the substation",
+    "fee_quote_cny": "1200.00",
+    "required_permits": ["planning"],
+}
+
+# role -> organisation code (None: the applicant of the case)
+ROLES = {
+    "applicant": None,
+    "operator": "csg-zhongshan",
+    "other_operator": "towngas-zs",
+    "lead": "ndrc",
+    "other_lead": "housing",
+    "permit_agency": "natural-resources",
+    "leadership": "leadership-office",
+    "leading_group": "leading-group",
+}
+
+
+@pytest.fixture
+def users(reference, applicant):
+    made = {}
+    for role, code in ROLES.items():
+        made[role] = applicant if code is None else staff_of(code, username=f"staff-{role}")
+    return made
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def case(submit):
+    """One combined request: electricity (供电局, lead 发改局) and water (水务)."""
+    combined = submit(["electricity", "water"])
+    return combined, {sa.utility: sa for sa in combined.services.all()}
+
+
+def _case_url(combined) -> str:
+    return reverse("staff:case", args=[combined.uuid])
+
+
+def _queue_uuids(client, **params) -> set[str]:
+    response = client.get(reverse("staff:queue"), params)
+    assert response.status_code == 200
+    return set(re.findall(r'data-case="([0-9a-f-]+)"', response.content.decode()))
+
+
+def _buttons(response, utility: str) -> list[str]:
+    html = response.content.decode()
+    return re.findall(rf'data-action="([a-z_]+)" data-utility="{utility}"', html)
+
+
+# --- Queue and case page: the permission matrix ------------------------------------------------
+
+VISIBLE = {
+    # role -> utilities of the case it sees in its queue / on the case page
+    "applicant": set(),
+    "operator": {"electricity"},
+    "other_operator": set(),
+    "lead": {"electricity"},
+    "other_lead": set(),
+    "permit_agency": set(),
+    "leadership": {"electricity", "water"},
+    "leading_group": {"electricity", "water"},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", sorted(VISIBLE))
+def test_queue_lists_only_what_the_role_may_act_on(role, users, case):
+    _, services = case
+    client = client_for(users[role])
+    response = client.get(reverse("staff:queue"))
+    if role == "applicant":
+        assert response.status_code == 403
+        return
+    listed = _queue_uuids(client)
+    assert listed == {str(services[u].uuid) for u in VISIBLE[role]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", sorted(VISIBLE))
+def test_case_page_is_denied_to_roles_with_nothing_to_see(role, users, case):
+    combined, services = case
+    response = client_for(users[role]).get(_case_url(combined))
+    if role == "applicant":
+        assert response.status_code == 403
+    elif not VISIBLE[role]:
+        assert response.status_code == 404
+    else:
+        assert response.status_code == 200
+        shown = set(re.findall(r'data-utility="([a-z_]+)"', response.content.decode()))
+        assert shown == VISIBLE[role]
+
+
+@pytest.mark.django_db
+def test_permit_agency_sees_its_permits_and_their_case_only_once_issued(users, case, applicant):
+    combined, services = case
+    sa = services["electricity"]
+    operator = users["operator"]
+    client = client_for(users["permit_agency"])
+    assert client.get(_case_url(combined)).status_code == 404
+    for name, data in (("accept", None), ("start_survey", None), ("issue_plan", PLAN)):
+        sa = service_application_transition(
+            actor=operator, service_application=sa, transition=name, data=data
+        )
+    service_application_transition(
+        actor=applicant, service_application=sa, transition="confirm_plan"
+    )
+    permit = PermitRequest.objects.get(service_application=sa)
+
+    response = client.get(reverse("staff:queue"), {"tab": "permits"})
+    assert response.status_code == 200
+    assert re.findall(r'data-permit="([0-9a-f-]+)"', response.content.decode()) == [
+        str(permit.uuid)
+    ]
+    assert _queue_uuids(client) == set()  # read-only context, not its case queue
+    page = client.get(_case_url(combined))
+    assert page.status_code == 200
+    assert _buttons(page, "electricity") == []
+    # Another permit agency sees neither.
+    other = client_for(staff_of("public-security", username="other-agency"))
+    assert (
+        "data-permit=" not in other.get(reverse("staff:queue"), {"tab": "permits"}).content.decode()
+    )
+    assert other.get(_case_url(combined)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_sign_in(case):
+    combined, _ = case
+    for url in (reverse("staff:queue"), _case_url(combined), reverse("staff:escalations")):
+        response = Client().get(url)
+        assert response.status_code == 302
+        assert "login" in response["Location"]
+
+
+# --- Queue: filters, search, SLA colours, query count -----------------------------------------
+
+
+@pytest.mark.django_db
+def test_queue_filters_search_and_sla_colours(users, applicant_org, applicant, project):
+    now = timezone.now()
+    overdue = make_service(
+        applicant_org=applicant_org,
+        applicant=applicant,
+        project=project,
+        due_at=now - dt.timedelta(hours=1),
+    )
+    soon = make_service(
+        applicant_org=applicant_org,
+        applicant=applicant,
+        project=project,
+        due_at=now + dt.timedelta(minutes=5),
+    )
+    later = make_service(
+        applicant_org=applicant_org,
+        applicant=applicant,
+        project=project,
+        status=S.ACCEPTED,
+        due_at=now + dt.timedelta(days=30),
+    )
+    client = client_for(users["operator"])
+    html = client.get(reverse("staff:queue")).content.decode()
+    rows = re.findall(r'data-sla="([a-z_]+)" data-case="([0-9a-f-]+)"', html)
+    assert rows == [
+        ("overdue", str(overdue.uuid)),
+        ("due_soon", str(soon.uuid)),
+        ("on_time", str(later.uuid)),
+    ]
+    assert _queue_uuids(client, overdue="1") == {str(overdue.uuid)}
+    assert _queue_uuids(client, status="accepted") == {str(later.uuid)}
+    assert _queue_uuids(client, utility="water") == set()
+    assert _queue_uuids(client, town="nanlang") == {str(s.uuid) for s in (overdue, soon, later)}
+    assert _queue_uuids(client, business_type="relocation") == set()
+    assert len(_queue_uuids(client, q=project.code)) == 3
+    assert len(_queue_uuids(client, q=applicant_org.name_zh[:4])) == 3
+    assert _queue_uuids(client, q="no such thing") == set()
+
+
+def _make_cases(n, applicant_org, applicant, project):
+    for _ in range(n):
+        make_service(applicant_org=applicant_org, applicant=applicant, project=project)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["operator", "lead", "leadership"])
+def test_queue_query_count_does_not_grow_with_the_page(
+    role, users, applicant_org, applicant, project
+):
+    client = client_for(users[role])
+    _make_cases(3, applicant_org, applicant, project)
+    client.get(reverse("staff:queue"))  # warm caches (session, content types)
+    with CaptureQueriesContext(connection) as small:
+        assert len(_queue_uuids(client, size="100")) == 3
+    _make_cases(27, applicant_org, applicant, project)
+    with CaptureQueriesContext(connection) as large:
+        assert len(_queue_uuids(client, size="100")) == 30
+    assert len(large) == len(small)
+
+
+@pytest.mark.django_db
+def test_queue_is_paginated(users, applicant_org, applicant, project):
+    _make_cases(30, applicant_org, applicant, project)
+    client = client_for(users["operator"])
+    assert len(_queue_uuids(client)) == 25
+    assert len(_queue_uuids(client, page="2")) == 5
+
+
+# --- Case page: buttons == transitions_available; errors mapped --------------------------------
+
+STATES = [S.SUBMITTED, S.ACCEPTED, S.SURVEYING, S.PLAN_ISSUED, S.CONSTRUCTING, S.INSPECTING]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", STATES + [S.CONNECTED, S.RETURNED])
+@pytest.mark.parametrize("role", ["operator", "lead", "leadership"])
+def test_buttons_shown_are_the_transitions_available(
+    status, role, users, applicant_org, applicant, project
+):
+    sa = make_service(
+        applicant_org=applicant_org, applicant=applicant, project=project, status=status
+    )
+    user = users[role]
+    response = client_for(user).get(_case_url(sa.combined))
+    assert response.status_code == 200
+    fresh = ServiceApplication.objects.get(pk=sa.pk)
+    assert _buttons(response, "electricity") == transitions_available(
+        actor=user, service_application=fresh
+    )
+    if role != "operator":
+        assert _buttons(response, "electricity") == []
+
+
+def _post(client, sa, name, **data):
+    prefix = f"t{sa.pk}-{name}"
+    payload = {f"{prefix}-{key}": value for key, value in data.items()}
+    return client.post(
+        reverse("staff:case_transition", args=[sa.combined.uuid, sa.uuid, name]), payload
+    )
+
+
+@pytest.mark.django_db
+def test_operator_moves_the_case_through_the_view(users, case):
+    _, services = case
+    sa = services["electricity"]
+    client = client_for(users["operator"])
+    response = _post(client, sa, "accept", comment="looks complete")
+    assert response.status_code == 302
+    sa.refresh_from_db()
+    assert sa.status == S.ACCEPTED
+    assert sa.history.get(transition="accept").comment == "looks complete"
+    assert _post(client, sa, "start_survey").status_code == 302
+    response = _post(client, sa, "issue_plan", **PLAN)
+    assert response.status_code == 302
+    sa.refresh_from_db()
+    assert sa.status == S.PLAN_ISSUED
+    assert sa.required_permits == ["planning"]
+
+
+@pytest.mark.django_db
+def test_return_without_reason_rerenders_the_form_with_its_error(users, case):
+    _, services = case
+    sa = services["electricity"]
+    response = _post(client_for(users["operator"]), sa, "return_for_correction", reason="")
+    assert response.status_code == 400
+    assert 'class="field has-error"' in response.content.decode()
+    sa.refresh_from_db()
+    assert sa.status == S.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_impossible_transition_is_a_conflict(users, case):
+    _, services = case
+    response = _post(client_for(users["operator"]), services["electricity"], "connect")
+    assert response.status_code == 409
+
+
+@pytest.mark.django_db
+def test_lead_agency_may_not_perform_operator_transitions(users, case):
+    _, services = case
+    response = _post(client_for(users["lead"]), services["electricity"], "accept")
+    assert response.status_code == 403
+    services["electricity"].refresh_from_db()
+    assert services["electricity"].status == S.SUBMITTED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["other_operator", "other_lead", "permit_agency"])
+def test_transition_on_someone_elses_case_is_not_found(role, users, case):
+    _, services = case
+    response = _post(client_for(users[role]), services["electricity"], "accept")
+    assert response.status_code == 404
+    services["electricity"].refresh_from_db()
+    assert services["electricity"].status == S.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_operator_of_water_cannot_touch_electricity(users, case):
+    _, services = case
+    water = staff_of("zs-water", username="water-staff")
+    response = _post(client_for(water), services["electricity"], "accept")
+    assert response.status_code == 404
+    assert client_for(water).get(_case_url(services["water"].combined)).status_code == 200
+
+
+# --- Escalations inbox ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def escalation(case):
+    _, services = case
+    sa = services["electricity"]
+    ServiceApplication.objects.filter(pk=sa.pk).update(due_at=timezone.now() - dt.timedelta(days=1))
+    sla_sweep()
+    return Escalation.objects.get(service_application=sa)
+
+
+def _inbox(client, status="open") -> set[str]:
+    response = client.get(reverse("staff:escalations"), {"status": status})
+    assert response.status_code == 200
+    return set(re.findall(r'data-escalation="([0-9a-f-]+)"', response.content.decode()))
+
+
+TIER_VISIBLE = {
+    # tier -> roles that see it in their inbox
+    1: {"lead"},
+    2: {"lead", "leadership"},
+    3: {"lead", "leadership", "leading_group"},
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tier", [1, 2, 3])
+@pytest.mark.parametrize(
+    "role", ["operator", "other_operator", "lead", "other_lead", "leadership", "leading_group"]
+)
+def test_escalations_reach_their_tier_only(tier, role, users, escalation):
+    Escalation.objects.filter(pk=escalation.pk).update(tier=tier)
+    listed = _inbox(client_for(users[role]))
+    assert listed == ({str(escalation.uuid)} if role in TIER_VISIBLE[tier] else set())
+
+
+@pytest.mark.django_db
+def test_lead_acknowledges_then_resolves_with_a_note(users, escalation):
+    client = client_for(users["lead"])
+    url = reverse("staff:escalation_acknowledge", args=[escalation.uuid])
+    assert client.post(url).status_code == 302
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.ACKNOWLEDGED
+    assert _inbox(client, "acknowledged") == {str(escalation.uuid)}
+    assert client.post(url).status_code == 409  # already acknowledged
+
+    resolve = reverse("staff:escalation_resolve", args=[escalation.uuid])
+    assert client.post(resolve, {"note": ""}).status_code == 400
+    assert client.post(resolve, {"note": "operator called, survey booked"}).status_code == 302
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.RESOLVED
+    assert escalation.resolution_note == "operator called, survey booked"
+    assert _inbox(client, "resolved") == {str(escalation.uuid)}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["operator", "other_lead", "leadership", "permit_agency"])
+def test_others_cannot_handle_a_tier_one_escalation(role, users, escalation):
+    client = client_for(users[role])
+    for name, data in (("escalation_acknowledge", {}), ("escalation_resolve", {"note": "done"})):
+        response = client.post(reverse(f"staff:{name}", args=[escalation.uuid]), data)
+        assert response.status_code == 404
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.OPEN
+
+
+@pytest.mark.django_db
+def test_case_page_shows_the_case_escalations(users, escalation, case):
+    combined, _ = case
+    html = client_for(users["lead"]).get(_case_url(combined)).content.decode()
+    assert f'data-escalation="{escalation.uuid}"' in html
+
+
+@pytest.mark.django_db
+def test_applicant_of_another_company_sees_nothing(reference, case):
+    stranger = member_of(company("other-co", "别的公司"), username="stranger")
+    combined, _ = case
+    client = client_for(stranger)
+    assert client.get(_case_url(combined)).status_code == 403
+    assert client.get(reverse("staff:escalations")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_admin_index_links_to_the_staff_site(reference):
+    from tests.factories import UserFactory
+
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    html = client_for(root).get(reverse("admin:index")).content.decode()
+    assert reverse("staff:queue") in html
+    assert reverse("staff:escalations") in html
