@@ -60,8 +60,10 @@ test: $(DEV_STAMP) services lint ## Lint, migration and deploy checks, compose c
 	@test -x /usr/bin/chromium || { echo "FAIL: tests/browser need Debian's chromium: apt-get install -y chromium" >&2; exit 1; }
 	$(PY) -m pytest
 
-bench: $(DEV_STAMP) services ## Benchmarks on scratch PostgreSQL data (never part of CI): sweep, fan-out, delivery
+bench: $(DEV_STAMP) services ## Benchmarks on scratch PostgreSQL data (never part of CI): sweep, fan-out, delivery, API
+	@command -v wrk >/dev/null || { echo "FAIL: the API benchmark needs wrk: apt-get install wrk" >&2; exit 1; }
 	$(PY) -m tests.benchmarks.bench_async
+	$(PY) -m tests.benchmarks.bench_api
 
 lint: $(DEV_STAMP) ## ruff check + ruff format --check
 	$(RUFF) check .

@@ -15,6 +15,8 @@ urlpatterns = [
         staff.case_transition,
         name="case_transition",
     ),
+    path("permits/<uuid:uuid>/<str:decision>/", staff.permit_decide, name="permit_decide"),
+    path("kpi/", staff.kpi, name="kpi"),
     path("escalations/", staff.escalations, name="escalations"),
     path(
         "escalations/<uuid:uuid>/acknowledge/",

@@ -148,6 +148,54 @@ class WorkItemSerializer(serializers.Serializer):
         return sa.paused_since is not None
 
 
+_UUID_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+
+
+def work_item_rows(rows: list[dict], *, request) -> list[dict]:
+    """WorkItemSerializer's output for the flat rows of `work_item_rows_for_operator`, built
+    directly: the list endpoint's hot path (DRF's per-field calls cost ~10 ms for a page of 100,
+    this ~1 ms). WorkItemSerializer stays the contract (schema, lease answers); the test
+    `test_the_list_rows_match_the_work_item_serializer` proves both give the same JSON."""
+    url = request.build_absolute_uri(
+        reverse("api:work-item-detail", kwargs={"uuid": _UUID_PLACEHOLDER})
+    )
+    zone = timezone.get_current_timezone()  # what DateTimeField converts to, looked up once
+
+    def at(moment):  # DateTimeField.to_representation (ISO 8601) for aware datetimes
+        if moment is None:
+            return None
+        text = moment.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return [
+        {
+            "uuid": str(row["uuid"]),
+            "url": url.replace(_UUID_PLACEHOLDER, str(row["uuid"])),
+            "reference": row["combined__reference"],
+            "utility": row["utility"],
+            "business_type": row["combined__business_type"],
+            "status": row["status"],
+            "applicant": row["combined__applicant__name_zh"],
+            "project": {
+                "uuid": str(row["combined__project__uuid"]),
+                "code": row["combined__project__code"],
+                "name": row["combined__project__name"],
+                "address": row["combined__project__address"],
+                "town": {
+                    "code": row["combined__project__town__code"],
+                    "name_zh": row["combined__project__town__name_zh"],
+                    "name_en": row["combined__project__town__name_en"],
+                },
+            },
+            "submitted_at": at(row["submitted_at"]),
+            "due_at": at(row["due_at"]),
+            "paused": row["paused_since"] is not None,
+            "updated_at": at(row["updated_at"]),
+        }
+        for row in rows
+    ]
+
+
 class ContactSerializer(serializers.Serializer):
     """Who at the applicant to call for the site survey."""
 

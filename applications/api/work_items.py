@@ -9,7 +9,7 @@ from workgroups.api_tokens import ApiScope
 
 from ..models import ServiceApplication
 from ..selectors import history_of, work_items_for_operator
-from ..selectors_api import work_item_details_for_operator
+from ..selectors_api import work_item_details_for_operator, work_item_rows_for_operator
 from ..services import service_application_transition
 from ..services.leases import work_items_lease
 from .auth import principal_of
@@ -25,6 +25,7 @@ from .serializers import (
     TransitionInputSerializer,
     WorkItemDetailSerializer,
     WorkItemSerializer,
+    work_item_rows,
 )
 
 READ, WRITE = ApiScope.WORK_ITEMS_READ.value, ApiScope.WORK_ITEMS_WRITE.value
@@ -57,9 +58,16 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
     }
 
     def selector(self):
+        if self.action == "list":
+            return work_item_rows_for_operator(organization=self.organization)
         if self.action == "retrieve":
             return work_item_details_for_operator(organization=self.organization)
         return work_items_for_operator(organization=self.organization)
+
+    def list(self, request, *args, **kwargs):
+        # The sync's hot path: flat rows in, WorkItemSerializer's JSON out (see work_item_rows).
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(work_item_rows(page, request=request))
 
     def get_serializer_class(self):
         if self.action == "retrieve":

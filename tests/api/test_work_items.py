@@ -1,12 +1,17 @@
 """An operator pulls its work, moves it through its stages and downloads its documents."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
+from applications.api.serializers import WorkItemSerializer
 from applications.constants import ServiceStatus as S
 from applications.models import ServiceApplication, StateChange
 from tests.factories import DETAILS, PDF_BYTES, make_service
@@ -128,6 +133,33 @@ def test_the_cursor_walks_every_item_once_in_change_order(
         url = page["next"]
     assert seen == [str(sa.uuid) for sa in made]
     assert all("id" not in row for row in page["results"])
+
+
+def test_the_list_rows_match_the_work_item_serializer(
+    reference, applicant_org, applicant, project, operator_api
+):
+    """The list builds its rows directly (its hot path); they must equal the contract."""
+    make_service(applicant_org=applicant_org, applicant=applicant, project=project)
+    make_service(
+        applicant_org=applicant_org,
+        applicant=applicant,
+        project=project,
+        status=S.RETURNED,
+        paused_since=timezone.now(),
+        due_at=None,
+    )
+    listed = operator_api.get("/api/v1/work-items/").json()["results"]
+    items = ServiceApplication.objects.filter(operator__code="csg-zhongshan").order_by(
+        "updated_at", "id"
+    )
+    request = Request(APIRequestFactory().get("/api/v1/work-items/"))
+    expected = json.loads(
+        JSONRenderer().render(
+            WorkItemSerializer(items, many=True, context={"request": request}).data
+        )
+    )
+    assert listed == expected
+    assert {row["paused"] for row in listed} == {True, False}
 
 
 def test_the_list_runs_the_same_queries_for_10_and_500_items(

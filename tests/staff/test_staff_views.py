@@ -157,7 +157,8 @@ def test_permit_agency_sees_its_permits_and_their_case_only_once_issued(users, c
 @pytest.mark.django_db
 def test_anonymous_is_sent_to_sign_in(case):
     combined, _ = case
-    for url in (reverse("staff:queue"), _case_url(combined), reverse("staff:escalations")):
+    urls = [reverse(f"staff:{name}") for name in ("queue", "escalations", "kpi")]
+    for url in [*urls, _case_url(combined)]:
         response = Client().get(url)
         assert response.status_code == 302
         assert "login" in response["Location"]
@@ -258,6 +259,8 @@ def test_buttons_shown_are_the_transitions_available(
     )
     if role != "operator":
         assert _buttons(response, "electricity") == []
+    elif status == S.SUBMITTED:
+        assert _buttons(response, "electricity") == ["accept", "return_for_correction", "reject"]
 
 
 def _post(client, sa, name, **data):
@@ -413,6 +416,7 @@ def test_applicant_of_another_company_sees_nothing(reference, case):
     client = client_for(stranger)
     assert client.get(_case_url(combined)).status_code == 403
     assert client.get(reverse("staff:escalations")).status_code == 403
+    assert client.get(reverse("staff:kpi")).status_code == 403
 
 
 @pytest.mark.django_db
@@ -423,3 +427,96 @@ def test_admin_index_links_to_the_staff_site(reference):
     html = client_for(root).get(reverse("admin:index")).content.decode()
     assert reverse("staff:queue") in html
     assert reverse("staff:escalations") in html
+    assert reverse("staff:kpi") in html
+
+
+@pytest.mark.django_db
+def test_case_page_query_count_does_not_grow_with_utilities(users, submit):
+    one = submit(["electricity"])
+    five = submit(["electricity", "water", "gas", "network", "cable_tv"])
+    client = client_for(users["leadership"])
+    client.get(_case_url(one))  # warm caches (session, content types)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(_case_url(one)).status_code == 200
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(_case_url(five)).status_code == 200
+    assert len(large) == len(small)
+
+
+# --- Permit decisions from the agency's queue -------------------------------------------------
+
+
+@pytest.fixture
+def permitting(users, case, applicant):
+    """Electricity in permitting with two permits: planning (自然资源局) and road excavation
+    (城管执法局)."""
+    _, services = case
+    sa = services["electricity"]
+    plan = dict(PLAN, required_permits=["planning", "road_excavation"])
+    for name, data in (("accept", None), ("start_survey", None), ("issue_plan", plan)):
+        sa = service_application_transition(
+            actor=users["operator"], service_application=sa, transition=name, data=data
+        )
+    service_application_transition(
+        actor=applicant, service_application=sa, transition="confirm_plan"
+    )
+    return sa, {p.permit_type: p for p in PermitRequest.objects.filter(service_application=sa)}
+
+
+def _decide(client, permit, decision, reason=""):
+    url = reverse("staff:permit_decide", args=[permit.uuid, decision])
+    return client.post(url, {"reason": reason})
+
+
+@pytest.mark.django_db
+def test_agencies_decide_their_permits_and_the_case_moves_on_after_the_last(users, permitting):
+    sa, permits = permitting
+    planning = client_for(users["permit_agency"])
+    roads = client_for(staff_of("urban-management", username="roads"))
+    assert _decide(planning, permits["road_excavation"], "approve").status_code == 404
+    assert _decide(planning, permits["planning"], "approve").status_code == 302
+    assert _decide(planning, permits["planning"], "approve").status_code == 409
+    sa.refresh_from_db()
+    assert sa.status == S.PERMITTING
+    html = roads.get(reverse("staff:queue"), {"tab": "permits"}).content.decode()
+    assert re.findall(r'data-permit="([0-9a-f-]+)"', html) == [str(permits["road_excavation"].uuid)]
+    assert _decide(roads, permits["road_excavation"], "approve").status_code == 302
+    sa.refresh_from_db()
+    assert sa.status == S.CONSTRUCTING
+
+
+@pytest.mark.django_db
+def test_returning_a_permit_needs_a_reason_and_sends_the_case_back(users, permitting):
+    sa, permits = permitting
+    client = client_for(users["permit_agency"])
+    assert _decide(client, permits["planning"], "return_to_applicant").status_code == 400
+    response = _decide(client, permits["planning"], "return_to_applicant", "line crosses a park")
+    assert response.status_code == 302
+    sa.refresh_from_db()
+    assert sa.status == S.RETURNED
+    assert sa.last_reason == "line crosses a park"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["operator", "lead", "leadership", "other_lead", "applicant"])
+def test_only_the_permits_agency_may_decide_it(role, users, permitting):
+    _, permits = permitting
+    response = _decide(client_for(users[role]), permits["planning"], "approve")
+    assert response.status_code in (403, 404)
+    permits["planning"].refresh_from_db()
+    assert permits["planning"].status == "pending"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["operator", "lead", "leadership"])
+def test_every_document_link_on_the_case_page_opens(role, users, case):
+    combined, _ = case
+    client = client_for(users[role])
+    html = client.get(_case_url(combined)).content.decode()
+    links = set(re.findall(r'href="(/documents/[0-9a-f-]+/)"', html))
+    if role == "leadership":
+        assert links == set()  # reads the case, not the applicant's files
+        return
+    assert links
+    for link in links:
+        assert client.get(link).status_code == 200

@@ -5,13 +5,14 @@ Views are thin: parse the request, call one selector or service from `selectors_
 ValidationError -> 400 with the form re-rendered, NotFound (or not visible) -> 404.
 """
 
+import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -19,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from ...clock import working_days_used
@@ -26,20 +28,26 @@ from ...constants import (
     TRANSITION_ACTION_LABELS,
     BusinessType,
     EscalationStatus,
+    PermitStatus,
     ServiceStatus,
     Utility,
 )
 from ...errors import IllegalTransition, NotFound
-from ...models import ServiceApplication
+from ...models import RatingLevel, ServiceApplication
+from ...registry import UTILITIES
 from ...selectors import combined_status
 from ...selectors_staff import (
     QueueFilters,
     case_for_staff,
+    case_permissions,
     escalation_for_staff,
     escalations_for_staff,
     filter_towns,
+    kpi_applications,
+    kpi_connections,
+    kpi_ratings,
+    permit_for_agency,
     permits_for_agency,
-    prefetch_permissions,
     queue_for_staff,
     service_for_staff,
     staff_scope,
@@ -47,6 +55,7 @@ from ...selectors_staff import (
 from ...services import (
     escalation_acknowledge,
     escalation_resolve,
+    permit_request_decide,
     service_application_transition,
     transitions_available,
 )
@@ -54,6 +63,11 @@ from ...transition_inputs import TRANSITION_INPUTS, ConnectInput
 from ..common import apply_errors
 
 PAGE_SIZES = (25, 50, 100)
+PERMIT_DECISION_LABELS = {
+    "approve": gettext_lazy("Approve"),
+    "return_to_applicant": gettext_lazy("Return to applicant"),
+    "reject": gettext_lazy("Reject"),
+}
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
@@ -124,7 +138,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "towns": filter_towns(),
             "page_sizes": PAGE_SIZES,
             "show_permits_tab": bool(scope.agency_ids),
+            "permit_decisions": PERMIT_DECISION_LABELS,
             "read_only": scope.oversight,
+            "staff_section": "queue",
         },
     )
 
@@ -135,7 +151,27 @@ class Column:
 
     sa: ServiceApplication
     working_days: int
+    details: list[tuple[str, str]] = field(default_factory=list)
+    documents_open: bool = False
     actions: list[tuple[str, str, Form | None]] = field(default_factory=list)
+
+
+def _details_display(sa: ServiceApplication) -> list[tuple[str, str]]:
+    """What the applicant stated, with the registry form's labels and choice names."""
+    fields = UTILITIES[sa.utility].details_form().fields
+    rows = []
+    for name, value in sa.details.items():
+        form_field = fields.get(name)
+        if form_field is None:
+            continue
+        choices = dict(getattr(form_field, "choices", ()) or ())
+        values = value if isinstance(value, list) else [value]
+        if isinstance(value, bool):
+            shown = _("Yes") if value else _("No")
+        else:
+            shown = ", ".join(str(choices.get(v, v)) for v in values)
+        rows.append((str(form_field.label), shown))
+    return rows
 
 
 def _transition_form(sa: ServiceApplication, name: str, data=None) -> Form | None:
@@ -158,12 +194,22 @@ def _render_case(
     if combined is None:
         raise Http404
     services = list(combined.services.all())
-    prefetch_permissions(user=request.user, services=services)
+    perms = case_permissions(user=request.user, services=services)
     now = timezone.now()
     columns = []
     for sa in services:
-        column = Column(sa=sa, working_days=working_days_used(sa, now=now))
-        for name in transitions_available(actor=request.user, service_application=sa):
+        column = Column(
+            sa=sa,
+            working_days=working_days_used(sa, now=now),
+            details=_details_display(sa),
+            documents_open=sa.pk in perms.viewing,
+        )
+        available = (
+            transitions_available(actor=request.user, service_application=sa)
+            if sa.pk in perms.acting
+            else []
+        )
+        for name in available:
             if failed and failed[0] == sa.pk and failed[1] == name:
                 form = failed[2]
             else:
@@ -186,6 +232,10 @@ def _render_case(
             "commitments": list(combined.commitments.all()),
             "image_types": IMAGE_TYPES,
             "error": error,
+            "staff_section": "queue",
+            "transition_labels": TRANSITION_ACTION_LABELS,
+            # Permit states share the history column with the application's states.
+            "status_labels": {**dict(PermitStatus.choices), **dict(ServiceStatus.choices)},
         },
         status=status,
     )
@@ -231,8 +281,6 @@ def case_transition(request: HttpRequest, uuid, sa_uuid, name: str) -> HttpRespo
             {"message": exc.message, "back": reverse("staff:case", args=[uuid])},
             status=409,
         )
-    except PermissionDenied:
-        raise
     except ValidationError as exc:
         form = _transition_form(sa, name, data=request.POST)
         if form is None:
@@ -248,6 +296,44 @@ def case_transition(request: HttpRequest, uuid, sa_uuid, name: str) -> HttpRespo
         % {"action": TRANSITION_ACTION_LABELS[name], "utility": sa.get_utility_display()},
     )
     return redirect("staff:case", uuid=uuid)
+
+
+@require_POST
+@staff_required
+def permit_decide(request: HttpRequest, uuid, decision: str) -> HttpResponse:
+    permit = permit_for_agency(scope=request.staff_scope, uuid=uuid)
+    if permit is None or decision not in PERMIT_DECISION_LABELS:
+        raise Http404
+    back = reverse("staff:queue") + "?tab=permits"
+    try:
+        permit_request_decide(
+            actor=request.user,
+            permit_request=permit,
+            decision=decision,
+            data={"reason": request.POST.get("reason", "")},
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except IllegalTransition as exc:
+        return render(
+            request, "staff/conflict.html", {"message": exc.message, "back": back}, status=409
+        )
+    except ValidationError as exc:
+        return render(
+            request,
+            "staff/conflict.html",
+            {"message": " ".join(exc.messages), "back": back},
+            status=400,
+        )
+    messages.success(
+        request,
+        _("%(decision)s: %(permit)s.")
+        % {
+            "decision": PERMIT_DECISION_LABELS[decision],
+            "permit": permit.get_permit_type_display(),
+        },
+    )
+    return redirect(back)
 
 
 ESCALATION_TABS = (
@@ -267,7 +353,13 @@ def escalations(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "staff/escalations.html",
-        {"tab": tab, "tabs": ESCALATION_TABS, "page": page},
+        {
+            "tab": tab,
+            "tabs": ESCALATION_TABS,
+            "page": page,
+            "staff_section": "escalations",
+            "status_labels": dict(ServiceStatus.choices),
+        },
     )
 
 
@@ -312,3 +404,107 @@ def escalation_res(request: HttpRequest, uuid) -> HttpResponse:
         messages.success(request, _("Escalation resolved."))
 
     return _escalation_action(request, uuid, act)
+
+
+def _kpi_tables(scope) -> dict[str, dict]:
+    """The dashboard's tables: headers and rows of display values, shared by page and CSV."""
+    utility_labels = dict(Utility.choices)
+
+    def month(value) -> str:
+        return value.strftime("%Y-%m") if value else ""
+
+    def number(value, digits: int = 1) -> str:
+        return "" if value is None else f"{value:.{digits}f}"
+
+    connections = [
+        [
+            utility_labels.get(r["utility"], r["utility"]),
+            month(r["month"]),
+            r["connected"],
+            number(r["working_days_median"]),
+            number(r["working_days_p90"]),
+            number(r["calendar_days_median"]),
+            number(r["calendar_days_p90"]),
+            r["counter_visits"],
+            number(r["fee_median"], 2),
+        ]
+        for r in kpi_connections(scope=scope)
+    ]
+    applications = [
+        [
+            utility_labels.get(r["utility"], r["utility"]),
+            month(r["month"]),
+            r["submitted"],
+            r["corrected"],
+            number(100 * r["corrected"] / r["submitted"]) if r["submitted"] else "",
+            r["escalations"],
+        ]
+        for r in kpi_applications(scope=scope)
+    ]
+    levels = [value for value, _label in RatingLevel.choices]
+    counts: dict[str, dict[str, int]] = {}
+    for r in kpi_ratings(scope=scope):
+        counts.setdefault(r["service_application__utility"], {})[r["level"]] = r["count"]
+    ratings = [
+        [utility_labels[u], *[counts[u].get(level, 0) for level in levels], sum(counts[u].values())]
+        for u in utility_labels
+        if u in counts
+    ]
+    return {
+        "connections": {
+            "title": _("Connections per utility and month of connection"),
+            "headers": [
+                _("Utility"),
+                _("Month"),
+                _("Connected"),
+                _("Working days, median"),
+                _("Working days, 90th percentile"),
+                _("Calendar days, median"),
+                _("Calendar days, 90th percentile"),
+                _("Counter visits"),
+                _("Fee quote, median (CNY)"),
+            ],
+            "rows": connections,
+        },
+        "applications": {
+            "title": _("Applications per utility and month of submission"),
+            "headers": [
+                _("Utility"),
+                _("Month"),
+                _("Submitted"),
+                _("Returned for correction"),
+                _("Correction rate (%)"),
+                _("Escalations"),
+            ],
+            "rows": applications,
+        },
+        "ratings": {
+            "title": _("Satisfaction ratings per utility"),
+            "headers": [
+                _("Utility"),
+                *[label for _value, label in RatingLevel.choices],
+                _("Total"),
+            ],
+            "rows": ratings,
+        },
+    }
+
+
+@require_GET
+@staff_required
+def kpi(request: HttpRequest) -> HttpResponse:
+    tables = _kpi_tables(request.staff_scope)
+    name = request.GET.get("csv")
+    if name in tables:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="kpi-{name}.csv"'
+        response.write("\ufeff")  # a BOM, so spreadsheet programs read the Chinese correctly
+        writer = csv.writer(response)
+        writer.writerow([str(h) for h in tables[name]["headers"]])
+        writer.writerows(tables[name]["rows"])
+        return response
+    return render(
+        request,
+        "staff/kpi.html",
+        {"tables": tables, "staff_section": "kpi", "read_only": request.staff_scope.oversight},
+    )

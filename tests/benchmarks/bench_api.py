@@ -1,0 +1,390 @@
+"""`make bench` part: an operator's incremental sync over HTTP, next to a bare Django JSON view.
+
+Run: .venv/bin/python -m tests.benchmarks.bench_api          (needs `wrk`: apt-get install wrk)
+
+Loads 100,000 work items of ONE operator and 1,000,000 history rows (10 per item) into a scratch
+PostgreSQL database (BENCH_DATABASE, default portal_bench_api), serves the project with gunicorn
+(the local settings with DEBUG off, plus the bench-only URLconf: bench_settings.py), and walks
+cursor pages of `GET /api/v1/work-items/?updated_after=...&page_size=100` with wrk, following
+each page's `next` link; then walks `/bench/bare/` (one indexed query, plain JSON) the same way
+on the same server. Reports p50/p95 latency and throughput of both, in one run.
+
+gunicorn: BENCH_WORKERS (default 4) *sync* workers. The box has 2 cores shared by PostgreSQL,
+the server and the load generator. A page is CPU-bound Python, so threads only add GIL
+contention: with BENCH_WORKER_CLASS=gthread (4 x 2 threads, keep-alive) the API made 64 req/s
+and p95 169 ms at 4 connections, against 118 req/s and p95 55 ms with 4 sync workers. Sync
+workers are gunicorn's default and the recommended class behind a buffering proxy (nginx), and
+with 2 per core one runs Python while another waits on PostgreSQL.
+
+Concurrency (BENCH_CONCURRENCY, default "1,<workers>"): 1 walker is one operator's sync alone,
+i.e. the service time; <workers> walkers keep every worker busy, i.e. the throughput. Each run
+also reports the CPU its gunicorn workers, PostgreSQL and wrk spent per request.
+"""
+
+import datetime as dt
+import json
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+os.environ.setdefault("BENCH_DATABASE", "portal_bench_api")  # read by tests.benchmarks.data
+
+TOTAL = int(os.environ.get("BENCH_WORK_ITEMS", "100000"))
+HISTORY_PER_ITEM = int(os.environ.get("BENCH_HISTORY_PER_ITEM", "10"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))  # gthread only
+# Concurrent walkers: 1 = one operator's sync alone (service time); WORKERS = every worker busy.
+CONCURRENCY = [int(n) for n in os.environ.get("BENCH_CONCURRENCY", f"1,{WORKERS}").split(",")]
+SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+PAGE_SIZE = 100
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+BASE_DIR = Path(__file__).resolve().parents[2]
+SETTINGS = os.environ.get("BENCH_SETTINGS", "tests.benchmarks.bench_settings")  # experiments
+WRK = shutil.which("wrk")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+P95_TARGET_MS = 50.0
+THROUGHPUT_TARGET = 0.40
+
+# Walks cursor pages: every 200 answer's `next` link is requested next; a finished walk starts
+# again from the first page. Each connection is one walk at a time.
+WALK_LUA = r"""
+local first = os.getenv("BENCH_FIRST")
+local headers = {}
+local token = os.getenv("BENCH_TOKEN")
+if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
+local queue = {}
+
+request = function()
+  local path = table.remove(queue) or first
+  return wrk.format("GET", path, headers)
+end
+
+response = function(status, hdrs, body)
+  if status ~= 200 then return end
+  local following = body:match('"next":%s*"(.-)"')
+  if following then
+    table.insert(queue, (following:gsub("^https?://[^/]+", "")))
+  end
+end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH_RESULT {\"requests\": %d, \"duration_us\": %d, \"p50_us\": %d, \"p95_us\": %d, " ..
+    "\"p99_us\": %d, \"max_us\": %d, \"non_2xx\": %d, \"socket_errors\": %d}\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max, e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def setup_django() -> None:
+    from tests.benchmarks.data import bench_database_url, recreate_database
+
+    recreate_database()
+    os.environ.update(
+        DATABASE_URL=bench_database_url(),
+        REDIS_URL=REDIS_URL,
+        DJANGO_DEBUG="false",
+        DJANGO_SETTINGS_MODULE=SETTINGS,
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_reference", verbosity=0)
+
+
+def load() -> tuple[int, str]:
+    """The data; returns the operator's id and a token of it that may read work items."""
+    from django.db import connection
+
+    from tests.benchmarks.data import load_history, load_service_applications, timed
+    from tests.factories import company, member_of
+    from workgroups.api_tokens import api_token_create
+    from workgroups.models import Organization, User
+
+    member_of(company("bench", "基准测试公司"), username="bench")
+    print(f"Loading {TOTAL:,} work items of one operator, {HISTORY_PER_ITEM} history rows each...")
+    with timed("work items"):
+        # One utility per combined request: every item goes to the same (city-wide) operator.
+        load_service_applications(total=TOTAL, overdue=0, per_combined=1)
+        with connection.cursor() as cursor:
+            # Every change has its own moment, as in real traffic (the loader reuses 1,000).
+            cursor.execute(
+                "UPDATE applications_serviceapplication "
+                "SET updated_at = now() - interval '2 days' + id * interval '1 millisecond'"
+            )
+            cursor.execute("VACUUM ANALYZE applications_serviceapplication")
+    with timed("history"):
+        load_history(per_item=HISTORY_PER_ITEM)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT operator_id, count(*) FROM applications_serviceapplication GROUP BY 1"
+        )
+        per_operator = cursor.fetchall()
+        cursor.execute("SELECT count(*) FROM applications_statechange")
+        history = cursor.fetchone()[0]
+    assert len(per_operator) == 1 and per_operator[0][1] == TOTAL, per_operator
+    operator = Organization.objects.get(pk=per_operator[0][0])
+    print(
+        f"  {TOTAL:,} work items of {operator.code} ({operator.name_zh}); {history:,} history rows"
+    )
+    admin = User.objects.create_superuser("bench-admin", "bench@example.cn", None)
+    _token, plaintext = api_token_create(
+        actor=admin, organization=operator, name="bench", scopes=["work_items:read"]
+    )
+    return operator.pk, plaintext
+
+
+def first_moment() -> str:
+    """Just before the oldest change: a walk from there visits every item."""
+    from applications.models import ServiceApplication
+
+    earliest = ServiceApplication.objects.order_by("updated_at").values_list(
+        "updated_at", flat=True
+    )[0]
+    return (earliest.replace(microsecond=0) - dt.timedelta(seconds=1)).isoformat()
+
+
+def paths(operator_id: int, since: str) -> dict[str, str]:
+    from urllib.parse import urlencode
+
+    api = urlencode({"updated_after": since, "page_size": PAGE_SIZE})
+    bare = urlencode({"operator": operator_id, "updated_after": since, "page_size": PAGE_SIZE})
+    return {"api": f"/api/v1/work-items/?{api}", "bare": f"/bench/bare/?{bare}"}
+
+
+def explain_and_profile(token: str, first: dict[str, str]) -> None:
+    """Where one API page's time goes, in this process: SQL (with its plan) vs the rest."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="127.0.0.1")
+    client.get(first["api"])  # warm: imports, URL resolver, token's last use
+    samples = []
+    for _ in range(20):
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            response = client.get(first["api"])
+            total = time.perf_counter() - start
+        assert response.status_code == 200, response.content[:500]
+        sql = sum(float(q["time"]) for q in queries.captured_queries)
+        samples.append((total, sql, len(queries.captured_queries), len(response.content)))
+    samples.sort()
+    total, sql, count, size = samples[len(samples) // 2]
+    page_sql = queries.captured_queries[-1]["sql"]
+    print()
+    print("One API page in-process (median of 20):")
+    print(
+        f"  {total * 1000:.1f} ms total, {count} SQL queries taking {sql * 1000:.1f} ms, "
+        f"{size / 1024:.0f} KiB of JSON; the rest is Python (DRF, serializer, rendering)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {page_sql}")
+        plan = [row[0] for row in cursor.fetchall()]
+    print("  plan of the page query:")
+    for line in plan:
+        print(f"    {line}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(port: int, log: Path) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "portal.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(WORKERS),
+        "--worker-class",
+        WORKER_CLASS,
+        "--no-control-socket",
+        "--error-logfile",
+        str(log),
+        "--log-level",
+        "warning",
+    ]
+    if WORKER_CLASS == "gthread":
+        command += ["--threads", str(THREADS)]
+    server = subprocess.Popen(command, cwd=BASE_DIR, env=dict(os.environ), start_new_session=True)
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):  # noqa: S310
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError(f"gunicorn did not start; see {log}")
+
+
+def _cpu_seconds(match) -> dict[int, float]:
+    """User + system CPU seconds of each live process whose /proc stat satisfies `match`."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # exited meanwhile
+        comm = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        if match(comm, int(fields[1])):  # fields[1]: the parent pid
+            found[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return found
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU spent between two snapshots by the processes alive at the second one."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def wrk(
+    server_pid: int,
+    base: str,
+    first_path: str,
+    script: Path,
+    token: str,
+    seconds: int,
+    connections: int,
+) -> dict:
+    """One wrk run; also the CPU its server (gunicorn workers), PostgreSQL and wrk itself
+    spent, in ms per request: on 2 shared cores the load generator's share matters."""
+    env = dict(os.environ, BENCH_FIRST=first_path, BENCH_TOKEN=token)
+
+    def server(comm, ppid):
+        return ppid == server_pid
+
+    def postgres(comm, ppid):
+        return comm.startswith("postgres")
+
+    before = (
+        _cpu_seconds(server),
+        _cpu_seconds(postgres),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    result = subprocess.run(
+        [
+            WRK,
+            "--threads",
+            str(min(2, connections)),
+            "--connections",
+            str(connections),
+            "--duration",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "--script",
+            str(script),
+            base + first_path,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    line = next(x for x in result.stdout.splitlines() if x.startswith("BENCH_RESULT "))
+    stats = json.loads(line.removeprefix("BENCH_RESULT "))
+    stats["rps"] = stats["requests"] / (stats["duration_us"] / 1e6)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    per_request = 1000 / max(stats["requests"], 1)
+    stats["cpu_ms"] = {
+        "server": _spent(before[0], _cpu_seconds(server)) * per_request,
+        "postgres": _spent(before[1], _cpu_seconds(postgres)) * per_request,
+        "wrk": (after.ru_utime + after.ru_stime - before[2].ru_utime - before[2].ru_stime)
+        * per_request,
+    }
+    return stats
+
+
+def main() -> None:
+    if WRK is None:
+        sys.exit("bench_api needs the wrk load generator: apt-get install wrk")
+    setup_django()
+    operator_id, token = load()
+    first = paths(operator_id, first_moment())
+    explain_and_profile(token, first)
+
+    from django.db import connections
+
+    connections.close_all()
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    script = workdir / "walk.lua"
+    script.write_text(WALK_LUA)
+    server = serve(port, workdir / "gunicorn.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for name in first:  # warm every worker: imports, connections, caches
+            wrk(server.pid, base, first[name], script, token, 3, WORKERS)
+        results = {
+            connections: {
+                name: wrk(server.pid, base, first[name], script, token, SECONDS, connections)
+                for name in first
+            }
+            for connections in CONCURRENCY
+        }
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+    report(results)
+
+
+def report(results: dict[int, dict[str, dict]]) -> None:
+    print()
+    print(
+        f"HTTP: gunicorn {WORKERS} {WORKER_CLASS} workers"
+        + (f" x {THREADS} threads" if WORKER_CLASS == "gthread" else "")
+        + f", wrk walking cursor pages of {PAGE_SIZE} ({SECONDS} s a run), same server, same run"
+    )
+    print(
+        f"  {'':52} {'p50':>8} {'p95':>8} {'p99':>8} {'req/s':>8} {'errors':>7}"
+        "   CPU ms/request: server postgres wrk"
+    )
+    missed = []
+    for connections, pair in results.items():
+        api, bare = pair["api"], pair["bare"]
+        for label, stats in (
+            ("GET /api/v1/work-items/?updated_after=...", api),
+            ("bare Django JSON view (1 indexed query)", bare),
+        ):
+            failed = stats["non_2xx"] + stats["socket_errors"]
+            print(
+                f"  {connections} conn  {label:44} {stats['p50_us'] / 1000:6.1f}ms "
+                f"{stats['p95_us'] / 1000:6.1f}ms {stats['p99_us'] / 1000:6.1f}ms "
+                f"{stats['rps']:8.0f} {failed:7d}   {stats['cpu_ms']['server']:20.1f} "
+                f"{stats['cpu_ms']['postgres']:8.1f} {stats['cpu_ms']['wrk']:3.1f}"
+            )
+        ratio = api["rps"] / bare["rps"]
+        p95 = api["p95_us"] / 1000
+        print(
+            f"  {connections} conn  API p95 {p95:.1f} ms (target < {P95_TARGET_MS:.0f}: "
+            f"{'met' if p95 < P95_TARGET_MS else 'MISSED'}), throughput {ratio:.0%} of the "
+            f"bare view (target >= {THROUGHPUT_TARGET:.0%}: "
+            f"{'met' if ratio >= THROUGHPUT_TARGET else 'MISSED'})"
+        )
+        missed += [p95 >= P95_TARGET_MS, ratio < THROUGHPUT_TARGET]
+        assert api["non_2xx"] == bare["non_2xx"] == 0, pair
+    print("All targets met." if not any(missed) else "Some targets MISSED (see above).")
+
+
+if __name__ == "__main__":
+    main()
