@@ -33,12 +33,13 @@ LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 
 def loopback_allowed() -> bool:
-    """Plain-http receivers on this machine: for development (DEBUG) and the test suite only."""
+    """Receivers on this machine (plain http too): with DEBUG, or when the test suite sets
+    WEBHOOKS_ALLOW_LOOPBACK = True for the receivers it starts itself."""
     return bool(settings.DEBUG or getattr(settings, "WEBHOOKS_ALLOW_LOOPBACK", False))
 
 
 def _host_kind(host: str) -> str:
-    """ "loopback", "private" (never reachable from a real deployment's outside) or "public"."""
+    """Classify the host: loopback, private (not on the internet) or public."""
     host = host.lower().rstrip(".")
     if host in LOOPBACK_NAMES or host.endswith(".localhost"):
         return "loopback"

@@ -113,3 +113,16 @@ def test_a_registered_receiver_gets_signed_notices_until_it_is_removed(
 
         provider_api.post("/api/v1/demand-signals/", {**SIGNAL, "title": "三期"}, format="json")
         assert hooks.all().count() == 2  # nothing more written for a removed endpoint
+
+
+def test_a_lost_registration_answer_is_replayed_with_its_secret(operator_api):
+    def register():
+        return operator_api.post(
+            "/api/v1/webhooks/", {"url": HOOK}, format="json", HTTP_IDEMPOTENCY_KEY="hook-1"
+        )
+
+    first, again = register(), register()
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["secret"] == first.json()["secret"]
+    assert WebhookEndpoint.objects.count() == 1
