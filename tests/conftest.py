@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from applications.services import combined_application_submit
 from tests.factories import ProjectFactory, company, member_of, staff_of, submission
@@ -9,6 +10,14 @@ from workgroups.reference import load_reference_data
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _default_language(settings):
+    """Every test starts in the portal's first language, whatever the previous test activated
+    (a request to /en/... leaves English active in the thread)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(scope="session")
