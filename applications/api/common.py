@@ -1,5 +1,6 @@
 """What every API view shares: the caller's language, UUID lookups scoped to its organisation."""
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import translation
 from rest_framework import viewsets
 
@@ -36,7 +37,8 @@ class OrganizationScopedViewSet(AcceptLanguageMixin, viewsets.GenericViewSet):
         return principal_of(self.request).organization
 
     def selector(self):
-        raise NotImplementedError
+        """The caller's rows; every viewset names its own selector."""
+        raise ImproperlyConfigured(f"{type(self).__name__} must define selector()")
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
