@@ -46,6 +46,7 @@ from .models import (
     WorkItemLease,
 )
 from .services import (
+    permit_decisions_available,
     permit_request_decide,
     project_update,
     service_application_transition,
@@ -695,9 +696,7 @@ class PermitRequestAdmin(ActionAdminMixin, ScopedAdmin):
         return _due(obj.due_at, running=obj.status == PermitStatus.PENDING)
 
     def _decisions(self, request: HttpRequest, obj: PermitRequest) -> list[str]:
-        """Decisions the state machine allows this user now (pending + decide permission)."""
-        allowed = {t.name for t in obj.get_available_user_status_transitions(request.user)}
-        return [name for name in PERMIT_DECISIONS if name in allowed]
+        return permit_decisions_available(actor=request.user, permit_request=obj)
 
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name

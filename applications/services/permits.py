@@ -188,3 +188,13 @@ def _system_transition(
         comment=comment or kwargs.get("reason", ""),
         clock=clock,
     ).save()
+
+
+def permit_decisions_available(*, actor: User, permit_request: PermitRequest) -> list[str]:
+    """Decisions `actor` may take on the permit right now (pending, and theirs to decide)."""
+    return [
+        name
+        for name in PERMIT_DECISIONS
+        if can_proceed(getattr(permit_request, name))
+        and has_transition_perm(getattr(permit_request, name), actor)
+    ]
