@@ -1,0 +1,229 @@
+"""The case page: the utilities side by side and the transitions the caller may perform."""
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ...clock import working_days_used
+from ...constants import (
+    TRANSITION_ACTION_LABELS,
+    PermitStatus,
+    ServiceStatus,
+)
+from ...errors import IllegalTransition, NotFound
+from ...models import ServiceApplication
+from ...registry import UTILITIES
+from ...selectors import combined_status
+from ...selectors_staff import (
+    case_for_staff,
+    case_permissions,
+    permit_for_agency,
+    service_for_staff,
+)
+from ...services import (
+    permit_request_decide,
+    service_application_transition,
+    transitions_available,
+)
+from ...transition_inputs import TRANSITION_INPUTS, ConnectInput
+from ..common import apply_errors
+from .common import IMAGE_TYPES, PERMIT_DECISION_LABELS, staff_required
+
+
+@dataclass
+class Column:
+    """One utility of the case, as the case page shows it."""
+
+    sa: ServiceApplication
+    working_days: int
+    details: list[tuple[str, str]] = field(default_factory=list)
+    documents_open: bool = False
+    actions: list[tuple[str, str, Form | None]] = field(default_factory=list)
+
+
+def _details_display(sa: ServiceApplication) -> list[tuple[str, str]]:
+    """What the applicant stated, with the registry form's labels and choice names."""
+    fields = UTILITIES[sa.utility].details_form().fields
+    rows = []
+    for name, value in sa.details.items():
+        form_field = fields.get(name)
+        if form_field is None:
+            continue
+        choices = dict(getattr(form_field, "choices", ()) or ())
+        values = value if isinstance(value, list) else [value]
+        if isinstance(value, bool):
+            shown = _("Yes") if value else _("No")
+        else:
+            shown = ", ".join(str(choices.get(v, v)) for v in values)
+        rows.append((str(form_field.label), shown))
+    return rows
+
+
+def _transition_form(sa: ServiceApplication, name: str, data=None) -> Form | None:
+    form_class = TRANSITION_INPUTS.get(name)
+    if form_class is None:
+        return None
+    kwargs = {"status": sa.status} if form_class is ConnectInput else {}
+    return form_class(data=data, prefix=f"t{sa.pk}-{name}", **kwargs)
+
+
+def _render_case(
+    request: HttpRequest,
+    uuid,
+    *,
+    failed: tuple[int, str, Form] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    combined = case_for_staff(user=request.user, scope=request.staff_scope, uuid=uuid)
+    if combined is None:
+        raise Http404
+    services = list(combined.services.all())
+    perms = case_permissions(user=request.user, services=services)
+    now = timezone.now()
+    columns = []
+    for sa in services:
+        column = Column(
+            sa=sa,
+            working_days=working_days_used(sa, now=now),
+            details=_details_display(sa),
+            documents_open=sa.pk in perms.viewing,
+        )
+        available = (
+            transitions_available(actor=request.user, service_application=sa)
+            if sa.pk in perms.acting
+            else []
+        )
+        for name in available:
+            if failed and failed[0] == sa.pk and failed[1] == name:
+                form = failed[2]
+            else:
+                form = _transition_form(sa, name)
+            column.actions.append((name, TRANSITION_ACTION_LABELS[name], form))
+        columns.append(column)
+    escalations = sorted(
+        (e for sa in services for e in sa.escalations.all()),
+        key=lambda e: e.opened_at,
+        reverse=True,
+    )
+    return render(
+        request,
+        "staff/case.html",
+        {
+            "combined": combined,
+            "derived": combined_status(sa.status for sa in services),
+            "columns": columns,
+            "escalations": escalations,
+            "commitments": list(combined.commitments.all()),
+            "image_types": IMAGE_TYPES,
+            "error": error,
+            "staff_section": "queue",
+            "transition_labels": TRANSITION_ACTION_LABELS,
+            # Permit states share the history column with the application's states.
+            "status_labels": {**dict(PermitStatus.choices), **dict(ServiceStatus.choices)},
+        },
+        status=status,
+    )
+
+
+@require_GET
+@staff_required
+def case(request: HttpRequest, uuid) -> HttpResponse:
+    return _render_case(request, uuid)
+
+
+def _unprefixed(post: QueryDict, prefix: str) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for key in post:
+        if key.startswith(prefix + "-"):
+            data.setlist(key[len(prefix) + 1 :], post.getlist(key))
+    return data
+
+
+@require_POST
+@staff_required
+def case_transition(request: HttpRequest, uuid, sa_uuid, name: str) -> HttpResponse:
+    sa = service_for_staff(
+        user=request.user, scope=request.staff_scope, combined_uuid=uuid, uuid=sa_uuid
+    )
+    if sa is None:
+        raise Http404
+    prefix = f"t{sa.pk}-{name}"
+    try:
+        service_application_transition(
+            actor=request.user,
+            service_application=sa,
+            transition=name,
+            data=_unprefixed(request.POST, prefix),
+            comment=request.POST.get(f"{prefix}-comment", "")[:2000],
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except IllegalTransition as exc:
+        return render(
+            request,
+            "staff/conflict.html",
+            {"message": exc.message, "back": reverse("staff:case", args=[uuid])},
+            status=409,
+        )
+    except ValidationError as exc:
+        form = _transition_form(sa, name, data=request.POST)
+        if form is None:
+            return _render_case(request, uuid, error=" ".join(exc.messages), status=400)
+        # Errors the form itself finds are shown by it; the service's others go beside it.
+        rest = apply_errors(form, exc) if form.is_valid() else []
+        return _render_case(
+            request, uuid, failed=(sa.pk, name, form), error=" ".join(rest), status=400
+        )
+    messages.success(
+        request,
+        _("%(action)s: done for %(utility)s.")
+        % {"action": TRANSITION_ACTION_LABELS[name], "utility": sa.get_utility_display()},
+    )
+    return redirect("staff:case", uuid=uuid)
+
+
+@require_POST
+@staff_required
+def permit_decide(request: HttpRequest, uuid, decision: str) -> HttpResponse:
+    permit = permit_for_agency(scope=request.staff_scope, uuid=uuid)
+    if permit is None or decision not in PERMIT_DECISION_LABELS:
+        raise Http404
+    back = reverse("staff:queue") + "?tab=permits"
+    try:
+        permit_request_decide(
+            actor=request.user,
+            permit_request=permit,
+            decision=decision,
+            data={"reason": request.POST.get("reason", "")},
+        )
+    except NotFound as exc:
+        raise Http404 from exc
+    except IllegalTransition as exc:
+        return render(
+            request, "staff/conflict.html", {"message": exc.message, "back": back}, status=409
+        )
+    except ValidationError as exc:
+        return render(
+            request,
+            "staff/conflict.html",
+            {"message": " ".join(exc.messages), "back": back},
+            status=400,
+        )
+    messages.success(
+        request,
+        _("%(decision)s: %(permit)s.")
+        % {
+            "decision": PERMIT_DECISION_LABELS[decision],
+            "permit": permit.get_permit_type_display(),
+        },
+    )
+    return redirect(back)

@@ -1,0 +1,67 @@
+"""What every staff page shares: the staff-only guard and pagination."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy
+
+from ...constants import (
+    BusinessType,
+    ServiceStatus,
+    Utility,
+)
+from ...selectors_staff import (
+    QueueFilters,
+    staff_scope,
+)
+
+PAGE_SIZES = (25, 50, 100)
+PERMIT_DECISION_LABELS = {
+    "approve": gettext_lazy("Approve"),
+    "return_to_applicant": gettext_lazy("Return to applicant"),
+    "reject": gettext_lazy("Reject"),
+}
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+def staff_required(view: Callable) -> Callable:
+    """Signed in and a member of an agency, operator or leadership body."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        scope = staff_scope(user=request.user)
+        if not scope.is_staff:
+            return render(request, "staff/not_staff.html", status=403)
+        request.staff_scope = scope
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _filters(params: QueryDict) -> QueueFilters:
+    def choice(name: str, choices) -> str:
+        value = params.get(name, "")
+        return value if value in {c for c, _ in choices} else ""
+
+    return QueueFilters(
+        utility=choice("utility", Utility.choices),
+        status=choice("status", ServiceStatus.choices),
+        town=params.get("town", "")[:40],
+        business_type=choice("business_type", BusinessType.choices),
+        overdue=params.get("overdue") == "1",
+        q=params.get("q", "")[:100],
+    )
+
+
+def _page(request: HttpRequest, queryset):
+    try:
+        size = int(request.GET.get("size", PAGE_SIZES[0]))
+    except ValueError:
+        size = PAGE_SIZES[0]
+    size = size if size in PAGE_SIZES else PAGE_SIZES[0]
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
