@@ -1,0 +1,119 @@
+"""Escalations, ratings, drafts and API bookkeeping (read-only here)."""
+
+from django.contrib import admin
+
+from ..models import (
+    Draft,
+    Escalation,
+    EscalationEvent,
+    IdempotencyRecord,
+    Project,
+    Rating,
+    ServiceApplication,
+    WorkItemLease,
+)
+from .base import ReadOnlyInline, ScopedAdmin
+
+
+class EscalationEventInline(ReadOnlyInline):
+    model = EscalationEvent
+    fields = ("at", "kind", "tier", "actor", "note")
+    readonly_fields = fields
+    ordering = ("at", "id")
+    show_change_link = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("escalation__service_application__combined", "actor")
+        )
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ScopedAdmin):
+    """Missed deadlines by tier; they are acknowledged and resolved in the staff dashboard."""
+
+    list_display = (
+        "service_application",
+        "stage",
+        "tier",
+        "status",
+        "breached_due_at",
+        "opened_at",
+        "resolved_at",
+    )
+    list_filter = ("tier", "status", "stage", "service_application__utility")
+    search_fields = ("service_application__combined__reference", "resolution_note")
+    list_select_related = ("service_application__combined",)
+    ordering = ("-opened_at", "-id")
+    inlines = (EscalationEventInline,)
+    scope_model = ServiceApplication
+    scope_path = "service_application"
+
+
+@admin.register(EscalationEvent)
+class EscalationEventAdmin(ScopedAdmin):
+    """Append-only facts of escalations."""
+
+    list_display = ("at", "escalation", "kind", "tier", "actor")
+    list_filter = ("kind", "tier")
+    search_fields = ("escalation__service_application__combined__reference", "note")
+    list_select_related = ("escalation__service_application__combined", "actor")
+    ordering = ("-at", "-id")
+    scope_model = ServiceApplication
+    scope_path = "escalation__service_application"
+
+
+@admin.register(Rating)
+class RatingAdmin(ScopedAdmin):
+    list_display = ("service_application", "level", "organization", "created_at")
+    list_filter = ("level", "service_application__utility")
+    search_fields = ("service_application__combined__reference", "comment")
+    list_select_related = ("service_application__combined", "organization")
+    ordering = ("-created_at", "-id")
+    scope_model = ServiceApplication
+    scope_path = "service_application"
+
+
+@admin.register(Draft)
+class DraftAdmin(ScopedAdmin):
+    list_display = ("project", "owner", "combined", "updated_at")
+    search_fields = ("project__code", "project__name", "owner__name_zh")
+    list_select_related = ("project", "owner", "combined")
+    scope_model = Project
+    scope_path = "project"
+
+
+@admin.register(WorkItemLease)
+class WorkItemLeaseAdmin(ScopedAdmin):
+    list_display = ("service_application", "holder", "leased_at", "leased_until")
+    search_fields = ("service_application__combined__reference", "holder")
+    list_select_related = ("service_application__combined",)
+    scope_model = ServiceApplication
+    scope_path = "service_application"
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    """Replayed API responses: for superusers investigating a client's retries."""
+
+    list_display = ("created_at", "scope", "method", "path", "status_code")
+    list_filter = ("method", "status_code")
+    search_fields = ("scope", "key", "path")
+    ordering = ("-created_at",)
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
