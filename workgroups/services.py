@@ -61,6 +61,32 @@ def roles_for_organization(organization: Organization) -> set[str]:
     return roles
 
 
+def _role_groups(roles: set[str]) -> list[Group]:
+    return [Group.objects.get_or_create(name=f"role:{role}")[0] for role in sorted(roles)]
+
+
+@transaction.atomic
+def organization_roles_refresh(*, organization: Organization) -> None:
+    """Bring every member's role groups in line with what the organisation does now.
+
+    Roles follow from reference data (a workgroup lead, a permit authority, a data provider)
+    that staff may change after people joined; a role another membership still gives stays."""
+    members = list(
+        User.objects.filter(memberships__organization=organization).prefetch_related(
+            "memberships__organization"
+        )
+    )
+    if not members:
+        return
+    everyone = {r.value for r in Role}
+    for user in members:
+        wanted: set[str] = set()
+        for membership in user.memberships.all():
+            wanted |= roles_for_organization(membership.organization)
+        user.groups.add(*_role_groups(wanted))
+        user.groups.remove(*Group.objects.filter(name__in=[f"role:{r}" for r in everyone - wanted]))
+
+
 @transaction.atomic
 def membership_add(
     *, user: User, organization: Organization, role: str = MemberRole.STAFF
@@ -69,10 +95,7 @@ def membership_add(
     membership, _ = Membership.objects.update_or_create(
         user=user, organization=organization, defaults={"role": role}
     )
-    user.groups.add(organization.group)
-    for role_name in roles_for_organization(organization):
-        group, _ = Group.objects.get_or_create(name=f"role:{role_name}")
-        user.groups.add(group)
+    user.groups.add(organization.group, *_role_groups(roles_for_organization(organization)))
     return membership
 
 

@@ -4,10 +4,18 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from tests.factories import UserFactory, company, staff_of
+from tests.factories import UserFactory, company, member_of, staff_of
 from workgroups.api_tokens import api_token_create
 from workgroups.constants import OrganizationKind, Role, Utility
-from workgroups.models import Membership, Organization, SlaPolicy, Town, User
+from workgroups.models import (
+    Membership,
+    Organization,
+    PermitAuthority,
+    SlaPolicy,
+    Town,
+    User,
+    WorkgroupMembership,
+)
 
 
 @pytest.fixture
@@ -181,3 +189,83 @@ def test_removing_a_membership_in_the_admin_takes_away_the_organisations_groups(
     assert response.status_code == 302
     assert not Membership.objects.filter(user=person).exists()
     assert not person.groups.filter(name__in=["org:csg-zhongshan", "role:operator"]).exists()
+
+
+def _roles(user: User) -> set[str]:
+    return {
+        name.removeprefix("role:")
+        for name in user.groups.values_list("name", flat=True)
+        if name.startswith("role:")
+    }
+
+
+def _set_workgroup_role(admin_client, link, role: str) -> None:
+    response = admin_client.post(
+        reverse("admin:workgroups_workgroupmembership_change", args=[link.pk]),
+        {"workgroup": link.workgroup_id, "organization": link.organization_id, "role": role},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def test_an_agency_made_workgroup_lead_gives_existing_members_the_lead_role(admin_client):
+    """Staff who joined before their bureau became a lead get the role without rejoining,
+    and lose it when the bureau stops leading."""
+    reviewer = staff_of("natural-resources")
+    assert Role.LEAD_AGENCY not in _roles(reviewer)
+    link = WorkgroupMembership.objects.get(
+        workgroup__code=Utility.WATER, organization__code="natural-resources"
+    )
+
+    _set_workgroup_role(admin_client, link, "lead")
+    assert Role.LEAD_AGENCY in _roles(reviewer)
+    assert Role.PERMIT_AGENCY in _roles(reviewer)  # what it was already stays
+
+    _set_workgroup_role(admin_client, link, "member")
+    assert Role.LEAD_AGENCY not in _roles(reviewer)
+    assert Role.PERMIT_AGENCY in _roles(reviewer)
+
+
+def test_moving_a_permit_to_another_agency_moves_the_permit_role(admin_client):
+    authority = PermitAuthority.objects.select_related("agency").order_by("pk").first()
+    old_agency = authority.agency
+    old_staff = member_of(old_agency)
+    new_agency = Organization.objects.get(code="culture-tourism")
+    new_staff = member_of(new_agency)
+    assert Role.PERMIT_AGENCY in _roles(old_staff)
+    assert Role.PERMIT_AGENCY not in _roles(new_staff)
+    still_authority = PermitAuthority.objects.filter(agency=old_agency).exclude(pk=authority.pk)
+
+    response = admin_client.post(
+        reverse("admin:workgroups_permitauthority_change", args=[authority.pk]),
+        {
+            "permit_type": authority.permit_type,
+            "agency": new_agency.pk,
+            "working_days": authority.working_days,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Role.PERMIT_AGENCY in _roles(new_staff)
+    # The old agency keeps the role only while it still decides another permit type.
+    assert (Role.PERMIT_AGENCY in _roles(old_staff)) == still_authority.exists()
+
+
+def test_an_agency_that_stops_providing_data_loses_the_provider_role(admin_client):
+    bureau = Organization.objects.get(code="public-security")
+    clerk = member_of(bureau)
+    assert Role.DATA_PROVIDER in _roles(clerk)
+    response = admin_client.post(
+        reverse("admin:workgroups_organization_change", args=[bureau.pk]),
+        {
+            "name_zh": bureau.name_zh,
+            "name_en": bureau.name_en,
+            "kind": bureau.kind,
+            "unified_social_credit_code": bureau.unified_social_credit_code,
+            "is_active": "on",
+            # provides_data unticked
+            **_inline_management("memberships"),
+            **_inline_management("workgroup_memberships"),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Role.DATA_PROVIDER not in _roles(clerk)
+    assert Role.AGENCY in _roles(clerk)
