@@ -64,6 +64,7 @@ bench: $(DEV_STAMP) services ## Benchmarks on scratch PostgreSQL data (never par
 	@command -v wrk >/dev/null || { echo "FAIL: the API benchmark needs wrk: apt-get install wrk" >&2; exit 1; }
 	$(PY) -m tests.benchmarks.bench_async
 	$(PY) -m tests.benchmarks.bench_api
+	$(PY) -m tests.benchmarks.bench_dashboard
 
 lint: $(DEV_STAMP) ## ruff check + ruff format --check
 	$(RUFF) check .

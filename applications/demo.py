@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 
 from workgroups.constants import OrganizationKind, Role
 from workgroups.models import Organization, Town, User
@@ -35,6 +35,7 @@ from .services import (
     project_document_share,
     service_application_transition,
 )
+from .services.kpi_rollup import kpi_rollup_refresh
 from .services.projects import project_push
 
 DEFAULT_DEMO_PASSWORD = "zhongshan-demo-2026"  # noqa: S105 - a published demo password
@@ -607,4 +608,9 @@ def build_demo(*, password: str) -> DemoResult:
     ensure_companies()
     users = ensure_users(password)
     cases = build_cases(users)
-    return DemoResult(password, users, cases, build_shared_project(users))
+    shared = build_shared_project(users)
+    # The indicators pages read a rollup beat rebuilds every few minutes: have it now
+    # (PostgreSQL only: on the embedded SQLite database the pages say they need it).
+    if connection.vendor == "postgresql":
+        kpi_rollup_refresh()
+    return DemoResult(password, users, cases, shared)

@@ -72,7 +72,8 @@ def grant_document(document: Document) -> None:
 
 def grant_submission(combined: CombinedApplication, services: list[ServiceApplication]) -> None:
     """Applicant: sees and acts on its request. Operator: sees and works its item.
-    Lead agencies of each workgroup: see their utility's applications."""
+    Lead agencies of each workgroup: see their utility's applications and may send one back
+    for correction (LEAD_REVIEW_TRANSITIONS)."""
     applicant_group = combined.applicant.group_id
     leads = _lead_groups_by_workgroup({sa.workgroup_id for sa in services})
     grants: list[tuple[int, str, Model]] = [(applicant_group, "view_combinedapplication", combined)]
@@ -83,7 +84,11 @@ def grant_submission(combined: CombinedApplication, services: list[ServiceApplic
             (sa.operator.group_id, "view_serviceapplication", sa),
             (sa.operator.group_id, "act_as_operator", sa),
         ]
-        grants += [(group_id, "view_serviceapplication", sa) for group_id in leads[sa.workgroup_id]]
+        for group_id in leads[sa.workgroup_id]:
+            grants += [
+                (group_id, "view_serviceapplication", sa),
+                (group_id, "review_as_lead", sa),
+            ]
     _grant(grants)
 
 

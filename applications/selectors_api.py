@@ -16,11 +16,12 @@ from guardian.core import ObjectPermissionChecker
 from workgroups.calendar import local_zone, working_days_between
 from workgroups.models import Organization
 
-from .constants import ProjectSource, ServiceStatus, Utility
+from .constants import DocumentSource, ProjectSource, ServiceStatus, Utility
 from .models import (
     OPERATOR_PERM,
     TRANSITION_PERMISSIONS,
     Commitment,
+    Document,
     DocumentLink,
     PermitRequest,
     Project,
@@ -28,33 +29,16 @@ from .models import (
 )
 from .selectors import work_items_for_operator
 
-# The list's columns, by the WorkItemSerializer field they feed.
-WORK_ITEM_ROW_FIELDS = (
-    "uuid",
-    "utility",
-    "status",
-    "submitted_at",
-    "due_at",
-    "paused_since",
-    "updated_at",
-    "combined__reference",
-    "combined__business_type",
-    "combined__applicant__name_zh",
-    "combined__project__uuid",
-    "combined__project__code",
-    "combined__project__name",
-    "combined__project__address",
-    "combined__project__town__code",
-    "combined__project__town__name_zh",
-    "combined__project__town__name_en",
-)
+# The list's columns, by the WorkItemRowSerializer field they feed: one table, no join.
+WORK_ITEM_ROW_FIELDS = ("uuid", "utility", "status", "due_at", "paused_since", "updated_at")
 
 
 def work_item_rows_for_operator(*, organization: Organization) -> QuerySet:
-    """The operator's items as flat rows (dicts) of exactly what the list shows, in one query.
+    """The operator's items as flat rows (dicts) of exactly what the list shows, read from
+    the index (operator, updated_at) without a join (the business_type filter adds one).
 
-    The incremental sync's hot path: building six model instances per row (item, combined
-    request, project, town, applicant, workgroup) cost ~15 ms a page of 100; these rows ~1 ms.
+    The incremental sync's hot path: model instances of the item and its related rows cost
+    ~15 ms a page of 100; these rows well under 1 ms.
     """
     return (
         ServiceApplication.objects.filter(operator=organization)
@@ -129,6 +113,14 @@ def projects_pushed_by(*, organization: Organization) -> QuerySet:
         .select_related("town", "source_organization")
         .order_by("updated_at", "pk")
     )
+
+
+def project_documents_shared_by(*, organization: Organization, project: Project) -> QuerySet:
+    """The documents the department itself shared with the project it pushed (not the
+    copies an applicant got by claiming it)."""
+    return Document.objects.filter(
+        owner=organization, project=project, source=DocumentSource.SHARED_DATA
+    ).order_by("doc_type", "created_at", "pk")
 
 
 def _weighted_median(counts: Counter) -> float | None:

@@ -1,135 +1,314 @@
-"""World Bank style indicators (DOMAIN), computed by SQL aggregation, scoped by the caller."""
+"""World Bank style indicators (DOMAIN), computed by SQL aggregation over the rollup that
+`services.kpi_rollup.kpi_rollup_refresh` rebuilds, scoped by the caller first.
+
+Every function runs a fixed number of queries whatever the number of cases: medians and 90th
+percentiles come from the rollup's exact distributions (interpolated like percentile_cont),
+counts from its tallies. Leadership bodies see everything, lead agencies their workgroups'
+cases and their operators' demand notices, operators their own.
+"""
 
 import datetime as dt
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
 
-import chinese_calendar
-from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
 
-from .models import (
-    Rating,
-    ServiceApplication,
-    StateChange,
-)
+from workgroups.constants import OrganizationKind, WorkgroupRole
+from workgroups.models import Organization, Workgroup
+
+from .constants import CLOCKED_STATES, Utility
+from .models import BAD_RATINGS, KpiRefresh, RatingLevel
 from .selectors_staff import StaffScope
+from .services.kpi_rollup import MEASURED_STAGES
+
+RATING_MEASURES = [f"rating:{level}" for level, _label in RatingLevel.choices]
+GOOD_RATING_MEASURES = [f"rating:{lv}" for lv, _ in RatingLevel.choices if lv not in BAD_RATINGS]
+STAGE_MEASURES = [f"stage:{s}" for s in MEASURED_STAGES]
+CLOCKED_STAGE_MEASURES = [f"stage:{s}" for s in MEASURED_STAGES if s in CLOCKED_STATES]
+ESCALATION_MEASURES = ["escalations_tier_1", "escalations_tier_2", "escalations_tier_3"]
+# Utilities in the policy's order (electricity, water, gas, network, cable TV).
+UTILITY_ORDER = {value: i for i, (value, _label) in enumerate(Utility.choices)}
 
 
-def _kpi_scope(scope: StaffScope) -> Q | None:
-    """What the caller's KPIs cover: everything for the leadership bodies, their workgroups'
-    and their own operator's applications for the others; None when nothing."""
-    if scope.oversight:
-        return Q()
-    if not (scope.lead_workgroup_ids or scope.operator_ids):
-        return None
-    return Q(workgroup_id__in=scope.lead_workgroup_ids) | Q(operator_id__in=scope.operator_ids)
+@dataclass(frozen=True)
+class KpiFilter:
+    """Months covered (first day of the first and of the last month, both included) and,
+    optionally, the one workgroup to look at (within the caller's scope)."""
+
+    first: dt.date
+    last: dt.date
+    workgroup_id: int | None = None
+
+    @classmethod
+    def last_months(cls, today: dt.date, months: int = 12) -> "KpiFilter":
+        last = today.replace(day=1)
+        index = last.year * 12 + last.month - 1 - (months - 1)
+        return cls(first=dt.date(index // 12, index % 12 + 1, 1), last=last)
 
 
-def _calendar_exceptions() -> tuple[list[dt.date], list[dt.date]]:
-    """Statutory holidays falling on weekdays, and make-up working days (调休), from the same
-    package the SLA clock uses; outside its years both lists are empty (Monday-Friday)."""
-    holidays = sorted(d for d in chinese_calendar.holidays if d.weekday() < 5)
-    workdays = sorted(d for d in chinese_calendar.workdays if d.weekday() >= 5)
-    return holidays, workdays
+# Rows the caller may see: their workgroups' and operators' cases; for demand notices
+# (no workgroup), also the notices of the operators serving a workgroup they lead.
+_SCOPE = """(%(all)s OR workgroup_id = ANY(%(workgroups)s) OR operator_id = ANY(%(operators)s)
+    OR (workgroup_id IS NULL AND operator_id IN (
+        SELECT organization_id FROM workgroups_workgroupmembership
+        WHERE role = %(operator_role)s AND workgroup_id = ANY(%(workgroups)s))))
+    AND month BETWEEN %(first)s AND %(last)s AND measure = ANY(%(measures)s)
+    AND (%(workgroup)s::integer IS NULL OR workgroup_id = %(workgroup)s
+         OR (workgroup_id IS NULL AND operator_id IN (
+             SELECT organization_id FROM workgroups_workgroupmembership
+             WHERE role = %(operator_role)s AND workgroup_id = %(workgroup)s)))"""
 
+# Column lists are chosen from these constants only, never from the request.
+_KEYS = {
+    "utility_month": "utility, month, ",
+    "utility": "utility, ",
+    "measure": "",
+    "operator": "operator_id, ",
+    "operator_month": "operator_id, month, ",
+}
 
-_CONNECTIONS_SQL = """
-WITH sa AS (
-    SELECT s.utility, s.fee_quote_cny, s.paused_working_days,
-           (s.submitted_at AT TIME ZONE %(tz)s)::date AS sub_day,
-           (s.connected_at AT TIME ZONE %(tz)s)::date AS con_day
-    FROM applications_serviceapplication s
-    WHERE s.connected_at IS NOT NULL AND s.submitted_at IS NOT NULL
-      AND (%(all)s OR s.workgroup_id = ANY(%(workgroups)s) OR s.operator_id = ANY(%(operators)s))
-),
-cal AS (
-    -- A running count of working days: the days between two dates are a difference of two
-    -- lookups, so the whole table costs two hash joins instead of a loop per row.
-    SELECT g.d::date AS day,
-           sum(CASE WHEN g.d::date = ANY(%(workdays)s::date[])
-                      OR (extract(isodow FROM g.d) < 6
-                          AND NOT g.d::date = ANY(%(holidays)s::date[]))
-                    THEN 1 ELSE 0 END) OVER (ORDER BY g.d) AS n
-    FROM generate_series((SELECT min(sub_day) FROM sa), (SELECT max(con_day) FROM sa),
-                         interval '1 day') AS g(d)
-),
-days AS (
-    SELECT sa.utility, date_trunc('month', sa.con_day)::date AS month, sa.fee_quote_cny,
-           sa.con_day - sa.sub_day AS calendar_days,
-           GREATEST(c2.n - c1.n - sa.paused_working_days, 0) AS working_days
-    FROM sa JOIN cal c1 ON c1.day = sa.sub_day JOIN cal c2 ON c2.day = sa.con_day
+_DISTRIBUTION = """
+WITH h AS (
+    SELECT {k}measure, value, sum(n) AS n, sum(on_time) AS on_time
+    FROM applications_kpirollup WHERE value IS NOT NULL AND {scope}
+    GROUP BY {k}measure, value
+), c AS (
+    SELECT h.*, sum(n) OVER (PARTITION BY {k}measure ORDER BY value) AS cum,
+           sum(n) OVER (PARTITION BY {k}measure) AS total
+    FROM h
+), q AS (
+    SELECT {k}measure, max(total) AS total, sum(on_time) AS on_time,
+           max((total - 1) * 0.5) AS h50, max((total - 1) * 0.9) AS h90,
+           min(value) FILTER (WHERE cum > floor((total - 1) * 0.5)) AS lo50,
+           min(value) FILTER (WHERE cum > ceil((total - 1) * 0.5)) AS hi50,
+           min(value) FILTER (WHERE cum > floor((total - 1) * 0.9)) AS lo90,
+           min(value) FILTER (WHERE cum > ceil((total - 1) * 0.9)) AS hi90
+    FROM c GROUP BY {k}measure
 )
-SELECT utility, month, count(*) AS connected,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY working_days) AS working_days_median,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY working_days) AS working_days_p90,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY calendar_days) AS calendar_days_median,
-       percentile_cont(0.9) WITHIN GROUP (ORDER BY calendar_days) AS calendar_days_p90,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY fee_quote_cny) AS fee_median
-FROM days
-GROUP BY utility, month
-ORDER BY month DESC, utility
+SELECT {k}measure, total::integer AS n, on_time::integer AS on_time,
+       (lo50 + (h50 - floor(h50)) * (hi50 - lo50))::float AS median,
+       (lo90 + (h90 - floor(h90)) * (hi90 - lo90))::float AS p90
+FROM q ORDER BY {k}measure
+"""
+
+_TALLY = """
+SELECT {k}measure, sum(n)::integer AS n, sum(on_time)::integer AS on_time
+FROM applications_kpirollup WHERE {scope}
+GROUP BY {k}measure ORDER BY {k}measure
 """
 
 
-def kpi_connections(*, scope: StaffScope) -> list[dict]:
-    """Per utility per month of connection: connected, median and 90th percentile working and
-    calendar days from submission to connection (the applicant's correction and plan
-    confirmation time excluded from working days, as on the clock), median fee quote.
-    Counter visits are 0 by design (every step is online) and reported as such."""
-    if _kpi_scope(scope) is None:
-        return []
-    holidays, workdays = _calendar_exceptions()
-    params = {
-        "tz": settings.TIME_ZONE,
+def _params(scope: StaffScope, filters: KpiFilter, measures: list[str]) -> dict:
+    return {
         "all": scope.oversight,
         "workgroups": sorted(scope.lead_workgroup_ids),
         "operators": sorted(scope.operator_ids),
-        "holidays": holidays,
-        "workdays": workdays,
+        "operator_role": WorkgroupRole.OPERATOR,
+        "first": filters.first,
+        "last": filters.last,
+        "measures": measures,
+        "workgroup": filters.workgroup_id,
     }
+
+
+def _query(template: str, keys: str, scope, filters, measures) -> list[dict]:
+    if not scope.is_staff:
+        return []
+    sql = template.format(k=_KEYS[keys], scope=_SCOPE)
     with connection.cursor() as cursor:
-        cursor.execute(_CONNECTIONS_SQL, params)
+        cursor.execute(sql, _params(scope, filters, measures))
         columns = [c.name for c in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _distribution(keys: str, *, scope, filters, measures) -> list[dict]:
+    """Per key and measure: cases counted, left on time, median and 90th percentile."""
+    return _query(_DISTRIBUTION, keys, scope, filters, measures)
+
+
+def _tally(keys: str, *, scope, filters, measures) -> list[dict]:
+    """Per key and measure: summed counts."""
+    return _query(_TALLY, keys, scope, filters, measures)
+
+
+def _pivot(rows: list[dict], key: tuple[str, ...]) -> dict[tuple, dict[str, dict]]:
+    """{key values: {measure: row}} of already aggregated rows."""
+    out: dict[tuple, dict[str, dict]] = {}
     for row in rows:
-        row["counter_visits"] = 0
+        out.setdefault(tuple(row[k] for k in key), {})[row["measure"]] = row
+    return out
+
+
+def kpi_workgroups(*, scope: StaffScope) -> list[tuple[int, str]]:
+    """Workgroups the caller may narrow the indicators to: all for the leadership bodies and
+    operators (an operator's figures are its own in any case), the led ones for lead agencies."""
+    qs = Workgroup.objects.order_by("id")
+    if not (scope.oversight or scope.operator_ids):
+        qs = qs.filter(pk__in=sorted(scope.lead_workgroup_ids))
+    return list(qs.values_list("pk", "name_zh"))
+
+
+def kpi_as_of() -> dt.datetime | None:
+    """When the figures were last rebuilt."""
+    refresh = KpiRefresh.objects.order_by("-refreshed_at").first()
+    return refresh.refreshed_at if refresh else None
+
+
+def kpi_connections(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
+    """Per utility (each workgroup serves one) and month of connection: connected, median and
+    90th percentile working days (the applicant's time excluded, as on the clock) and calendar
+    days from submission to connection, median applicant-facing steps, counter visits (0 by
+    design: every step is online) and median fee quote."""
+    measures = ["working_days", "calendar_days", "steps", "fee"]
+    rows = _distribution("utility_month", scope=scope, filters=filters, measures=measures)
+    out = []
+    for (utility, month), m in _pivot(rows, ("utility", "month")).items():
+        if "working_days" not in m:
+            continue
+        out.append(
+            {
+                "utility": utility,
+                "month": month,
+                "connected": m["working_days"]["n"],
+                "working_days_median": m["working_days"]["median"],
+                "working_days_p90": m["working_days"]["p90"],
+                "calendar_days_median": m["calendar_days"]["median"],
+                "calendar_days_p90": m["calendar_days"]["p90"],
+                "steps_median": m["steps"]["median"],
+                "counter_visits": 0,
+                "fee_median": m["fee"]["median"] if "fee" in m else None,
+            }
+        )
+    out.sort(key=lambda r: (-r["month"].toordinal(), UTILITY_ORDER.get(r["utility"], 99)))
+    return out
+
+
+def kpi_stages(*, scope: StaffScope, filters: KpiFilter, by_utility: bool = True) -> list[dict]:
+    """Per utility (or over all the caller sees) and stage left in the period: stages left,
+    median and 90th percentile working days in the stage, and how many left by the deadline
+    stamped on entry (stages the applicant holds have no deadline: `on_time` is None)."""
+    keys = "utility" if by_utility else "measure"
+    rows = _distribution(keys, scope=scope, filters=filters, measures=STAGE_MEASURES)
+    order = {m: i for i, m in enumerate(STAGE_MEASURES)}
+    rows.sort(key=lambda r: (UTILITY_ORDER.get(r.get("utility"), 99), order[r["measure"]]))
+    for row in rows:
+        row["stage"] = row.pop("measure").removeprefix("stage:")
+        if f"stage:{row['stage']}" not in CLOCKED_STAGE_MEASURES:
+            row["on_time"] = None
     return rows
 
 
-def kpi_applications(*, scope: StaffScope) -> QuerySet:
-    """Per utility per month of submission: applications, how many were returned for
-    correction (补正) at least once, and the escalations they caused."""
+def kpi_applications(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
+    """Per utility and month of submission: submitted, returned for correction (补正) at least
+    once, and escalations by the tier they reached."""
+    measures = ["submitted", "corrected", *ESCALATION_MEASURES]
+    rows = _tally("utility_month", scope=scope, filters=filters, measures=measures)
+    out = []
+    for (utility, month), m in _pivot(rows, ("utility", "month")).items():
+        count = {name: m[name]["n"] if name in m else 0 for name in measures}
+        out.append({"utility": utility, "month": month, **count})
+    out.sort(key=lambda r: (-r["month"].toordinal(), UTILITY_ORDER.get(r["utility"], 99)))
+    return out
 
-    where = _kpi_scope(scope)
-    if where is None:
-        return ServiceApplication.objects.none().values()
-    corrected = StateChange.objects.filter(
-        service_application=OuterRef("pk"), transition="return_for_correction"
-    )
-    return (
-        ServiceApplication.objects.filter(where, submitted_at__isnull=False)
-        .annotate(month=TruncMonth("submitted_at", tzinfo=ZoneInfo(settings.TIME_ZONE)))
-        .values("utility", "month")
-        .annotate(
-            submitted=Count("pk", distinct=True),
-            corrected=Count("pk", distinct=True, filter=Q(Exists(corrected))),
-            escalations=Count("escalations", distinct=True),
+
+def kpi_ratings(*, scope: StaffScope, filters: KpiFilter) -> dict[str, dict[str, int]]:
+    """Satisfaction (好差评): {utility: {level: ratings given in the period}}."""
+    rows = _tally("utility", scope=scope, filters=filters, measures=RATING_MEASURES)
+    out: dict[str, dict[str, int]] = {}
+    for row in rows:
+        out.setdefault(row["utility"], {})[row["measure"].removeprefix("rating:")] = row["n"]
+    return out
+
+
+def _operator_names(ids) -> dict[int, str]:
+    return dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name_zh"))
+
+
+def kpi_demand_notices(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
+    """Per operator and month sent: early demand notices (关口前移) and how many the operator
+    acknowledged within one working day."""
+    measures = ["notices", "notices_ack_1wd"]
+    rows = _tally("operator_month", scope=scope, filters=filters, measures=measures)
+    pivot = _pivot(rows, ("operator_id", "month"))
+    names = _operator_names({op for op, _month in pivot})
+    out = [
+        {
+            "operator": names.get(op, ""),
+            "month": month,
+            "notices": m["notices"]["n"],
+            "acknowledged": m["notices_ack_1wd"]["n"] if "notices_ack_1wd" in m else 0,
+        }
+        for (op, month), m in pivot.items()
+        if "notices" in m
+    ]
+    out.sort(key=lambda r: (-r["month"].toordinal(), r["operator"]))
+    return out
+
+
+def _scorecard_operators(scope: StaffScope, filters: KpiFilter) -> list[tuple[int, str]]:
+    """Operators the caller compares: all for the leadership bodies, those serving a workgroup
+    they lead for lead agencies, their own for operators; of one workgroup if asked."""
+    qs = Organization.objects.filter(kind=OrganizationKind.OPERATOR, is_active=True)
+    if filters.workgroup_id is not None:
+        qs = qs.filter(
+            workgroup_memberships__workgroup_id=filters.workgroup_id,
+            workgroup_memberships__role=WorkgroupRole.OPERATOR,
         )
-        .order_by("-month", "utility")
-    )
+    if not scope.oversight:
+        qs = qs.filter(pk__in=sorted(scope.operator_ids)) | qs.filter(
+            workgroup_memberships__workgroup_id__in=sorted(scope.lead_workgroup_ids),
+            workgroup_memberships__role=WorkgroupRole.OPERATOR,
+        )
+    return list(qs.distinct().order_by("code").values_list("pk", "name_zh"))
 
 
-def kpi_ratings(*, scope: StaffScope) -> QuerySet:
-    """Satisfaction (好差评): number of ratings per utility and level."""
-    where = _kpi_scope(scope)
-    if where is None:
-        return Rating.objects.none().values()
-    visible = ServiceApplication.objects.filter(where).values("pk")
-    return (
-        Rating.objects.filter(service_application__in=visible)
-        .values("service_application__utility", "level")
-        .annotate(count=Count("pk"))
-        .order_by("service_application__utility", "level")
+def kpi_scorecards(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
+    """One row per operator the caller may compare, the same indicators side by side. Lead
+    agencies see each operator's figures within their workgroups only (demand notices are the
+    operator's own, they carry no workgroup)."""
+    if not scope.is_staff:
+        return []
+    operators = _scorecard_operators(scope, filters)
+    days = {
+        r["operator_id"]: r
+        for r in _distribution("operator", scope=scope, filters=filters, measures=["working_days"])
+    }
+    measures = [
+        "submitted",
+        "corrected",
+        *ESCALATION_MEASURES,
+        *RATING_MEASURES,
+        "notices",
+        "notices_ack_1wd",
+        *CLOCKED_STAGE_MEASURES,
+    ]
+    tally = _pivot(
+        _tally("operator", scope=scope, filters=filters, measures=measures), ("operator_id",)
     )
+    out = []
+    for pk, name in operators:
+        m = tally.get((pk,), {})
+
+        def n(*names: str, m=m) -> int:
+            return sum(m[x]["n"] for x in names if x in m)
+
+        stages_on_time = sum(m[x]["on_time"] for x in CLOCKED_STAGE_MEASURES if x in m)
+        d = days.get(pk, {})
+        out.append(
+            {
+                "operator_id": pk,
+                "operator": name,
+                "connected": d.get("n", 0),
+                "working_days_median": d.get("median"),
+                "working_days_p90": d.get("p90"),
+                "stages_left": n(*CLOCKED_STAGE_MEASURES),
+                "stages_on_time": stages_on_time,
+                "submitted": n("submitted"),
+                "corrected": n("corrected"),
+                "escalations": n(*ESCALATION_MEASURES),
+                "ratings": n(*RATING_MEASURES),
+                "ratings_good": n(*GOOD_RATING_MEASURES),
+                "notices": n("notices"),
+                "notices_acknowledged": n("notices_ack_1wd"),
+            }
+        )
+    return out

@@ -5,7 +5,8 @@ Who sees what (DESIGN 6):
   organisation's group at submission, for workgroups where it is the LEAD);
 - operator staff: applications assigned to their operator;
 - permit agency staff: their permit requests (and the case page of those applications);
-- leadership office and leading group: everything, read-only.
+- leadership office and leading group: everything, read-only (documents included: the
+  document view asks `document_for_oversight`, no permission rows are granted to them).
 Applicants are not staff: every selector here returns nothing for them.
 """
 
@@ -13,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Case, CharField, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
 
@@ -24,8 +25,10 @@ from workgroups.models import EscalationTier, Membership, Town, WorkgroupMembers
 from .constants import CLOCKED_STATES, EscalationStatus, PermitStatus, ServiceStatus
 from .models import (
     APPLICANT_PERM,
+    LEAD_REVIEW_PERM,
     OPERATOR_PERM,
     CombinedApplication,
+    Document,
     DocumentLink,
     Escalation,
     PermitRequest,
@@ -183,6 +186,15 @@ def queue_for_staff(
     )
 
 
+def bulk_targets(*, user, scope: StaffScope, uuids: list) -> dict[str, ServiceApplication]:
+    """The applications among `uuids` that the caller's queue lists, by uuid string; anything
+    else (another workgroup's case, a typo) is simply absent."""
+    if not uuids:
+        return {}
+    qs = queue_for_staff(user=user, scope=scope, filters=QueueFilters()).filter(uuid__in=uuids)
+    return {str(sa.uuid): sa for sa in qs}
+
+
 def permits_for_agency(
     *, scope: StaffScope, pending_only: bool = True, now: dt.datetime | None = None
 ) -> QuerySet:
@@ -258,11 +270,13 @@ class CasePermissions:
     viewing: frozenset[int]  # ids whose documents the caller may download
 
 
-def case_permissions(*, user, services: list[ServiceApplication]) -> CasePermissions:
+def case_permissions(
+    *, user, services: list[ServiceApplication], scope: StaffScope | None = None
+) -> CasePermissions:
     """The caller's object permissions on the case's applications, read with one prefetch
     instead of a query per transition and object. Every user-facing transition needs an acting
-    permission, so without one no transition is available; the document download view
-    follows the view permission (the leadership bodies read cases without holding it)."""
+    permission, so without one no transition is available; the document view follows the view
+    permission, or the oversight scope (the leadership bodies read every file, act on none)."""
     if not services or not user.is_authenticated:
         return CasePermissions(frozenset(), frozenset())
     every = frozenset(sa.pk for sa in services)
@@ -280,9 +294,22 @@ def case_permissions(*, user, services: list[ServiceApplication]) -> CasePermiss
         )
 
     return CasePermissions(
-        acting=holding(APPLICANT_PERM, OPERATOR_PERM),
-        viewing=holding("applications.view_serviceapplication"),
+        acting=holding(APPLICANT_PERM, OPERATOR_PERM, LEAD_REVIEW_PERM),
+        viewing=every
+        if scope is not None and scope.oversight
+        else holding("applications.view_serviceapplication"),
     )
+
+
+def document_for_oversight(*, scope: StaffScope, uuid) -> Document | None:
+    """For the leadership bodies only: a document linked to a submitted application (read-only,
+    like the rest of the case). A draft's files stay the applicant's own."""
+    if not scope.oversight:
+        return None
+    submitted = DocumentLink.objects.filter(document=OuterRef("pk")).exclude(
+        service_application__status=ServiceStatus.DRAFT
+    )
+    return Document.objects.filter(Exists(submitted), uuid=uuid).first()
 
 
 def escalations_for_staff(*, scope: StaffScope, status: str = EscalationStatus.OPEN) -> QuerySet:

@@ -9,6 +9,7 @@ app_name = "staff"
 
 urlpatterns = [
     path("queue/", staff.queue, name="queue"),
+    path("queue/bulk/", staff.queue_bulk, name="queue_bulk"),
     path("cases/<uuid:uuid>/", staff.case, name="case"),
     path(
         "cases/<uuid:uuid>/<uuid:sa_uuid>/<str:name>/",
@@ -17,6 +18,7 @@ urlpatterns = [
     ),
     path("permits/<uuid:uuid>/<str:decision>/", staff.permit_decide, name="permit_decide"),
     path("kpi/", staff.kpi, name="kpi"),
+    path("scorecards/", staff.scorecards, name="scorecards"),
     path("escalations/", staff.escalations, name="escalations"),
     path(
         "escalations/<uuid:uuid>/acknowledge/",

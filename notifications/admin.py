@@ -5,10 +5,19 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from applications.constants import Utility
+from workgroups.models import Organization
 
 from .constants import DeliveryStatus
-from .models import Delivery, DemandNotice, DemandSignal, FactCursor, WebhookEndpoint
+from .models import (
+    Delivery,
+    DemandNotice,
+    DemandSignal,
+    FactCursor,
+    WebhookEndpoint,
+    WebhookEndpointEvent,
+)
 from .services import delivery_retry, demand_signal_record
+from .services.webhooks import webhook_endpoint_staff_saved
 
 
 @admin.register(Delivery)
@@ -141,6 +150,67 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ("organization", "url", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("organization__name_zh", "url")
+
+    def save_model(self, request, obj, form, change: bool) -> None:
+        was_active = bool(form.initial.get("is_active", True)) if change else True
+        super().save_model(request, obj, form, change)
+        # In the admin's transaction: the change and its audit row commit together.
+        webhook_endpoint_staff_saved(
+            actor=request.user,
+            endpoint=obj,
+            adding=not change,
+            was_active=was_active,
+            changed=[
+                name
+                for name in form.changed_data
+                # An empty secret field keeps the secret: not a change.
+                if name != "secret" or form.cleaned_data["secret"] != form.initial.get("secret")
+            ],
+        )
+
+
+@admin.register(WebhookEndpointEvent)
+class WebhookEndpointEventAdmin(admin.ModelAdmin):
+    """Who registered, deactivated or changed which webhook endpoint, and when: read-only,
+    to the endpoint organisation's staff and to platform administrators."""
+
+    list_display = ("at", "organization", "action", "url", "actor", "api_token", "detail")
+    list_filter = ("action",)
+    search_fields = ("url", "actor__username", "organization__name_zh")
+    list_select_related = ("organization", "actor", "api_token")
+    date_hierarchy = "at"
+    fields = ("at", "organization", "endpoint", "action", "url", "actor", "api_token", "detail")
+    readonly_fields = fields
+
+    def _organizations(self, request):
+        return Organization.objects.filter(memberships__user=request.user)
+
+    def get_queryset(self, request):
+        events = super().get_queryset(request)
+        if request.user.is_superuser:
+            return events
+        return events.filter(organization__in=self._organizations(request))
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        if user.is_superuser:
+            return True
+        mine = self._organizations(request)
+        return mine.filter(pk=obj.organization_id).exists() if obj else mine.exists()
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(FactCursor)

@@ -36,3 +36,10 @@ class SignalKind(models.TextChoices):
 class NoticeStatus(models.TextChoices):
     NEW = "new", _("New")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+
+
+class WebhookAuditAction(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    DEACTIVATED = "deactivated", _("Deactivated")
+    REACTIVATED = "reactivated", _("Reactivated")
+    CHANGED = "changed", _("Changed by staff")

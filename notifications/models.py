@@ -8,9 +8,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Project
-from workgroups.models import Organization, Town
+from applications.models.audit import AppendOnlyQuerySet
+from workgroups.models import ApiToken, Organization, Town
 
-from .constants import Channel, DeliveryStatus, EventType, NoticeStatus, SignalKind
+from .constants import (
+    Channel,
+    DeliveryStatus,
+    EventType,
+    NoticeStatus,
+    SignalKind,
+    WebhookAuditAction,
+)
 
 
 class FactCursor(models.Model):
@@ -72,6 +80,62 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.url}"
+
+
+class WebhookEndpointEvent(models.Model):
+    """Append-only audit row: who registered, deactivated or changed a webhook endpoint, when."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        verbose_name=_("webhook endpoint"),
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The endpoint's organisation (whose staff may read this)."),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=WebhookAuditAction.choices)
+    url = models.URLField(_("URL"), max_length=500, help_text=_("The URL at that moment."))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    api_token = models.ForeignKey(
+        ApiToken,
+        verbose_name=_("API token"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The token the request came with; empty for the staff site."),
+    )
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("webhook endpoint audit event")
+        verbose_name_plural = _("webhook endpoint audit events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["organization", "at"], name="webhook_event_org_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.url}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("audit rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("audit rows are append-only")
 
 
 class DemandSignal(models.Model):

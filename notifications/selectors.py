@@ -1,11 +1,11 @@
 """Reads of messages, scoped to the caller."""
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from workgroups.models import Organization, User
 
 from .constants import Channel
-from .models import Delivery, DemandNotice, WebhookEndpoint
+from .models import Delivery, DemandNotice, DemandSignal, WebhookEndpoint
 
 
 def inbox_for(*, user: User) -> QuerySet:
@@ -43,3 +43,15 @@ def demand_notices_for_organization(*, organization: Organization | None) -> Que
 def webhook_endpoints_of(*, organization: Organization | None) -> QuerySet:
     """The organisation's webhook endpoints, active or not, oldest first."""
     return WebhookEndpoint.objects.filter(organization=organization).order_by("created_at", "pk")
+
+
+def demand_signals_of(*, organization: Organization | None) -> QuerySet:
+    """The signals the department pushed, oldest first, each with its notices (one per
+    operator reached, with whether and when it was acknowledged) in one extra query."""
+    notices = DemandNotice.objects.select_related("operator").order_by("operator__code", "pk")
+    return (
+        DemandSignal.objects.filter(source_organization=organization)
+        .select_related("town", "source_organization", "project")
+        .prefetch_related(Prefetch("notices", queryset=notices))
+        .order_by("created_at", "pk")
+    )

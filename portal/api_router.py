@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from applications.api.documents import DocumentDownloadView
 from applications.api.permits import PermitViewSet
+from applications.api.project_documents import ProjectDocumentsView
 from applications.api.projects import ProjectViewSet
 from applications.api.stats import StatsView
 from applications.api.work_items import WorkItemViewSet
@@ -25,6 +26,11 @@ urlpatterns = [
         "documents/<uuid:uuid>/download/",
         DocumentDownloadView.as_view(),
         name="document-download",
+    ),
+    path(
+        "projects/<uuid:uuid>/documents/",
+        ProjectDocumentsView.as_view(),
+        name="project-documents",
     ),
     path("stats/", StatsView.as_view(), name="stats"),
 ]

@@ -4,15 +4,27 @@ A token is `zsp_` + 43 random URL-safe characters (256 bits). Only its SHA-256 d
 with that much entropy a fast hash is enough (nobody can guess their way to a pre-image), and
 it lets a request find its token with one indexed lookup. The plaintext is returned once, by
 `api_token_create`, and never again.
+
+A resolved token is kept in the default cache (Redis in a deployment) under its digest for
+`API_TOKEN_CACHE_SECONDS`, so a busy client costs one cache read per request, not a join of three
+tables. What must not wait for that cache to expire does not: revoking writes a tombstone over
+the entry; saving or deleting a token, its organisation or its service account drops the entry
+(Zulip flushes its cached user rows on post_save the same way); the expiry is checked on the
+cached copy. A cache miss is also when the token's last use is noted, so that happens at most
+about once a minute per token.
 """
 
 import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +36,7 @@ from .services import membership_add, roles_for_organization
 TOKEN_PREFIX = "zsp_"  # noqa: S105 - a marker that makes leaked tokens greppable
 VISIBLE_PREFIX_LENGTH = 12  # "zsp_" + 8 random characters
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+_REVOKED = "revoked"  # the cached value of a revoked token: refused without asking the database
 
 
 class ApiScope(models.TextChoices):
@@ -35,6 +48,7 @@ class ApiScope(models.TextChoices):
     PERMITS_WRITE = "permits:write", gettext_lazy("Decide permit requests")
     PROJECTS_READ = "projects:read", gettext_lazy("Read projects the department pushed")
     PROJECTS_WRITE = "projects:write", gettext_lazy("Push project master data")
+    DEMAND_SIGNALS_READ = "demand_signals:read", gettext_lazy("Read the demand signals it pushed")
     DEMAND_SIGNALS_WRITE = "demand_signals:write", gettext_lazy("Push early demand signals")
     DEMAND_NOTICES_READ = "demand_notices:read", gettext_lazy("Read the operator's demand notices")
     DEMAND_NOTICES_WRITE = "demand_notices:write", gettext_lazy("Acknowledge demand notices")
@@ -53,6 +67,7 @@ _SCOPES_BY_ROLE: dict[str, set[str]] = {
     Role.DATA_PROVIDER: {
         ApiScope.PROJECTS_READ,
         ApiScope.PROJECTS_WRITE,
+        ApiScope.DEMAND_SIGNALS_READ,
         ApiScope.DEMAND_SIGNALS_WRITE,
     },
 }
@@ -159,17 +174,58 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
         token.revoked_at = timezone.now()
         token.revoked_by = actor
         token.save(update_fields=["revoked_at", "revoked_by"])
+    # Refused from the next request on: the cached copy goes now (a rollback then only costs a
+    # cache miss), and once committed a tombstone replaces whatever a request that read the row
+    # before the commit may have cached meanwhile (caching is `add`: it never replaces one).
+    key, seconds = _cache_key(token.digest), _cache_seconds()
+    cache.delete(key)
+    if seconds:
+        transaction.on_commit(lambda: cache.set(key, _REVOKED, seconds))
     return token
 
 
+def _cache_key(digest: str) -> str:
+    return f"apitoken:{digest}"
+
+
+def _cache_seconds() -> int:
+    return settings.API_TOKEN_CACHE_SECONDS
+
+
 def api_token_resolve(plaintext: str) -> ApiToken | None:
-    """The live token for this plaintext, or None; notes its use at most once a minute."""
+    """The live token for this plaintext (with its organisation and service account), or None.
+
+    From the cache when it holds it, else from the database, which also notes the token's use
+    (at most once a minute). Expiry and active flags are checked on the cached copy too.
+    """
     if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         return None
     now = timezone.now()
+    digest = token_digest(plaintext)
+    seconds = _cache_seconds()
+    token = cache.get(_cache_key(digest)) if seconds else None
+    if token is None:
+        token = _token_from_database(digest, now)
+        if token is None:
+            return None  # unknown tokens are not cached: nobody can fill the cache with them
+        if seconds:
+            cache.add(_cache_key(digest), token, seconds)
+    elif not isinstance(token, ApiToken):
+        return None  # revoked
+    if (
+        token.revoked_at is not None
+        or (token.expires_at is not None and token.expires_at <= now)
+        or not token.organization.is_active
+        or not token.user.is_active
+    ):
+        return None
+    return token
+
+
+def _token_from_database(digest: str, now: dt.datetime) -> ApiToken | None:
     token = (
         ApiToken.objects.select_related("organization", "user")
-        .filter(digest=token_digest(plaintext), revoked_at__isnull=True)
+        .filter(digest=digest, revoked_at__isnull=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .first()
     )
@@ -182,3 +238,20 @@ def api_token_resolve(plaintext: str) -> ApiToken | None:
         ).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+@receiver(post_save, sender=ApiToken)
+@receiver(post_delete, sender=ApiToken)
+def _forget_token(sender, instance: ApiToken, **kwargs) -> None:
+    cache.delete(_cache_key(instance.digest))
+
+
+@receiver(post_save, sender=Organization)
+@receiver(post_save, sender=User)
+def _forget_tokens_of(sender, instance, created=False, update_fields=None, **kwargs) -> None:
+    """A deactivated organisation or service account is refused from its next request."""
+    if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
+        return  # new (no tokens yet), or a person signing in: nothing a token depends on
+    owner = "organization" if sender is Organization else "user"
+    digests = ApiToken.objects.filter(**{owner: instance}).values_list("digest", flat=True)
+    cache.delete_many([_cache_key(digest) for digest in digests])

@@ -5,15 +5,18 @@ permissions granted to the organisation's group apply unchanged). A browser sess
 the user's one organisation with every scope that organisation's role allows.
 """
 
+import time
 from dataclasses import dataclass
 
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from workgroups.api_tokens import api_token_resolve, scopes_allowed
 from workgroups.models import ApiToken, Membership, Organization
@@ -115,34 +118,94 @@ class HasScope(BasePermission):
         return True
 
 
-class ApiClientRateThrottle(SimpleRateThrottle):
+def _parse_rate(rate: str) -> tuple[int, int]:
+    """DRF's rate syntax: `600/minute` -> (600, 60); the period by its first letter."""
+    number, period = rate.split("/")
+    return int(number), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+
+
+def _count_hit(key: str, seconds: int) -> int:
+    """Count one request under `key`, which lives `seconds`; return the count so far.
+
+    Redis: INCR and EXPIRE NX in one pipelined round trip (the window starts with its first
+    request). Django's `cache.incr` would ask EXISTS first, and has no atomic add-or-increment.
+    Other caches (per-process memory in the embedded mode): add, then increment.
+    """
+    backend = caches["default"]  # one per thread
+    if isinstance(backend, RedisCache):
+        full_key = backend.make_and_validate_key(key)
+        # Django builds a client object (~0.1 ms) for every command; keep this one.
+        client = backend.__dict__.get("_throttle_client")
+        if client is None:
+            client = backend.__dict__["_throttle_client"] = backend._cache.get_client(write=True)
+        pipe = client.pipeline(transaction=False)
+        pipe.incr(full_key)
+        pipe.expire(full_key, seconds, nx=True)
+        return pipe.execute()[0]
+    backend.add(key, 0, seconds)
+    try:
+        return backend.incr(key)
+    except ValueError:  # expired between the two calls: this request opens a new window
+        backend.set(key, 1, seconds)
+        return 1
+
+
+class FixedWindowRateThrottle(BaseThrottle):
+    """At most N requests per fixed window (`600/minute`: per clock minute), counted with one
+    atomic increment in the default cache: one Redis round trip and no pickled history, where
+    DRF's SimpleRateThrottle reads, trims, pickles and writes a list of every request's time.
+    The price: a client may spend a window's budget at its end and the next one's at once.
+    A refused request answers 429 with Retry-After: the seconds until its window ends."""
+
+    scope = ""
+    cache_format = "throttle:%(scope)s:%(ident)s:%(window)d"
+    timer = time.time
+
+    def get_rate(self) -> str | None:
+        # Read at request time, so an override of the settings takes effect.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident_of(self, request) -> str | None:
+        """Whose budget the request spends; None: not this throttle's caller."""
+        raise NotImplementedError
+
+    def allow_request(self, request, view) -> bool:
+        rate = self.get_rate()
+        if rate is None:
+            return True
+        ident = self.get_ident_of(request)
+        if ident is None:
+            return True
+        limit, seconds = _parse_rate(rate)
+        now = self.timer()
+        window = int(now // seconds)
+        self.retry_after = (window + 1) * seconds - now
+        key = self.cache_format % {"scope": self.scope, "ident": ident, "window": window}
+        return _count_hit(key, seconds + 1) <= limit
+
+    def wait(self) -> float:
+        return max(self.retry_after, 1.0)
+
+
+class ApiClientRateThrottle(FixedWindowRateThrottle):
     """Requests per token (every token has its own budget), or per user for a session."""
 
     scope = "api_client"
 
-    def get_rate(self):
-        # Read at request time, so an override of the settings takes effect.
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def get_cache_key(self, request, view):
+    def get_ident_of(self, request) -> str | None:
         if isinstance(request.auth, ApiToken):
-            ident = f"token:{request.auth.pk}"
-        elif request.user is not None and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        else:
-            return None  # anonymous callers: AnonRateThrottle
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+            return f"token:{request.auth.pk}"
+        if request.user is not None and request.user.is_authenticated:
+            return f"user:{request.user.pk}"
+        return None  # anonymous callers: PublicRateThrottle
 
 
-class PublicRateThrottle(SimpleRateThrottle):
+class PublicRateThrottle(FixedWindowRateThrottle):
     """Anonymous callers, by client address."""
 
     scope = "anon"
 
-    def get_rate(self):
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
-
-    def get_cache_key(self, request, view):
+    def get_ident_of(self, request) -> str | None:
         if request.user is not None and request.user.is_authenticated:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.get_ident(request)

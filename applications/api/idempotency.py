@@ -14,6 +14,7 @@ import json
 import re
 from functools import wraps
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,8 +46,18 @@ def _scope(request) -> tuple[str, object]:
     return f"user:{request.user.uuid}", principal.organization
 
 
+def _jsonable(value) -> str:
+    if isinstance(value, UploadedFile):  # multipart: the file's content, not just its name
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)
+        return f"file:{value.name}:{digest.hexdigest()}"
+    return str(value)
+
+
 def _request_hash(request) -> str:
-    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=_jsonable)
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 

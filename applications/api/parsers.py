@@ -1,4 +1,5 @@
-"""JSON bodies only, and small ones: the API never takes files, so a large body is an error."""
+"""JSON bodies only, and small ones: a large body is an error. (The one file upload,
+project_documents.py, has its own multipart parser and limit.)"""
 
 import codecs
 import json

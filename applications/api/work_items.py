@@ -24,7 +24,7 @@ from .serializers import (
     StateChangeSerializer,
     TransitionInputSerializer,
     WorkItemDetailSerializer,
-    WorkItemSerializer,
+    WorkItemRowSerializer,
     work_item_rows,
 )
 
@@ -35,7 +35,9 @@ READ, WRITE = ApiScope.WORK_ITEMS_READ.value, ApiScope.WORK_ITEMS_WRITE.value
     list=extend_schema(
         summary="List the operator's work items",
         description="Service applications assigned to your organisation, oldest change first. "
-        "For an incremental sync pass `updated_after` and follow `next` to the end.",
+        "For an incremental sync pass `updated_after` and follow `next` to the end. Each row "
+        "says what changed (`status`, `due_at`, `updated_at`); the project, the applicant and "
+        "everything else are in the detail at `url`.",
     ),
     retrieve=extend_schema(
         summary="Get one work item",
@@ -46,7 +48,7 @@ READ, WRITE = ApiScope.WORK_ITEMS_READ.value, ApiScope.WORK_ITEMS_WRITE.value
 )
 class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):
     queryset_model = ServiceApplication
-    serializer_class = WorkItemSerializer
+    serializer_class = WorkItemRowSerializer
     pagination_class = UpdatedCursorPagination
     filterset_class = WorkItemFilter
     required_scopes = {
@@ -65,14 +67,14 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
         return work_items_for_operator(organization=self.organization)
 
     def list(self, request, *args, **kwargs):
-        # The sync's hot path: flat rows in, WorkItemSerializer's JSON out (see work_item_rows).
+        # The sync's hot path: flat rows in, WorkItemRowSerializer's JSON out (work_item_rows).
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(work_item_rows(page, request=request))
 
     def get_serializer_class(self):
         if self.action == "retrieve":
             return WorkItemDetailSerializer
-        return WorkItemSerializer
+        return WorkItemRowSerializer
 
     @extend_schema(
         summary="History of a work item",

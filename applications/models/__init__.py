@@ -24,6 +24,7 @@ from .feedback import (
     Rating,
     RatingLevel,
 )
+from .kpi import KpiRefresh, KpiRollup
 from .object_permissions import (
     CombinedApplicationGroupObjectPermission,
     CombinedApplicationUserObjectPermission,
@@ -45,11 +46,14 @@ from .requests import (
 )
 from .service import (
     APPLICANT_PERM,
+    LEAD_REVIEW_PERM,
+    LEAD_REVIEW_TRANSITIONS,
     OPERATOR_PERM,
     SYSTEM_TRANSITIONS,
     TRANSITION_PERMISSIONS,
     WITHDRAWABLE,
     ServiceApplication,
+    may_perform,
 )
 
 __all__ = [
@@ -58,6 +62,8 @@ __all__ = [
     "APPLICANT_PERM",
     "BAD_RATINGS",
     "CombinedApplication",
+    "KpiRefresh",
+    "KpiRollup",
     "CombinedApplicationGroupObjectPermission",
     "CombinedApplicationUserObjectPermission",
     "Commitment",
@@ -69,6 +75,8 @@ __all__ = [
     "Escalation",
     "EscalationEvent",
     "IdempotencyRecord",
+    "LEAD_REVIEW_PERM",
+    "LEAD_REVIEW_TRANSITIONS",
     "OPERATOR_PERM",
     "PermitRequest",
     "PermitRequestGroupObjectPermission",
@@ -84,5 +92,6 @@ __all__ = [
     "StateChange",
     "SYSTEM_TRANSITIONS",
     "WITHDRAWABLE",
+    "may_perform",
     "WorkItemLease",
 ]

@@ -159,3 +159,23 @@ def shared_documents_adopt(*, owner: Organization, project: Project) -> list[Doc
             grant_document(copy)
         adopted.append(copy)
     return adopted
+
+
+@transaction.atomic
+def project_document_push(
+    *, actor: User, provider: Organization, project: Project, doc_type: str, upload: UploadedFile
+) -> Document:
+    """A member of the department (its API token) shares a document with the project it
+    pushed. If an applicant has claimed the project already, it gets its copy at once too;
+    otherwise it gets it when it claims the project."""
+    ensure_member(actor, provider)
+    project = Project.objects.select_for_update().get(pk=project.pk)  # serialised with a claim
+    document = project_document_share(
+        provider=provider, project=project, doc_type=doc_type, upload=upload
+    )
+    if document.uploaded_by_id is None:
+        document.uploaded_by = actor
+        document.save(update_fields=["uploaded_by"])
+    if project.owner_id is not None:
+        shared_documents_adopt(owner=project.owner, project=project)
+    return document

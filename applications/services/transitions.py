@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from workgroups.models import User
+from workgroups.constants import WorkgroupRole
+from workgroups.models import Organization, User
 from workgroups.selectors import sla_table
 
 from ..clock import enter_stage
@@ -13,8 +14,10 @@ from ..constants import TRANSITION_ACTION_LABELS, ServiceStatus
 from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from ..models import (
     APPLICANT_PERM,
+    OPERATOR_PERM,
     TRANSITION_PERMISSIONS,
     ServiceApplication,
+    may_perform,
 )
 from ..transition_inputs import clean_stage_data
 from .audit import acting_organization, state_change
@@ -53,7 +56,7 @@ def service_application_transition(
     sa = _locked(service_application.pk)
     if not actor.has_perm("applications.view_serviceapplication", sa):
         raise NotFound(_("No such application."))
-    if not actor.has_perm(TRANSITION_PERMISSIONS[transition], sa):
+    if not may_perform(actor, transition, sa):
         raise PermissionDenied(_("You may not perform this action on this application."))
     method = getattr(sa, transition)
     if not can_proceed(method):
@@ -73,17 +76,12 @@ def service_application_transition(
     method(**stage_data)
     clock = enter_stage(sa, from_state=from_state, now=now, slas=sla_table([sa.workgroup_id]))
     sa.save()
-    org = (
-        sa.combined.applicant
-        if TRANSITION_PERMISSIONS[transition] == APPLICANT_PERM
-        else sa.operator
-    )
     state_change(
         sa=sa,
         transition=transition,
         from_state=from_state,
         actor=actor,
-        organization=acting_organization(actor, org),
+        organization=_acting_for(actor, sa, transition),
         at=now,
         comment=comment,
         data=stage_data,
@@ -96,6 +94,20 @@ def service_application_transition(
     elif sa.status == ServiceStatus.WITHDRAWN:
         permits_cancel_open(sa=sa, now=now, reason=_("The application was withdrawn."))
     return sa
+
+
+def _acting_for(actor: User, sa: ServiceApplication, transition: str) -> Organization | None:
+    """The organisation the actor acted for: the applicant, the operator, or (returning an
+    application as the workgroup's lead) their lead agency; None for a platform administrator."""
+    if TRANSITION_PERMISSIONS[transition] == APPLICANT_PERM:
+        return acting_organization(actor, sa.combined.applicant)
+    if actor.has_perm(OPERATOR_PERM, sa):
+        return acting_organization(actor, sa.operator)
+    return Organization.objects.filter(
+        memberships__user=actor,
+        workgroup_memberships__workgroup_id=sa.workgroup_id,
+        workgroup_memberships__role=WorkgroupRole.LEAD,
+    ).first()
 
 
 def transitions_available(*, actor: User, service_application: ServiceApplication) -> list[str]:

@@ -14,9 +14,9 @@ from applications.api.idempotency import idempotent
 from applications.api.schema import problem
 from workgroups.api_tokens import ApiScope
 
-from ..constants import NoticeStatus
+from ..constants import NoticeStatus, SignalKind
 from ..models import DemandNotice, DemandSignal
-from ..selectors import demand_notices_for_organization
+from ..selectors import demand_notices_for_organization, demand_signals_of
 from ..services import demand_notice_acknowledge
 from ..services.intake import demand_signal_push
 from .pagination import CreatedCursorPagination
@@ -24,7 +24,15 @@ from .serializers import DemandNoticeSerializer, DemandSignalPushSerializer, Dem
 
 NOTICES_READ = ApiScope.DEMAND_NOTICES_READ.value
 NOTICES_WRITE = ApiScope.DEMAND_NOTICES_WRITE.value
+SIGNALS_READ = ApiScope.DEMAND_SIGNALS_READ.value
 SIGNALS_WRITE = ApiScope.DEMAND_SIGNALS_WRITE.value
+
+
+class DemandSignalFilter(StrictFilterSet):
+    kind = django_filters.ChoiceFilter(choices=SignalKind.choices)
+    created_after = ChangedAfterFilter(
+        field_name="created_at", help_text="Only signals pushed after this moment (ISO 8601)."
+    )
 
 
 class DemandNoticeFilter(StrictFilterSet):
@@ -73,6 +81,12 @@ class DemandNoticeViewSet(
 
 
 @extend_schema_view(
+    list=extend_schema(
+        summary="List the demand signals your department pushed",
+        description="Oldest first. Each carries `operator_notices`: the operators it reached "
+        "and whether and when each acknowledged its notice.",
+    ),
+    retrieve=extend_schema(summary="Get one demand signal you pushed"),
     create=extend_schema(
         summary="Push a demand signal",
         description="A land sale, investment deal, project approval or road-excavation plan "
@@ -83,11 +97,20 @@ class DemandNoticeViewSet(
         responses={201: DemandSignalSerializer},
     ),
 )
-class DemandSignalViewSet(mixins.CreateModelMixin, OrganizationScopedViewSet):
+class DemandSignalViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    OrganizationScopedViewSet,
+):
     queryset_model = DemandSignal
     serializer_class = DemandSignalSerializer
-    filter_backends = []
-    required_scopes = {"create": SIGNALS_WRITE}
+    pagination_class = CreatedCursorPagination
+    filterset_class = DemandSignalFilter
+    required_scopes = {"list": SIGNALS_READ, "retrieve": SIGNALS_READ, "create": SIGNALS_WRITE}
+
+    def selector(self):
+        return demand_signals_of(organization=self.organization)
 
     @idempotent
     def create(self, request, *args, **kwargs):
@@ -100,5 +123,5 @@ class DemandSignalViewSet(mixins.CreateModelMixin, OrganizationScopedViewSet):
             town_code=fields.pop("town"),
             **fields,
         )
-        body = DemandSignalSerializer(signal, context=self.get_serializer_context()).data
+        body = self.get_serializer(self.get_queryset().get(pk=signal.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)

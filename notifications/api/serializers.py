@@ -85,11 +85,40 @@ class DemandSignalPushSerializer(serializers.Serializer):
     )
 
 
+class OperatorNoticeSerializer(serializers.Serializer):
+    """How one operator the signal reached has dealt with its notice."""
+
+    operator = OrganizationRefSerializer()
+    utilities = serializers.ListField(
+        child=serializers.ChoiceField(Utility.choices),
+        help_text="The expected utilities this operator serves in the town.",
+    )
+    status = serializers.ChoiceField(choices=NoticeStatus.choices)
+    created_at = serializers.DateTimeField()
+    acknowledged_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the operator acknowledged it; null until then."
+    )
+    reminded_at = serializers.DateTimeField(
+        allow_null=True, help_text="When a reminder went out (unacknowledged for a working day)."
+    )
+
+
 class DemandSignalSerializer(SignalSerializer):
+    """A signal as the department that pushed it sees it: whom it reached, who took note."""
+
+    url = serializers.HyperlinkedIdentityField(
+        view_name="api:demand-signal-detail", lookup_field="uuid"
+    )
     notices = serializers.SerializerMethodField(help_text="Operators notified (one notice each).")
+    operator_notices = OperatorNoticeSerializer(
+        source="notices.all",
+        many=True,
+        help_text="One per operator notified, by operator code; `acknowledged_at` tells "
+        "whether and when it took note.",
+    )
 
     def get_notices(self, signal) -> int:
-        return signal.notices.count()
+        return len(signal.notices.all())  # prefetched by the selector: no query
 
 
 class WebhookEndpointSerializer(serializers.Serializer):

@@ -74,11 +74,14 @@ class WebhookViewSet(
             organization=principal_of(request).organization,
             url=command.validated_data["url"],
             secret=command.validated_data.get("secret"),
+            api_token=principal_of(request).token,
         )
         context = {**self.get_serializer_context(), "generated_secret": generated}
         body = WebhookEndpointCreatedSerializer(endpoint, context=context).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, *args, **kwargs):
-        endpoint = webhook_endpoint_deactivate(actor=request.user, endpoint=self.get_object())
+        endpoint = webhook_endpoint_deactivate(
+            actor=request.user, endpoint=self.get_object(), api_token=principal_of(request).token
+        )
         return Response(self.get_serializer(endpoint).data)

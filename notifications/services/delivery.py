@@ -6,11 +6,14 @@ the same event id, so receivers dedupe by it.
 """
 
 import datetime as dt
+import http.client
 import json
 import random
+import socket
 import time
 import urllib.error
 import urllib.request
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -32,6 +35,7 @@ from ..signing import (
     TIMESTAMP_HEADER,
     sign,
 )
+from .webhooks import refused_addresses, resolve
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -52,10 +56,67 @@ def webhook_body(delivery: Delivery) -> bytes:
     return json.dumps(envelope, ensure_ascii=False, sort_keys=True).encode()
 
 
+def _checked_addresses(url: str) -> list[str]:
+    """Resolve the endpoint's host now and refuse it unless every address is public
+    (loopback too when allowed): registration checked it once, but DNS can change since,
+    maliciously so (DNS rebinding), and the request must not reach the internal network."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        addresses = resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise DeliveryError(f"cannot resolve {host}: {exc}") from exc
+    if refused := refused_addresses(addresses):
+        raise DeliveryError(
+            f"refused: {host} resolves to a non-public address ({', '.join(refused)})"
+        )
+    return addresses
+
+
+def _pinned_opener(addresses: list[str]) -> urllib.request.OpenerDirector:
+    """An opener that connects only to the addresses just checked (the name is not looked up
+    a second time), keeps the host name for TLS verification and the Host header, uses no
+    proxy and follows no redirect (a redirect could point anywhere)."""
+
+    def connect(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):
+        error: OSError = OSError(f"no address to connect to for {address[0]}")
+        for ip in addresses:
+            try:
+                return socket.create_connection((ip, address[1]), timeout, source_address)
+            except OSError as exc:
+                error = exc
+        raise error
+
+    def pinned(connection_class):
+        def build(host, **kwargs):
+            connection = connection_class(host, **kwargs)
+            connection._create_connection = connect
+            return connection
+
+        return build
+
+    class PinnedHTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(pinned(http.client.HTTPConnection), req)
+
+    class PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(pinned(http.client.HTTPSConnection), req, context=self._context)
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None  # the 3xx is then an HTTPError: a failed attempt
+
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), PinnedHTTPHandler, PinnedHTTPSHandler, NoRedirect
+    )
+
+
 def _send_webhook(delivery: Delivery) -> None:
     endpoint = delivery.endpoint
     if endpoint is None or not endpoint.is_active:
         raise DeliveryError("webhook endpoint removed or disabled")
+    opener = _pinned_opener(_checked_addresses(endpoint.url))
     body = webhook_body(delivery)
     timestamp = int(time.time())
     request = urllib.request.Request(  # noqa: S310 - operator-registered http(s) URL
@@ -72,9 +133,7 @@ def _send_webhook(delivery: Delivery) -> None:
         },
     )
     try:
-        with urllib.request.urlopen(  # noqa: S310
-            request, timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT
-        ) as response:
+        with opener.open(request, timeout=settings.NOTIFICATIONS_WEBHOOK_TIMEOUT) as response:
             status = response.status
     except urllib.error.HTTPError as exc:
         raise DeliveryError(f"HTTP {exc.code} from {endpoint.url}") from exc

@@ -8,6 +8,7 @@ at it and stay visible to staff.
 import ipaddress
 import logging
 import secrets
+import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -17,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.errors import NotFound, PermissionDenied, ValidationError
-from workgroups.models import Membership, Organization, User
+from workgroups.models import ApiToken, Membership, Organization, User
 
-from ..constants import Channel, DeliveryStatus
-from ..models import Delivery, WebhookEndpoint
+from ..constants import Channel, DeliveryStatus, WebhookAuditAction
+from ..models import Delivery, WebhookEndpoint, WebhookEndpointEvent
 
 logger = logging.getLogger("notifications.webhooks")
 
@@ -33,46 +34,81 @@ LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
 
 def loopback_allowed() -> bool:
-    """Receivers on this machine (plain http too): with DEBUG, or when the test suite sets
-    WEBHOOKS_ALLOW_LOOPBACK = True for the receivers it starts itself."""
-    return bool(settings.DEBUG or getattr(settings, "WEBHOOKS_ALLOW_LOOPBACK", False))
+    """Receivers on this machine (plain http too): with DEBUG, or with the setting
+    WEBHOOKS_ALLOW_LOOPBACK (env var; the test settings turn it on for the receivers the
+    suite starts itself). Decides at registration and at every delivery alike."""
+    return bool(settings.DEBUG or settings.WEBHOOKS_ALLOW_LOOPBACK)
 
 
-def _host_kind(host: str) -> str:
-    """Classify the host: loopback, private (not on the internet) or public."""
-    host = host.lower().rstrip(".")
-    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+def address_kind(address: str) -> str:
+    """Classify one IP address: loopback, private (not on the internet) or public."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
+    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:10.0.0.1 is 10.0.0.1
+    if mapped is not None:
+        ip = mapped
+    if ip.is_loopback:
         return "loopback"
+    return "public" if ip.is_global and not ip.is_multicast else "private"
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address `host` resolves to now (a literal IP gives itself); OSError if none."""
     try:
-        address = ipaddress.ip_address(host)
+        return [str(ipaddress.ip_address(host.strip("[]")))]
     except ValueError:
-        return "public"  # a name; where it resolves is the network's business
-    if address.is_loopback:
-        return "loopback"
-    return "public" if address.is_global and not address.is_multicast else "private"
+        pass  # a name
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def refused_addresses(addresses: list[str]) -> list[str]:
+    """The addresses events must not be sent to: anything not on the public internet, except
+    loopback when loopback_allowed() (receivers on this machine in development and tests)."""
+    allowed = {"public", "loopback"} if loopback_allowed() else {"public"}
+    return [address for address in addresses if address_kind(address) not in allowed]
+
+
+def _addresses_now(host: str, port: int) -> list[str]:
+    """Where the host resolves now; a loopback name resolves to loopback even without DNS
+    (RFC 6761), and any other name that does not resolve yet to nothing."""
+    name = host.lower().rstrip(".")
+    try:
+        return resolve(name, port)
+    except (OSError, UnicodeError):
+        return ["127.0.0.1"] if name in LOOPBACK_NAMES or name.endswith(".localhost") else []
 
 
 def webhook_url_errors(url: str) -> list[str]:
     """Why `url` cannot receive webhooks (empty: it can). HTTPS to a public host in production;
-    also plain http to 127.0.0.1 / localhost when loopback_allowed()."""
+    also plain http to 127.0.0.1 / localhost when loopback_allowed().
+
+    The host is judged by every address it resolves to now (SSRF guard). A name that does not
+    resolve yet is accepted: nothing can be sent to it, and every delivery resolves the name
+    again and refuses a non-public address then (DNS rebinding).
+    """
     if len(url) > URL_MAX_LENGTH:
         return [_("At most %(max)s characters.") % {"max": URL_MAX_LENGTH}]
     try:
         URLValidator(schemes=["http", "https"])(url)
         parts = urlsplit(url)
-        host, _port = parts.hostname or "", parts.port  # .port: ValueError when out of range
+        host, port = parts.hostname or "", parts.port  # .port: ValueError when out of range
     except (ValidationError, ValueError):
         return [_("Enter a valid http(s) URL.")]
     if parts.username is not None or parts.password is not None:
         return [_("Do not put credentials in the URL; the signature authenticates us.")]
     if parts.fragment:
         return [_("A URL with a #fragment cannot receive requests.")]
-    kind = _host_kind(host)
-    if kind == "loopback" and loopback_allowed():
-        return []
-    if kind != "public":
-        return [_("The URL must point to a public host, not a loopback or private address.")]
-    if parts.scheme != "https":
+    addresses = _addresses_now(host, port or (443 if parts.scheme == "https" else 80))
+    if refused := refused_addresses(addresses):
+        return [
+            _(
+                "The URL must point to a public host, not a loopback or private address "
+                "(%(host)s is %(addresses)s)."
+            )
+            % {"host": host, "addresses": ", ".join(refused)}
+        ]
+    on_this_machine = bool(addresses) and all(address_kind(a) == "loopback" for a in addresses)
+    if parts.scheme != "https" and not on_this_machine:
         return [_("Use https: events carry personal and project data.")]
     return []
 
@@ -88,6 +124,44 @@ def webhook_secret_errors(secret: str) -> list[str]:
     return []
 
 
+def _audit(
+    endpoint: WebhookEndpoint,
+    action: str,
+    *,
+    actor: User,
+    api_token: ApiToken | None = None,
+    detail: str = "",
+) -> WebhookEndpointEvent:
+    return WebhookEndpointEvent.objects.create(
+        endpoint=endpoint,
+        organization_id=endpoint.organization_id,
+        action=action,
+        url=endpoint.url,
+        actor=actor,
+        api_token=api_token,
+        detail=detail[:300],
+    )
+
+
+@transaction.atomic
+def webhook_endpoint_staff_saved(
+    *, actor: User, endpoint: WebhookEndpoint, adding: bool, was_active: bool, changed: list[str]
+) -> WebhookEndpointEvent | None:
+    """Audit what a platform administrator did to an endpoint in the staff site (saved by
+    the admin form in the same transaction): registered, deactivated, reactivated, changed."""
+    if adding:
+        action = WebhookAuditAction.REGISTERED
+    elif was_active != endpoint.is_active:
+        active = endpoint.is_active
+        action = WebhookAuditAction.REACTIVATED if active else WebhookAuditAction.DEACTIVATED
+    elif changed:
+        action = WebhookAuditAction.CHANGED
+    else:
+        return None
+    # Field names only: a changed secret is noted, never its value.
+    return _audit(endpoint, action, actor=actor, detail=f"staff site: {', '.join(changed)}")
+
+
 def _ensure_member(actor: User, organization: Organization) -> None:
     if not Membership.objects.filter(user=actor, organization=organization).exists():
         raise PermissionDenied(_("You do not act for this organisation."))
@@ -95,13 +169,19 @@ def _ensure_member(actor: User, organization: Organization) -> None:
 
 @transaction.atomic
 def webhook_endpoint_create(
-    *, actor: User, organization: Organization, url: str, secret: str | None = None
+    *,
+    actor: User,
+    organization: Organization,
+    url: str,
+    secret: str | None = None,
+    api_token: ApiToken | None = None,
 ) -> tuple[WebhookEndpoint, str | None]:
     """Register an endpoint for the organisation's events.
 
     Returns the endpoint and, when no secret was given, the strong one generated for it (the
     caller shows it once; it is never shown again). At most MAX_ACTIVE_ENDPOINTS active
-    endpoints per organisation, and no URL twice.
+    endpoints per organisation, and no URL twice. The audit trail records who registered it
+    and with which API token (`api_token`, when the request came with one).
     """
     _ensure_member(actor, organization)
     # One registration at a time per organisation, so the limit and the duplicate check hold.
@@ -127,6 +207,7 @@ def webhook_endpoint_create(
     if secret is None:
         generated = secret = GENERATED_SECRET_PREFIX + secrets.token_urlsafe(32)
     endpoint = WebhookEndpoint.objects.create(organization=organization, url=url, secret=secret)
+    _audit(endpoint, WebhookAuditAction.REGISTERED, actor=actor, api_token=api_token)
     logger.info(
         "webhook endpoint %s registered for %s by %s: %s",
         endpoint.uuid,
@@ -138,7 +219,9 @@ def webhook_endpoint_create(
 
 
 @transaction.atomic
-def webhook_endpoint_deactivate(*, actor: User, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+def webhook_endpoint_deactivate(
+    *, actor: User, endpoint: WebhookEndpoint, api_token: ApiToken | None = None
+) -> WebhookEndpoint:
     """Stop sending to the endpoint. Its undelivered events are parked as failed at once
     (staff see them), instead of being retried for hours against a removed receiver.
     Deactivating twice changes nothing."""
@@ -154,6 +237,13 @@ def webhook_endpoint_deactivate(*, actor: User, endpoint: WebhookEndpoint) -> We
     ).update(
         status=DeliveryStatus.FAILED,
         last_error=f"endpoint deactivated by {actor.username} at {timezone.now().isoformat()}",
+    )
+    _audit(
+        endpoint,
+        WebhookAuditAction.DEACTIVATED,
+        actor=actor,
+        api_token=api_token,
+        detail=f"{parked} pending deliveries parked as failed",
     )
     logger.info(
         "webhook endpoint %s deactivated by %s (%s pending deliveries parked)",

@@ -157,6 +157,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+# Seconds a resolved API token stays in that cache (workgroups/api_tokens.py); revocation and
+# deactivation clear it at once. Off without Redis: a per-process cache would not see a token
+# revoked from another process (the admin, the `api_token` command).
+API_TOKEN_CACHE_SECONDS = 60 if REDIS_URL else 0
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
@@ -194,6 +198,8 @@ NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=20)
 NOTIFICATIONS_ENQUEUE_LEASE_SECONDS = env.float(
     "NOTIFICATIONS_ENQUEUE_LEASE_SECONDS", default=300.0
 )
+# Webhooks to this machine (loopback) are refused unless DEBUG or this; private addresses always.
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "applications.sla_sweep",
@@ -202,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
     "process-facts": {"task": "notifications.process_facts", "schedule": 5.0},
     "dispatch-deliveries": {"task": "notifications.dispatch", "schedule": 15.0},
     "remind-demand-notices": {"task": "notifications.remind_demand_notices", "schedule": 900.0},
+    "kpi-refresh": {
+        "task": "applications.kpi_refresh",
+        "schedule": env.int("KPI_REFRESH_SECONDS", default=600),
+    },
 }
 
 # The REST API (/api/v1/, docs/api.md): organisation tokens first, the browser's session second;
@@ -222,7 +232,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_RATES": {"api_client": "600/minute", "anon": "60/minute"},
     "DEFAULT_PARSER_CLASSES": ["applications.api.parsers.LimitedJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSON, written by orjson (applications/api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["applications.api.renderers.FastJSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "applications.api.schema.ApiAutoSchema",
     "DEFAULT_METADATA_CLASS": None,

@@ -16,3 +16,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "test-media"))
+# The suite's own webhook receivers listen on 127.0.0.1; tests of the production check turn
+# this off (and a hostname resolving to loopback is refused then, at registration and delivery).
+WEBHOOKS_ALLOW_LOOPBACK = True

@@ -33,7 +33,12 @@ OPERATOR_SCOPES = [
     "demand_notices:write",
     "webhooks:write",
 ]
-PROVIDER_SCOPES = ["projects:read", "projects:write", "demand_signals:write"]
+PROVIDER_SCOPES = [
+    "projects:read",
+    "projects:write",
+    "demand_signals:read",
+    "demand_signals:write",
+]
 ROLE_SCOPES = {
     "operator": OPERATOR_SCOPES,
     "other_operator": OPERATOR_SCOPES,
@@ -153,5 +158,6 @@ def world(submit, applicant_org, applicant, project):
         project=pushed,
         document=sa.document_links.order_by("doc_type").first().document,
         notice=signal.notices.get(operator=power),  # csg-zhongshan's only
+        signal=signal,  # investment's
         webhook=webhook,
     )

@@ -199,3 +199,84 @@ def test_the_inbox_runs_the_same_queries_for_10_and_200_notices(reference, opera
         counts[size] = len(queries)
     assert counts[10] == counts[200], counts
     assert counts[10] <= 3, counts
+
+
+def test_a_department_sees_whom_its_signal_reached_and_who_acknowledged(
+    provider_api, operator_api, make_token, bearer
+):
+    pushed = _push(provider_api).json()
+    notice = operator_api.get("/api/v1/demand-notices/").json()["results"][0]
+    assert operator_api.post(f"/api/v1/demand-notices/{notice['uuid']}/ack/").status_code == 200
+
+    listed = provider_api.get("/api/v1/demand-signals/")
+    assert listed.status_code == 200, listed.json()
+    [signal] = listed.json()["results"]
+    assert signal["uuid"] == pushed["uuid"] and signal["notices"] == 2
+    by_operator = {row["operator"]["code"]: row for row in signal["operator_notices"]}
+    assert set(by_operator) == {"csg-zhongshan", "crgas-zs"}
+    power, gas = by_operator["csg-zhongshan"], by_operator["crgas-zs"]
+    assert power["status"] == NoticeStatus.ACKNOWLEDGED and power["acknowledged_at"]
+    assert power["utilities"] == ["electricity"]
+    assert gas["status"] == NoticeStatus.NEW and gas["acknowledged_at"] is None
+    one = provider_api.get(f"/api/v1/demand-signals/{pushed['uuid']}/")
+    assert one.status_code == 200 and one.json() == signal
+
+    # Another department sees none of it; its signal answers like a missing one.
+    other = bearer(make_token("market-regulation"))
+    assert other.get("/api/v1/demand-signals/").json()["results"] == []
+    theirs = other.get(f"/api/v1/demand-signals/{pushed['uuid']}/")
+    missing = other.get("/api/v1/demand-signals/00000000-0000-4000-8000-000000000000/")
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json() == missing.json()
+
+
+def test_reading_signals_needs_the_read_scope(provider_api, make_token, bearer):
+    _push(provider_api)
+    pusher = bearer(make_token("investment", ["demand_signals:write"]))
+    response = pusher.get("/api/v1/demand-signals/")
+    assert response.status_code == 403
+    assert "demand_signals:read" in response.json()["detail"]
+    operator = bearer(make_token("csg-zhongshan"))
+    assert operator.get("/api/v1/demand-signals/").status_code == 403
+
+
+def test_signals_filter_by_kind_and_creation_time(provider_api):
+    first = _push(provider_api).json()
+    later = _push(provider_api, {**LAND_SALE, "kind": "investment", "title": "招商签约"}).json()
+    by_kind = provider_api.get("/api/v1/demand-signals/", {"kind": "investment"}).json()
+    assert [row["uuid"] for row in by_kind["results"]] == [later["uuid"]]
+    after = provider_api.get("/api/v1/demand-signals/", {"created_after": first["created_at"]})
+    assert [row["uuid"] for row in after.json()["results"]] == [later["uuid"]]
+    assert provider_api.get("/api/v1/demand-signals/?kind=castle").status_code == 400
+
+
+def test_the_signal_list_runs_the_same_queries_for_pages_of_10_and_100(reference, provider_api):
+    source = Organization.objects.get(code="investment")
+    town = Town.objects.get(code="xiaolan")
+    operators = list(Organization.objects.filter(code__in=["csg-zhongshan", "crgas-zs"]))
+    signals = DemandSignal.objects.bulk_create(
+        DemandSignal(
+            source_organization=source,
+            kind="land_sale",
+            title=f"小榄地块 {n}",
+            town=town,
+            expected_utilities=["electricity", "gas"],
+        )
+        for n in range(110)
+    )
+    DemandNotice.objects.bulk_create(
+        DemandNotice(signal=signal, operator=operator, utilities=["electricity"])
+        for signal in signals
+        for operator in operators
+    )
+    provider_api.get("/api/v1/demand-signals/?page_size=1")  # first use of the token is noted
+    counts = {}
+    for size in (10, 100):
+        with CaptureQueriesContext(connection) as queries:
+            response = provider_api.get(f"/api/v1/demand-signals/?page_size={size}")
+        rows = response.json()["results"]
+        assert len(rows) == size
+        assert all(len(row["operator_notices"]) == 2 for row in rows)
+        counts[size] = len(queries)
+    assert counts[10] == counts[100], counts
+    assert counts[10] <= 4, counts

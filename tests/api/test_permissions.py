@@ -6,6 +6,9 @@ object that does not exist; the owner gets through. Lists never show another's o
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.factories import PDF_BYTES
 
 ROLES = [
     "anonymous",
@@ -101,6 +104,20 @@ ENDPOINTS = {
         {**PROVIDER_ONLY, "provider": 201, "other_provider": 201},
         None,
     ),
+    "project_documents": (
+        "get",
+        "/api/v1/projects/{project}/documents/",
+        None,
+        PROVIDER_ONLY,
+        None,
+    ),
+    "project_document_share": (
+        "post",
+        "/api/v1/projects/{project}/documents/",
+        "document",
+        {**PROVIDER_ONLY, "provider": 201},
+        None,
+    ),
     "document": (
         "get",
         "/api/v1/documents/{document}/download/",
@@ -140,6 +157,14 @@ ENDPOINTS = {
         {**PROVIDER_ONLY, "provider": 201, "other_provider": 201},
         None,
     ),
+    "demand_signals_list": (
+        "get",
+        "/api/v1/demand-signals/",
+        None,
+        _list(PROVIDER_ONLY, ("other_provider",)),
+        "signal",
+    ),
+    "demand_signal": ("get", "/api/v1/demand-signals/{signal}/", None, PROVIDER_ONLY, None),
     "webhooks_list": (
         "get",
         "/api/v1/webhooks/",
@@ -182,6 +207,8 @@ def _body(kind, role: str):
         }
     if kind == "webhook":
         return {"url": f"https://dispatch.example.cn/hooks/{role}"}
+    if kind == "document":
+        return {"file": SimpleUploadedFile("总平面图.pdf", PDF_BYTES), "doc_type": "site_plan"}
     return kind
 
 
@@ -199,12 +226,14 @@ def test_each_role_reaches_only_its_own_organisations_objects(endpoint, world, c
         document=world.document.uuid,
         notice=world.notice.uuid,
         webhook=world.webhook.uuid,
+        signal=world.signal.uuid,
     )
     owner_object = getattr(world, list_key) if list_key else None
     got, leaked = {}, []
     for role in ROLES:
         payload = _body(body, role)
-        response = getattr(clients[role], method)(path, payload, format="json")
+        encoding = "multipart" if body == "document" else "json"
+        response = getattr(clients[role], method)(path, payload, format=encoding)
         got[role] = response.status_code
         if response.status_code >= 400:
             assert response["Content-Type"].startswith("application/json"), (role, response)
@@ -224,6 +253,7 @@ def _owner(list_key: str) -> str:
         "project": "provider",
         "notice": "operator",
         "webhook": "operator",
+        "signal": "provider",
     }[list_key]
 
 

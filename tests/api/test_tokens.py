@@ -1,14 +1,16 @@
 """API tokens: shown once, stored hashed, scoped by the organisation's role, revocable."""
 
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from tests.factories import member_of, staff_of
-from workgroups.api_tokens import api_token_create, api_token_revoke, token_digest
+from workgroups.api_tokens import _cache_key, api_token_create, api_token_revoke, token_digest
 from workgroups.constants import MemberRole
 from workgroups.models import ApiToken, Membership, Organization
 from workgroups.services import membership_add
@@ -118,13 +120,18 @@ def test_bad_credentials_are_401_with_the_one_error_shape(reference, client, hea
     assert set(response.json()) == {"type", "title", "status", "detail", "errors"}
 
 
-def test_last_use_is_written_at_most_once_a_minute(make_token, bearer, django_assert_num_queries):
+@pytest.mark.parametrize("cache_seconds", [0, 60], ids=["uncached", "cached"])
+def test_last_use_is_written_at_most_once_a_minute(
+    make_token, bearer, django_assert_num_queries, settings, cache_seconds
+):
+    settings.API_TOKEN_CACHE_SECONDS = cache_seconds
     plaintext = make_token("csg-zhongshan")
     api = bearer(plaintext)
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         api.get("/api/v1/work-items/")
-        with django_assert_num_queries(2):  # token, page: no write
+        # The page; and the token unless it is cached. No write either way.
+        with django_assert_num_queries(1 if cache_seconds else 2):
             api.get("/api/v1/work-items/")
     token = ApiToken.objects.get(digest=token_digest(plaintext))
     assert token.last_used_at == start
@@ -134,19 +141,105 @@ def test_last_use_is_written_at_most_once_a_minute(make_token, bearer, django_as
     assert token.last_used_at == start + dt.timedelta(seconds=61)
 
 
-def test_each_token_has_its_own_rate_limit(make_token, bearer, settings):
+@pytest.fixture
+def cached_tokens(settings):
+    """Resolved tokens kept in the (test's own) cache, as in a deployment with Redis."""
+    settings.API_TOKEN_CACHE_SECONDS = 60
+
+
+def test_a_cached_token_is_refused_on_the_request_after_its_revocation(
+    cached_tokens, token_admin, bearer, reference, django_capture_on_commit_callbacks
+):
+    token, plaintext = api_token_create(
+        actor=token_admin, organization=_org("csg-zhongshan"), name="x", scopes=["work_items:read"]
+    )
+    api = bearer(plaintext)
+    assert api.get("/api/v1/work-items/").status_code == 200  # now cached
+
+    with django_capture_on_commit_callbacks(execute=True):
+        api_token_revoke(actor=token_admin, token=token)
+    assert api.get("/api/v1/work-items/").status_code == 401
+    # A request that read the row before the revocation committed cannot cache it again.
+    live = ApiToken.objects.select_related("organization", "user").get(pk=token.pk)
+    live.revoked_at = None
+    cache.add(_cache_key(token.digest), live, 60)
+    assert api.get("/api/v1/work-items/").status_code == 401
+
+
+def test_a_cached_token_is_refused_once_it_expires(cached_tokens, token_admin, bearer, reference):
+    start = timezone.now()
+    _token, plaintext = api_token_create(
+        actor=token_admin,
+        organization=_org("csg-zhongshan"),
+        name="x",
+        scopes=["work_items:read"],
+        expires_at=start + dt.timedelta(seconds=30),
+    )
+    api = bearer(plaintext)
+    with time_machine.travel(start, tick=False):
+        assert api.get("/api/v1/work-items/").status_code == 200  # cached for 60 s
+    with time_machine.travel(start + dt.timedelta(seconds=45), tick=False):
+        assert api.get("/api/v1/work-items/").status_code == 401  # the copy is still cached
+
+
+@pytest.mark.parametrize("owner", ["organization", "user"])
+def test_a_cached_token_of_a_deactivated_organisation_or_account_is_refused_at_once(
+    cached_tokens, token_admin, bearer, reference, owner
+):
+    token, plaintext = api_token_create(
+        actor=token_admin, organization=_org("csg-zhongshan"), name="x", scopes=["work_items:read"]
+    )
+    api = bearer(plaintext)
+    assert api.get("/api/v1/work-items/").status_code == 200  # now cached
+    deactivated = getattr(token, owner)
+    deactivated.is_active = False
+    deactivated.save()
+    assert api.get("/api/v1/work-items/").status_code == 401
+
+
+@pytest.fixture(params=["memory", "redis"])
+def throttle_cache(request, settings):
+    """The counters in per-process memory (the embedded mode) or in Redis (a deployment: one
+    pipelined INCR per request), under a prefix of this test's own."""
+    if request.param == "redis":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": settings.REDIS_URL,
+                "KEY_PREFIX": f"test-throttle-{uuid.uuid4()}",
+            }
+        }
+    return request.param
+
+
+def test_each_token_has_its_own_rate_limit(throttle_cache, make_token, bearer, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"api_client": "3/minute", "anon": "3/minute"},
     }
     busy = bearer(make_token("csg-zhongshan", name="busy"))
     calm = bearer(make_token("csg-zhongshan", name="calm"))
-    statuses = [busy.get("/api/v1/work-items/").status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
-    throttled = busy.get("/api/v1/work-items/")
-    assert throttled.json()["type"] == "throttled"
-    assert int(throttled["Retry-After"]) > 0
-    assert calm.get("/api/v1/work-items/").status_code == 200
+    window = (timezone.now() + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
+    with time_machine.travel(window + dt.timedelta(seconds=15), tick=False):
+        statuses = [busy.get("/api/v1/work-items/").status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        throttled = busy.get("/api/v1/work-items/")
+        assert throttled.json()["type"] == "throttled"
+        assert throttled["Retry-After"] == "45"  # the rest of this minute's window
+        assert calm.get("/api/v1/work-items/").status_code == 200
+    with time_machine.travel(window + dt.timedelta(seconds=60), tick=False):
+        assert busy.get("/api/v1/work-items/").status_code == 200  # a new window
+
+
+def test_anonymous_callers_are_limited_by_address(throttle_cache, reference, client, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api_client": "3/minute", "anon": "2/minute"},
+    }
+    statuses = [client.get("/api/v1/stats/").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    other = client.get("/api/v1/stats/", REMOTE_ADDR="192.0.2.7")
+    assert other.status_code == 200
 
 
 def test_the_command_prints_a_working_token_once_and_revokes_it(token_admin, bearer):

@@ -126,3 +126,20 @@ def test_a_lost_registration_answer_is_replayed_with_its_secret(operator_api):
     assert again["Idempotent-Replayed"] == "true"
     assert again.json()["secret"] == first.json()["secret"]
     assert WebhookEndpoint.objects.count() == 1
+
+
+def test_registering_and_removing_are_audited_with_the_token_used(operator_api, reference):
+    from notifications.models import WebhookEndpointEvent
+    from workgroups.models import ApiToken
+
+    created = _register(operator_api).json()
+    endpoint = WebhookEndpoint.objects.get(uuid=created["uuid"])
+    token = ApiToken.objects.get(organization__code="csg-zhongshan")
+    assert operator_api.delete(f"/api/v1/webhooks/{created['uuid']}/").status_code == 200
+    assert operator_api.delete(f"/api/v1/webhooks/{created['uuid']}/").status_code == 200
+
+    events = list(WebhookEndpointEvent.objects.filter(endpoint=endpoint).order_by("at", "id"))
+    assert [e.action for e in events] == ["registered", "deactivated"]  # not twice
+    assert all(e.api_token == token and e.actor == token.user for e in events)
+    assert all(e.url == HOOK and e.organization.code == "csg-zhongshan" for e in events)
+    assert events[0].at <= events[1].at

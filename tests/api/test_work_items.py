@@ -11,7 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from applications.api.serializers import WorkItemSerializer
+from applications.api.serializers import WorkItemRowSerializer
 from applications.constants import ServiceStatus as S
 from applications.models import ServiceApplication, StateChange
 from tests.factories import DETAILS, PDF_BYTES, make_service
@@ -135,7 +135,7 @@ def test_the_cursor_walks_every_item_once_in_change_order(
     assert all("id" not in row for row in page["results"])
 
 
-def test_the_list_rows_match_the_work_item_serializer(
+def test_the_list_rows_match_the_row_serializer(
     reference, applicant_org, applicant, project, operator_api
 ):
     """The list builds its rows directly (its hot path); they must equal the contract."""
@@ -155,11 +155,23 @@ def test_the_list_rows_match_the_work_item_serializer(
     request = Request(APIRequestFactory().get("/api/v1/work-items/"))
     expected = json.loads(
         JSONRenderer().render(
-            WorkItemSerializer(items, many=True, context={"request": request}).data
+            WorkItemRowSerializer(items, many=True, context={"request": request}).data
         )
     )
     assert listed == expected
     assert {row["paused"] for row in listed} == {True, False}
+
+
+def test_a_list_row_says_what_changed_and_the_detail_says_the_rest(submit, operator_api):
+    sa = submit(["electricity"]).services.get()
+    row = operator_api.get("/api/v1/work-items/").json()["results"][0]
+    assert set(row) == {"uuid", "url", "utility", "status", "due_at", "paused", "updated_at"}
+    detail = operator_api.get(row["url"]).json()
+    assert detail["uuid"] == row["uuid"] == str(sa.uuid)
+    assert {"reference", "business_type", "applicant", "project", "clock"} <= set(detail)
+    assert {k: detail[k] for k in ("status", "due_at", "updated_at")} == {
+        k: row[k] for k in ("status", "due_at", "updated_at")
+    }
 
 
 def test_the_list_runs_the_same_queries_for_10_and_500_items(

@@ -267,7 +267,8 @@ def test_lead_agency_sees_its_workgroup_read_only(client, staff, case):
     assert _changelist_pks(client, ServiceApplication) == {sa.pk}
     page = client.get(_url(ServiceApplication, "change", sa.pk))
     assert page.status_code == 200
-    assert _buttons(page) == []
+    # At intake the lead may only send the application back; it edits nothing.
+    assert _buttons(page) == ["return_for_correction"]
     assert 'name="_save"' not in page.content.decode()
     # Posting an operator's transition anyway is refused, and nothing moves.
     assert client.post(_transition_url(sa, "accept")).status_code == 403

@@ -9,6 +9,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.urls import reverse
 
 from applications.constants import PermitStatus, ServiceStatus
 from applications.demo import (
@@ -148,3 +149,14 @@ def test_uscc_check_digits_match_published_codes():
     assert uscc_is_valid(code)
     wrong_check = "1" if code[-1] == "0" else "0"
     assert not uscc_is_valid(code[:-1] + wrong_check)
+
+
+def test_demo_indicators_are_ready_without_waiting_for_beat(seeded, client):
+    """Right after `seed_demo` the leadership office's dashboard shows the demo's connection."""
+    from applications.models import KpiRefresh
+
+    assert KpiRefresh.objects.exists()
+    client.force_login(User.objects.get(username="leadership"))
+    page = client.get(reverse("staff:kpi"))
+    assert page.status_code == 200
+    assert 'data-table="connections"' in page.content.decode()

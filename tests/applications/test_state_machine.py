@@ -4,7 +4,12 @@ import pytest
 
 from applications.constants import ServiceStatus as S
 from applications.errors import IllegalTransition, NotFound, PermissionDenied
-from applications.models import TRANSITION_PERMISSIONS, ServiceApplication, StateChange
+from applications.models import (
+    LEAD_REVIEW_TRANSITIONS,
+    TRANSITION_PERMISSIONS,
+    ServiceApplication,
+    StateChange,
+)
 from applications.services import service_application_transition, transitions_available
 from tests.factories import company, make_service, member_of, staff_of
 
@@ -154,8 +159,9 @@ def test_only_the_owning_party_may_perform_each_transition(
     fast_track = transition == "start_construction"
     table = FAST_TRACK if fast_track else STANDARD
     sa = _case(applicant_org, applicant, project, state, fast_track=fast_track)
+    also_allowed = {"lead_agency"} if transition in LEAD_REVIEW_TRANSITIONS else set()
     for role, user in roles.items():
-        if role == allowed:
+        if role == allowed or role in also_allowed:
             continue
         # Someone who may see the case is refused (403); someone who may not see it is told
         # it does not exist (404), so ids leak nothing.
@@ -185,7 +191,25 @@ def test_lead_agency_sees_its_workgroups_cases_but_not_others(
     assert roles["lead_agency"].has_perm("applications.view_serviceapplication", sa)
     assert not roles["other_lead_agency"].has_perm("applications.view_serviceapplication", sa)
     assert not roles["other_applicant"].has_perm("applications.view_serviceapplication", sa)
-    assert transitions_available(actor=roles["lead_agency"], service_application=sa) == []
+    # At intake the workgroup's lead may send the application back, and nothing else.
+    assert transitions_available(actor=roles["lead_agency"], service_application=sa) == [
+        "return_for_correction"
+    ]
+    assert transitions_available(actor=roles["other_lead_agency"], service_application=sa) == []
+
+
+def test_lead_agency_return_is_recorded_for_the_bureau(roles, applicant_org, applicant, project):
+    sa = _case(applicant_org, applicant, project, S.SUBMITTED, fast_track=False)
+    sa = service_application_transition(
+        actor=roles["lead_agency"],
+        service_application=sa,
+        transition="return_for_correction",
+        data={"reason": "用地批复缺页"},
+    )
+    assert sa.status == S.RETURNED
+    change = sa.history.get(transition="return_for_correction")
+    assert change.actor_organization.code == "ndrc"
+    assert change.actor == roles["lead_agency"]
 
 
 def test_available_transitions_match_state_and_role(roles, applicant_org, applicant, project):

@@ -30,6 +30,7 @@ def setup_django() -> None:
     os.environ["DATABASE_URL"] = bench_database_url()
     os.environ["REDIS_URL"] = REDIS_URL
     os.environ["DJANGO_DEBUG"] = "false"
+    os.environ["WEBHOOKS_ALLOW_LOOPBACK"] = "true"  # its receiver listens on 127.0.0.1
     os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.local"
     import django
 

@@ -257,7 +257,11 @@ def test_buttons_shown_are_the_transitions_available(
     assert _buttons(response, "electricity") == transitions_available(
         actor=user, service_application=fresh
     )
-    if role != "operator":
+    if role == "lead":
+        # The workgroup's lead may only send an application back at intake.
+        expected = ["return_for_correction"] if status == S.SUBMITTED else []
+        assert _buttons(response, "electricity") == expected
+    elif role != "operator":
         assert _buttons(response, "electricity") == []
     elif status == S.SUBMITTED:
         assert _buttons(response, "electricity") == ["accept", "return_for_correction", "reject"]
@@ -308,12 +312,38 @@ def test_impossible_transition_is_a_conflict(users, case):
 
 
 @pytest.mark.django_db
-def test_lead_agency_may_not_perform_operator_transitions(users, case):
+@pytest.mark.parametrize("name", ["accept", "reject"])
+def test_lead_agency_may_not_perform_operator_transitions(users, case, name):
     _, services = case
-    response = _post(client_for(users["lead"]), services["electricity"], "accept")
+    response = _post(client_for(users["lead"]), services["electricity"], name, reason="no")
     assert response.status_code == 403
     services["electricity"].refresh_from_db()
     assert services["electricity"].status == S.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_lead_agency_returns_an_application_for_correction(users, case):
+    """The workgroup's lead agency (发改局 for electricity) may send an application back at
+    intake; the history names the bureau, the applicant sees the reason."""
+    _, services = case
+    sa = services["electricity"]
+    lead = client_for(users["lead"])
+    page = lead.get(_case_url(sa.combined)).content.decode()
+    assert f"/{sa.uuid}/return_for_correction/" in page
+    assert f"/{sa.uuid}/accept/" not in page
+
+    response = _post(lead, sa, "return_for_correction", reason="规划许可证复印件不清晰")
+    assert response.status_code == 302
+    sa.refresh_from_db()
+    assert sa.status == S.RETURNED
+    assert sa.last_reason == "规划许可证复印件不清晰"
+    change = sa.history.get(transition="return_for_correction")
+    assert change.actor_organization.code == "ndrc"
+    # The lead of another workgroup cannot do the same to the water application.
+    other = _post(lead, services["water"], "return_for_correction", reason="x")
+    assert other.status_code == 404
+    services["water"].refresh_from_db()
+    assert services["water"].status == S.SUBMITTED
 
 
 @pytest.mark.django_db
@@ -508,15 +538,193 @@ def test_only_the_permits_agency_may_decide_it(role, users, permitting):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", ["operator", "lead", "leadership"])
+@pytest.mark.parametrize("role", ["operator", "lead", "leadership", "leading_group"])
 def test_every_document_link_on_the_case_page_opens(role, users, case):
     combined, _ = case
     client = client_for(users[role])
     html = client.get(_case_url(combined)).content.decode()
-    links = set(re.findall(r'href="(/documents/[0-9a-f-]+/)"', html))
-    if role == "leadership":
-        assert links == set()  # reads the case, not the applicant's files
-        return
-    assert links
+    links = set(re.findall(r'href="(/documents/[0-9a-f-]+/(?:view/)?)"', html))
+    # Downloads and inline previews, for every file of the utilities the role sees.
+    assert {link for link in links if link.endswith("/view/")}
+    assert {link for link in links if not link.endswith("/view/")}
     for link in links:
         assert client.get(link).status_code == 200
+
+
+# --- Documents: read-only for the leadership bodies; inline previews ---------------------------
+
+
+def _document(combined, utility="electricity", doc_type="business_licence"):
+    return combined.services.get(utility=utility).documents.get(doc_type=doc_type)
+
+
+DOCUMENT_ACCESS = {
+    # role -> status for a document of the case's electricity application
+    "applicant": 200,  # its own file
+    "operator": 200,
+    "other_operator": 404,  # not assigned
+    "lead": 200,
+    "other_lead": 404,
+    "permit_agency": 404,  # no permit issued on this case
+    "leadership": 200,
+    "leading_group": 200,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("view", ["document_download", "document_inline"])
+@pytest.mark.parametrize("role", sorted(DOCUMENT_ACCESS))
+def test_document_views_follow_the_case_permissions(view, role, users, case):
+    combined, _ = case
+    url = reverse(f"applications:{view}", args=[_document(combined).uuid])
+    assert client_for(users[role]).get(url).status_code == DOCUMENT_ACCESS[role]
+
+
+@pytest.mark.django_db
+def test_leadership_opens_documents_but_an_outsider_gets_404(users, case):
+    combined, _ = case
+    url = reverse("applications:document_download", args=[_document(combined).uuid])
+    stranger = member_of(company("other-co", "别的公司"), username="stranger")
+    assert client_for(users["leadership"]).get(url).status_code == 200
+    assert client_for(stranger).get(url).status_code == 404
+    assert client_for(users["other_operator"]).get(url).status_code == 404
+    assert Client().get(url).status_code == 302  # to sign in
+
+
+@pytest.mark.django_db
+def test_leadership_may_not_open_a_drafts_documents(users, applicant, applicant_org, project):
+    from tests.factories import upload
+
+    draft = make_service(
+        applicant_org=applicant_org, applicant=applicant, project=project, status=S.DRAFT
+    )
+    document = upload(applicant, applicant_org, "site_plan")
+    draft.document_links.create(document=document, doc_type="site_plan")
+    url = reverse("applications:document_download", args=[document.uuid])
+    assert client_for(users["leadership"]).get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_leadership_reads_the_case_without_any_action(users, case):
+    combined, _ = case
+    html = client_for(users["leadership"]).get(_case_url(combined)).content.decode()
+    assert "without access to its files" not in html
+    assert _buttons_any(html) == []
+
+
+def _buttons_any(html: str) -> list[str]:
+    return re.findall(r'class="action-form" data-action="([a-z_]+)"', html)
+
+
+@pytest.mark.django_db
+def test_inline_preview_headers_keep_the_sandbox_and_allow_only_same_origin_framing(users, case):
+    combined, _ = case
+    document = _document(combined)
+    response = client_for(users["operator"]).get(
+        reverse("applications:document_inline", args=[document.uuid])
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+    policy = response["Content-Security-Policy"]
+    assert "sandbox" in policy and "default-src 'none'" in policy
+    assert "frame-ancestors 'self'" in policy
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    # The plain download stays an attachment that nothing may frame.
+    download = client_for(users["operator"]).get(
+        reverse("applications:document_download", args=[document.uuid])
+    )
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_a_png_is_previewed_as_a_thumbnail(users, case, applicant, applicant_org):
+    from tests.factories import PNG_BYTES, upload
+
+    combined, services = case
+    picture = upload(applicant, applicant_org, "site_plan", content=PNG_BYTES)
+    services["electricity"].document_links.filter(doc_type="site_plan").update(document=picture)
+    client = client_for(users["operator"])
+    html = client.get(_case_url(combined)).content.decode()
+    inline = reverse("applications:document_inline", args=[picture.uuid])
+    assert f'class="doc-thumb" loading="lazy" src="{inline}"' in html
+    response = client.get(inline)
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"].startswith("inline;")
+
+
+@pytest.mark.django_db
+def test_no_other_type_is_ever_shown_inline(users, case, applicant_org):
+    from django.core.files.base import ContentFile
+
+    from applications.models import Document
+
+    combined, services = case
+    page = Document(
+        owner=applicant_org,
+        doc_type="site_plan",
+        original_name="plan.html",
+        content_type="text/html",
+        extension=".html",
+        sha256="0" * 64,
+    )
+    page.file.save("plan.html", ContentFile(b"<script>alert(1)</script>"), save=True)
+    services["electricity"].document_links.filter(doc_type="site_plan").update(document=page)
+    client = client_for(users["operator"])
+    response = client.get(reverse("applications:document_inline", args=[page.uuid]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "sandbox" in response["Content-Security-Policy"]
+    html = client.get(_case_url(combined)).content.decode()
+    assert reverse("applications:document_inline", args=[page.uuid]) not in html
+
+
+# --- Bulk actions in the queue: who may use them -----------------------------------------------
+
+BULK_STATUS = {
+    # role -> response to a bulk accept of the case's electricity application
+    "applicant": 403,  # not staff
+    "operator": 302,
+    "other_operator": 302,  # allowed to post, but the case is reported as not found
+    "lead": 403,  # reads, does not act
+    "other_lead": 403,
+    "permit_agency": 403,
+    "leadership": 403,
+    "leading_group": 403,
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", sorted(BULK_STATUS))
+def test_bulk_action_permission_matrix(role, users, case):
+    _, services = case
+    sa = services["electricity"]
+    client = client_for(users[role])
+    response = client.post(
+        reverse("staff:queue_bulk"), {"transition": "accept", "case": [str(sa.uuid)]}
+    )
+    assert response.status_code == BULK_STATUS[role]
+    sa.refresh_from_db()
+    assert sa.status == (S.ACCEPTED if role == "operator" else S.SUBMITTED)
+    queue = client.get(reverse("staff:queue"))
+    if queue.status_code == 200:
+        offered = 'action="/staff/queue/bulk/"' in queue.content.decode()
+        assert offered == (BULK_STATUS[role] == 302)
+
+
+@pytest.mark.django_db
+def test_bulk_action_needs_sign_in_and_a_post(case):
+    _, services = case
+    url = reverse("staff:queue_bulk")
+    response = Client().post(url, {"transition": "accept", "case": [str(services["water"].uuid)]})
+    assert response.status_code == 302 and "login" in response["Location"]
+    services["water"].refresh_from_db()
+    assert services["water"].status == S.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_transparency_page_is_public(reference):
+    assert Client().get(reverse("applications:transparency")).status_code == 200

@@ -8,7 +8,8 @@ ValidationError -> 400 with the form re-rendered, NotFound (or not visible) -> 4
 from .case import case, case_transition, permit_decide
 from .escalations import escalation_ack, escalation_res, escalations
 from .kpi import kpi
-from .queue import queue
+from .queue import queue, queue_bulk
+from .scorecards import scorecards
 
 __all__ = [
     "case",
@@ -19,4 +20,6 @@ __all__ = [
     "kpi",
     "permit_decide",
     "queue",
+    "queue_bulk",
+    "scorecards",
 ]

@@ -87,7 +87,7 @@ def _render_case(
     if combined is None:
         raise Http404
     services = list(combined.services.all())
-    perms = case_permissions(user=request.user, services=services)
+    perms = case_permissions(user=request.user, services=services, scope=request.staff_scope)
     now = timezone.now()
     columns = []
     for sa in services:

@@ -25,7 +25,8 @@ PERMIT_DECISION_LABELS = {
     "return_to_applicant": gettext_lazy("Return to applicant"),
     "reject": gettext_lazy("Reject"),
 }
-IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+# Shown in place on the case page (the document view serves only these inline).
+IMAGE_TYPES = ("image/png", "image/jpeg")
 
 
 def staff_required(view: Callable) -> Callable:

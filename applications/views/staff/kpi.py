@@ -1,30 +1,67 @@
-"""The indicators dashboard (World Bank style) and its CSV export."""
+"""The indicators dashboard (World Bank style), its charts and its CSV / Excel downloads."""
 
-import csv
+import datetime as dt
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from ...constants import (
-    Utility,
-)
+from ...constants import ServiceStatus, Utility
 from ...models import RatingLevel
-from ...selectors_kpi import kpi_applications, kpi_connections, kpi_ratings
+from ...selectors_kpi import (
+    KpiFilter,
+    kpi_applications,
+    kpi_as_of,
+    kpi_connections,
+    kpi_demand_notices,
+    kpi_ratings,
+    kpi_stages,
+    kpi_workgroups,
+)
 from .common import staff_required
+from .exports import requested_download
 
 
-def _kpi_tables(scope) -> dict[str, dict]:
-    """The dashboard's tables: headers and rows of display values, shared by page and CSV."""
+def _month(value: str) -> dt.date | None:
+    try:
+        return dt.datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 (a calendar month)
+    except ValueError:
+        return None
+
+
+def filters_from(request: HttpRequest) -> tuple[KpiFilter, list[tuple[int, str]]]:
+    """`?from=YYYY-MM&to=YYYY-MM&workgroup=<id>` (the last 12 months of every workgroup by
+    default), and the workgroups the caller may choose from."""
+    params: QueryDict = request.GET
+    workgroups = kpi_workgroups(scope=request.staff_scope)
+    default = KpiFilter.last_months(timezone.localdate())
+    first = _month(params.get("from", "")) or default.first
+    last = _month(params.get("to", "")) or default.last
+    wanted = params.get("workgroup", "")
+    workgroup_id = next((pk for pk, _name in workgroups if str(pk) == wanted), None)
+    filters = KpiFilter(first=min(first, last), last=max(first, last), workgroup_id=workgroup_id)
+    return filters, workgroups
+
+
+def month(value) -> str:
+    return value.strftime("%Y-%m") if value else ""
+
+
+def number(value, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def rate(part: int | None, whole: int | None) -> str:
+    return number(100 * part / whole) if part is not None and whole else ""
+
+
+def _kpi_tables(scope, filters: KpiFilter) -> dict[str, dict]:
+    """The dashboard's tables: headers and rows of display values, shared by page, charts and
+    downloads."""
     utility_labels = dict(Utility.choices)
-
-    def month(value) -> str:
-        return value.strftime("%Y-%m") if value else ""
-
-    def number(value, digits: int = 1) -> str:
-        return "" if value is None else f"{value:.{digits}f}"
-
+    status_labels = dict(ServiceStatus.choices)
     connections = [
         [
             utility_labels.get(r["utility"], r["utility"]),
@@ -34,10 +71,23 @@ def _kpi_tables(scope) -> dict[str, dict]:
             number(r["working_days_p90"]),
             number(r["calendar_days_median"]),
             number(r["calendar_days_p90"]),
+            number(r["steps_median"]),
             r["counter_visits"],
             number(r["fee_median"], 2),
         ]
-        for r in kpi_connections(scope=scope)
+        for r in kpi_connections(scope=scope, filters=filters)
+    ]
+    stages = [
+        [
+            utility_labels.get(r["utility"], r["utility"]),
+            status_labels.get(r["stage"], r["stage"]),
+            r["n"],
+            number(r["median"]),
+            number(r["p90"]),
+            "" if r["on_time"] is None else r["on_time"],
+            rate(r["on_time"], r["n"]),
+        ]
+        for r in kpi_stages(scope=scope, filters=filters)
     ]
     applications = [
         [
@@ -45,23 +95,39 @@ def _kpi_tables(scope) -> dict[str, dict]:
             month(r["month"]),
             r["submitted"],
             r["corrected"],
-            number(100 * r["corrected"] / r["submitted"]) if r["submitted"] else "",
-            r["escalations"],
+            rate(r["corrected"], r["submitted"]),
+            r["escalations_tier_1"] + r["escalations_tier_2"] + r["escalations_tier_3"],
+            r["escalations_tier_1"],
+            r["escalations_tier_2"],
+            r["escalations_tier_3"],
         ]
-        for r in kpi_applications(scope=scope)
+        for r in kpi_applications(scope=scope, filters=filters)
     ]
     levels = [value for value, _label in RatingLevel.choices]
-    counts: dict[str, dict[str, int]] = {}
-    for r in kpi_ratings(scope=scope):
-        counts.setdefault(r["service_application__utility"], {})[r["level"]] = r["count"]
+    counts = kpi_ratings(scope=scope, filters=filters)
     ratings = [
         [utility_labels[u], *[counts[u].get(level, 0) for level in levels], sum(counts[u].values())]
         for u in utility_labels
         if u in counts
     ]
+    notices = [
+        [
+            r["operator"],
+            month(r["month"]),
+            r["notices"],
+            r["acknowledged"],
+            rate(r["acknowledged"], r["notices"]),
+        ]
+        for r in kpi_demand_notices(scope=scope, filters=filters)
+    ]
     return {
         "connections": {
+            "text_columns": 2,
             "title": _("Connections per utility and month of connection"),
+            "note": _(
+                "Each workgroup serves one utility. Steps are what the applicant had to do "
+                "(submit, answer a correction, confirm the plan and fee)."
+            ),
             "headers": [
                 _("Utility"),
                 _("Month"),
@@ -70,12 +136,32 @@ def _kpi_tables(scope) -> dict[str, dict]:
                 _("Working days, 90th percentile"),
                 _("Calendar days, median"),
                 _("Calendar days, 90th percentile"),
+                _("Applicant steps, median"),
                 _("Counter visits"),
                 _("Fee quote, median (CNY)"),
             ],
             "rows": connections,
         },
+        "stages": {
+            "text_columns": 2,
+            "title": _("Time in each stage and stages left on time"),
+            "note": _(
+                "Stages left during the period. On time means the case left the stage by the "
+                "deadline set when it entered; stages the applicant holds have no deadline."
+            ),
+            "headers": [
+                _("Utility"),
+                _("Stage"),
+                _("Stages left"),
+                _("Working days, median"),
+                _("Working days, 90th percentile"),
+                _("Left on time"),
+                _("On-time rate (%)"),
+            ],
+            "rows": stages,
+        },
         "applications": {
+            "text_columns": 2,
             "title": _("Applications per utility and month of submission"),
             "headers": [
                 _("Utility"),
@@ -84,6 +170,9 @@ def _kpi_tables(scope) -> dict[str, dict]:
                 _("Returned for correction"),
                 _("Correction rate (%)"),
                 _("Escalations"),
+                _("Tier 1 (lead agency)"),
+                _("Tier 2 (leadership office)"),
+                _("Tier 3 (leading group)"),
             ],
             "rows": applications,
         },
@@ -96,24 +185,83 @@ def _kpi_tables(scope) -> dict[str, dict]:
             ],
             "rows": ratings,
         },
+        "notices": {
+            "text_columns": 2,
+            "title": _("Early demand notices per operator and month"),
+            "note": _(
+                "Acknowledged within one working day: by the end of the working day after the "
+                "notice was sent."
+            ),
+            "headers": [
+                _("Operator"),
+                _("Month"),
+                _("Notices"),
+                _("Acknowledged within 1 working day"),
+                _("Rate (%)"),
+            ],
+            "rows": notices,
+        },
+    }
+
+
+def _charts(scope, filters: KpiFilter, tables: dict) -> dict:
+    """Chart data from the page's own figures (the tables stay the data source)."""
+    months, day = [], filters.first
+    while day <= filters.last:  # every month of the period: a gap shows as a break
+        months.append(month(day))
+        day = (day + dt.timedelta(days=31)).replace(day=1)
+    series: dict[str, dict[str, float | None]] = {}
+    for row in tables["connections"]["rows"]:
+        series.setdefault(row[0], {})[row[1]] = float(row[3]) if row[3] else None
+    status_labels = dict(ServiceStatus.choices)
+    on_time = [
+        (status_labels[r["stage"]], 100 * r["on_time"] / r["n"])
+        for r in kpi_stages(scope=scope, filters=filters, by_utility=False)
+        if r["on_time"] is not None and r["n"]
+    ]
+    return {
+        "months": months,
+        "series": [
+            (name, [series[name].get(m) for m in months])
+            for _value, name in Utility.choices
+            if name in series
+        ],
+        "on_time": on_time,
+    }
+
+
+def page_context(request: HttpRequest, filters: KpiFilter, workgroups: list) -> dict:
+    """What both indicator pages show above their tables: the filter form and the date of
+    the figures."""
+    query = request.GET.copy()
+    for key in ("csv", "xlsx"):
+        query.pop(key, None)
+    return {
+        "filters": filters,
+        "workgroups": workgroups,
+        "period_from": month(filters.first),
+        "period_to": month(filters.last),
+        "as_of": kpi_as_of(),
+        "query": query.urlencode(),
     }
 
 
 @require_GET
 @staff_required
 def kpi(request: HttpRequest) -> HttpResponse:
-    tables = _kpi_tables(request.staff_scope)
-    name = request.GET.get("csv")
-    if name in tables:
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="kpi-{name}.csv"'
-        response.write("\ufeff")  # a BOM, so spreadsheet programs read the Chinese correctly
-        writer = csv.writer(response)
-        writer.writerow([str(h) for h in tables[name]["headers"]])
-        writer.writerows(tables[name]["rows"])
-        return response
+    scope, (filters, workgroups) = request.staff_scope, filters_from(request)
+    tables = _kpi_tables(scope, filters)
+    download = requested_download(request, tables, prefix="kpi")
+    if download is not None:
+        return download
     return render(
         request,
         "staff/kpi.html",
-        {"tables": tables, "staff_section": "kpi", "read_only": request.staff_scope.oversight},
+        {
+            **page_context(request, filters, workgroups),
+            "tables": tables,
+            "charts": _charts(scope, filters, tables),
+            "staff_section": "kpi",
+            "read_only": scope.oversight,
+        },
     )

@@ -1,21 +1,49 @@
-"""The work queue: cases (and permit requests) the caller's organisation may act on."""
+"""The work queue: cases (and permit requests) the caller's organisation may act on, and the
+bulk action on several of them at once."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import uuid as uuid_lib
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from ...constants import (
+    TRANSITION_ACTION_LABELS,
     BusinessType,
     ServiceStatus,
     Utility,
 )
+from ...errors import IllegalTransition, NotFound
+from ...models import OPERATOR_PERM, TRANSITION_PERMISSIONS
 from ...selectors_staff import (
     QueueFilters,
+    StaffScope,
+    bulk_targets,
     filter_towns,
     permits_for_agency,
     queue_for_staff,
 )
+from ...services import service_application_transition
+from ...transition_inputs import TRANSITION_INPUTS
 from .common import PAGE_SIZES, PERMIT_DECISION_LABELS, _filters, _page, staff_required
+
+# Operator steps that take no stage data: safe to apply to several cases at once. Anything that
+# needs a reason, a plan or an inspection result is done case by case on the case page.
+BULK_TRANSITIONS = tuple(
+    name
+    for name, perm in TRANSITION_PERMISSIONS.items()
+    if perm == OPERATOR_PERM and name not in TRANSITION_INPUTS
+)
+BULK_MAX = 100
+
+
+def _may_bulk(scope: StaffScope) -> bool:
+    """Only operators move cases; the leadership bodies and agencies read them."""
+    return bool(scope.operator_ids) or scope.superuser
 
 
 @require_GET
@@ -48,6 +76,94 @@ def queue(request: HttpRequest) -> HttpResponse:
             "show_permits_tab": bool(scope.agency_ids),
             "permit_decisions": PERMIT_DECISION_LABELS,
             "read_only": scope.oversight,
+            "bulk_actions": [(name, TRANSITION_ACTION_LABELS[name]) for name in BULK_TRANSITIONS]
+            if _may_bulk(scope)
+            else [],
             "staff_section": "queue",
         },
     )
+
+
+def _uuids(values: list[str]) -> list[str]:
+    valid = []
+    for value in values[:BULK_MAX]:
+        try:
+            valid.append(str(uuid_lib.UUID(value)))
+        except ValueError:
+            continue
+    return list(dict.fromkeys(valid))
+
+
+def _bulk_failure(sa, reason: str) -> str:
+    return _("%(reference)s · %(utility)s: %(reason)s") % {
+        "reference": sa.combined.reference or sa.combined.uuid,
+        "utility": sa.get_utility_display(),
+        "reason": reason,
+    }
+
+
+def _apply_each(request: HttpRequest, name: str, uuids: list[str]) -> tuple[int, list[str]]:
+    """The transition on each case in its own service call (its own transaction, permission
+    and state checks); what fails is described, the rest is done."""
+    targets = bulk_targets(user=request.user, scope=request.staff_scope, uuids=uuids)
+    done, failures = 0, []
+    for key in uuids:
+        sa = targets.get(key)
+        if sa is None:
+            failures.append(_("%(id)s: not found in your queue.") % {"id": key})
+            continue
+        try:
+            service_application_transition(
+                actor=request.user, service_application=sa, transition=name
+            )
+        except NotFound:
+            failures.append(_bulk_failure(sa, _("not found in your queue.")))
+        except PermissionDenied:
+            failures.append(_bulk_failure(sa, _("you may not perform this action on it.")))
+        except IllegalTransition as exc:
+            failures.append(_bulk_failure(sa, exc.message))
+        except ValidationError as exc:
+            failures.append(_bulk_failure(sa, " ".join(exc.messages)))
+        else:
+            done += 1
+    return done, failures
+
+
+@require_POST
+@staff_required
+def queue_bulk(request: HttpRequest) -> HttpResponse:
+    """One no-input transition on every selected case; the message counts what was done and
+    lists what was not, with the reason."""
+    scope = request.staff_scope
+    # Back to the same filtered page; re-encoded, so only a query string can come of it.
+    query = QueryDict(request.POST.get("querystring", "")[:500]).urlencode()
+    back = reverse("staff:queue") + (f"?{query}" if query else "")
+    name = request.POST.get("transition", "")
+    if not _may_bulk(scope):
+        return render(
+            request,
+            "staff/conflict.html",
+            {
+                "message": _("Your organisation reads these cases; it does not act on them."),
+                "back": back,
+            },
+            status=403,
+        )
+    if name not in BULK_TRANSITIONS:
+        messages.error(request, _("Choose an action that needs no further input."))
+        return redirect(back)
+    uuids = _uuids(request.POST.getlist("case"))
+    if not uuids:
+        messages.error(request, _("Select at least one application."))
+        return redirect(back)
+    done, failures = _apply_each(request, name, uuids)
+    label = TRANSITION_ACTION_LABELS[name]
+    summary = _("%(action)s: done for %(done)d of %(total)d selected applications.") % {
+        "action": label,
+        "done": done,
+        "total": len(uuids),
+    }
+    (messages.success if not failures else messages.warning)(request, summary)
+    for failure in failures:
+        messages.error(request, failure)
+    return redirect(back)

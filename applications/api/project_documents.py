@@ -1,0 +1,137 @@
+"""`/api/v1/projects/{uuid}/documents/`: the department that pushed a project shares its
+approval documents with it (免证办); whoever claims the project then needs no upload.
+
+The only multipart endpoint of the API: the file is checked exactly as a portal upload is (by
+content, size, sanitised name, SHA-256), by the same service code.
+"""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from workgroups.api_tokens import ApiScope
+
+from ..constants import DocumentSource, DocumentType
+from ..registry import DOCUMENT_RULES
+from ..selectors_api import project_documents_shared_by, projects_pushed_by
+from ..services.documents import project_document_push
+from .auth import principal_of
+from .common import AcceptLanguageMixin
+from .idempotency import idempotent
+from .parsers import PayloadTooLarge
+from .schema import problem
+
+READ, WRITE = ApiScope.PROJECTS_READ.value, ApiScope.PROJECTS_WRITE.value
+SHAREABLE_TYPES = [
+    (doc_type.value, doc_type.label)
+    for doc_type in DocumentType
+    if DOCUMENT_RULES[doc_type].shared_data_allowed
+]
+# The multipart envelope (boundaries, headers, the doc_type field) around the file.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+class LimitedMultiPartParser(MultiPartParser):
+    """Refuse a body clearly larger than the largest accepted document before reading it."""
+
+    media_type = "multipart/form-data"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        limit = settings.DOCUMENT_MAX_BYTES + MULTIPART_OVERHEAD_BYTES
+        try:
+            too_large = bool(declared) and int(declared) > limit
+        except ValueError as exc:
+            raise ParseError(_("Invalid Content-Length header.")) from exc
+        if too_large:
+            raise PayloadTooLarge(
+                _("The file is larger than %(mb)s MB.")
+                % {"mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024)}
+            )
+        return super().parse(stream, media_type, parser_context)
+
+
+class ProjectDocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="A PDF, JPEG or PNG (checked by content, not by name), at most "
+        "DOCUMENT_MAX_BYTES (20 MB by default).",
+    )
+    doc_type = serializers.ChoiceField(
+        choices=SHAREABLE_TYPES,
+        help_text="Which document it is; only types that may come from shared data.",
+    )
+
+
+class ProjectDocumentSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    doc_type = serializers.ChoiceField(choices=DocumentType.choices)
+    original_name = serializers.CharField(help_text="The uploaded name, sanitised.")
+    content_type = serializers.CharField(help_text="Detected from the content.")
+    size_bytes = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    source = serializers.ChoiceField(choices=DocumentSource.choices)
+    created_at = serializers.DateTimeField()
+
+
+class ProjectDocumentsView(AcceptLanguageMixin, GenericAPIView):
+    parser_classes = [LimitedMultiPartParser]
+    serializer_class = ProjectDocumentSerializer
+    pagination_class = None
+    filter_backends = []
+    required_scopes = {"get": READ, "post": WRITE}
+
+    def _project(self, uuid):
+        """The caller's pushed project; another department's answers like a missing one."""
+        organization = principal_of(self.request).organization
+        project = projects_pushed_by(organization=organization).filter(uuid=uuid).first()
+        if project is None:
+            raise NotFound(_("No such project."))
+        return project
+
+    @extend_schema(
+        summary="List the documents you shared with a pushed project",
+        description="The documents your department shared with the project, by type. An "
+        "applicant company that claims the project gets them without uploading (marked "
+        "`shared_data`).",
+        responses={200: ProjectDocumentSerializer(many=True)},
+    )
+    def get(self, request, uuid):
+        project = self._project(uuid)
+        organization = principal_of(request).organization
+        documents = project_documents_shared_by(organization=organization, project=project)
+        return Response(self.get_serializer(documents, many=True).data)
+
+    @extend_schema(
+        summary="Share a document with a pushed project",
+        description="Multipart form: `file` and `doc_type`. The approval documents of a "
+        "project your department pushed (planning permit, land-use certificate, site "
+        "plan, ...), so the applicant company that claims it uploads nothing (免证办); if it "
+        "has claimed the project already, it gets the document at once. Only PDF, JPEG and "
+        "PNG, recognised by their content; the same file sent again for the same type is "
+        "stored once and answered with the stored document.",
+        request={"multipart/form-data": ProjectDocumentUploadSerializer},
+        responses={
+            201: ProjectDocumentSerializer,
+            413: problem("The file is over the size limit."),
+            415: problem("The body is not multipart/form-data."),
+        },
+    )
+    @idempotent
+    def post(self, request, uuid):
+        project = self._project(uuid)
+        command = ProjectDocumentUploadSerializer(data=request.data)
+        command.is_valid(raise_exception=True)
+        document = project_document_push(
+            actor=request.user,
+            provider=principal_of(request).organization,
+            project=project,
+            doc_type=command.validated_data["doc_type"],
+            upload=command.validated_data["file"],
+        )
+        return Response(self.get_serializer(document).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,209 @@
+"""Rebuilding the indicators rollup (KpiRollup) in SQL.
+
+The dashboard must answer in well under a second over hundreds of thousands of cases, and
+medians cannot be added up month by month, so a periodic task rebuilds a small table of
+counts and exact integer distributions (working days, stage durations, steps, fees) per month,
+utility, workgroup and operator; the selectors in `selectors_kpi` compute every figure for the
+caller's scope from it. The rebuild replaces the rows in one transaction: readers keep seeing
+the previous figures until it commits.
+
+Working days use one running calendar (a temporary table of day -> working days so far, from
+chinese_calendar's holidays and make-up days), so "working days between two dates" is the
+difference of two lookups, the start day not counting, as on the SLA clock.
+"""
+
+import datetime as dt
+import time
+
+import chinese_calendar
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..constants import ServiceStatus
+from ..models import APPLICANT_PERM, TRANSITION_PERMISSIONS, KpiRefresh
+
+# Steps the applicant performs (procedures in the World Bank sense): every transition that
+# needs the applicant's permission, so a platform administrator acting for them counts too.
+APPLICANT_STEPS = sorted(t for t, perm in TRANSITION_PERMISSIONS.items() if perm == APPLICANT_PERM)
+# Stages whose duration is measured: every state a case leaves again on its way.
+MEASURED_STAGES = [
+    ServiceStatus.SUBMITTED,
+    ServiceStatus.RETURNED,
+    ServiceStatus.ACCEPTED,
+    ServiceStatus.SURVEYING,
+    ServiceStatus.PLAN_ISSUED,
+    ServiceStatus.PERMITTING,
+    ServiceStatus.CONSTRUCTING,
+    ServiceStatus.INSPECTING,
+]
+
+
+def calendar_exceptions() -> tuple[list[dt.date], list[dt.date]]:
+    """Statutory holidays falling on weekdays, and make-up working days (调休), from the same
+    package the SLA clock uses; outside its years both lists are empty (Monday-Friday)."""
+    holidays = sorted(d for d in chinese_calendar.holidays if d.weekday() < 5)
+    workdays = sorted(d for d in chinese_calendar.workdays if d.weekday() >= 5)
+    return holidays, workdays
+
+
+_CALENDAR = """
+DROP TABLE IF EXISTS kpi_cal;
+CREATE TEMPORARY TABLE kpi_cal (day date PRIMARY KEY, n integer NOT NULL);
+INSERT INTO kpi_cal
+SELECT g.d::date,
+       sum(CASE WHEN g.d::date = ANY(%(workdays)s::date[])
+                  OR (extract(isodow FROM g.d) < 6 AND NOT g.d::date = ANY(%(holidays)s::date[]))
+                THEN 1 ELSE 0 END) OVER (ORDER BY g.d)
+FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS g(d);
+ANALYZE kpi_cal;
+"""
+
+# Connected cases, by month of connection: working days (the applicant's time excluded, as on
+# the clock), calendar days, fee quote and applicant-facing steps.
+_CONNECTED = """
+INSERT INTO applications_kpirollup
+    (month, utility, workgroup_id, operator_id, measure, value, n, on_time)
+SELECT f.month, f.utility, f.workgroup_id, f.operator_id, m.measure, m.value, count(*), 0
+FROM (
+    SELECT s.utility, s.workgroup_id, s.operator_id, date_trunc('month', cd.day)::date AS month,
+           GREATEST(cd.n - sd.n - s.paused_working_days, 0) AS wd, cd.day - sd.day AS cal,
+           s.fee_quote_cny AS fee, coalesce(st.steps, 0) AS steps
+    FROM applications_serviceapplication s
+    JOIN kpi_cal sd ON sd.day = ((s.submitted_at) AT TIME ZONE %(tz)s)::date
+    JOIN kpi_cal cd ON cd.day = ((s.connected_at) AT TIME ZONE %(tz)s)::date
+    LEFT JOIN (
+        SELECT service_application_id, count(*) AS steps FROM applications_statechange
+        WHERE permit_request_id IS NULL AND transition = ANY(%(steps)s)
+        GROUP BY service_application_id
+    ) st ON st.service_application_id = s.id
+    WHERE s.connected_at IS NOT NULL AND s.submitted_at IS NOT NULL
+) f
+CROSS JOIN LATERAL (VALUES ('working_days', f.wd::numeric), ('calendar_days', f.cal::numeric),
+                           ('fee', f.fee), ('steps', f.steps::numeric)) AS m(measure, value)
+WHERE m.value IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6
+"""
+
+# Every stage a case entered and left again, by month it was left: working days in the stage,
+# and whether it was left by the deadline stamped when it was entered (StateChange.due_at).
+_STAGES = """
+INSERT INTO applications_kpirollup
+    (month, utility, workgroup_id, operator_id, measure, value, n, on_time)
+SELECT date_trunc('month', ld.day)::date, s.utility, s.workgroup_id, s.operator_id,
+       'stage:' || seq.stage, (ld.n - ed.n)::numeric, count(*),
+       count(*) FILTER (WHERE seq.left_at <= seq.due_at)
+FROM (
+    SELECT sc.service_application_id, sc.to_state AS stage, sc.at, sc.due_at,
+           lead(sc.at) OVER (PARTITION BY sc.service_application_id ORDER BY sc.at, sc.id)
+               AS left_at
+    FROM applications_statechange sc
+    WHERE sc.permit_request_id IS NULL
+) seq
+JOIN applications_serviceapplication s ON s.id = seq.service_application_id
+JOIN kpi_cal ed ON ed.day = ((seq.at) AT TIME ZONE %(tz)s)::date
+JOIN kpi_cal ld ON ld.day = ((seq.left_at) AT TIME ZONE %(tz)s)::date
+WHERE seq.left_at IS NOT NULL AND seq.stage = ANY(%(stages)s)
+GROUP BY 1, 2, 3, 4, 5, 6
+"""
+
+# Applications by month of submission: submitted, returned for correction at least once,
+# escalations by the tier they reached.
+_APPLICATIONS = """
+INSERT INTO applications_kpirollup
+    (month, utility, workgroup_id, operator_id, measure, value, n, on_time)
+SELECT date_trunc('month', ((s.submitted_at) AT TIME ZONE %(tz)s)::date)::date,
+       s.utility, s.workgroup_id, s.operator_id, m.measure, NULL::numeric, sum(m.n), 0
+FROM applications_serviceapplication s
+LEFT JOIN (
+    SELECT service_application_id, count(*) FILTER (WHERE tier = 1) AS t1,
+           count(*) FILTER (WHERE tier = 2) AS t2, count(*) FILTER (WHERE tier >= 3) AS t3
+    FROM applications_escalation GROUP BY service_application_id
+) e ON e.service_application_id = s.id
+CROSS JOIN LATERAL (VALUES
+    ('submitted', 1),
+    ('corrected', CASE WHEN EXISTS (
+        SELECT 1 FROM applications_statechange c
+        WHERE c.service_application_id = s.id AND c.transition = 'return_for_correction')
+        THEN 1 ELSE 0 END),
+    ('escalations_tier_1', coalesce(e.t1, 0)),
+    ('escalations_tier_2', coalesce(e.t2, 0)),
+    ('escalations_tier_3', coalesce(e.t3, 0))
+) AS m(measure, n)
+WHERE s.submitted_at IS NOT NULL AND m.n > 0
+GROUP BY 1, 2, 3, 4, 5
+"""
+
+# Satisfaction ratings by month rated.
+_RATINGS = """
+INSERT INTO applications_kpirollup
+    (month, utility, workgroup_id, operator_id, measure, value, n, on_time)
+SELECT date_trunc('month', ((r.created_at) AT TIME ZONE %(tz)s)::date)::date,
+       s.utility, s.workgroup_id, s.operator_id,
+       'rating:' || r.level, NULL::numeric, count(*), 0
+FROM applications_rating r
+JOIN applications_serviceapplication s ON s.id = r.service_application_id
+GROUP BY 1, 2, 3, 4, 5
+"""
+
+# Early demand notices per operator by month sent: acknowledged within one working day means
+# by the end of the working day after the notice (the SLA clock's rule for one day).
+_NOTICES = """
+INSERT INTO applications_kpirollup
+    (month, utility, workgroup_id, operator_id, measure, value, n, on_time)
+SELECT date_trunc('month', cd.day)::date, '', NULL::integer, d.operator_id, m.measure,
+       NULL::numeric, sum(m.n), 0
+FROM notifications_demandnotice d
+JOIN kpi_cal cd ON cd.day = ((d.created_at) AT TIME ZONE %(tz)s)::date
+LEFT JOIN kpi_cal ad ON ad.day = ((d.acknowledged_at) AT TIME ZONE %(tz)s)::date
+CROSS JOIN LATERAL (VALUES
+    ('notices', 1),
+    ('notices_ack_1wd', CASE WHEN ad.n - cd.n <= 1 THEN 1 ELSE 0 END)
+) AS m(measure, n)
+GROUP BY 1, 2, 3, 4, 5
+"""
+
+_BOUNDS = """
+SELECT least((SELECT min(submitted_at) FROM applications_serviceapplication),
+             (SELECT min(at) FROM applications_statechange),
+             (SELECT min(created_at) FROM notifications_demandnotice),
+             (SELECT min(created_at) FROM applications_rating)),
+       greatest((SELECT max(at) FROM applications_statechange),
+                (SELECT max(connected_at) FROM applications_serviceapplication),
+                (SELECT max(acknowledged_at) FROM notifications_demandnotice),
+                (SELECT max(created_at) FROM applications_rating))
+"""
+
+
+@transaction.atomic
+def kpi_rollup_refresh() -> KpiRefresh:
+    """Rebuild every rollup row from the case records; returns the refresh stamp."""
+    started = time.perf_counter()
+    holidays, workdays = calendar_exceptions()
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        # Two refreshes at once would both delete, then both insert: the second waits.
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('kpi_rollup_refresh'))")
+        cursor.execute(_BOUNDS)
+        first, last = cursor.fetchone()
+        start = timezone.localdate(first) if first else today
+        end = max(timezone.localdate(last), today) if last else today
+        params = {
+            "tz": settings.TIME_ZONE,
+            "holidays": holidays,
+            "workdays": workdays,
+            "start": start - dt.timedelta(days=1),
+            "end": end + dt.timedelta(days=1),
+            "steps": APPLICANT_STEPS,
+            "stages": [str(s) for s in MEASURED_STAGES],
+        }
+        cursor.execute(_CALENDAR, params)
+        cursor.execute("DELETE FROM applications_kpirollup")
+        for sql in (_CONNECTED, _STAGES, _APPLICATIONS, _RATINGS, _NOTICES):
+            cursor.execute(sql, params)
+        cursor.execute("DROP TABLE kpi_cal")
+        cursor.execute("ANALYZE applications_kpirollup")
+    KpiRefresh.objects.all().delete()
+    return KpiRefresh.objects.create(
+        refreshed_at=timezone.now(), seconds=round(time.perf_counter() - started, 3)
+    )

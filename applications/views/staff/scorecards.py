@@ -1,0 +1,69 @@
+"""Operator scorecards: the same indicators side by side, one row per operator."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from ...selectors_kpi import kpi_scorecards
+from .common import staff_required
+from .exports import requested_download
+from .kpi import filters_from, number, page_context, rate
+
+
+def _scorecard_table(scope, filters) -> dict:
+    rows = [
+        [
+            r["operator"],
+            r["connected"],
+            number(r["working_days_median"]),
+            number(r["working_days_p90"]),
+            rate(r["stages_on_time"], r["stages_left"]),
+            r["submitted"],
+            rate(r["corrected"], r["submitted"]),
+            r["escalations"],
+            r["ratings"],
+            rate(r["ratings_good"], r["ratings"]),
+            r["notices"],
+            rate(r["notices_acknowledged"], r["notices"]),
+        ]
+        for r in kpi_scorecards(scope=scope, filters=filters)
+    ]
+    return {
+        "title": _("Operator scorecards"),
+        "headers": [
+            _("Operator"),
+            _("Connected"),
+            _("Working days, median"),
+            _("Working days, 90th percentile"),
+            _("Stages left on time (%)"),
+            _("Submitted"),
+            _("Correction rate (%)"),
+            _("Escalations"),
+            _("Ratings"),
+            _("Satisfied (%)"),
+            _("Demand notices"),
+            _("Acknowledged within 1 working day (%)"),
+        ],
+        "rows": rows,
+    }
+
+
+@require_GET
+@staff_required
+def scorecards(request: HttpRequest) -> HttpResponse:
+    scope, (filters, workgroups) = request.staff_scope, filters_from(request)
+    table = _scorecard_table(scope, filters)
+    download = requested_download(request, {"scorecards": table}, prefix="operators")
+    if download is not None:
+        return download
+    return render(
+        request,
+        "staff/scorecards.html",
+        {
+            **page_context(request, filters, workgroups),
+            "table": table,
+            "staff_section": "scorecards",
+            "read_only": scope.oversight,
+        },
+    )
