@@ -56,3 +56,15 @@ def working_days_used(sa: ServiceApplication, *, now: dt.datetime) -> int:
     if sa.paused_since is not None:
         paused += working_days_between(sa.paused_since, end)
     return max(working_days_between(sa.submitted_at, end) - paused, 0)
+
+
+def working_days_left(sa: ServiceApplication, *, now: dt.datetime) -> int | None:
+    """Whole working days left after today before the running stage's deadline; when it has
+    passed, minus the working days since; None when no clock runs (paused, finished, none)."""
+    if sa.due_at is None or sa.paused_since is not None:
+        return None
+    # A deadline is the midnight that ends its last working day: that day is the last one.
+    last_moment = sa.due_at - dt.timedelta(microseconds=1)
+    if sa.due_at > now:
+        return working_days_between(now, last_moment)
+    return -working_days_between(last_moment, now)

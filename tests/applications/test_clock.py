@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
-from applications.clock import working_days_used
+from applications.clock import working_days_left, working_days_used
 from applications.constants import ClockEvent, ServiceStatus
 from applications.models import StateChange
 from applications.services import service_application_transition
@@ -126,3 +126,23 @@ def test_dual_source_electricity_gets_the_longer_plan_sla(
     assert sa.sla_variant == "dual_source"
     # 30 working days from Monday 3 November 2025: Tuesday 4 Nov .. Monday 15 December.
     assert sa.due_at == dt.datetime(2025, 12, 16, tzinfo=CST)
+
+
+def test_working_days_left_skip_the_holidays_and_count_overdue_days(submit, operator_staff):
+    """Due at the end of Friday 10 October 2025 (after National Day): on 30 September two
+    working days are left (9 and 10 October); on Monday 13 October the case is two working
+    days late (Saturday 11 October was a make-up working day)."""
+    SlaPolicy.objects.filter(workgroup__code="water", stage="accepted").update(working_days=2)
+    with time_machine.travel(at(9, 30), tick=False):
+        sa = submit(["water"]).services.get()
+        sa = service_application_transition(
+            actor=operator_staff("zs-water"), service_application=sa, transition="accept"
+        )
+    assert sa.due_at == dt.datetime(2025, 10, 11, tzinfo=CST)
+    assert working_days_left(sa, now=at(9, 30)) == 2
+    assert working_days_left(sa, now=at(10, 3)) == 2  # holidays do not count down
+    assert working_days_left(sa, now=at(10, 10)) == 0  # the last day
+    assert working_days_left(sa, now=at(10, 11, 9)) == -1
+    assert working_days_left(sa, now=at(10, 13)) == -2
+    sa.paused_since = at(10, 9)
+    assert working_days_left(sa, now=at(10, 13)) is None  # the applicant's turn: no count

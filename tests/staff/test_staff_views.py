@@ -728,3 +728,25 @@ def test_bulk_action_needs_sign_in_and_a_post(case):
 @pytest.mark.django_db
 def test_transparency_page_is_public(reference):
     assert Client().get(reverse("applications:transparency")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_case_page_shows_working_days_left_and_overdue(users, case):
+    """The clock tells the reviewer how much time is left, or how late the case is."""
+    from workgroups.calendar import add_working_days
+
+    _, services = case
+    now = timezone.now()
+    services["electricity"].due_at = add_working_days(now, 3)
+    services["electricity"].save(update_fields=["due_at"])
+    services["water"].due_at = now - dt.timedelta(days=10)
+    services["water"].save(update_fields=["due_at"])
+    page = client_for(users["leadership"]).get(_case_url(services["water"].combined))
+    html = page.content.decode()
+    left = re.search(
+        rf'id="u-{services["electricity"].uuid}".*?data-days-left="(-?\d+)"', html, re.S
+    )
+    late = re.search(rf'id="u-{services["water"].uuid}".*?data-days-left="(-?\d+)"', html, re.S)
+    assert left and int(left.group(1)) == 3
+    assert late and int(late.group(1)) < 0
+    assert re.search(rf'class="sla sla-overdue" data-days-left="{late.group(1)}"', html)

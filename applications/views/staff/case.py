@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ...clock import working_days_used
+from ...clock import working_days_left, working_days_used
 from ...constants import (
     TRANSITION_ACTION_LABELS,
     PermitStatus,
@@ -44,9 +44,15 @@ class Column:
 
     sa: ServiceApplication
     working_days: int
+    days_left: int | None = None
     details: list[tuple[str, str]] = field(default_factory=list)
     documents_open: bool = False
     actions: list[tuple[str, str, Form | None]] = field(default_factory=list)
+
+    @property
+    def days_overdue(self) -> int:
+        """Working days past the deadline (0 when not overdue or no clock runs)."""
+        return -self.days_left if self.days_left is not None and self.days_left < 0 else 0
 
 
 def _details_display(sa: ServiceApplication) -> list[tuple[str, str]]:
@@ -94,6 +100,7 @@ def _render_case(
         column = Column(
             sa=sa,
             working_days=working_days_used(sa, now=now),
+            days_left=working_days_left(sa, now=now),
             details=_details_display(sa),
             documents_open=sa.pk in perms.viewing,
         )
