@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from applications.constants import Utility
+from workgroups.admin_mixins import ViewOnlyAdminMixin
 from workgroups.models import Organization
 
 from .constants import DeliveryStatus
@@ -170,7 +171,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEndpointEvent)
-class WebhookEndpointEventAdmin(admin.ModelAdmin):
+class WebhookEndpointEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Who registered, deactivated or changed which webhook endpoint, and when: read-only,
     to the endpoint organisation's staff and to platform administrators."""
 
@@ -202,15 +203,6 @@ class WebhookEndpointEventAdmin(admin.ModelAdmin):
             return True
         mine = self._organizations(request)
         return mine.filter(pk=obj.organization_id).exists() if obj else mine.exists()
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(FactCursor)

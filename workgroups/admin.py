@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .admin_mixins import ViewOnlyAdminMixin
 from .api_tokens import api_token_revoke
 from .models import (
     ApiToken,
@@ -354,7 +355,7 @@ class PermitAuthorityAdmin(RolesRefreshMixin, admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Tokens are created by `api_token_create` (the plaintext is shown once, there); here
     staff see them, never their digest, and revoke them."""
 
@@ -386,15 +387,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     )
     readonly_fields = fields
     actions = ("revoke",)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.action(description=_("Revoke the selected tokens"), permissions=["view"])
     def revoke(self, request, queryset) -> None:

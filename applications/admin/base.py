@@ -20,6 +20,8 @@ from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
+from workgroups.admin_mixins import ViewOnlyAdminMixin
+
 from ..constants import TRANSITION_ACTION_LABELS
 from ..errors import DomainError, IllegalTransition, NotFound
 
@@ -68,7 +70,7 @@ def _has_any_object_permission(request: HttpRequest, model: type[Model]) -> bool
     return cache[model]
 
 
-class ScopedAdmin(admin.ModelAdmin):
+class ScopedAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """A read-only case admin: rows and pages follow the object permissions on `scope_model`
     (this admin's model, or the model reached through `scope_path`)."""
 
@@ -101,15 +103,6 @@ class ScopedAdmin(admin.ModelAdmin):
         return object_checker(request).has_perm(
             _view_perm(self._scope_model()), self._scope_object(obj)
         )
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):

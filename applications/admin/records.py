@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from workgroups.admin_mixins import ViewOnlyAdminMixin
+
 from ..models import (
     Draft,
     Escalation,
@@ -95,7 +97,7 @@ class WorkItemLeaseAdmin(ScopedAdmin):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
+class IdempotencyRecordAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
     """Replayed API responses: for superusers investigating a client's retries."""
 
     list_display = ("created_at", "scope", "method", "path", "status_code")
@@ -108,12 +110,3 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
