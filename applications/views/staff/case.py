@@ -35,7 +35,7 @@ from ...services import (
 )
 from ...transition_inputs import TRANSITION_INPUTS, ConnectInput
 from ..common import apply_errors
-from .common import IMAGE_TYPES, PERMIT_DECISION_LABELS, staff_required
+from .common import IMAGE_TYPES, PERMIT_DECISION_LABELS, problem, staff_required
 
 
 @dataclass
@@ -175,12 +175,7 @@ def case_transition(request: HttpRequest, uuid, sa_uuid, name: str) -> HttpRespo
     except NotFound as exc:
         raise Http404 from exc
     except IllegalTransition as exc:
-        return render(
-            request,
-            "staff/conflict.html",
-            {"message": exc.message, "back": reverse("staff:case", args=[uuid])},
-            status=409,
-        )
+        return problem(request, exc.message, back=reverse("staff:case", args=[uuid]), status=409)
     except ValidationError as exc:
         form = _transition_form(sa, name, data=request.POST)
         if form is None:
@@ -215,16 +210,9 @@ def permit_decide(request: HttpRequest, uuid, decision: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404 from exc
     except IllegalTransition as exc:
-        return render(
-            request, "staff/conflict.html", {"message": exc.message, "back": back}, status=409
-        )
+        return problem(request, exc.message, back=back, status=409)
     except ValidationError as exc:
-        return render(
-            request,
-            "staff/conflict.html",
-            {"message": " ".join(exc.messages), "back": back},
-            status=400,
-        )
+        return problem(request, " ".join(exc.messages), back=back, status=400)
     messages.success(
         request,
         _("%(decision)s: %(permit)s.")

@@ -66,3 +66,8 @@ def _page(request: HttpRequest, queryset):
         size = PAGE_SIZES[0]
     size = size if size in PAGE_SIZES else PAGE_SIZES[0]
     return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def problem(request: HttpRequest, message: str, *, back: str, status: int) -> HttpResponse:
+    """The staff site's one error page: what went wrong and the way back (409 / 400 / 403)."""
+    return render(request, "staff/conflict.html", {"message": message, "back": back}, status=status)

@@ -23,7 +23,7 @@ from ...services import (
     escalation_acknowledge,
     escalation_resolve,
 )
-from .common import _page, staff_required
+from .common import _page, problem, staff_required
 
 ESCALATION_TABS = (
     (EscalationStatus.OPEN, EscalationStatus.OPEN.label),
@@ -60,16 +60,9 @@ def _escalation_action(request: HttpRequest, uuid, action: Callable[..., object]
     try:
         action(escalation)
     except IllegalTransition as exc:
-        return render(
-            request, "staff/conflict.html", {"message": exc.message, "back": back}, status=409
-        )
+        return problem(request, exc.message, back=back, status=409)
     except ValidationError as exc:
-        return render(
-            request,
-            "staff/conflict.html",
-            {"message": " ".join(exc.messages), "back": back},
-            status=400,
-        )
+        return problem(request, " ".join(exc.messages), back=back, status=400)
     return redirect(back)
 
 

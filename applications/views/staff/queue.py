@@ -29,7 +29,7 @@ from ...selectors_staff import (
 )
 from ...services import service_application_transition
 from ...transition_inputs import TRANSITION_INPUTS
-from .common import PAGE_SIZES, PERMIT_DECISION_LABELS, _filters, _page, staff_required
+from .common import PAGE_SIZES, PERMIT_DECISION_LABELS, _filters, _page, problem, staff_required
 
 # Operator steps that take no stage data: safe to apply to several cases at once. Anything that
 # needs a reason, a plan or an inspection result is done case by case on the case page.
@@ -140,15 +140,8 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
     back = reverse("staff:queue") + (f"?{query}" if query else "")
     name = request.POST.get("transition", "")
     if not _may_bulk(scope):
-        return render(
-            request,
-            "staff/conflict.html",
-            {
-                "message": _("Your organisation reads these cases; it does not act on them."),
-                "back": back,
-            },
-            status=403,
-        )
+        message = _("Your organisation reads these cases; it does not act on them.")
+        return problem(request, message, back=back, status=403)
     if name not in BULK_TRANSITIONS:
         messages.error(request, _("Choose an action that needs no further input."))
         return redirect(back)
