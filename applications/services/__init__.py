@@ -9,7 +9,11 @@ from .permits import permit_decisions_available, permit_request_decide
 from .projects import project_create, project_update
 from .ratings import service_application_rate
 from .submission import SubmissionInput, combined_application_submit, combined_application_withdraw
-from .transitions import service_application_transition, transitions_available
+from .transitions import (
+    service_application_transition,
+    service_applications_transition_each,
+    transitions_available,
+)
 
 __all__ = [
     "SubmissionInput",
@@ -31,6 +35,7 @@ __all__ = [
     "service_application_correct",
     "service_application_rate",
     "service_application_transition",
+    "service_applications_transition_each",
     "sla_sweep",
     "transitions_available",
 ]

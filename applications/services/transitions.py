@@ -1,5 +1,7 @@
 """Moving one service application through its state machine."""
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -118,3 +120,36 @@ def transitions_available(*, actor: User, service_application: ServiceApplicatio
         for name in TRANSITION_PERMISSIONS
         if can_proceed(getattr(sa, name)) and has_transition_perm(getattr(sa, name), actor)
     ]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one application of a batch: `error` is empty when it moved."""
+
+    service_application: ServiceApplication
+    error: str = ""
+
+
+def service_applications_transition_each(
+    *, actor: User, service_applications: list[ServiceApplication], transition: str
+) -> list[Outcome]:
+    """The same transition (one without stage data) on several applications, each in its own
+    transaction with its own permission and state checks: one refused case stops nothing else,
+    and every refusal says why."""
+    outcomes = []
+    for sa in service_applications:
+        try:
+            service_application_transition(
+                actor=actor, service_application=sa, transition=transition
+            )
+        except NotFound:
+            outcomes.append(Outcome(sa, _("not found in your queue.")))
+        except PermissionDenied:
+            outcomes.append(Outcome(sa, _("you may not perform this action on it.")))
+        except IllegalTransition as exc:
+            outcomes.append(Outcome(sa, exc.message))
+        except ValidationError as exc:
+            outcomes.append(Outcome(sa, " ".join(exc.messages)))
+        else:
+            outcomes.append(Outcome(sa))
+    return outcomes

@@ -4,7 +4,6 @@ bulk action on several of them at once."""
 import uuid as uuid_lib
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,6 @@ from ...constants import (
     ServiceStatus,
     Utility,
 )
-from ...errors import IllegalTransition, NotFound
 from ...models import OPERATOR_PERM, TRANSITION_PERMISSIONS
 from ...selectors_staff import (
     QueueFilters,
@@ -27,7 +25,7 @@ from ...selectors_staff import (
     permits_for_agency,
     queue_for_staff,
 )
-from ...services import service_application_transition
+from ...services import service_applications_transition_each
 from ...transition_inputs import TRANSITION_INPUTS
 from .common import PAGE_SIZES, PERMIT_DECISION_LABELS, _filters, _page, problem, staff_required
 
@@ -103,30 +101,19 @@ def _bulk_failure(sa, reason: str) -> str:
 
 
 def _apply_each(request: HttpRequest, name: str, uuids: list[str]) -> tuple[int, list[str]]:
-    """The transition on each case in its own service call (its own transaction, permission
-    and state checks); what fails is described, the rest is done."""
+    """The transition on each selected case found in the caller's queue; what fails is
+    described, the rest is done."""
     targets = bulk_targets(user=request.user, scope=request.staff_scope, uuids=uuids)
-    done, failures = 0, []
-    for key in uuids:
-        sa = targets.get(key)
-        if sa is None:
-            failures.append(_("%(id)s: not found in your queue.") % {"id": key})
-            continue
-        try:
-            service_application_transition(
-                actor=request.user, service_application=sa, transition=name
-            )
-        except NotFound:
-            failures.append(_bulk_failure(sa, _("not found in your queue.")))
-        except PermissionDenied:
-            failures.append(_bulk_failure(sa, _("you may not perform this action on it.")))
-        except IllegalTransition as exc:
-            failures.append(_bulk_failure(sa, exc.message))
-        except ValidationError as exc:
-            failures.append(_bulk_failure(sa, " ".join(exc.messages)))
-        else:
-            done += 1
-    return done, failures
+    failures = [
+        _("%(id)s: not found in your queue.") % {"id": key} for key in uuids if key not in targets
+    ]
+    outcomes = service_applications_transition_each(
+        actor=request.user,
+        service_applications=[targets[key] for key in uuids if key in targets],
+        transition=name,
+    )
+    failures += [_bulk_failure(o.service_application, o.error) for o in outcomes if o.error]
+    return sum(1 for o in outcomes if not o.error), failures
 
 
 @require_POST
