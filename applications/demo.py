@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 
 from workgroups.constants import OrganizationKind, Role
 from workgroups.models import Organization, Town, User
@@ -26,6 +26,7 @@ from workgroups.validators import uscc_check_character
 from .constants import BusinessType, DocumentType, ProjectKind, WorksType
 from .models import CombinedApplication, Document, Project, ServiceApplication
 from .registry import DOCUMENT_RULES, documents_required
+from .selectors_kpi import indicators_available
 from .services import (
     SubmissionInput,
     combined_application_submit,
@@ -611,6 +612,6 @@ def build_demo(*, password: str) -> DemoResult:
     shared = build_shared_project(users)
     # The indicators pages read a rollup beat rebuilds every few minutes: have it now
     # (PostgreSQL only: on the embedded SQLite database the pages say they need it).
-    if connection.vendor == "postgresql":
+    if indicators_available():
         kpi_rollup_refresh()
     return DemoResult(password, users, cases, shared)

@@ -4,13 +4,18 @@
 Every function runs a fixed number of queries whatever the number of cases: medians and 90th
 percentiles come from the rollup's exact distributions (interpolated like percentile_cont),
 counts from its tallies. Leadership bodies see everything, lead agencies their workgroups'
-cases and their operators' demand notices, operators their own.
+cases and their operators' demand notices, operators their own; the public transparency page
+sees every case, aggregated per utility, through the same queries.
+
+The SQL is PostgreSQL's (arrays, FILTER, window functions): on the embedded SQLite demo
+database `indicators_available()` is false, and every page says so instead of computing.
 """
 
 import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
+from django.utils.translation import gettext_lazy
 
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import Organization, Workgroup
@@ -27,6 +32,19 @@ CLOCKED_STAGE_MEASURES = [f"stage:{s}" for s in MEASURED_STAGES if s in CLOCKED_
 ESCALATION_MEASURES = ["escalations_tier_1", "escalations_tier_2", "escalations_tier_3"]
 # Utilities in the policy's order (electricity, water, gas, network, cable TV).
 UTILITY_ORDER = {value: i for i, (value, _label) in enumerate(Utility.choices)}
+# What every indicators page (staff, downloads, public) shows instead of figures on SQLite.
+INDICATORS_UNAVAILABLE = gettext_lazy(
+    "Indicators are computed by PostgreSQL; this installation runs on the embedded SQLite "
+    "demo database. Set DATABASE_URL to a PostgreSQL database to see them."
+)
+# The public page's figures are over every case: the oversight scope, aggregated per utility.
+PUBLIC_SCOPE = StaffScope(oversight=True)
+
+
+def indicators_available() -> bool:
+    """Whether this database can compute the indicators (rollup refresh and every figure):
+    PostgreSQL only; the embedded SQLite demo database cannot."""
+    return connection.vendor == "postgresql"
 
 
 @dataclass(frozen=True)
@@ -81,10 +99,11 @@ WITH h AS (
            min(value) FILTER (WHERE cum > floor((total - 1) * 0.5)) AS lo50,
            min(value) FILTER (WHERE cum > ceil((total - 1) * 0.5)) AS hi50,
            min(value) FILTER (WHERE cum > floor((total - 1) * 0.9)) AS lo90,
-           min(value) FILTER (WHERE cum > ceil((total - 1) * 0.9)) AS hi90
+           min(value) FILTER (WHERE cum > ceil((total - 1) * 0.9)) AS hi90,
+           sum(value * n) / max(total) AS mean
     FROM c GROUP BY {k}measure
 )
-SELECT {k}measure, total::integer AS n, on_time::integer AS on_time,
+SELECT {k}measure, total::integer AS n, on_time::integer AS on_time, mean::float AS mean,
        (lo50 + (h50 - floor(h50)) * (hi50 - lo50))::float AS median,
        (lo90 + (h90 - floor(h90)) * (hi90 - lo90))::float AS p90
 FROM q ORDER BY {k}measure
@@ -111,7 +130,7 @@ def _params(scope: StaffScope, filters: KpiFilter, measures: list[str]) -> dict:
 
 
 def _query(template: str, keys: str, scope, filters, measures) -> list[dict]:
-    if not scope.is_staff:
+    if not scope.is_staff or not indicators_available():
         return []
     sql = template.format(k=_KEYS[keys], scope=_SCOPE)
     with connection.cursor() as cursor:
@@ -121,7 +140,7 @@ def _query(template: str, keys: str, scope, filters, measures) -> list[dict]:
 
 
 def _distribution(keys: str, *, scope, filters, measures) -> list[dict]:
-    """Per key and measure: cases counted, left on time, median and 90th percentile."""
+    """Per key and measure: cases counted, left on time, mean, median and 90th percentile."""
     return _query(_DISTRIBUTION, keys, scope, filters, measures)
 
 
@@ -311,4 +330,50 @@ def kpi_scorecards(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
                 "notices_acknowledged": n("notices_ack_1wd"),
             }
         )
+    return out
+
+
+def kpi_public(*, filters: KpiFilter) -> dict[str, dict]:
+    """The public transparency page's figures per utility, over every case, with the staff
+    dashboard's definitions: connections by month of connection with their mean and median
+    working days, median fee quote and median applicant steps; the share of clocked stages
+    left on time (as on the scorecards); the share of satisfied ratings. Two queries."""
+    days = _pivot(
+        _distribution(
+            "utility",
+            scope=PUBLIC_SCOPE,
+            filters=filters,
+            measures=["working_days", "fee", "steps"],
+        ),
+        ("utility",),
+    )
+    tally = _pivot(
+        _tally(
+            "utility",
+            scope=PUBLIC_SCOPE,
+            filters=filters,
+            measures=[*CLOCKED_STAGE_MEASURES, *RATING_MEASURES],
+        ),
+        ("utility",),
+    )
+    out = {}
+    for utility in Utility.values:
+        d, m = days.get((utility,), {}), tally.get((utility,), {})
+
+        def total(names: list[str], field: str = "n", m=m) -> int:
+            return sum(m[x][field] for x in names if x in m)
+
+        out[utility] = {
+            "connections": d["working_days"]["n"] if "working_days" in d else 0,
+            "working_days_avg": d["working_days"]["mean"] if "working_days" in d else None,
+            "working_days_median": d["working_days"]["median"] if "working_days" in d else None,
+            "fee_median": d["fee"]["median"] if "fee" in d else None,
+            "steps_median": d["steps"]["median"] if "steps" in d else None,
+            "stages_left": total(CLOCKED_STAGE_MEASURES),
+            "stages_on_time": total(CLOCKED_STAGE_MEASURES, "on_time"),
+            "ratings": total(RATING_MEASURES),
+            "ratings_good": total(GOOD_RATING_MEASURES),
+            # Every step is online: no visit to a counter is ever required.
+            "counter_visits": 0,
+        }
     return out

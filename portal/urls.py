@@ -2,10 +2,10 @@
 
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import api_router, views
+from portal import api_errors, api_router, views
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/v1/", include((api_router.urlpatterns, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Any other /api/ path: the JSON 404 here, so not even DEBUG's HTML 404 page answers it.
+    re_path(r"^api/", api_errors.page_not_found),
 ]
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),

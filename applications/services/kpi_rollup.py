@@ -24,8 +24,12 @@ from ..constants import ServiceStatus
 from ..models import APPLICANT_PERM, TRANSITION_PERMISSIONS, KpiRefresh
 
 # Steps the applicant performs (procedures in the World Bank sense): every transition that
-# needs the applicant's permission, so a platform administrator acting for them counts too.
-APPLICANT_STEPS = sorted(t for t, perm in TRANSITION_PERMISSIONS.items() if perm == APPLICANT_PERM)
+# needs the applicant's permission (so a platform administrator acting for them counts too),
+# except withdrawing, which is giving up, not a step towards being connected. The one
+# definition: the staff dashboard and the public transparency page both read it from here.
+APPLICANT_STEPS = sorted(
+    t for t, perm in TRANSITION_PERMISSIONS.items() if perm == APPLICANT_PERM and t != "withdraw"
+)
 # Stages whose duration is measured: every state a case leaves again on its way.
 MEASURED_STAGES = [
     ServiceStatus.SUBMITTED,
@@ -177,7 +181,8 @@ SELECT least((SELECT min(submitted_at) FROM applications_serviceapplication),
 
 @transaction.atomic
 def kpi_rollup_refresh() -> KpiRefresh:
-    """Rebuild every rollup row from the case records; returns the refresh stamp."""
+    """Rebuild every rollup row from the case records; returns the refresh stamp.
+    PostgreSQL only: callers check `selectors_kpi.indicators_available()` first."""
     started = time.perf_counter()
     holidays, workdays = calendar_exceptions()
     today = timezone.localdate()

@@ -8,6 +8,7 @@ from workgroups.constants import SlaVariant, Stage
 
 from ..constants import DocumentType, Utility
 from ..registry import DOCUMENT_RULES
+from ..selectors_kpi import INDICATORS_UNAVAILABLE
 from ..selectors_public import transparency_figures
 
 _STAGES = list(Stage.values)
@@ -57,5 +58,9 @@ def transparency(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/transparency.html",
-        {"figures": figures, "utilities": utilities},
+        {
+            "figures": figures,
+            "utilities": utilities,
+            "indicators_unavailable": INDICATORS_UNAVAILABLE,
+        },
     )

@@ -184,3 +184,14 @@ def test_an_html_view_under_api_still_fails_in_json(client, reference, monkeypat
 
     monkeypatch.setattr(SpectacularSwaggerView, "get", broken)
     _problem(client.get("/api/docs/"), 500, "server_error")
+
+
+def test_unknown_api_path_is_json_even_in_debug_mode(client, settings):
+    """The embedded demo runs with DEBUG on: a mistyped /api/ URL still answers the problem
+    JSON a script can parse, not Django's HTML debug page."""
+    settings.DEBUG = True
+    for path in ("/api/v1/projects//documents/", "/api/v2/", "/api/v1/no-such-thing/"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("application/")
+        assert response.json()["type"].endswith("not_found")

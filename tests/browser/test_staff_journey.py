@@ -11,6 +11,7 @@ import zlib
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from applications.constants import BusinessType, ServiceStatus
@@ -309,10 +310,15 @@ def test_return_correct_and_connect_through_the_staff_case_page(
     _no_horizontal_overflow(page)
     shot("en-21-staff-case-preview")
 
-    # The public transparency page counts the connection too, for anyone, signed in or not.
+    # The public transparency page counts the connection too, for anyone, signed in or not:
+    # the same rollup as the staff dashboard, as of the same refresh.
+    from applications.selectors_kpi import kpi_as_of
+
+    as_of = timezone.localtime(kpi_as_of()).strftime("%Y-%m-%d %H:%M")
     page.context.clear_cookies()
     for lang, prefix in (("zh", ""), ("en", "/en")):
         page.goto(f"{base}{prefix}/transparency/")
+        expect(page.locator("[data-as-of]")).to_contain_text(as_of)
         row = page.locator('table[data-table="public-indicators"] tr[data-utility="electricity"]')
         expect(row.locator('[data-col="connections"]')).to_have_text("1")
         expect(row.locator('[data-col="fee_median"]')).to_have_text("12800.00")

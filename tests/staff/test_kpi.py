@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from applications.constants import ServiceStatus
 from applications.models import Escalation, Rating, StateChange
-from applications.services.kpi_rollup import kpi_rollup_refresh
+from applications.services.kpi_rollup import APPLICANT_STEPS, kpi_rollup_refresh
 from applications.tasks import kpi_refresh_task
 from notifications.models import DemandNotice, DemandSignal
 from tests.factories import make_service, staff_of
@@ -400,3 +400,8 @@ def test_downloads_hold_only_what_the_caller_may_see(cases):
     response = client.get(reverse("staff:kpi"), {**PERIOD, "csv": "notices"})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1:] == [["中山公用水务投资有限公司", "2025-10", "1", "1", "100.0"]]
+
+
+def test_withdrawing_is_not_an_applicant_step():
+    assert "withdraw" not in APPLICANT_STEPS
+    assert {"submit", "resubmit", "confirm_plan"} <= set(APPLICANT_STEPS)

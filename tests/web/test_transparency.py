@@ -10,11 +10,14 @@ import time_machine
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 
 from applications.constants import ServiceStatus, Utility
 from applications.models import Rating, StateChange
+from applications.selectors_kpi import KpiFilter, kpi_as_of, kpi_connections, kpi_stages
 from applications.selectors_public import transparency_figures
+from applications.selectors_staff import StaffScope
+from applications.services.kpi_rollup import kpi_rollup_refresh
 from tests.factories import ProjectFactory, UserFactory, make_service, member_of
 from workgroups.constants import OrganizationKind
 from workgroups.services import organization_upsert
@@ -89,21 +92,22 @@ def figures_fixture(reference):
 
     # Electricity stages: acceptance on time, the next stage late -> 1 of 2 on time.
     t0 = at("2026-06-01")
-    for transition, when, due in (
-        ("submit", t0, t0 + dt.timedelta(days=1)),
-        ("accept", t0 + dt.timedelta(hours=2), t0 + dt.timedelta(days=3)),
-        ("connect", t0 + dt.timedelta(days=4), None),
+    for transition, stage, when, due in (
+        ("submit", ServiceStatus.SUBMITTED, t0, t0 + dt.timedelta(days=1)),
+        ("accept", ServiceStatus.ACCEPTED, t0 + dt.timedelta(hours=2), t0 + dt.timedelta(days=3)),
+        ("connect", ServiceStatus.CONNECTED, t0 + dt.timedelta(days=4), None),
     ):
         StateChange.objects.create(
             service_application=a,
             transition=transition,
             from_state="",
-            to_state="",
+            to_state=stage,
             at=when,
             due_at=due,
         )
     # What the applicants had to do: a filed once; b filed, corrected and confirmed; c filed.
-    for sa, steps in ((b, ("submit", "resubmit", "confirm_plan")), (c, ("submit",))):
+    # Withdrawing is not a step towards a connection: c's (undone) withdrawal does not count.
+    for sa, steps in ((b, ("submit", "resubmit", "confirm_plan")), (c, ("submit", "withdraw"))):
         for transition in steps:
             StateChange.objects.create(
                 service_application=sa,
@@ -122,6 +126,8 @@ def figures_fixture(reference):
             organization=org,
             created_at=at("2026-08-01"),
         )
+    # The figures come from the indicators rollup, as on the staff dashboard.
+    kpi_rollup_refresh()
     cache.clear()
 
 
@@ -187,13 +193,13 @@ def test_no_personal_data_anywhere_on_the_page(client, figures_fixture, prefix):
 
 
 @time_machine.travel(NOW, tick=False)
-def test_constant_queries_and_cached_for_every_visitor(figures_fixture):
+def test_constant_queries_and_cached_until_the_next_refresh(figures_fixture):
     with CaptureQueriesContext(connection) as first:
         transparency_figures()
     assert 0 < len(first) <= 4
     with CaptureQueriesContext(connection) as again:
         transparency_figures()
-    assert len(again) == 0
+    assert len(again) == 1  # when the figures were refreshed: the cache key
     # Ten times the connections: still the same number of queries.
     org_user = UserFactory(username="bulk-maker")
     project = ProjectFactory(created_by=org_user, owner=Rating.objects.first().organization)
@@ -206,7 +212,9 @@ def test_constant_queries_and_cached_for_every_visitor(figures_fixture):
             submitted_at=at("2026-10-12"),
             connected_at=at("2026-10-16"),
         )
-    cache.clear()
+    # Until the rollup is refreshed, the page shows the figures as of the last refresh.
+    assert _row(transparency_figures(), "electricity")["connections"] == 3
+    kpi_rollup_refresh()
     with CaptureQueriesContext(connection) as more:
         figures = transparency_figures()
     assert len(more) == len(first)
@@ -229,3 +237,29 @@ def test_chinese_by_default_english_under_en(client, reference):
 def test_linked_from_every_page_footer(client, reference):
     assert 'href="/transparency/"' in client.get("/").content.decode()
     assert 'href="/en/transparency/"' in client.get("/en/").content.decode()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_figures_are_the_staff_dashboards_over_the_same_twelve_months(figures_fixture):
+    filters = KpiFilter.last_months(NOW.date())
+    leadership = StaffScope(oversight=True)
+    figures = transparency_figures()
+    assert (figures["first"], figures["last"]) == (filters.first, filters.last)
+    connected: dict[str, int] = {}
+    for row in kpi_connections(scope=leadership, filters=filters):
+        connected[row["utility"]] = connected.get(row["utility"], 0) + row["connected"]
+    stages = kpi_stages(scope=leadership, filters=filters)
+    for utility in Utility.values:
+        public = _row(figures, utility)
+        assert public["connections"] == connected.get(utility, 0), utility
+        clocked = [r for r in stages if r["utility"] == utility and r["on_time"] is not None]
+        left, on_time = sum(r["n"] for r in clocked), sum(r["on_time"] for r in clocked)
+        assert public["on_time_share"] == (round(100 * on_time / left, 1) if left else None)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_page_says_when_the_figures_were_computed(client, figures_fixture):
+    html = client.get("/en/transparency/").content.decode()
+    as_of = timezone.localtime(kpi_as_of()).strftime("%Y-%m-%d %H:%M")
+    assert f"Figures as of {as_of}" in html
+    assert "from 2025-12 to 2026-11" in html

@@ -11,7 +11,9 @@ from django.views.decorators.http import require_GET
 from ...constants import ServiceStatus, Utility
 from ...models import RatingLevel
 from ...selectors_kpi import (
+    INDICATORS_UNAVAILABLE,
     KpiFilter,
+    indicators_available,
     kpi_applications,
     kpi_as_of,
     kpi_connections,
@@ -230,6 +232,14 @@ def _charts(scope, filters: KpiFilter, tables: dict) -> dict:
     }
 
 
+def unavailable_context() -> dict | None:
+    """On the embedded SQLite database, what both indicator pages show instead of their
+    tables, charts and downloads (the same page, whatever was asked): a notice."""
+    if indicators_available():
+        return None
+    return {"indicators_unavailable": INDICATORS_UNAVAILABLE}
+
+
 def page_context(request: HttpRequest, filters: KpiFilter, workgroups: list) -> dict:
     """What both indicator pages show above their tables: the filter form and the date of
     the figures."""
@@ -249,7 +259,15 @@ def page_context(request: HttpRequest, filters: KpiFilter, workgroups: list) -> 
 @require_GET
 @staff_required
 def kpi(request: HttpRequest) -> HttpResponse:
-    scope, (filters, workgroups) = request.staff_scope, filters_from(request)
+    scope = request.staff_scope
+    unavailable = unavailable_context()
+    if unavailable is not None:
+        return render(
+            request,
+            "staff/kpi.html",
+            {**unavailable, "staff_section": "kpi", "read_only": scope.oversight},
+        )
+    filters, workgroups = filters_from(request)
     tables = _kpi_tables(scope, filters)
     download = requested_download(request, tables, prefix="kpi")
     if download is not None:

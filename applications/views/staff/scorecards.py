@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from ...selectors_kpi import kpi_scorecards
 from .common import staff_required
 from .exports import requested_download
-from .kpi import filters_from, number, page_context, rate
+from .kpi import filters_from, number, page_context, rate, unavailable_context
 
 
 def _scorecard_table(scope, filters) -> dict:
@@ -52,7 +52,15 @@ def _scorecard_table(scope, filters) -> dict:
 @require_GET
 @staff_required
 def scorecards(request: HttpRequest) -> HttpResponse:
-    scope, (filters, workgroups) = request.staff_scope, filters_from(request)
+    scope = request.staff_scope
+    unavailable = unavailable_context()
+    if unavailable is not None:
+        return render(
+            request,
+            "staff/scorecards.html",
+            {**unavailable, "staff_section": "scorecards", "read_only": scope.oversight},
+        )
+    filters, workgroups = filters_from(request)
     table = _scorecard_table(scope, filters)
     download = requested_download(request, {"scorecards": table}, prefix="operators")
     if download is not None:
