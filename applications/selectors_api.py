@@ -4,16 +4,13 @@ Kept beside selectors.py (not in it) while the applicant portal work edits that 
 can be merged once both have landed.
 """
 
-import datetime as dt
 from collections import Counter
 
 from django.db.models import Count, Prefetch, QuerySet
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django_fsm import can_proceed
 from guardian.core import ObjectPermissionChecker
 
-from workgroups.calendar import local_zone, working_days_between
 from workgroups.models import Organization
 
 from .constants import DocumentSource, ProjectSource, ServiceStatus, Utility
@@ -28,6 +25,7 @@ from .models import (
     ServiceApplication,
 )
 from .selectors import work_items_for_operator
+from .selectors_public import transparency_figures
 
 # The list's columns, by the WorkItemRowSerializer field they feed: one table, no join.
 WORK_ITEM_ROW_FIELDS = ("uuid", "utility", "status", "due_at", "paused_since", "updated_at")
@@ -123,32 +121,11 @@ def project_documents_shared_by(*, organization: Organization, project: Project)
     ).order_by("doc_type", "created_at", "pk")
 
 
-def _weighted_median(counts: Counter) -> float | None:
-    total = sum(counts.values())
-    if not total:
-        return None
-    middle = [(total - 1) // 2, total // 2]
-    values, seen = [], 0
-    for value in sorted(counts):
-        for position in middle:
-            if seen <= position < seen + counts[value]:
-                values.append(value)
-        seen += counts[value]
-    return round(sum(values) / len(values), 1)
-
-
-def _local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), local_zone())
-
-
 def public_stats() -> dict:
-    """Per utility: applications by status, how many are connected, and the median working
-    days from submission to connection (the applicant's paused time excluded, as the clock
-    counts it). No personal data: only counts.
-
-    Counting and grouping run in SQL; working days need the statutory-holiday calendar, which
-    lives in Python, so they are computed once per distinct (submitted, connected) day pair.
-    """
+    """Per utility: applications by status and how many are connected (live counts), and the
+    median working days from submission to connection over the last 12 months, the figure the
+    transparency page publishes (the indicators rollup; None on the embedded SQLite database
+    or before a utility's first connection). No personal data: only counts."""
     by_status = {utility: Counter() for utility in Utility.values}
     rows = (
         ServiceApplication.objects.exclude(status=ServiceStatus.DRAFT)
@@ -158,25 +135,7 @@ def public_stats() -> dict:
     )
     for utility, status, n in rows:
         by_status[utility][status] += n
-
-    zone = local_zone()
-    connected = (
-        ServiceApplication.objects.filter(connected_at__isnull=False, submitted_at__isnull=False)
-        .annotate(
-            submitted_day=TruncDate("submitted_at", tzinfo=zone),
-            connected_day=TruncDate("connected_at", tzinfo=zone),
-        )
-        .values_list("utility", "submitted_day", "connected_day", "paused_working_days")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    durations = {utility: Counter() for utility in Utility.values}
-    connected_counts: Counter = Counter()
-    for utility, submitted_day, connected_day, paused, n in connected:
-        days = working_days_between(_local_midnight(submitted_day), _local_midnight(connected_day))
-        durations[utility][max(days - paused, 0)] += n
-        connected_counts[utility] += n
-
+    published = {row["utility"]: row for row in transparency_figures()["utilities"]}
     return {
         "generated_at": timezone.now(),
         "utilities": [
@@ -188,8 +147,9 @@ def public_stats() -> dict:
                     for status in ServiceStatus.values
                     if status != ServiceStatus.DRAFT
                 },
-                "connected": connected_counts[utility],
-                "median_working_days_to_connect": _weighted_median(durations[utility]),
+                "connected": by_status[utility][ServiceStatus.CONNECTED]
+                + by_status[utility][ServiceStatus.CLOSED],
+                "median_working_days_to_connect": published[utility].get("working_days_median"),
             }
             for utility in Utility.values
         ],

@@ -26,8 +26,10 @@ class UtilityStatsSerializer(serializers.Serializer):
     connected = serializers.IntegerField(help_text="Applications connected so far.")
     median_working_days_to_connect = serializers.FloatField(
         allow_null=True,
-        help_text="Median working days from submission to connection, the applicant's own "
-        "time (corrections, plan confirmation) excluded; null until one is connected.",
+        help_text="Median working days from submission to connection over the last 12 "
+        "months, the applicant's own time (corrections, plan confirmation) excluded: the figure "
+        "the public transparency page publishes, from indicators recomputed every few minutes; "
+        "null until one is connected in that period.",
     )
 
 
@@ -43,8 +45,9 @@ class StatsView(AcceptLanguageMixin, APIView):
 
     @extend_schema(
         summary="Public statistics per utility",
-        description="Counts by state, connections and the median working days to connect. "
-        "No authentication; no personal data.",
+        description="Counts by state and connections (live), and the median working days to "
+        "connect over the last 12 months (as on /transparency/). No authentication; no "
+        "personal data.",
         responses=StatsSerializer,
     )
     def get(self, request):
