@@ -18,6 +18,7 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -146,6 +147,13 @@ def page_not_found(request, exception=None):
     if _is_api(request):
         return JsonResponse(problem(404, "not_found", _("No such endpoint.")), status=404)
     return defaults.page_not_found(request, exception)
+
+
+@csrf_exempt
+def endpoint_not_found(request, *args, **kwargs):
+    """The URL map's last /api/ route: any method, no session needed (so no CSRF check, as
+    for an unmatched URL), the JSON 404, even with DEBUG on."""
+    return page_not_found(request)
 
 
 def server_error(request):

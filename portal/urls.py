@@ -15,7 +15,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Any other /api/ path: the JSON 404 here, so not even DEBUG's HTML 404 page answers it.
-    re_path(r"^api/", api_errors.page_not_found),
+    re_path(r"^api/", api_errors.endpoint_not_found),
 ]
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),

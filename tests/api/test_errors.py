@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.test import Client
 
 from applications.api import work_items
 from applications.errors import IllegalTransition
@@ -186,12 +187,17 @@ def test_an_html_view_under_api_still_fails_in_json(client, reference, monkeypat
     _problem(client.get("/api/docs/"), 500, "server_error")
 
 
-def test_unknown_api_path_is_json_even_in_debug_mode(client, settings):
+@pytest.mark.parametrize("debug", [True, False])
+def test_unknown_api_path_is_json_for_every_method(settings, debug):
     """The embedded demo runs with DEBUG on: a mistyped /api/ URL still answers the problem
-    JSON a script can parse, not Django's HTML debug page."""
-    settings.DEBUG = True
-    for path in ("/api/v1/projects//documents/", "/api/v2/", "/api/v1/no-such-thing/"):
-        response = client.get(path)
-        assert response.status_code == 404
-        assert response["Content-Type"].startswith("application/")
-        assert response.json()["type"].endswith("not_found")
+    JSON a script can parse, not Django's HTML debug page; a POST or DELETE to it is not
+    stopped by the browser's CSRF check either (an API client sends no CSRF token)."""
+    settings.DEBUG = debug
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["sessionid"] = "stale"
+    for method in ("get", "post", "delete"):
+        for path in ("/api/v1/projects//documents/", "/api/v2/", "/api/v1/webhooks/%C2%84/"):
+            response = getattr(client, method)(path)
+            assert response.status_code == 404, (method, path)
+            assert response["Content-Type"].startswith("application/"), (method, path)
+            assert response.json()["type"].endswith("not_found")
