@@ -1,6 +1,7 @@
 """The indicators dashboard (World Bank style), its charts and its CSV / Excel downloads."""
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -256,30 +257,39 @@ def page_context(request: HttpRequest, filters: KpiFilter, workgroups: list) -> 
     }
 
 
-@require_GET
-@staff_required
-def kpi(request: HttpRequest) -> HttpResponse:
+def indicator_page(
+    request: HttpRequest,
+    *,
+    template: str,
+    section: str,
+    prefix: str,
+    build: Callable[[object, KpiFilter], tuple[dict[str, dict], dict]],
+) -> HttpResponse:
+    """What the indicator pages share: the notice when figures cannot be computed here, the
+    filters, a table download when one is asked for, else the page. `build` returns the
+    page's tables (by name) and any further template context."""
     scope = request.staff_scope
+    context = {"staff_section": section, "read_only": scope.oversight}
     unavailable = unavailable_context()
     if unavailable is not None:
-        return render(
-            request,
-            "staff/kpi.html",
-            {**unavailable, "staff_section": "kpi", "read_only": scope.oversight},
-        )
+        return render(request, template, {**unavailable, **context})
     filters, workgroups = filters_from(request)
-    tables = _kpi_tables(scope, filters)
-    download = requested_download(request, tables, prefix="kpi")
+    tables, extra = build(scope, filters)
+    download = requested_download(request, tables, prefix=prefix)
     if download is not None:
         return download
     return render(
-        request,
-        "staff/kpi.html",
-        {
-            **page_context(request, filters, workgroups),
-            "tables": tables,
-            "charts": _charts(scope, filters, tables),
-            "staff_section": "kpi",
-            "read_only": scope.oversight,
-        },
+        request, template, {**page_context(request, filters, workgroups), **extra, **context}
+    )
+
+
+@require_GET
+@staff_required
+def kpi(request: HttpRequest) -> HttpResponse:
+    def build(scope, filters: KpiFilter) -> tuple[dict[str, dict], dict]:
+        tables = _kpi_tables(scope, filters)
+        return tables, {"tables": tables, "charts": _charts(scope, filters, tables)}
+
+    return indicator_page(
+        request, template="staff/kpi.html", section="kpi", prefix="kpi", build=build
     )

@@ -1,14 +1,12 @@
 """Operator scorecards: the same indicators side by side, one row per operator."""
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ...selectors_kpi import kpi_scorecards
 from .common import staff_required
-from .exports import requested_download
-from .kpi import filters_from, number, page_context, rate, unavailable_context
+from .kpi import indicator_page, number, rate
 
 
 def _scorecard_table(scope, filters) -> dict:
@@ -52,26 +50,14 @@ def _scorecard_table(scope, filters) -> dict:
 @require_GET
 @staff_required
 def scorecards(request: HttpRequest) -> HttpResponse:
-    scope = request.staff_scope
-    unavailable = unavailable_context()
-    if unavailable is not None:
-        return render(
-            request,
-            "staff/scorecards.html",
-            {**unavailable, "staff_section": "scorecards", "read_only": scope.oversight},
-        )
-    filters, workgroups = filters_from(request)
-    table = _scorecard_table(scope, filters)
-    download = requested_download(request, {"scorecards": table}, prefix="operators")
-    if download is not None:
-        return download
-    return render(
+    def build(scope, filters) -> tuple[dict[str, dict], dict]:
+        table = _scorecard_table(scope, filters)
+        return {"scorecards": table}, {"table": table}
+
+    return indicator_page(
         request,
-        "staff/scorecards.html",
-        {
-            **page_context(request, filters, workgroups),
-            "table": table,
-            "staff_section": "scorecards",
-            "read_only": scope.oversight,
-        },
+        template="staff/scorecards.html",
+        section="scorecards",
+        prefix="operators",
+        build=build,
     )
