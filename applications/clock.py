@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from workgroups.calendar import add_working_days, working_days_between
 from workgroups.selectors import SlaTable, sla_working_days
 
-from .constants import APPLICANT_HOLDS, CLOCKED_STATES, ClockEvent
+from .constants import APPLICANT_HOLDS, CLOCKED_STATES, ClockEvent, ServiceStatus
 from .models import ServiceApplication
 
 
@@ -26,6 +26,8 @@ def enter_stage(
 ) -> ClockChange:
     """Stamp the stage `sa` has just entered; return what happened to the clock."""
     to_state = sa.status
+    if from_state == ServiceStatus.DRAFT:
+        sa.submitted_at = now  # the clock starts on submission
     sa.stage_entered_at = now
     if to_state in CLOCKED_STATES:
         days = sla_working_days(

@@ -118,22 +118,3 @@ class EscalationEventKind(models.TextChoices):
     CLIMBED = "climbed", _("Moved up a tier")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     RESOLVED = "resolved", _("Resolved")
-
-
-# What each user-facing transition is called on a button (imperative).
-TRANSITION_ACTION_LABELS = {
-    "submit": _("Submit"),
-    "resubmit": _("Resubmit after correction"),
-    "confirm_plan": _("Confirm plan and fee"),
-    "withdraw": _("Withdraw"),
-    "accept": _("Accept"),
-    "return_for_correction": _("Return for correction"),
-    "reject": _("Reject"),
-    "start_survey": _("Start site survey"),
-    "issue_plan": _("Issue plan and fee quote"),
-    "start_construction": _("Start construction"),
-    "complete_construction": _("Complete construction"),
-    "fail_inspection": _("Fail inspection"),
-    "connect": _("Connect"),
-    "close": _("Close the case"),
-}

@@ -164,6 +164,14 @@ class StagePlan:
     needs_inspection: bool
     sla_variant: str = SlaVariant.STANDARD
 
+    def fields(self) -> dict[str, object]:
+        """The application's fields that hold the plan."""
+        return {
+            "fast_track": self.fast_track,
+            "needs_inspection": self.needs_inspection,
+            "sla_variant": self.sla_variant,
+        }
+
 
 def _electricity_plan(details: dict) -> StagePlan:
     low_voltage = details["voltage_level"] in ("220v", "380v")

@@ -5,8 +5,6 @@ from collections.abc import Iterable
 from django.db import models
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-from django_fsm import can_proceed
-from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
 from workgroups.constants import OrganizationKind
@@ -24,6 +22,7 @@ from .models import (
     ServiceApplication,
     StateChange,
 )
+from .workflow import APPLICANT, permissions_of
 
 S = ServiceStatus
 
@@ -167,30 +166,20 @@ def combined_application_tracking(*, organization: Organization) -> QuerySet:
     )
 
 
-APPLICANT_TRANSITIONS = ("resubmit", "confirm_plan", "withdraw")
-
-
-def applicant_actions(*, user, services: list[ServiceApplication]) -> dict[int, list[str]]:
-    """What the applicant may do on each application now (the FSM's conditions and the
-    object permission, prefetched once with guardian instead of one query per check)."""
-    if not services:
-        return {}
-    checker = ObjectPermissionChecker(user)
-    checker.prefetch_perms(services)
-    actions: dict[int, list[str]] = {}
+def services_to_rate(*, user, services: list[ServiceApplication], perms=None) -> set[int]:
+    """The connected applications the applicant has not rated yet (好差评 invites them)."""
+    perms = perms or permissions_of(user, services)
+    ids = set()
     for sa in services:
-        if not checker.has_perm("act_as_applicant", sa):
-            actions[sa.pk] = []
+        if sa.status not in (S.CONNECTED, S.CLOSED) or not perms.has(APPLICANT, sa):
             continue
-        names = [t for t in APPLICANT_TRANSITIONS if can_proceed(getattr(sa, t))]
         try:
-            rated = sa.rating is not None
+            already = sa.rating is not None
         except Rating.DoesNotExist:
-            rated = False
-        if sa.status in (S.CONNECTED, S.CLOSED) and not rated:
-            names.append("rate")
-        actions[sa.pk] = names
-    return actions
+            already = False
+        if not already:
+            ids.add(sa.pk)
+    return ids
 
 
 def document_for_user(*, user, uuid) -> Document | None:

@@ -8,15 +8,11 @@ from collections import Counter
 
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
-from django_fsm import can_proceed
-from guardian.core import ObjectPermissionChecker
 
 from workgroups.models import Organization
 
 from .constants import DocumentSource, ProjectSource, ServiceStatus, Utility
 from .models import (
-    OPERATOR_PERM,
-    TRANSITION_PERMISSIONS,
     Commitment,
     Document,
     DocumentLink,
@@ -65,24 +61,6 @@ def work_item_details_for_operator(*, organization: Organization) -> QuerySet:
             ),
         )
     )
-
-
-OPERATOR_TRANSITIONS = tuple(
-    name for name, perm in TRANSITION_PERMISSIONS.items() if perm == OPERATOR_PERM
-)
-
-
-def operator_transitions_available(*, user, service_application: ServiceApplication) -> list[str]:
-    """The operator transitions `user` may perform now: the FSM's conditions and the same
-    object permission its transitions declare, read with one permission lookup instead of
-    one per transition."""
-    granted = set(ObjectPermissionChecker(user).get_perms(service_application))
-    return [
-        name
-        for name in OPERATOR_TRANSITIONS
-        if TRANSITION_PERMISSIONS[name].split(".", 1)[1] in granted
-        and can_proceed(getattr(service_application, name))
-    ]
 
 
 def permits_for_agency(*, organization: Organization) -> QuerySet:

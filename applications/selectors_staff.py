@@ -16,17 +16,14 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
-from guardian.core import ObjectPermissionChecker
 
+from core.workflow import PermissionSource
 from workgroups.calendar import add_working_days
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import EscalationTier, Membership, Town, WorkgroupMembership
 
 from .constants import CLOCKED_STATES, EscalationStatus, PermitStatus, ServiceStatus
 from .models import (
-    APPLICANT_PERM,
-    LEAD_REVIEW_PERM,
-    OPERATOR_PERM,
     CombinedApplication,
     Document,
     DocumentLink,
@@ -36,6 +33,7 @@ from .models import (
     ServiceApplicationGroupObjectPermission,
     StateChange,
 )
+from .workflow import VIEW_SERVICE
 
 STAFF_KINDS = frozenset(
     {
@@ -264,41 +262,15 @@ def service_for_staff(*, user, scope: StaffScope, combined_uuid, uuid) -> Servic
     )
 
 
-@dataclass(frozen=True)
-class CasePermissions:
-    acting: frozenset[int]  # ids of applications the caller may move (operator or applicant)
-    viewing: frozenset[int]  # ids whose documents the caller may download
-
-
-def case_permissions(
-    *, user, services: list[ServiceApplication], scope: StaffScope | None = None
-) -> CasePermissions:
-    """The caller's object permissions on the case's applications, read with one prefetch
-    instead of a query per transition and object. Every user-facing transition needs an acting
-    permission, so without one no transition is available; the document view follows the view
-    permission, or the oversight scope (the leadership bodies read every file, act on none)."""
-    if not services or not user.is_authenticated:
-        return CasePermissions(frozenset(), frozenset())
+def case_documents_open(
+    *, user, services: list[ServiceApplication], scope: StaffScope, perms: PermissionSource
+) -> frozenset[int]:
+    """Ids of the case's applications whose documents the caller may open: those it may view,
+    or every one for the leadership bodies (they read every file, act on none)."""
     every = frozenset(sa.pk for sa in services)
-    if user.is_superuser:
-        return CasePermissions(every, every)
-    checker = ObjectPermissionChecker(user)
-    checker.prefetch_perms(services)
-
-    def holding(*perms: str) -> frozenset[int]:
-        if any(user.has_perm(perm) for perm in perms):  # a global grant covers every object
-            return every
-        codenames = [perm.split(".", 1)[1] for perm in perms]
-        return frozenset(
-            sa.pk for sa in services if any(checker.has_perm(c, sa) for c in codenames)
-        )
-
-    return CasePermissions(
-        acting=holding(APPLICANT_PERM, OPERATOR_PERM, LEAD_REVIEW_PERM),
-        viewing=every
-        if scope is not None and scope.oversight
-        else holding("applications.view_serviceapplication"),
-    )
+    if scope.oversight or user.is_superuser or user.has_perm(VIEW_SERVICE):
+        return every
+    return frozenset(sa.pk for sa in services if perms.has(VIEW_SERVICE, sa))
 
 
 def document_for_oversight(*, scope: StaffScope, uuid) -> Document | None:

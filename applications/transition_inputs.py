@@ -1,12 +1,9 @@
-"""The stage data each transition requires, validated with field-level errors.
-
-One form per transition that takes input; transitions without a form take only a comment.
-"""
+"""The input forms of the transitions that take input (applications/workflow.py names which);
+the others take only a comment. Errors are field-level."""
 
 from decimal import Decimal
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .constants import PermitType, ServiceStatus
@@ -50,31 +47,3 @@ class ConnectInput(forms.Form):
         super().__init__(*args, **kwargs)
         # Connecting after an inspection records its result; a fast-track job has none.
         self.fields["inspection_result"].required = status == ServiceStatus.INSPECTING
-
-
-TRANSITION_INPUTS: dict[str, type[forms.Form]] = {
-    "return_for_correction": ReasonInput,
-    "reject": ReasonInput,
-    "withdraw": OptionalReasonInput,
-    "issue_plan": PlanInput,
-    "fail_inspection": InspectionInput,
-    "connect": ConnectInput,
-}
-
-PERMIT_DECISIONS: dict[str, type[forms.Form]] = {
-    "approve": OptionalReasonInput,
-    "return_to_applicant": ReasonInput,
-    "reject": ReasonInput,
-}
-
-
-def clean_stage_data(transition: str, data: dict, *, status: str) -> dict:
-    """Validated keyword arguments for the transition method, or a field-keyed ValidationError."""
-    form_class = TRANSITION_INPUTS.get(transition)
-    if form_class is None:
-        return {}
-    kwargs = {"status": status} if form_class is ConnectInput else {}
-    form = form_class(data=data, **kwargs)
-    if not form.is_valid():
-        raise ValidationError(form.errors.as_data())
-    return form.cleaned_data

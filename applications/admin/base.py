@@ -1,38 +1,20 @@
-"""Shared admin machinery: scoping by object permission, read-only inlines, transition actions."""
+"""Shared admin machinery: scoping by object permission, read-only inlines. Case work
+(transitions, returns, permit decisions) happens on the staff site only; the admin reads."""
 
-from collections.abc import Callable
 from operator import attrgetter
 
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from workgroups.admin_mixins import ViewOnlyAdminMixin
-
-from ..constants import TRANSITION_ACTION_LABELS
-from ..errors import DomainError, IllegalTransition, NotFound
-
-TRANSITION_LABELS = TRANSITION_ACTION_LABELS
-PERMIT_DECISION_LABELS = {
-    "approve": _("Approve"),
-    "return_to_applicant": _("Return to applicant"),
-    "reject": _("Reject"),
-}
-ACTION_TEMPLATE = "admin/applications/serviceapplication/transition.html"
-
 
 # --- Scoping by object permission -------------------------------------------------------------
 
@@ -147,111 +129,3 @@ def due_display(due_at, *, running: bool) -> str:
             gettext("overdue"),
         )
     return text
-
-
-# --- Actions (transitions and permit decisions) ---------------------------------------------------
-
-
-class CommentForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Comment"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-    )
-
-
-def _attach_errors(forms_: list[forms.Form], exc: ValidationError) -> None:
-    """Show a service's ValidationError on the fields it names (others as form errors)."""
-    items = exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
-    for field, field_messages in items:
-        form = next((f for f in forms_ if field in f.fields), None)
-        if form is None:
-            form, field = forms_[0], None
-        if field is None or field not in form.errors:
-            form.add_error(field, list(field_messages))
-
-
-class ActionAdminMixin:
-    """An admin view per state-machine action: a form on GET, the service on POST."""
-
-    def _action_response(
-        self,
-        request: HttpRequest,
-        *,
-        obj: Model,
-        action: str,
-        label: str,
-        forms_: list[forms.Form],
-        status: int = 200,
-    ) -> HttpResponse:
-        opts = self.model._meta
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": opts,
-            "app_label": opts.app_label,
-            "original": obj,
-            "title": label,
-            "action": action,
-            "forms": forms_,
-            "media": self.media + sum((f.media for f in forms_), forms.Media()),
-            "change_url": reverse(
-                f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]
-            ),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, ACTION_TEMPLATE, context, status=status)
-
-    def _run_action(
-        self,
-        request: HttpRequest,
-        *,
-        obj: Model,
-        action: str,
-        label: str,
-        available: Callable[[], list[str]],
-        forms_: list[forms.Form],
-        perform: Callable[[], None],
-    ) -> HttpResponse:
-        """GET shows the form if the action is available now; POST calls `perform` and maps
-        the service's errors: illegal now 409, not permitted 403, bad input 400."""
-        change_url = reverse(
-            f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_change",
-            args=[obj.pk],
-        )
-        if request.method != "POST":
-            if action not in available():
-                messages.warning(request, gettext("This action is not available now."))
-                return HttpResponseRedirect(change_url)
-            return self._action_response(
-                request, obj=obj, action=action, label=label, forms_=forms_
-            )
-        try:
-            perform()
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except IllegalTransition as exc:
-            messages.error(request, exc.message)
-            status = 409
-        except PermissionDenied as exc:
-            messages.error(request, str(exc) or gettext("You may not perform this action."))
-            status = 403
-        except ValidationError as exc:
-            _attach_errors(forms_, exc)
-            messages.error(request, gettext("Please correct the errors below."))
-            status = 400
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            status = exc.status_code
-        else:
-            messages.success(request, gettext("%(action)s: done.") % {"action": label})
-            return HttpResponseRedirect(change_url)
-        return self._action_response(
-            request, obj=obj, action=action, label=label, forms_=forms_, status=status
-        )
-
-    def _object_or_404(self, request: HttpRequest, object_id: str) -> Model:
-        obj = self.get_object(request, unquote(object_id))
-        if obj is None or not self.has_view_permission(request, obj):
-            raise Http404(gettext("No such object."))
-        return obj

@@ -1,10 +1,6 @@
-"""Service applications: one per utility, with their transition buttons."""
+"""Service applications: one per utility, read-only (case work is on the staff site)."""
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from ..constants import CLOCKED_STATES, PermitStatus
@@ -15,15 +11,7 @@ from ..models import (
     ServiceApplication,
     StateChange,
 )
-from ..services import (
-    service_application_transition,
-    transitions_available,
-)
-from ..transition_inputs import TRANSITION_INPUTS, ConnectInput
 from .base import (
-    TRANSITION_LABELS,
-    ActionAdminMixin,
-    CommentForm,
     ReadOnlyInline,
     ScopedAdmin,
     due_display,
@@ -96,8 +84,7 @@ class DocumentLinkInline(ReadOnlyInline):
 
 
 @admin.register(ServiceApplication)
-class ServiceApplicationAdmin(ActionAdminMixin, ScopedAdmin):
-    change_form_template = "admin/applications/change_form_with_actions.html"
+class ServiceApplicationAdmin(ScopedAdmin):
     list_display = ("reference", "utility", "operator", "status", "due", "updated_at")
     list_filter = (
         "utility",
@@ -184,60 +171,3 @@ class ServiceApplicationAdmin(ActionAdminMixin, ScopedAdmin):
     @admin.display(description=_("due at"), ordering="due_at")
     def due(self, obj: ServiceApplication) -> str:
         return due_display(obj.due_at, running=obj.status in CLOCKED_STATES)
-
-    def get_urls(self):
-        info = self.model._meta.app_label, self.model._meta.model_name
-        return [
-            path(
-                "<path:object_id>/transition/<str:name>/",
-                self.admin_site.admin_view(self.transition_view),
-                name="{}_{}_transition".format(*info),
-            ),
-            *super().get_urls(),
-        ]
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            context["object_actions"] = [
-                {
-                    "name": name,
-                    "label": TRANSITION_LABELS.get(name, name),
-                    "url": reverse(
-                        "admin:applications_serviceapplication_transition", args=[obj.pk, name]
-                    ),
-                }
-                for name in transitions_available(actor=request.user, service_application=obj)
-            ]
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def transition_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
-        obj = self._object_or_404(request, object_id)
-        data = request.POST if request.method == "POST" else None
-        forms_: list[forms.Form] = []
-        stage_form = TRANSITION_INPUTS.get(name)
-        if stage_form is not None:
-            kwargs = {"status": obj.status} if stage_form is ConnectInput else {}
-            forms_.append(stage_form(data=data, **kwargs))
-        comment_form = CommentForm(data=data)
-        forms_.append(comment_form)
-
-        def perform() -> None:
-            if not comment_form.is_valid():
-                raise ValidationError(comment_form.errors.as_data())
-            service_application_transition(
-                actor=request.user,
-                service_application=obj,
-                transition=name,
-                data=data,
-                comment=comment_form.cleaned_data["comment"],
-            )
-
-        return self._run_action(
-            request,
-            obj=obj,
-            action=name,
-            label=TRANSITION_LABELS.get(name, name),
-            available=lambda: transitions_available(actor=request.user, service_application=obj),
-            forms_=forms_,
-            perform=perform,
-        )

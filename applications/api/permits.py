@@ -11,7 +11,7 @@ from ..constants import PermitStatus, PermitType, ServiceStatus, Utility
 from ..models import PermitRequest
 from ..selectors_api import permits_for_agency
 from ..services import permit_request_decide
-from ..transition_inputs import PERMIT_DECISIONS
+from ..workflow import PERMIT_DECISIONS
 from .common import OrganizationScopedViewSet
 from .filters import PermitFilter
 from .idempotency import idempotent

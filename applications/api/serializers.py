@@ -18,7 +18,7 @@ from ..constants import (
     Utility,
     WorksType,
 )
-from ..selectors_api import OPERATOR_TRANSITIONS, operator_transitions_available
+from ..workflow import OPERATOR_TRANSITIONS, transitions_available
 
 STAGE_FIELDS = (
     "reason",
@@ -254,9 +254,7 @@ class WorkItemDetailSerializer(WorkItemSerializer):
         return LeaseStateSerializer(lease).data
 
     def get_transitions_available(self, sa) -> list[str]:
-        return operator_transitions_available(
-            user=self.context["request"].user, service_application=sa
-        )
+        return transitions_available(actor=self.context["request"].user, obj=sa)
 
 
 class StateChangeSerializer(serializers.Serializer):

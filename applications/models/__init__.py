@@ -45,21 +45,12 @@ from .requests import (
     Project,
 )
 from .service import (
-    APPLICANT_PERM,
-    LEAD_REVIEW_PERM,
-    LEAD_REVIEW_TRANSITIONS,
-    OPERATOR_PERM,
-    SYSTEM_TRANSITIONS,
-    TRANSITION_PERMISSIONS,
     WITHDRAWABLE,
     ServiceApplication,
-    may_perform,
 )
 
 __all__ = [
-    "TRANSITION_PERMISSIONS",
     "AppendOnlyQuerySet",
-    "APPLICANT_PERM",
     "BAD_RATINGS",
     "CombinedApplication",
     "KpiRefresh",
@@ -75,9 +66,6 @@ __all__ = [
     "Escalation",
     "EscalationEvent",
     "IdempotencyRecord",
-    "LEAD_REVIEW_PERM",
-    "LEAD_REVIEW_TRANSITIONS",
-    "OPERATOR_PERM",
     "PermitRequest",
     "PermitRequestGroupObjectPermission",
     "PermitRequestUserObjectPermission",
@@ -90,8 +78,6 @@ __all__ = [
     "ServiceApplicationGroupObjectPermission",
     "ServiceApplicationUserObjectPermission",
     "StateChange",
-    "SYSTEM_TRANSITIONS",
     "WITHDRAWABLE",
-    "may_perform",
     "WorkItemLease",
 ]

@@ -8,13 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from core.workflow import permitted
 from workgroups.models import Organization
 
 from ..constants import (
     PermitStatus,
     PermitType,
 )
-from .service import ServiceApplication, _nobody
+from .service import ServiceApplication
 
 
 class PermitRequest(FSMModelMixin, models.Model):
@@ -83,13 +84,11 @@ class PermitRequest(FSMModelMixin, models.Model):
         self.reason = reason
         self.decided_at = timezone.now()
 
-    _DECIDE = "applications.decide_permitrequest"
-
     @transition(
         field=status,
         source=PermitStatus.PENDING,
         target=PermitStatus.APPROVED,
-        permission=lambda permit, user: user.has_perm(PermitRequest._DECIDE, permit),
+        permission=permitted("approve"),
     )
     def approve(self, *, reason: str = "") -> None:
         self._decide(reason)
@@ -98,7 +97,7 @@ class PermitRequest(FSMModelMixin, models.Model):
         field=status,
         source=PermitStatus.PENDING,
         target=PermitStatus.RETURNED,
-        permission=lambda permit, user: user.has_perm(PermitRequest._DECIDE, permit),
+        permission=permitted("return_to_applicant"),
     )
     def return_to_applicant(self, *, reason: str) -> None:
         self._decide(reason)
@@ -107,13 +106,16 @@ class PermitRequest(FSMModelMixin, models.Model):
         field=status,
         source=PermitStatus.PENDING,
         target=PermitStatus.REJECTED,
-        permission=lambda permit, user: user.has_perm(PermitRequest._DECIDE, permit),
+        permission=permitted("reject"),
     )
     def reject(self, *, reason: str) -> None:
         self._decide(reason)
 
     @transition(
-        field=status, source=PermitStatus.PENDING, target=PermitStatus.CANCELLED, permission=_nobody
+        field=status,
+        source=PermitStatus.PENDING,
+        target=PermitStatus.CANCELLED,
+        permission=permitted("cancel"),
     )
     def cancel(self, *, reason: str) -> None:
         """The application no longer needs this permit (rejected or withdrawn)."""

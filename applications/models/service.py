@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
+from core.workflow import permitted
 from workgroups.models import Organization, Workgroup
 
 from ..constants import (
@@ -18,28 +19,6 @@ from .requests import CombinedApplication
 
 S = ServiceStatus
 
-# Which object permission each user-facing transition needs (one source of truth for the FSM
-# `permission=` and for the service's 403 check).
-APPLICANT_PERM = "applications.act_as_applicant"
-OPERATOR_PERM = "applications.act_as_operator"
-TRANSITION_PERMISSIONS: dict[str, str] = {
-    "submit": APPLICANT_PERM,
-    "resubmit": APPLICANT_PERM,
-    "confirm_plan": APPLICANT_PERM,
-    "withdraw": APPLICANT_PERM,
-    "accept": OPERATOR_PERM,
-    "return_for_correction": OPERATOR_PERM,
-    "reject": OPERATOR_PERM,
-    "start_survey": OPERATOR_PERM,
-    "issue_plan": OPERATOR_PERM,
-    "start_construction": OPERATOR_PERM,
-    "complete_construction": OPERATOR_PERM,
-    "fail_inspection": OPERATOR_PERM,
-    "connect": OPERATOR_PERM,
-    "close": OPERATOR_PERM,
-}
-# Transitions only the system performs (permit outcomes); no user may call them.
-SYSTEM_TRANSITIONS = frozenset({"permits_approved", "permit_returned", "permit_rejected"})
 WITHDRAWABLE = [
     S.DRAFT,
     S.SUBMITTED,
@@ -49,31 +28,6 @@ WITHDRAWABLE = [
     S.PLAN_ISSUED,
     S.PERMITTING,
 ]
-
-
-# The workgroup's lead agency (牵头单位) coordinates its utility: besides reading every
-# application of the workgroup it may send one back to the applicant at intake (approvals
-# missing, details inconsistent), as the operator may. Everything else stays the operator's.
-LEAD_REVIEW_PERM = "applications.review_as_lead"
-LEAD_REVIEW_TRANSITIONS = frozenset({"return_for_correction"})
-
-
-def may_perform(user, transition_name: str, instance: models.Model) -> bool:
-    """Whether `user` holds a permission that allows this transition on this application."""
-    if user.has_perm(TRANSITION_PERMISSIONS[transition_name], instance):
-        return True
-    return transition_name in LEAD_REVIEW_TRANSITIONS and user.has_perm(LEAD_REVIEW_PERM, instance)
-
-
-def _may(transition_name: str):
-    def check(instance: models.Model, user) -> bool:
-        return may_perform(user, transition_name, instance)
-
-    return check
-
-
-def _nobody(instance: models.Model, user) -> bool:
-    return False
 
 
 class ServiceApplication(FSMModelMixin, models.Model):
@@ -161,13 +115,14 @@ class ServiceApplication(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.combined} / {self.get_utility_display()}"
 
-    # Transition methods change fields in memory only; services save and audit them.
+    # Transition methods change fields in memory only; the workflow kernel checks, saves and
+    # records them (who may perform each one: applications/workflow.py).
 
-    @transition(field=status, source=S.DRAFT, target=S.SUBMITTED, permission=_may("submit"))
+    @transition(field=status, source=S.DRAFT, target=S.SUBMITTED, permission=permitted("submit"))
     def submit(self) -> None:
         pass
 
-    @transition(field=status, source=S.SUBMITTED, target=S.ACCEPTED, permission=_may("accept"))
+    @transition(field=status, source=S.SUBMITTED, target=S.ACCEPTED, permission=permitted("accept"))
     def accept(self) -> None:
         pass
 
@@ -175,7 +130,7 @@ class ServiceApplication(FSMModelMixin, models.Model):
         field=status,
         source=S.SUBMITTED,
         target=S.RETURNED,
-        permission=_may("return_for_correction"),
+        permission=permitted("return_for_correction"),
     )
     def return_for_correction(self, *, reason: str) -> None:
         self.last_reason = reason
@@ -185,14 +140,14 @@ class ServiceApplication(FSMModelMixin, models.Model):
         field=status,
         source=S.RETURNED,
         target=RETURN_VALUE(S.SUBMITTED, S.PERMITTING),
-        permission=_may("resubmit"),
+        permission=permitted("resubmit"),
     )
     def resubmit(self) -> str:
         target = S.PERMITTING if self.returned_from == S.PERMITTING else S.SUBMITTED
         self.returned_from = ""
         return target
 
-    @transition(field=status, source=S.SUBMITTED, target=S.REJECTED, permission=_may("reject"))
+    @transition(field=status, source=S.SUBMITTED, target=S.REJECTED, permission=permitted("reject"))
     def reject(self, *, reason: str) -> None:
         self.last_reason = reason
 
@@ -201,13 +156,13 @@ class ServiceApplication(FSMModelMixin, models.Model):
         source=S.ACCEPTED,
         target=S.SURVEYING,
         conditions=[lambda sa: not sa.fast_track],
-        permission=_may("start_survey"),
+        permission=permitted("start_survey"),
     )
     def start_survey(self) -> None:
         pass
 
     @transition(
-        field=status, source=S.SURVEYING, target=S.PLAN_ISSUED, permission=_may("issue_plan")
+        field=status, source=S.SURVEYING, target=S.PLAN_ISSUED, permission=permitted("issue_plan")
     )
     def issue_plan(
         self, *, survey_result: str, plan: str, fee_quote_cny, required_permits: list[str]
@@ -221,7 +176,7 @@ class ServiceApplication(FSMModelMixin, models.Model):
         field=status,
         source=S.PLAN_ISSUED,
         target=RETURN_VALUE(S.PERMITTING, S.CONSTRUCTING),
-        permission=_may("confirm_plan"),
+        permission=permitted("confirm_plan"),
     )
     def confirm_plan(self) -> str:
         return S.PERMITTING if self.required_permits else S.CONSTRUCTING
@@ -231,22 +186,35 @@ class ServiceApplication(FSMModelMixin, models.Model):
         source=S.ACCEPTED,
         target=S.CONSTRUCTING,
         conditions=[lambda sa: sa.fast_track],
-        permission=_may("start_construction"),
+        permission=permitted("start_construction"),
     )
     def start_construction(self) -> None:
         pass
 
-    @transition(field=status, source=S.PERMITTING, target=S.CONSTRUCTING, permission=_nobody)
+    @transition(
+        field=status,
+        source=S.PERMITTING,
+        target=S.CONSTRUCTING,
+        permission=permitted("permits_approved"),
+    )
     def permits_approved(self) -> None:
         pass
 
-    @transition(field=status, source=S.PERMITTING, target=S.RETURNED, permission=_nobody)
+    @transition(
+        field=status,
+        source=S.PERMITTING,
+        target=S.RETURNED,
+        permission=permitted("permit_returned"),
+    )
     def permit_returned(self, *, reason: str) -> None:
         self.last_reason = reason
         self.returned_from = S.PERMITTING
 
     @transition(
-        field=status, source=[S.PERMITTING, S.RETURNED], target=S.REJECTED, permission=_nobody
+        field=status,
+        source=[S.PERMITTING, S.RETURNED],
+        target=S.REJECTED,
+        permission=permitted("permit_rejected"),
     )
     def permit_rejected(self, *, reason: str) -> None:
         self.last_reason = reason
@@ -256,7 +224,7 @@ class ServiceApplication(FSMModelMixin, models.Model):
         source=S.CONSTRUCTING,
         target=S.INSPECTING,
         conditions=[lambda sa: sa.needs_inspection],
-        permission=_may("complete_construction"),
+        permission=permitted("complete_construction"),
     )
     def complete_construction(self) -> None:
         pass
@@ -265,7 +233,7 @@ class ServiceApplication(FSMModelMixin, models.Model):
         field=status,
         source=S.INSPECTING,
         target=S.CONSTRUCTING,
-        permission=_may("fail_inspection"),
+        permission=permitted("fail_inspection"),
     )
     def fail_inspection(self, *, inspection_result: str) -> None:
         self.inspection_result = inspection_result
@@ -276,17 +244,19 @@ class ServiceApplication(FSMModelMixin, models.Model):
         target=S.CONNECTED,
         # From construction straight to connected only when no inspection is planned.
         conditions=[lambda sa: sa.status == S.INSPECTING or not sa.needs_inspection],
-        permission=_may("connect"),
+        permission=permitted("connect"),
     )
     def connect(self, *, inspection_result: str = "") -> None:
         if inspection_result:
             self.inspection_result = inspection_result
         self.connected_at = timezone.now()
 
-    @transition(field=status, source=S.CONNECTED, target=S.CLOSED, permission=_may("close"))
+    @transition(field=status, source=S.CONNECTED, target=S.CLOSED, permission=permitted("close"))
     def close(self) -> None:
         pass
 
-    @transition(field=status, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=_may("withdraw"))
+    @transition(
+        field=status, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=permitted("withdraw")
+    )
     def withdraw(self, *, reason: str = "") -> None:
         self.last_reason = reason

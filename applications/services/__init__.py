@@ -5,15 +5,11 @@ from .corrections import service_application_correct
 from .documents import document_store, project_document_share
 from .drafts import draft_create, draft_delete, draft_save, draft_submit
 from .escalations import escalation_acknowledge, escalation_resolve, sla_sweep
-from .permits import permit_decisions_available, permit_request_decide
+from .permits import permit_request_decide
 from .projects import project_create, project_update
 from .ratings import service_application_rate
 from .submission import SubmissionInput, combined_application_submit, combined_application_withdraw
-from .transitions import (
-    service_application_transition,
-    service_applications_transition_each,
-    transitions_available,
-)
+from .transitions import service_application_transition, service_applications_transition_each
 
 __all__ = [
     "SubmissionInput",
@@ -27,7 +23,6 @@ __all__ = [
     "draft_submit",
     "escalation_acknowledge",
     "escalation_resolve",
-    "permit_decisions_available",
     "permit_request_decide",
     "project_claim",
     "project_create",
@@ -37,5 +32,4 @@ __all__ = [
     "service_application_transition",
     "service_applications_transition_each",
     "sla_sweep",
-    "transitions_available",
 ]

@@ -7,8 +7,9 @@ from workgroups.models import User
 
 from ..constants import DocumentType, ServiceStatus, Utility
 from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
-from ..models import APPLICANT_PERM, Document, DocumentLink, ServiceApplication
+from ..models import Document, DocumentLink, ServiceApplication
 from ..registry import UTILITIES, clean_details
+from ..workflow import SERVICE
 from .transitions import service_application_transition
 
 # Network work items exist one per chosen carrier: changing carriers is a new request.
@@ -38,7 +39,7 @@ def service_application_correct(
     )
     if not actor.has_perm("applications.view_serviceapplication", sa):
         raise NotFound(_("No such application."))
-    if not actor.has_perm(APPLICANT_PERM, sa):
+    if not SERVICE.may(actor, "resubmit", sa):
         raise PermissionDenied(_("You may not perform this action on this application."))
     if sa.status != ServiceStatus.RETURNED:
         raise IllegalTransition(_("Only an application returned for correction can be corrected."))
@@ -76,10 +77,10 @@ def service_application_correct(
         fields = ["details", "updated_at"]
         if sa.returned_from in ("", ServiceStatus.SUBMITTED):
             # Not yet accepted: the stage plan follows the corrected details.
-            plan = UTILITIES[sa.utility].stage_plan(cleaned)
-            sa.fast_track, sa.needs_inspection = plan.fast_track, plan.needs_inspection
-            sa.sla_variant = plan.sla_variant
-            fields += ["fast_track", "needs_inspection", "sla_variant"]
+            plan = UTILITIES[sa.utility].stage_plan(cleaned).fields()
+            for name, value in plan.items():
+                setattr(sa, name, value)
+            fields += list(plan)
         sa.save(update_fields=fields)
     replaced = []
     for doc_type, document in sorted(documents.items()):

@@ -21,15 +21,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..constants import ServiceStatus
-from ..models import APPLICANT_PERM, TRANSITION_PERMISSIONS, KpiRefresh
+from ..models import KpiRefresh
+from ..workflow import APPLICANT_STEPS as _STEPS
 
-# Steps the applicant performs (procedures in the World Bank sense): every transition that
-# needs the applicant's permission (so a platform administrator acting for them counts too),
-# except withdrawing, which is giving up, not a step towards being connected. The one
-# definition: the staff dashboard and the public transparency page both read it from here.
-APPLICANT_STEPS = sorted(
-    t for t, perm in TRANSITION_PERMISSIONS.items() if perm == APPLICANT_PERM and t != "withdraw"
-)
+# Steps the applicant performs (procedures in the World Bank sense), as the transition table
+# marks them: the staff dashboard and the public transparency page both read them from here.
+APPLICANT_STEPS = sorted(_STEPS)
 # Stages whose duration is measured: every state a case leaves again on its way.
 MEASURED_STAGES = [
     ServiceStatus.SUBMITTED,

@@ -10,19 +10,19 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
+from core.workflow import apply
 from workgroups.calendar import add_working_days
 from workgroups.models import User
-from workgroups.selectors import permit_authorities, sla_table
+from workgroups.selectors import permit_authorities
 
-from ..clock import enter_stage
+from ..audit import state_change
 from ..constants import PermitStatus, ServiceStatus
-from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
+from ..errors import ValidationError
 from ..models import PermitRequest, ServiceApplication, StateChange
 from ..permissions import grant_permits
-from ..transition_inputs import PERMIT_DECISIONS
-from .audit import acting_organization, state_change
+from ..workflow import PERMIT, SERVICE
 from .escalations import escalations_close_overtaken
 
 
@@ -84,24 +84,9 @@ def permits_issue(*, sa: ServiceApplication, now: dt.datetime) -> list[PermitReq
 
 def permits_cancel_open(*, sa: ServiceApplication, now: dt.datetime, reason: str) -> None:
     """Cancel the pending permits of an application that no longer needs them."""
-    rows = []
-    for permit in sa.permits.filter(status=PermitStatus.PENDING).select_for_update():
-        permit.cancel(reason=reason)
-        permit.save()
+    for permit in sa.permits.filter(status=PermitStatus.PENDING).order_by("pk"):
+        apply(PERMIT, permit, "cancel", actor=None, data={"reason": reason}, now=now)
         escalations_close_overtaken(service_application=sa, permit=permit, now=now)
-        rows.append(
-            state_change(
-                sa=sa,
-                permit=permit,
-                transition="cancel",
-                from_state=PermitStatus.PENDING,
-                actor=None,
-                organization=None,
-                at=now,
-                comment=reason,
-            )
-        )
-    StateChange.objects.bulk_create(rows)
 
 
 @transaction.atomic
@@ -109,44 +94,9 @@ def permit_request_decide(
     *, actor: User, permit_request: PermitRequest, decision: str, data: dict | None = None
 ) -> PermitRequest:
     """An agency approves, returns or rejects one permit; the application follows."""
-    if decision not in PERMIT_DECISIONS:
-        raise ValidationError({"decision": _("Unknown decision: %s") % decision})
-    sa = (
-        ServiceApplication.objects.select_for_update(of=("self",))
-        .select_related("combined__applicant", "operator")
-        .get(pk=permit_request.service_application_id)
-    )
-    permit = (
-        PermitRequest.objects.select_for_update().select_related("agency").get(pk=permit_request.pk)
-    )
-    if not actor.has_perm("applications.view_permitrequest", permit):
-        raise NotFound(_("No such permit request."))
-    if not actor.has_perm("applications.decide_permitrequest", permit):
-        raise PermissionDenied(_("You may not decide this permit."))
-    method = getattr(permit, decision)
-    if not can_proceed(method) or not has_transition_perm(method, actor):
-        raise IllegalTransition(
-            _("This permit is already %(status)s.") % {"status": permit.get_status_display()}
-        )
-    form = PERMIT_DECISIONS[decision](data=data or {})
-    if not form.is_valid():
-        raise ValidationError(form.errors.as_data())
-    reason = form.cleaned_data["reason"]
-
     now = timezone.now()
-    method(reason=reason)
-    permit.decided_by = actor
-    permit.save()
-    state_change(
-        sa=sa,
-        permit=permit,
-        transition=decision,
-        from_state=PermitStatus.PENDING,
-        actor=actor,
-        organization=acting_organization(actor, permit.agency),
-        at=now,
-        comment=reason,
-    ).save()
+    permit = apply(PERMIT, permit_request, decision, actor=actor, data=data, now=now)
+    sa = permit.service_application
     escalations_close_overtaken(service_application=sa, permit=permit, now=now)
     _application_follows(sa=sa, permit=permit, now=now)
     return permit
@@ -171,30 +121,7 @@ def _application_follows(*, sa: ServiceApplication, permit: PermitRequest, now) 
 
 
 def _system_transition(
-    sa: ServiceApplication, name: str, *, now: dt.datetime, comment: str = "", **kwargs: str
+    sa: ServiceApplication, name: str, *, now: dt.datetime, comment: str = "", **data: str
 ) -> None:
-    from_state = sa.status
-    getattr(sa, name)(**kwargs)
-    clock = enter_stage(sa, from_state=from_state, now=now, slas=sla_table([sa.workgroup_id]))
-    sa.save()
+    apply(SERVICE, sa, name, actor=None, data=data, comment=comment, now=now)
     escalations_close_overtaken(service_application=sa, now=now)
-    state_change(
-        sa=sa,
-        transition=name,
-        from_state=from_state,
-        actor=None,
-        organization=None,
-        at=now,
-        comment=comment or kwargs.get("reason", ""),
-        clock=clock,
-    ).save()
-
-
-def permit_decisions_available(*, actor: User, permit_request: PermitRequest) -> list[str]:
-    """Decisions `actor` may take on the permit right now (pending, and theirs to decide)."""
-    return [
-        name
-        for name in PERMIT_DECISIONS
-        if can_proceed(getattr(permit_request, name))
-        and has_transition_perm(getattr(permit_request, name), actor)
-    ]

@@ -9,7 +9,8 @@ from workgroups.models import User
 
 from ..constants import ServiceStatus
 from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
-from ..models import APPLICANT_PERM, BAD_RATINGS, Rating, RatingLevel, ServiceApplication
+from ..models import BAD_RATINGS, Rating, RatingLevel, ServiceApplication
+from ..workflow import APPLICANT
 
 RATEABLE = frozenset({ServiceStatus.CONNECTED, ServiceStatus.CLOSED})
 FOLLOW_UP_WORKING_DAYS = 15
@@ -27,7 +28,7 @@ def service_application_rate(
     )
     if not actor.has_perm("applications.view_serviceapplication", sa):
         raise NotFound(_("No such application."))
-    if not actor.has_perm(APPLICANT_PERM, sa):
+    if not actor.has_perm(APPLICANT, sa):
         raise PermissionDenied(_("Only the applicant rates the service."))
     if sa.status not in RATEABLE:
         raise IllegalTransition(_("A utility can be rated once it is connected."))

@@ -7,12 +7,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from workgroups.calendar import add_working_days
+from core.workflow import PermissionSource, apply_many
 from workgroups.models import Organization, User, Workgroup
 from workgroups.reference import CARRIER_OPERATORS, TOWER_OPERATOR
-from workgroups.selectors import operators_by_utility, sla_table, sla_working_days
+from workgroups.selectors import operators_by_utility
 
-from ..constants import BusinessType, ServiceStatus, Utility
+from ..constants import BusinessType, Utility
 from ..errors import PermissionDenied, ValidationError
 from ..models import (
     WITHDRAWABLE,
@@ -22,11 +22,10 @@ from ..models import (
     DocumentLink,
     Project,
     ServiceApplication,
-    StateChange,
 )
 from ..permissions import grant_submission
 from ..registry import DOCUMENT_RULES, UTILITIES, clean_details, documents_required
-from .audit import state_change
+from ..workflow import SERVICE
 from .projects import ensure_member
 from .transitions import service_application_transition
 
@@ -125,7 +124,6 @@ def combined_application_submit(
         targets += [(utility, operator) for operator in operators]
 
     workgroups = {wg.code: wg for wg in Workgroup.objects.filter(code__in=cleaned)}
-    slas = sla_table(wg.pk for wg in workgroups.values())
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -144,30 +142,19 @@ def combined_application_submit(
     combined.reference = f"ZS{now:%Y}{combined.pk:07d}"
     CombinedApplication.objects.filter(pk=combined.pk).update(reference=combined.reference)
 
-    services = []
-    for utility, operator in targets:
-        plan = UTILITIES[utility].stage_plan(cleaned[utility])
-        workgroup = workgroups[utility]
-        days = sla_working_days(
-            slas, workgroup_id=workgroup.pk, stage=ServiceStatus.SUBMITTED, variant=plan.sla_variant
-        )
-        services.append(
+    services = ServiceApplication.objects.bulk_create(
+        [
             ServiceApplication(
                 combined=combined,
                 utility=utility,
-                workgroup=workgroup,
+                workgroup=workgroups[utility],
                 operator=operator,
-                status=ServiceStatus.SUBMITTED,
                 details=cleaned[utility],
-                fast_track=plan.fast_track,
-                needs_inspection=plan.needs_inspection,
-                sla_variant=plan.sla_variant,
-                submitted_at=now,
-                stage_entered_at=now,
-                due_at=add_working_days(now, days),
+                **UTILITIES[utility].stage_plan(cleaned[utility]).fields(),
             )
-        )
-    services = ServiceApplication.objects.bulk_create(services)
+            for utility, operator in targets
+        ]
+    )
 
     links = [
         DocumentLink(service_application=sa, document=data.documents[doc_type], doc_type=doc_type)
@@ -183,20 +170,18 @@ def combined_application_submit(
             if doc_type in required_docs and doc_type not in data.documents and statement.strip()
         ]
     )
-    StateChange.objects.bulk_create(
-        [
-            state_change(
-                sa=sa,
-                transition="submit",
-                from_state=ServiceStatus.DRAFT,
-                actor=actor,
-                organization=applicant,
-                at=now,
-            )
-            for sa in services
-        ]
-    )
     grant_submission(combined, services)
+    perms = PermissionSource(actor)
+    perms.checker.prefetch_perms(services)
+    apply_many(
+        SERVICE,
+        services,
+        "submit",
+        actor=actor,
+        perms=perms,
+        now=now,
+        extra={"organization": applicant},
+    )
     return combined
 
 

@@ -3,6 +3,8 @@
 from django import template
 from django.utils.translation import get_language
 
+from .. import workflow
+
 register = template.Library()
 
 
@@ -20,3 +22,9 @@ def localname(obj) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def history_label(change) -> str:
+    """How the history names a recorded transition (from the transition table)."""
+    return workflow.history_label(change)

@@ -116,27 +116,3 @@ COMBINED_TONE = {
     "rejected": "danger",
     "withdrawn": "muted",
 }
-
-TRANSITION_LABELS = {
-    "submit": _("Submitted"),
-    "resubmit": _("Resubmitted after correction"),
-    "accept": _("Accepted"),
-    "return_for_correction": _("Returned for correction"),
-    "reject": _("Rejected"),
-    "start_survey": _("Site survey started"),
-    "issue_plan": _("Plan and fee issued"),
-    "confirm_plan": _("Plan and fee confirmed"),
-    "start_construction": _("Construction started"),
-    "permits_approved": _("All permits approved"),
-    "permit_returned": _("Permit returned"),
-    "permit_rejected": _("Permit rejected"),
-    "complete_construction": _("Construction completed"),
-    "fail_inspection": _("Inspection failed"),
-    "connect": _("Connected"),
-    "close": _("Closed"),
-    "withdraw": _("Withdrawn"),
-    "approve": _("Permit approved"),
-    "return_to_applicant": _("Permit returned"),
-    "issue_permit": _("Permit requested"),
-    "cancel": _("Permit cancelled"),
-}

@@ -28,10 +28,10 @@ from ..models import CombinedApplication, ServiceApplication
 from ..registry import UTILITIES
 from ..selectors import (
     CombinedStatus,
-    applicant_actions,
     combined_application_tracking,
     combined_status,
     documents_for_applicant,
+    services_to_rate,
 )
 from ..services import (
     combined_application_withdraw,
@@ -40,11 +40,11 @@ from ..services import (
     service_application_rate,
     service_application_transition,
 )
+from ..workflow import permissions_of, transitions_available_each
 from .common import applicant_required, apply_errors, error_messages
 from .display import (
     COMBINED_TONE,
     STATUS_TONE,
-    TRANSITION_LABELS,
     details_display,
     holder,
     stage_steps,
@@ -71,12 +71,14 @@ class Card:
 
 def _cards(request: HttpRequest, combined: CombinedApplication, bound: dict | None = None):
     services = list(combined.services.all())
-    actions = applicant_actions(user=request.user, services=services)
+    perms = permissions_of(request.user, services)
+    actions = transitions_available_each(actor=request.user, objs=services, perms=perms)
+    to_rate = services_to_rate(user=request.user, services=services, perms=perms)
     now = timezone.now()
     cards = []
     for sa in services:
         who, kind = holder(sa)
-        names = actions.get(sa.pk, [])
+        names = actions[sa.pk] + (["rate"] if sa.pk in to_rate else [])
         forms = {
             "confirm_plan": CommentForm(prefix=f"c{sa.pk}"),
             "withdraw": WithdrawForm(prefix=f"w{sa.pk}"),
@@ -127,7 +129,6 @@ def _render(request, combined, *, bound=None, status=200, error=""):
         "error": error,
         "ServiceStatus": ServiceStatus,
         "PermitStatus": PermitStatus,
-        "transition_labels": TRANSITION_LABELS,
     }
     return render(request, "applications/request_detail.html", context, status=status)
 

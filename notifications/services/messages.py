@@ -11,6 +11,7 @@ from django.utils.translation import override
 
 from applications.constants import PermitType, ProjectSource, ServiceStatus
 from applications.models import EscalationEvent, Project, StateChange
+from applications.workflow import NOTICE_PERMIT_ISSUED, NOTICE_WORK_ASSIGNED, notice_of
 from workgroups.constants import WorkgroupRole
 from workgroups.models import EscalationTier, WorkgroupMembership
 
@@ -83,9 +84,10 @@ def _messages_for(change: StateChange, audience: Audience) -> list[Delivery]:
         if change.data.get("fee_quote_cny") is not None:
             details.append(_("Fee quote: %(fee)s CNY") % {"fee": change.data["fee_quote_cny"]})
         body = "\n".join(d for d in details if d)
+    notice = notice_of(change)
     if change.permit_request_id:
         permit = change.permit_request
-        if change.transition != "issue_permit":
+        if notice != NOTICE_PERMIT_ISSUED:
             return []
         payload["permit"] = str(permit.uuid)
         payload["permit_type"] = permit.permit_type
@@ -117,7 +119,7 @@ def _messages_for(change: StateChange, audience: Audience) -> list[Delivery]:
         payload=payload,
     )
     acted_by_operator = change.actor_organization_id == sa.operator_id
-    if change.transition == "submit":
+    if notice == NOTICE_WORK_ASSIGNED:
         rows += audience.to_organization(
             sa.operator_id,
             event_id=uuid.uuid5(event_id, "operator"),

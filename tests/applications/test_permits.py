@@ -169,13 +169,13 @@ def test_withdrawing_cancels_pending_permits(permitting, applicant):
 
 
 def test_decisions_available_follow_the_state_and_the_agency(permitting, agencies):
-    from applications.services import permit_decisions_available
+    from applications.workflow import transitions_available
 
     planning = _permit(permitting, "planning")
-    mine = permit_decisions_available(actor=agencies["planning"], permit_request=planning)
+    mine = transitions_available(actor=agencies["planning"], obj=planning)
     assert mine == ["approve", "return_to_applicant", "reject"]
-    other = permit_decisions_available(actor=agencies["road_excavation"], permit_request=planning)
+    other = transitions_available(actor=agencies["road_excavation"], obj=planning)
     assert other == []
     permit_request_decide(actor=agencies["planning"], permit_request=planning, decision="approve")
     planning.refresh_from_db()
-    assert permit_decisions_available(actor=agencies["planning"], permit_request=planning) == []
+    assert transitions_available(actor=agencies["planning"], obj=planning) == []

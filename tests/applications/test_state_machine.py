@@ -4,13 +4,9 @@ import pytest
 
 from applications.constants import ServiceStatus as S
 from applications.errors import IllegalTransition, NotFound, PermissionDenied
-from applications.models import (
-    LEAD_REVIEW_TRANSITIONS,
-    TRANSITION_PERMISSIONS,
-    ServiceApplication,
-    StateChange,
-)
-from applications.services import service_application_transition, transitions_available
+from applications.models import ServiceApplication, StateChange
+from applications.services import service_application_transition
+from applications.workflow import LEAD_REVIEW, SERVICE, transitions_available
 from tests.factories import company, make_service, member_of, staff_of
 
 STAGE_DATA = {
@@ -63,6 +59,11 @@ FAST_TRACK = {
 FAST_TRACK[("start_construction", S.ACCEPTED)] = S.CONSTRUCTING
 FAST_TRACK[("connect", S.CONSTRUCTING)] = S.CONNECTED
 
+# Each transition a person performs and the party's permission that allows it.
+TRANSITION_PERMISSIONS = {
+    name: SERVICE[name].permissions[0] for name in SERVICE.names(where=lambda t: not t.system_only)
+}
+LEAD_REVIEW_TRANSITIONS = SERVICE.names(where=lambda t: LEAD_REVIEW in t.permissions)
 ALL_CASES = [(t, s) for t in TRANSITION_PERMISSIONS for s in S.values]
 
 
@@ -192,10 +193,8 @@ def test_lead_agency_sees_its_workgroups_cases_but_not_others(
     assert not roles["other_lead_agency"].has_perm("applications.view_serviceapplication", sa)
     assert not roles["other_applicant"].has_perm("applications.view_serviceapplication", sa)
     # At intake the workgroup's lead may send the application back, and nothing else.
-    assert transitions_available(actor=roles["lead_agency"], service_application=sa) == [
-        "return_for_correction"
-    ]
-    assert transitions_available(actor=roles["other_lead_agency"], service_application=sa) == []
+    assert transitions_available(actor=roles["lead_agency"], obj=sa) == ["return_for_correction"]
+    assert transitions_available(actor=roles["other_lead_agency"], obj=sa) == []
 
 
 def test_lead_agency_return_is_recorded_for_the_bureau(roles, applicant_org, applicant, project):
@@ -214,12 +213,12 @@ def test_lead_agency_return_is_recorded_for_the_bureau(roles, applicant_org, app
 
 def test_available_transitions_match_state_and_role(roles, applicant_org, applicant, project):
     sa = _case(applicant_org, applicant, project, S.SUBMITTED, fast_track=False)
-    assert transitions_available(actor=roles["operator"], service_application=sa) == [
+    assert transitions_available(actor=roles["operator"], obj=sa) == [
         "accept",
         "return_for_correction",
         "reject",
     ]
-    assert transitions_available(actor=roles["applicant"], service_application=sa) == ["withdraw"]
+    assert transitions_available(actor=roles["applicant"], obj=sa) == ["withdraw"]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from applications.constants import ServiceStatus
-from applications.views.staff.queue import BULK_TRANSITIONS
+from applications.workflow import BULK_TRANSITIONS
 from tests.factories import make_service, staff_of
 
 S = ServiceStatus

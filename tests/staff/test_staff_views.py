@@ -14,11 +14,8 @@ from django.utils import timezone
 
 from applications.constants import EscalationStatus, ServiceStatus
 from applications.models import Escalation, PermitRequest, ServiceApplication
-from applications.services import (
-    service_application_transition,
-    sla_sweep,
-    transitions_available,
-)
+from applications.services import service_application_transition, sla_sweep
+from applications.workflow import transitions_available
 from tests.factories import company, make_service, member_of, staff_of
 
 S = ServiceStatus
@@ -254,9 +251,7 @@ def test_buttons_shown_are_the_transitions_available(
     response = client_for(user).get(_case_url(sa.combined))
     assert response.status_code == 200
     fresh = ServiceApplication.objects.get(pk=sa.pk)
-    assert _buttons(response, "electricity") == transitions_available(
-        actor=user, service_application=fresh
-    )
+    assert _buttons(response, "electricity") == transitions_available(actor=user, obj=fresh)
     if role == "lead":
         # The workgroup's lead may only send an application back at intake.
         expected = ["return_for_correction"] if status == S.SUBMITTED else []

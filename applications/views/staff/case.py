@@ -13,29 +13,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ...clock import working_days_left, working_days_used
-from ...constants import (
-    TRANSITION_ACTION_LABELS,
-    PermitStatus,
-    ServiceStatus,
-)
+from ...constants import PermitStatus, ServiceStatus
 from ...errors import IllegalTransition, NotFound
 from ...models import ServiceApplication
 from ...registry import UTILITIES
 from ...selectors import combined_status
 from ...selectors_staff import (
+    case_documents_open,
     case_for_staff,
-    case_permissions,
     permit_for_agency,
     service_for_staff,
 )
-from ...services import (
-    permit_request_decide,
-    service_application_transition,
-    transitions_available,
-)
-from ...transition_inputs import TRANSITION_INPUTS, ConnectInput
+from ...services import permit_request_decide, service_application_transition
+from ...workflow import PERMIT, PERMIT_DECISIONS, SERVICE, permissions_of, transitions_available
 from ..common import apply_errors
-from .common import IMAGE_TYPES, PERMIT_DECISION_LABELS, problem, staff_required
+from .common import IMAGE_TYPES, problem, staff_required
 
 
 @dataclass
@@ -74,11 +66,7 @@ def _details_display(sa: ServiceApplication) -> list[tuple[str, str]]:
 
 
 def _transition_form(sa: ServiceApplication, name: str, data=None) -> Form | None:
-    form_class = TRANSITION_INPUTS.get(name)
-    if form_class is None:
-        return None
-    kwargs = {"status": sa.status} if form_class is ConnectInput else {}
-    return form_class(data=data, prefix=f"t{sa.pk}-{name}", **kwargs)
+    return SERVICE.form(name, sa, data=data, prefix=f"t{sa.pk}-{name}")
 
 
 def _render_case(
@@ -93,7 +81,10 @@ def _render_case(
     if combined is None:
         raise Http404
     services = list(combined.services.all())
-    perms = case_permissions(user=request.user, services=services, scope=request.staff_scope)
+    perms = permissions_of(request.user, services)
+    documents_open = case_documents_open(
+        user=request.user, services=services, scope=request.staff_scope, perms=perms
+    )
     now = timezone.now()
     columns = []
     for sa in services:
@@ -102,19 +93,14 @@ def _render_case(
             working_days=working_days_used(sa, now=now),
             days_left=working_days_left(sa, now=now),
             details=_details_display(sa),
-            documents_open=sa.pk in perms.viewing,
+            documents_open=sa.pk in documents_open,
         )
-        available = (
-            transitions_available(actor=request.user, service_application=sa)
-            if sa.pk in perms.acting
-            else []
-        )
-        for name in available:
+        for name in transitions_available(actor=request.user, obj=sa, perms=perms):
             if failed and failed[0] == sa.pk and failed[1] == name:
                 form = failed[2]
             else:
                 form = _transition_form(sa, name)
-            column.actions.append((name, TRANSITION_ACTION_LABELS[name], form))
+            column.actions.append((name, SERVICE[name].button, form))
         columns.append(column)
     escalations = sorted(
         (e for sa in services for e in sa.escalations.all()),
@@ -133,7 +119,6 @@ def _render_case(
             "image_types": IMAGE_TYPES,
             "error": error,
             "staff_section": "queue",
-            "transition_labels": TRANSITION_ACTION_LABELS,
             # Permit states share the history column with the application's states.
             "status_labels": {**dict(PermitStatus.choices), **dict(ServiceStatus.choices)},
         },
@@ -188,7 +173,7 @@ def case_transition(request: HttpRequest, uuid, sa_uuid, name: str) -> HttpRespo
     messages.success(
         request,
         _("%(action)s: done for %(utility)s.")
-        % {"action": TRANSITION_ACTION_LABELS[name], "utility": sa.get_utility_display()},
+        % {"action": SERVICE[name].button, "utility": sa.get_utility_display()},
     )
     return redirect("staff:case", uuid=uuid)
 
@@ -197,7 +182,7 @@ def case_transition(request: HttpRequest, uuid, sa_uuid, name: str) -> HttpRespo
 @staff_required
 def permit_decide(request: HttpRequest, uuid, decision: str) -> HttpResponse:
     permit = permit_for_agency(scope=request.staff_scope, uuid=uuid)
-    if permit is None or decision not in PERMIT_DECISION_LABELS:
+    if permit is None or decision not in PERMIT_DECISIONS:
         raise Http404
     back = reverse("staff:queue") + "?tab=permits"
     try:
@@ -217,7 +202,7 @@ def permit_decide(request: HttpRequest, uuid, decision: str) -> HttpResponse:
         request,
         _("%(decision)s: %(permit)s.")
         % {
-            "decision": PERMIT_DECISION_LABELS[decision],
+            "decision": PERMIT[decision].button,
             "permit": permit.get_permit_type_display(),
         },
     )

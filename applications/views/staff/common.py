@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy
 
 from ...constants import (
     BusinessType,
@@ -20,11 +19,6 @@ from ...selectors_staff import (
 )
 
 PAGE_SIZES = (25, 50, 100)
-PERMIT_DECISION_LABELS = {
-    "approve": gettext_lazy("Approve"),
-    "return_to_applicant": gettext_lazy("Return to applicant"),
-    "reject": gettext_lazy("Reject"),
-}
 # Shown in place on the case page (the document view serves only these inline).
 IMAGE_TYPES = ("image/png", "image/jpeg")
 

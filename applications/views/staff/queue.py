@@ -11,12 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ...constants import (
-    TRANSITION_ACTION_LABELS,
     BusinessType,
     ServiceStatus,
     Utility,
 )
-from ...models import OPERATOR_PERM, TRANSITION_PERMISSIONS
 from ...selectors_staff import (
     QueueFilters,
     StaffScope,
@@ -26,16 +24,9 @@ from ...selectors_staff import (
     queue_for_staff,
 )
 from ...services import service_applications_transition_each
-from ...transition_inputs import TRANSITION_INPUTS
-from .common import PAGE_SIZES, PERMIT_DECISION_LABELS, _filters, _page, problem, staff_required
+from ...workflow import BULK_TRANSITIONS, PERMIT, PERMIT_DECISIONS, SERVICE
+from .common import PAGE_SIZES, _filters, _page, problem, staff_required
 
-# Operator steps that take no stage data: safe to apply to several cases at once. Anything that
-# needs a reason, a plan or an inspection result is done case by case on the case page.
-BULK_TRANSITIONS = tuple(
-    name
-    for name, perm in TRANSITION_PERMISSIONS.items()
-    if perm == OPERATOR_PERM and name not in TRANSITION_INPUTS
-)
 BULK_MAX = 100
 
 
@@ -72,9 +63,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "towns": filter_towns(),
             "page_sizes": PAGE_SIZES,
             "show_permits_tab": bool(scope.agency_ids),
-            "permit_decisions": PERMIT_DECISION_LABELS,
+            "permit_decisions": {n: PERMIT[n].button for n in PERMIT_DECISIONS},
             "read_only": scope.oversight,
-            "bulk_actions": [(name, TRANSITION_ACTION_LABELS[name]) for name in BULK_TRANSITIONS]
+            "bulk_actions": [(name, SERVICE[name].button) for name in BULK_TRANSITIONS]
             if _may_bulk(scope)
             else [],
             "staff_section": "queue",
@@ -137,7 +128,7 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Select at least one application."))
         return redirect(back)
     done, failures = _apply_each(request, name, uuids)
-    label = TRANSITION_ACTION_LABELS[name]
+    label = SERVICE[name].button
     summary = _("%(action)s: done for %(done)d of %(total)d selected applications.") % {
         "action": label,
         "done": done,

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from workgroups.models import Membership, Organization, User
 
-from ..clock import ClockChange
-from ..models import PermitRequest, ServiceApplication, StateChange
+from .clock import ClockChange
+from .models import PermitRequest, ServiceApplication, StateChange
 
 
 def acting_organization(user: User | None, organization: Organization) -> Organization | None:

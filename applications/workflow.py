@@ -1,0 +1,382 @@
+"""The transition tables of the cases: one record per transition of each state machine.
+
+Who may perform it, its button and history labels, its input form, whether only the system
+performs it, whether it is one of the applicant's steps (the indicators count them) and which
+notice it raises. The model methods (applications/models) move the state; `core.workflow.apply`
+checks, moves and records; services, views, the API and the admin use only what is here.
+Adding a transition means one record here and one method on the model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as lazy
+
+from core.workflow import Machine, PermissionSource, Step, Transition, machine_for, register
+
+from . import transition_inputs as inputs
+from .audit import acting_organization, state_change
+from .clock import enter_stage
+from .models import PermitRequest, ServiceApplication, StateChange
+
+APPLICANT = "applications.act_as_applicant"
+OPERATOR = "applications.act_as_operator"
+# The workgroup's lead agency (牵头单位) may send an application back at intake, as the operator
+# may; everything else stays the operator's.
+LEAD_REVIEW = "applications.review_as_lead"
+DECIDE_PERMIT = "applications.decide_permitrequest"
+VIEW_SERVICE = "applications.view_serviceapplication"
+VIEW_PERMIT = "applications.view_permitrequest"
+
+# Notices the notifications layer raises for a recorded transition (see `Transition.notice`).
+NOTICE_WORK_ASSIGNED = "work_item_assigned"
+NOTICE_PERMIT_ISSUED = "permit_issued"
+NOTICE_NONE = "none"
+
+
+class ServiceMachine(Machine[ServiceApplication]):
+    """One utility's application (DESIGN 3)."""
+
+    model = ServiceApplication
+    not_found = lazy("No such application.")
+    forbidden = lazy("You may not perform this action on this application.")
+    unknown = lazy("Unknown transition: %s")
+
+    def lock(self, obj: ServiceApplication) -> ServiceApplication:
+        try:
+            return (
+                ServiceApplication.objects.select_for_update(of=("self",))
+                .select_related("combined__applicant", "operator")
+                .get(pk=obj.pk)
+            )
+        except ServiceApplication.DoesNotExist:
+            raise self.missing() from None
+
+    def visible(self, user: Any, obj: ServiceApplication, perms: PermissionSource) -> bool:
+        return perms.has(VIEW_SERVICE, obj)
+
+    def refusal(self, transition: Transition, obj: ServiceApplication) -> str:
+        return _("“%(transition)s” is not possible while the application is “%(status)s”.") % {
+            "transition": transition.button,
+            "status": obj.get_status_display(),
+        }
+
+    def form_kwargs(self, transition: Transition, obj: ServiceApplication) -> dict:
+        return {"status": obj.status} if transition.input_form is inputs.ConnectInput else {}
+
+    def record(self, obj: ServiceApplication, transition: Transition, step: Step) -> None:
+        self.record_many([(obj, step)], transition)
+
+    def record_many(
+        self, moved: list[tuple[ServiceApplication, Step]], transition: Transition
+    ) -> None:
+        from workgroups.selectors import sla_table
+
+        slas = sla_table({sa.workgroup_id for sa, _step in moved})
+        rows = []
+        for sa, step in moved:
+            clock = enter_stage(sa, from_state=step.from_state, now=step.now, slas=slas)
+            rows.append(
+                state_change(
+                    sa=sa,
+                    transition=transition.name,
+                    from_state=step.from_state,
+                    actor=step.actor,
+                    organization=_acting_for(step, sa, transition),
+                    at=step.now,
+                    # A system move has no person's comment: its reason is the comment.
+                    comment=step.comment
+                    or (step.data.get("reason", "") if transition.system_only else ""),
+                    data={} if transition.system_only else step.data,
+                    clock=clock,
+                )
+            )
+        if len(moved) == 1:
+            moved[0][0].save()
+        else:
+            ServiceApplication.objects.bulk_update([sa for sa, _step in moved], _CLOCK_FIELDS)
+        StateChange.objects.bulk_create(rows)
+
+
+_CLOCK_FIELDS = [
+    "status",
+    "submitted_at",
+    "stage_entered_at",
+    "due_at",
+    "paused_since",
+    "paused_working_days",
+    "updated_at",
+]
+
+
+def _acting_for(step: Step, sa: ServiceApplication, transition: Transition) -> Any:
+    """The organisation a person acted for: the applicant, the operator, or (returning an
+    application as the workgroup's lead) their lead agency; None for the system or a platform
+    administrator. A caller that already knows it passes it in `step.extra`."""
+    from workgroups.constants import WorkgroupRole
+    from workgroups.models import Organization
+
+    actor = step.actor
+    if actor is None:
+        return None
+    if "organization" in step.extra:
+        return step.extra["organization"]
+    if APPLICANT in transition.permissions:
+        return acting_organization(actor, sa.combined.applicant)
+    if actor.has_perm(OPERATOR, sa):
+        return acting_organization(actor, sa.operator)
+    return Organization.objects.filter(
+        memberships__user=actor,
+        workgroup_memberships__workgroup_id=sa.workgroup_id,
+        workgroup_memberships__role=WorkgroupRole.LEAD,
+    ).first()
+
+
+SERVICE = register(
+    ServiceMachine(
+        [
+            Transition(
+                "submit",
+                lazy("Submit"),
+                lazy("Submitted"),
+                (APPLICANT,),
+                applicant_step=True,
+                notice=NOTICE_WORK_ASSIGNED,
+            ),
+            Transition(
+                "resubmit",
+                lazy("Resubmit after correction"),
+                lazy("Resubmitted after correction"),
+                (APPLICANT,),
+                applicant_step=True,
+            ),
+            Transition(
+                "confirm_plan",
+                lazy("Confirm plan and fee"),
+                lazy("Plan and fee confirmed"),
+                (APPLICANT,),
+                applicant_step=True,
+            ),
+            Transition(
+                "withdraw",
+                lazy("Withdraw"),
+                lazy("Withdrawn"),
+                (APPLICANT,),
+                input_form=inputs.OptionalReasonInput,
+            ),
+            Transition("accept", lazy("Accept"), lazy("Accepted"), (OPERATOR,)),
+            Transition(
+                "return_for_correction",
+                lazy("Return for correction"),
+                lazy("Returned for correction"),
+                (OPERATOR, LEAD_REVIEW),
+                input_form=inputs.ReasonInput,
+            ),
+            Transition(
+                "reject",
+                lazy("Reject"),
+                lazy("Rejected"),
+                (OPERATOR,),
+                input_form=inputs.ReasonInput,
+            ),
+            Transition(
+                "start_survey", lazy("Start site survey"), lazy("Site survey started"), (OPERATOR,)
+            ),
+            Transition(
+                "issue_plan",
+                lazy("Issue plan and fee quote"),
+                lazy("Plan and fee issued"),
+                (OPERATOR,),
+                input_form=inputs.PlanInput,
+            ),
+            Transition(
+                "start_construction",
+                lazy("Start construction"),
+                lazy("Construction started"),
+                (OPERATOR,),
+            ),
+            Transition(
+                "complete_construction",
+                lazy("Complete construction"),
+                lazy("Construction completed"),
+                (OPERATOR,),
+            ),
+            Transition(
+                "fail_inspection",
+                lazy("Fail inspection"),
+                lazy("Inspection failed"),
+                (OPERATOR,),
+                input_form=inputs.InspectionInput,
+            ),
+            Transition(
+                "connect",
+                lazy("Connect"),
+                lazy("Connected"),
+                (OPERATOR,),
+                input_form=inputs.ConnectInput,
+            ),
+            Transition("close", lazy("Close the case"), lazy("Closed"), (OPERATOR,)),
+            # The permits' outcome moves the application; no person does.
+            Transition(
+                "permits_approved", lazy("All permits approved"), lazy("All permits approved")
+            ),
+            Transition(
+                "permit_returned",
+                lazy("Permit returned"),
+                lazy("Permit returned"),
+                input_form=inputs.ReasonInput,
+            ),
+            Transition(
+                "permit_rejected",
+                lazy("Permit rejected"),
+                lazy("Permit rejected"),
+                input_form=inputs.ReasonInput,
+            ),
+        ]
+    )
+)
+
+
+class PermitMachine(Machine[PermitRequest]):
+    """One outside-line permit, decided by its agency in parallel with the others."""
+
+    model = PermitRequest
+    not_found = lazy("No such permit request.")
+    forbidden = lazy("You may not decide this permit.")
+    unknown = lazy("Unknown decision: %s")
+    unknown_field = "decision"
+
+    def lock(self, obj: PermitRequest) -> PermitRequest:
+        # The parent application first, always: agencies deciding at the same moment are
+        # serialised, so the application advances exactly once.
+        ServiceApplication.objects.select_for_update(of=("self",)).filter(
+            pk=obj.service_application_id
+        ).first()
+        try:
+            return (
+                PermitRequest.objects.select_for_update(of=("self",))
+                .select_related("agency", "service_application__combined__applicant")
+                .get(pk=obj.pk)
+            )
+        except PermitRequest.DoesNotExist:
+            raise self.missing() from None
+
+    def visible(self, user: Any, obj: PermitRequest, perms: PermissionSource) -> bool:
+        return perms.has(VIEW_PERMIT, obj)
+
+    def refusal(self, transition: Transition, obj: PermitRequest) -> str:
+        return _("This permit is already %(status)s.") % {"status": obj.get_status_display()}
+
+    def record(self, obj: PermitRequest, transition: Transition, step: Step) -> None:
+        obj.decided_by = step.actor
+        obj.save()
+        state_change(
+            sa=obj.service_application,
+            permit=obj,
+            transition=transition.name,
+            from_state=step.from_state,
+            actor=step.actor,
+            organization=acting_organization(step.actor, obj.agency),
+            at=step.now,
+            comment=step.data.get("reason", ""),
+        ).save()
+
+
+PERMIT = register(
+    PermitMachine(
+        [
+            Transition(
+                "approve",
+                lazy("Approve"),
+                lazy("Permit approved"),
+                (DECIDE_PERMIT,),
+                input_form=inputs.OptionalReasonInput,
+                notice=NOTICE_NONE,
+            ),
+            Transition(
+                "return_to_applicant",
+                lazy("Return to applicant"),
+                lazy("Permit returned"),
+                (DECIDE_PERMIT,),
+                input_form=inputs.ReasonInput,
+                notice=NOTICE_NONE,
+            ),
+            Transition(
+                "reject",
+                lazy("Reject"),
+                lazy("Permit rejected"),
+                (DECIDE_PERMIT,),
+                input_form=inputs.ReasonInput,
+                notice=NOTICE_NONE,
+            ),
+            Transition(
+                "cancel",
+                lazy("Cancel"),
+                lazy("Permit cancelled"),
+                input_form=inputs.ReasonInput,
+                notice=NOTICE_NONE,
+            ),
+        ],
+        # Facts recorded in the history that are not a move of the permit's state.
+        events=[
+            Transition(
+                "issue_permit",
+                lazy("Request the permit"),
+                lazy("Permit requested"),
+                notice=NOTICE_PERMIT_ISSUED,
+            )
+        ],
+    )
+)
+
+
+def permissions_of(actor: Any, objs: list[Model]) -> PermissionSource:
+    """The actor's object permissions on `objs`, read in one go (guardian's prefetch)."""
+    perms = PermissionSource(actor)
+    if objs and actor is not None and actor.is_authenticated:
+        perms.checker.prefetch_perms(objs)
+    return perms
+
+
+def transitions_available(
+    *, actor: Any, obj: Model, perms: PermissionSource | None = None
+) -> list[str]:
+    """What `actor` may do on `obj` now: the one answer for the staff site's buttons, the
+    applicant's tracking page and the API's `transitions_available`."""
+    if actor is None or not actor.is_authenticated:
+        return []
+    return machine_for(obj).available(actor, obj, perms=perms)
+
+
+def transitions_available_each(
+    *, actor: Any, objs: list[Model], perms: PermissionSource | None = None
+) -> dict[int, list[str]]:
+    """`transitions_available` for several objects, with their permissions read once."""
+    perms = perms or permissions_of(actor, objs)
+    return {obj.pk: transitions_available(actor=actor, obj=obj, perms=perms) for obj in objs}
+
+
+def history_label(change: StateChange) -> str:
+    """How the history names a recorded transition (a permit's or the application's)."""
+    machine = PERMIT if change.permit_request_id else SERVICE
+    entry = machine.entry(change.transition)
+    return str(entry.history) if entry is not None else change.transition
+
+
+def notice_of(change: StateChange) -> str:
+    """Which notice a recorded transition raises ("" = the default state-change notice)."""
+    machine = PERMIT if change.permit_request_id else SERVICE
+    entry = machine.entry(change.transition)
+    return entry.notice if entry is not None else ""
+
+
+APPLICANT_STEPS = tuple(SERVICE.names(where=lambda t: t.applicant_step))
+OPERATOR_TRANSITIONS = tuple(SERVICE.names(where=lambda t: OPERATOR in t.permissions))
+PERMIT_DECISIONS = tuple(PERMIT.names(where=lambda t: not t.system_only))
+# What the staff queue offers in bulk: the operator's moves that need no input.
+BULK_TRANSITIONS = tuple(
+    SERVICE.names(where=lambda t: OPERATOR in t.permissions and t.input_form is None)
+)
