@@ -15,6 +15,9 @@ class Ticket(FSMModelMixin, models.Model):
         app_label = "workflow_app"
         permissions = [("work_ticket", "Can work the ticket")]
 
+    def __str__(self) -> str:
+        return f"ticket {self.pk}"
+
     @transition(field=status, source="open", target="done", permission=permitted("finish"))
     def finish(self, *, note: str) -> None:
         self.note = note
