@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.db.models import Model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as lazy
 
 from core.workflow import Machine, PermissionSource, Step, Transition, machine_for, register
+from workgroups.models import Membership
+from workgroups.selectors import escalation_holders
 
 from . import transition_inputs as inputs
 from .audit import acting_organization, state_change
 from .clock import enter_stage
-from .models import PermitRequest, ServiceApplication, StateChange
+from .constants import EscalationEventKind, EscalationStatus
+from .models import Escalation, EscalationEvent, PermitRequest, ServiceApplication, StateChange
 
 APPLICANT = "applications.act_as_applicant"
 OPERATOR = "applications.act_as_operator"
@@ -30,6 +34,8 @@ LEAD_REVIEW = "applications.review_as_lead"
 DECIDE_PERMIT = "applications.decide_permitrequest"
 VIEW_SERVICE = "applications.view_serviceapplication"
 VIEW_PERMIT = "applications.view_permitrequest"
+# Not an object permission: holding an escalation's tier (workgroups.selectors.escalation_holders).
+HOLDS_TIER = "tier"
 
 # Notices the notifications layer raises for a recorded transition (see `Transition.notice`).
 NOTICE_WORK_ASSIGNED = "work_item_assigned"
@@ -379,4 +385,101 @@ PERMIT_DECISIONS = tuple(PERMIT.names(where=lambda t: not t.system_only))
 # What the staff queue offers in bulk: the operator's moves that need no input.
 BULK_TRANSITIONS = tuple(
     SERVICE.names(where=lambda t: OPERATOR in t.permissions and t.input_form is None)
+)
+
+
+class ResolveInput(forms.Form):
+    note = forms.CharField(
+        label=lazy("How it was resolved"),
+        max_length=4000,
+        error_messages={"required": lazy("Say how it was resolved.")},
+    )
+
+    def clean_note(self) -> str:
+        note = self.cleaned_data["note"].strip()
+        if len(note) < 2:
+            raise forms.ValidationError(_("Say how it was resolved."))
+        return note
+
+
+class EscalationMachine(Machine[Escalation]):
+    """A missed deadline climbing the tiers until someone who holds it resolves it."""
+
+    model = Escalation
+    not_found = lazy("No such escalation.")
+    forbidden = lazy("You may not handle this escalation.")
+
+    def lock(self, obj: Escalation) -> Escalation:
+        try:
+            return (
+                Escalation.objects.select_for_update(of=("self",))
+                .select_related("service_application")
+                .get(pk=obj.pk)
+            )
+        except Escalation.DoesNotExist:
+            raise self.missing() from None
+
+    def may(
+        self, user: Any, name: str, obj: Escalation, *, perms: PermissionSource | None = None
+    ) -> bool:
+        transition = self.transitions.get(name)
+        if transition is None or transition.system_only or user is None:
+            return False
+        if user.is_superuser:
+            return True
+        holders = escalation_holders().handling(
+            workgroup_id=obj.service_application.workgroup_id, tier=obj.tier
+        )
+        return Membership.objects.filter(user=user, organization_id__in=holders).exists()
+
+    def refusal(self, transition: Transition, obj: Escalation) -> str:
+        if obj.status == EscalationStatus.RESOLVED:
+            return _("This escalation is already resolved.")
+        return _("This escalation is already %s.") % obj.get_status_display()
+
+    def record(self, obj: Escalation, transition: Transition, step: Step) -> None:
+        self.record_many([(obj, step)], transition)
+
+    def record_many(self, moved: list[tuple[Escalation, Step]], transition: Transition) -> None:
+        fields = ["status"]
+        for escalation, step in moved:
+            if escalation.status == EscalationStatus.ACKNOWLEDGED:
+                escalation.acknowledged_at = step.now
+                fields = ["status", "acknowledged_at"]
+            else:
+                escalation.resolved_at = step.now
+                escalation.resolved_by = step.actor
+                fields = ["status", "resolved_at", "resolved_by", "resolution_note"]
+        Escalation.objects.bulk_update([e for e, _step in moved], fields)
+        EscalationEvent.objects.bulk_create(
+            [
+                EscalationEvent(
+                    escalation=escalation,
+                    kind=EscalationEventKind(escalation.status),
+                    tier=escalation.tier,
+                    actor=step.actor,
+                    note=step.data.get("note", ""),
+                    at=step.now,
+                )
+                for escalation, step in moved
+            ]
+        )
+
+
+ESCALATION = register(
+    EscalationMachine(
+        [
+            Transition("acknowledge", lazy("Acknowledge"), lazy("Acknowledged"), (HOLDS_TIER,)),
+            Transition(
+                "resolve", lazy("Resolve"), lazy("Resolved"), (HOLDS_TIER,), input_form=ResolveInput
+            ),
+            # The case moved on: the system closes what no longer stands.
+            Transition(
+                "close_overtaken",
+                lazy("Close"),
+                lazy("Closed by the system"),
+                input_form=ResolveInput,
+            ),
+        ]
+    )
 )

@@ -238,11 +238,12 @@ def apply_many(
     actor: Any,
     perms: PermissionSource | None = None,
     now: dt.datetime | None = None,
+    data: dict | None = None,
     extra: dict | None = None,
 ) -> list[M]:
-    """The same input-free transition on rows the caller has just created or locked, with a
-    number of queries that does not grow with their number (the caller holds the transaction
-    and prefetches `perms` for the rows)."""
+    """The same transition, with the same input, on rows the caller has just created or locked,
+    with a number of queries that does not grow with their number (the caller holds the
+    transaction and prefetches `perms` for the rows)."""
     transition = machine.get(name, by_person=actor is not None)
     if actor is not None and perms is None:
         perms = PermissionSource(actor)
@@ -250,8 +251,9 @@ def apply_many(
     moved = []
     for obj in objs:
         _check(machine, transition, obj, actor, perms)
-        step = Step(_state(machine, obj), actor, {}, "", now, dict(extra or {}))
-        getattr(obj, name)()
+        cleaned = machine.clean(transition, obj, data or {})
+        step = Step(_state(machine, obj), actor, cleaned, "", now, dict(extra or {}))
+        getattr(obj, name)(**cleaned)
         moved.append((obj, step))
     machine.record_many(moved, transition)
     return list(objs)

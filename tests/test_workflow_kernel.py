@@ -5,7 +5,7 @@ import pytest
 from django_fsm import has_transition_perm
 from guardian.shortcuts import assign_perm
 
-from applications.workflow import PERMIT, SERVICE
+from applications.workflow import ESCALATION, PERMIT, SERVICE
 from core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from core.workflow import apply, machine_for
 from tests.factories import UserFactory
@@ -63,7 +63,9 @@ def test_the_fsm_permission_is_the_tables_rule(worker, ticket):
         apply(TICKET, ticket, "finish", actor=onlooker, data={"note": "x y"})
 
 
-@pytest.mark.parametrize("machine", [SERVICE, PERMIT], ids=["service", "permit"])
+@pytest.mark.parametrize(
+    "machine", [SERVICE, PERMIT, ESCALATION], ids=["service", "permit", "escalation"]
+)
 def test_every_transition_of_the_case_tables_has_a_model_method_and_labels(machine):
     for name, transition in machine.transitions.items():
         method = getattr(machine.model, name)

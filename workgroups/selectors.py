@@ -2,11 +2,20 @@
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Q
 
-from .constants import SlaVariant
-from .models import OperatorCoverage, Organization, PermitAuthority, SlaPolicy, Town
+from .constants import SlaVariant, WorkgroupRole
+from .models import (
+    EscalationTier,
+    OperatorCoverage,
+    Organization,
+    PermitAuthority,
+    SlaPolicy,
+    Town,
+    WorkgroupMembership,
+)
 from .reference import DEFAULT_SLAS
 
 logger = logging.getLogger(__name__)
@@ -57,3 +66,39 @@ def permit_authorities(permit_types: Iterable[str]) -> dict[str, PermitAuthority
             permit_type__in=set(permit_types)
         ).select_related("agency")
     }
+
+
+@dataclass(frozen=True)
+class EscalationHolders:
+    """Who holds each escalation tier (policy 四(八)): the workgroup's lead agencies (1), the
+    leadership office (2), the leading group (3). The one answer for who is told and who acts."""
+
+    leads: dict[int, frozenset[int]]  # workgroup id -> lead organisation ids
+    tiers: dict[int, int]  # tier level (2 and up) -> organisation id
+
+    def told(self, *, workgroup_id: int, tier: int) -> frozenset[int]:
+        """The organisations an escalation at `tier` is sent to."""
+        if tier == 1:
+            return self.leads.get(workgroup_id, frozenset())
+        return frozenset({self.tiers[tier]}) if tier in self.tiers else frozenset()
+
+    def handling(self, *, workgroup_id: int, tier: int) -> frozenset[int]:
+        """The organisations that may acknowledge and resolve it: the leads always, and each
+        higher tier once the escalation has reached it."""
+        higher = {org for level, org in self.tiers.items() if level <= tier}
+        return self.leads.get(workgroup_id, frozenset()) | higher
+
+
+def escalation_holders() -> EscalationHolders:
+    """Every tier's holders, in two queries."""
+    leads: dict[int, set[int]] = {}
+    for workgroup_id, org_id in WorkgroupMembership.objects.filter(
+        role=WorkgroupRole.LEAD
+    ).values_list("workgroup_id", "organization_id"):
+        leads.setdefault(workgroup_id, set()).add(org_id)
+    tiers = dict(
+        EscalationTier.objects.filter(organization__isnull=False).values_list(
+            "level", "organization_id"
+        )
+    )
+    return EscalationHolders({wg: frozenset(orgs) for wg, orgs in leads.items()}, tiers)

@@ -6,6 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from core.workflow import permitted
 
 from ..constants import (
     EscalationEventKind,
@@ -16,7 +19,7 @@ from .permits import PermitRequest
 from .service import ServiceApplication
 
 
-class Escalation(models.Model):
+class Escalation(FSMModelMixin, models.Model):
     """A missed working-day deadline, climbing from the workgroup lead agency (tier 1) to the
     leadership office (2) and the leading group (3) until someone resolves it (policy 四(八))."""
 
@@ -39,11 +42,12 @@ class Escalation(models.Model):
     stage = models.CharField(_("stage"), max_length=20)
     breached_due_at = models.DateTimeField(_("missed deadline"))
     tier = models.PositiveSmallIntegerField(_("tier"), default=1)
-    status = models.CharField(
+    status = FSMField(
         _("status"),
         max_length=20,
         choices=EscalationStatus.choices,
         default=EscalationStatus.OPEN,
+        protected=True,
     )
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
     tier_since = models.DateTimeField(_("at this tier since"), default=timezone.now)
@@ -86,6 +90,36 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_application} / {self.stage} / tier {self.tier}"
+
+    # Who may handle an escalation, and what each move records: applications/workflow.py.
+
+    @transition(
+        field=status,
+        source=EscalationStatus.OPEN,
+        target=EscalationStatus.ACKNOWLEDGED,
+        permission=permitted("acknowledge"),
+    )
+    def acknowledge(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[EscalationStatus.OPEN, EscalationStatus.ACKNOWLEDGED],
+        target=EscalationStatus.RESOLVED,
+        permission=permitted("resolve"),
+    )
+    def resolve(self, *, note: str) -> None:
+        self.resolution_note = note
+
+    @transition(
+        field=status,
+        source=[EscalationStatus.OPEN, EscalationStatus.ACKNOWLEDGED],
+        target=EscalationStatus.RESOLVED,
+        permission=permitted("close_overtaken"),
+    )
+    def close_overtaken(self, *, note: str) -> None:
+        """The case moved on: the deadline this escalation is about no longer stands."""
+        self.resolution_note = note
 
 
 class EscalationEvent(models.Model):

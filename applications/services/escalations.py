@@ -16,13 +16,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.workflow import apply, apply_many
 from workgroups.calendar import working_day_cutoff
-from workgroups.constants import WorkgroupRole
-from workgroups.models import EscalationTier, Membership, User, WorkgroupMembership
+from workgroups.models import EscalationTier, User
 
 from ..constants import CLOCKED_STATES, EscalationEventKind, EscalationStatus, PermitStatus
-from ..errors import IllegalTransition, PermissionDenied, ValidationError
 from ..models import Escalation, EscalationEvent, PermitRequest, ServiceApplication
+from ..workflow import ESCALATION
 
 TOP_TIER = 3
 UNRESOLVED = ~Q(status=EscalationStatus.RESOLVED)
@@ -125,14 +125,10 @@ def escalations_close_overtaken(
     moved on. Called in the transaction of the transition or decision that moved it."""
     open_ = Escalation.objects.filter(UNRESOLVED, service_application=service_application)
     open_ = open_.filter(permit_request=permit) if permit else open_.filter(permit_request=None)
-    stale = list(open_.select_for_update())
-    if not stale:
-        return 0
-    note = _("The case moved on; closed by the system.")
-    Escalation.objects.filter(pk__in=[e.pk for e in stale]).update(
-        status=EscalationStatus.RESOLVED, resolved_at=now, resolution_note=note
-    )
-    _events(stale, EscalationEventKind.RESOLVED, at=now, note=note)
+    stale = list(open_.select_for_update().select_related("service_application"))
+    if stale:
+        note = _("The case moved on; closed by the system.")
+        apply_many(ESCALATION, stale, "close_overtaken", actor=None, now=now, data={"note": note})
     return len(stale)
 
 
@@ -168,77 +164,9 @@ def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     return SweepResult(opened=opened, climbed=climbed)
 
 
-def _may_handle(actor: User, escalation: Escalation) -> bool:
-    """Lead agencies of the case's workgroup always; a higher tier once the case reached it."""
-    orgs = set(
-        WorkgroupMembership.objects.filter(
-            workgroup_id=escalation.service_application.workgroup_id, role=WorkgroupRole.LEAD
-        ).values_list("organization_id", flat=True)
-    )
-    orgs |= set(
-        EscalationTier.objects.filter(
-            level__lte=escalation.tier, organization__isnull=False
-        ).values_list("organization_id", flat=True)
-    )
-    return (
-        actor.is_superuser
-        or Membership.objects.filter(user=actor, organization_id__in=orgs).exists()
-    )
-
-
-def _locked(escalation: Escalation) -> Escalation:
-    return (
-        Escalation.objects.select_for_update(of=("self",))
-        .select_related("service_application")
-        .get(pk=escalation.pk)
-    )
-
-
-@transaction.atomic
 def escalation_acknowledge(*, actor: User, escalation: Escalation) -> Escalation:
-    escalation = _locked(escalation)
-    if not _may_handle(actor, escalation):
-        raise PermissionDenied(_("You may not handle this escalation."))
-    if escalation.status != EscalationStatus.OPEN:
-        raise IllegalTransition(
-            _("This escalation is already %s.") % escalation.get_status_display()
-        )
-    now = timezone.now()
-    escalation.status = EscalationStatus.ACKNOWLEDGED
-    escalation.acknowledged_at = now
-    escalation.save(update_fields=["status", "acknowledged_at"])
-    EscalationEvent.objects.create(
-        escalation=escalation,
-        kind=EscalationEventKind.ACKNOWLEDGED,
-        tier=escalation.tier,
-        actor=actor,
-        at=now,
-    )
-    return escalation
+    return apply(ESCALATION, escalation, "acknowledge", actor=actor)
 
 
-@transaction.atomic
 def escalation_resolve(*, actor: User, escalation: Escalation, note: str) -> Escalation:
-    escalation = _locked(escalation)
-    if not _may_handle(actor, escalation):
-        raise PermissionDenied(_("You may not handle this escalation."))
-    if escalation.status == EscalationStatus.RESOLVED:
-        raise IllegalTransition(_("This escalation is already resolved."))
-    note = (note or "").strip()
-    if len(note) < 2:
-        raise ValidationError({"note": _("Say how it was resolved.")})
-    now = timezone.now()
-    escalation.status = EscalationStatus.RESOLVED
-    escalation.resolved_at = now
-    escalation.resolved_by = actor
-    escalation.resolution_note = note
-    escalation.save(update_fields=["status", "resolved_at", "resolved_by", "resolution_note"])
-    EscalationEvent.objects.create(
-        escalation=escalation,
-        kind=EscalationEventKind.RESOLVED,
-        tier=escalation.tier,
-        actor=actor,
-        note=note,
-        at=now,
-    )
-    return escalation
+    return apply(ESCALATION, escalation, "resolve", actor=actor, data={"note": note or ""})

@@ -12,8 +12,7 @@ from django.utils.translation import override
 from applications.constants import PermitType, ProjectSource, ServiceStatus
 from applications.models import EscalationEvent, Project, StateChange
 from applications.workflow import NOTICE_PERMIT_ISSUED, NOTICE_WORK_ASSIGNED, notice_of
-from workgroups.constants import WorkgroupRole
-from workgroups.models import EscalationTier, WorkgroupMembership
+from workgroups.selectors import escalation_holders
 
 from ..constants import EventType, SignalKind
 from ..models import Delivery
@@ -155,24 +154,15 @@ def handle_escalation_events(events: list[EscalationEvent]) -> int:
         .select_related("escalation__service_application__combined")
         .order_by("pk")
     )
-    tier_orgs = dict(
-        EscalationTier.objects.filter(organization__isnull=False).values_list(
-            "level", "organization_id"
-        )
+    holders = escalation_holders()
+    audience = Audience(
+        set(holders.tiers.values()) | {o for ids in holders.leads.values() for o in ids}
     )
-    leads: dict[int, list[int]] = {}
-    for workgroup_id, org_id in WorkgroupMembership.objects.filter(
-        role=WorkgroupRole.LEAD
-    ).values_list("workgroup_id", "organization_id"):
-        leads.setdefault(workgroup_id, []).append(org_id)
-    audience = Audience(set(tier_orgs.values()) | {o for ids in leads.values() for o in ids})
     rows: list[Delivery] = []
     for event in events:
         escalation = event.escalation
         sa = escalation.service_application
-        recipients = leads.get(sa.workgroup_id, []) if event.tier == 1 else []
-        if event.tier > 1 and event.tier in tier_orgs:
-            recipients = [tier_orgs[event.tier]]
+        recipients = sorted(holders.told(workgroup_id=sa.workgroup_id, tier=event.tier))
         with override("zh-hans"):
             subject = _("Escalation (tier %(tier)s): %(reference)s %(stage)s overdue") % {
                 "tier": event.tier,
