@@ -24,7 +24,6 @@ from .feedback import (
     Rating,
     RatingLevel,
 )
-from .kpi import KpiRefresh, KpiRollup
 from .object_permissions import (
     CombinedApplicationGroupObjectPermission,
     CombinedApplicationUserObjectPermission,
@@ -62,8 +61,6 @@ __all__ = [
     "APPLICANT_PERM",
     "BAD_RATINGS",
     "CombinedApplication",
-    "KpiRefresh",
-    "KpiRollup",
     "CombinedApplicationGroupObjectPermission",
     "CombinedApplicationUserObjectPermission",
     "Commitment",
