@@ -17,6 +17,8 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from indicators.selectors.kpi import indicators_available
+from indicators.services.rollup import kpi_rollup_refresh
 from workgroups.constants import OrganizationKind, Role
 from workgroups.models import Organization, Town, User
 from workgroups.reference import load_reference_data
@@ -26,7 +28,6 @@ from workgroups.validators import uscc_check_character
 from .constants import BusinessType, DocumentType, ProjectKind, WorksType
 from .models import CombinedApplication, Document, Project, ServiceApplication
 from .registry import DOCUMENT_RULES, documents_required
-from .selectors_kpi import indicators_available
 from .services import (
     SubmissionInput,
     combined_application_submit,
@@ -36,7 +37,6 @@ from .services import (
     project_document_share,
     service_application_transition,
 )
-from .services.kpi_rollup import kpi_rollup_refresh
 from .services.projects import project_push
 
 DEFAULT_DEMO_PASSWORD = "zhongshan-demo-2026"  # noqa: S105 - a published demo password

@@ -4,14 +4,11 @@ Kept beside selectors.py (not in it) while the applicant portal work edits that 
 can be merged once both have landed.
 """
 
-from collections import Counter
-
-from django.db.models import Count, Prefetch, QuerySet
-from django.utils import timezone
+from django.db.models import Prefetch, QuerySet
 
 from workgroups.models import Organization
 
-from .constants import DocumentSource, ProjectSource, ServiceStatus, Utility
+from .constants import DocumentSource, ProjectSource
 from .models import (
     Commitment,
     Document,
@@ -21,7 +18,6 @@ from .models import (
     ServiceApplication,
 )
 from .selectors import work_items_for_operator
-from .selectors_public import transparency_figures
 
 # The list's columns, by the WorkItemRowSerializer field they feed: one table, no join.
 WORK_ITEM_ROW_FIELDS = ("uuid", "utility", "status", "due_at", "paused_since", "updated_at")
@@ -97,38 +93,3 @@ def project_documents_shared_by(*, organization: Organization, project: Project)
     return Document.objects.filter(
         owner=organization, project=project, source=DocumentSource.SHARED_DATA
     ).order_by("doc_type", "created_at", "pk")
-
-
-def public_stats() -> dict:
-    """Per utility: applications by status and how many are connected (live counts), and the
-    median working days from submission to connection over the last 12 months, the figure the
-    transparency page publishes (the indicators rollup; None on the embedded SQLite database
-    or before a utility's first connection). No personal data: only counts."""
-    by_status = {utility: Counter() for utility in Utility.values}
-    rows = (
-        ServiceApplication.objects.exclude(status=ServiceStatus.DRAFT)
-        .values_list("utility", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for utility, status, n in rows:
-        by_status[utility][status] += n
-    published = {row["utility"]: row for row in transparency_figures()["utilities"]}
-    return {
-        "generated_at": timezone.now(),
-        "utilities": [
-            {
-                "utility": utility,
-                "total": sum(by_status[utility].values()),
-                "by_status": {
-                    status: by_status[utility][status]
-                    for status in ServiceStatus.values
-                    if status != ServiceStatus.DRAFT
-                },
-                "connected": by_status[utility][ServiceStatus.CONNECTED]
-                + by_status[utility][ServiceStatus.CLOSED],
-                "median_working_days_to_connect": published[utility].get("working_days_median"),
-            }
-            for utility in Utility.values
-        ],
-    }

@@ -17,8 +17,6 @@ urlpatterns = [
         name="case_transition",
     ),
     path("permits/<uuid:uuid>/<str:decision>/", staff.permit_decide, name="permit_decide"),
-    path("kpi/", staff.kpi, name="kpi"),
-    path("scorecards/", staff.scorecards, name="scorecards"),
     path("escalations/", staff.escalations, name="escalations"),
     path(
         "escalations/<uuid:uuid>/acknowledge/",

@@ -1,24 +1,8 @@
 """Celery tasks of the cases: thin wrappers that call one service."""
 
-import functools
-import logging
-
 from celery import shared_task
 
-from .selectors_kpi import indicators_available
 from .services import sla_sweep
-from .services.kpi_rollup import kpi_rollup_refresh
-
-logger = logging.getLogger(__name__)
-
-
-@functools.cache
-def _log_indicators_unavailable() -> None:
-    """Beat asks every few minutes: say it once per worker, not every time."""
-    logger.warning(
-        "Indicators rollup not refreshed: the database is not PostgreSQL (embedded SQLite "
-        "demo). Set DATABASE_URL to a PostgreSQL database to compute the indicators."
-    )
 
 
 @shared_task(name="applications.sla_sweep", acks_late=True, ignore_result=True)
@@ -26,13 +10,3 @@ def sla_sweep_task() -> dict[str, int]:
     """Open, climb and close escalations (idempotent: safe to run at any interval)."""
     result = sla_sweep()
     return {"opened": result.opened, "climbed": result.climbed}
-
-
-@shared_task(name="applications.kpi_refresh", acks_late=True, ignore_result=True)
-def kpi_refresh_task() -> float:
-    """Rebuild the indicators rollup (idempotent: each run replaces the previous figures);
-    on the embedded SQLite database, log once and do nothing."""
-    if not indicators_available():
-        _log_indicators_unavailable()
-        return 0.0
-    return kpi_rollup_refresh().seconds

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import documents, projects, requests, tracking, transparency
+from .views import documents, projects, requests, tracking
 
 app_name = "applications"
 
@@ -31,5 +31,4 @@ urlpatterns = [
     path("documents/", tracking.documents_library, name="documents"),
     path("documents/<uuid:uuid>/", documents.document_download, name="document_download"),
     path("documents/<uuid:uuid>/view/", documents.document_inline, name="document_inline"),
-    path("transparency/", transparency.transparency, name="transparency"),
 ]

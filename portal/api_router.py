@@ -7,8 +7,8 @@ from applications.api.documents import DocumentDownloadView
 from applications.api.permits import PermitViewSet
 from applications.api.project_documents import ProjectDocumentsView
 from applications.api.projects import ProjectViewSet
-from applications.api.stats import StatsView
 from applications.api.work_items import WorkItemViewSet
+from indicators.api.stats import StatsView
 from notifications.api.demand import DemandNoticeViewSet, DemandSignalViewSet
 from notifications.api.webhooks import WebhookViewSet
 

@@ -5,7 +5,15 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+import applications.staff_urls
+import applications.urls
+import indicators.urls
 from portal import api_errors, api_router, views
+
+# The staff site and the public site keep one URL namespace each ("staff", "applications"),
+# gathering the pages of every app that serves them.
+staff_urlpatterns = [*applications.staff_urls.urlpatterns, *indicators.urls.staff_urlpatterns]
+public_urlpatterns = [*applications.urls.urlpatterns, *indicators.urls.public_urlpatterns]
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -20,11 +28,11 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
-    path("staff/", include("applications.staff_urls")),
+    path("staff/", include((staff_urlpatterns, "staff"), namespace="staff")),
     # Applicant portal: accounts (sign-up, rate-limited login, password reset) and cases.
     path("accounts/", include("workgroups.urls")),
     path("inbox/", include("notifications.urls")),
-    path("", include("applications.urls")),
+    path("", include((public_urlpatterns, "applications"), namespace="applications")),
     prefix_default_language=False,
 )
 

@@ -26,8 +26,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 
-from applications import tasks
-from applications.models import KpiRollup, ServiceApplication
+from applications.models import ServiceApplication
+from indicators import tasks
+from indicators.models import KpiRollup
 
 assert connection.vendor == "sqlite", connection.vendor
 NOTICE = "Indicators are computed by PostgreSQL"
@@ -36,7 +37,7 @@ NOTICE = "Indicators are computed by PostgreSQL"
 records = []
 handler = logging.Handler()
 handler.emit = records.append
-logging.getLogger("applications.tasks").addHandler(handler)
+logging.getLogger("indicators.tasks").addHandler(handler)
 assert tasks.kpi_refresh_task() == 0.0
 assert tasks.kpi_refresh_task() == 0.0
 assert len(records) == 1, records

@@ -24,7 +24,6 @@ from .feedback import (
     Rating,
     RatingLevel,
 )
-from .kpi import KpiRefresh, KpiRollup
 from .object_permissions import (
     CombinedApplicationGroupObjectPermission,
     CombinedApplicationUserObjectPermission,
@@ -53,8 +52,6 @@ __all__ = [
     "AppendOnlyQuerySet",
     "BAD_RATINGS",
     "CombinedApplication",
-    "KpiRefresh",
-    "KpiRollup",
     "CombinedApplicationGroupObjectPermission",
     "CombinedApplicationUserObjectPermission",
     "Commitment",

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "workgroups",
     "applications",
     "notifications",
+    "indicators",
 ]
 
 MIDDLEWARE = [
@@ -210,7 +211,7 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-deliveries": {"task": "notifications.dispatch", "schedule": 15.0},
     "remind-demand-notices": {"task": "notifications.remind_demand_notices", "schedule": 900.0},
     "kpi-refresh": {
-        "task": "applications.kpi_refresh",
+        "task": "indicators.kpi_refresh",
         "schedule": env.int("KPI_REFRESH_SECONDS", default=600),
     },
 }

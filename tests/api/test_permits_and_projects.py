@@ -1,17 +1,9 @@
-"""Permit agencies decide in parallel; data providers push projects; the public reads stats."""
-
-import datetime as dt
-
-import time_machine
+"""Permit agencies decide in parallel; data providers push projects."""
 
 from applications.constants import ProjectSource
 from applications.constants import ServiceStatus as S
 from applications.models import PermitRequest, Project, ServiceApplication
-from applications.selectors_public import transparency_figures
-from applications.services import service_application_transition
-from applications.services.kpi_rollup import kpi_rollup_refresh
 from tests.api.conftest import permitting_item
-from tests.factories import make_service
 
 
 def _decide(api, permit, decision, **data):
@@ -93,47 +85,3 @@ def test_push_errors_name_every_field(reference, make_token, bearer):
     assert set(duplicate.json()["errors"]) == {"code", "town"}
     bad = _push(api, code="P-2", kind="castle", floor_area_m2="-1", planned_start="soon")
     assert set(bad.json()["errors"]) == {"kind", "floor_area_m2", "planned_start"}
-
-
-def test_public_stats_count_by_state_and_the_median_days_to_connect(
-    reference, applicant_org, applicant, project, client, operator_staff
-):
-    monday = dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC)  # no holiday in the next two weeks
-    for days in (3, 5, 10):
-        sa = make_service(
-            applicant_org=applicant_org,
-            applicant=applicant,
-            project=project,
-            status=S.INSPECTING,
-            submitted_at=monday,
-        )
-        service_application_transition(
-            actor=operator_staff("csg-zhongshan"),
-            service_application=sa,
-            transition="connect",
-            data={"inspection_result": "合格"},
-        )
-        ServiceApplication.objects.filter(pk=sa.pk).update(
-            connected_at=monday + dt.timedelta(days=days)
-        )
-    make_service(applicant_org=applicant_org, applicant=applicant, project=project)
-
-    # The median is the published one: the indicators rollup over the last 12 months.
-    with time_machine.travel(dt.datetime(2026, 7, 1, 9, tzinfo=dt.UTC), tick=False):
-        kpi_rollup_refresh()
-        body = client.get("/api/v1/stats/").json()
-        published = {u["utility"]: u for u in transparency_figures()["utilities"]}
-
-    power = next(u for u in body["utilities"] if u["utility"] == "electricity")
-    assert power["total"] == 4
-    assert power["by_status"]["connected"] == 3 and power["by_status"]["submitted"] == 1
-    assert power["connected"] == 3
-    # Mon -> Thu = 3, Mon -> Sat = 4 (the weekend does not count), Mon -> next Thu = 8.
-    assert power["median_working_days_to_connect"] == 4.0
-    water = next(u for u in body["utilities"] if u["utility"] == "water")
-    assert water["median_working_days_to_connect"] is None
-    assert "applicant" not in str(body) and applicant_org.name_zh not in str(body)
-    assert dt.datetime.fromisoformat(body["generated_at"]) == dt.datetime(
-        2026, 7, 1, 9, tzinfo=dt.UTC
-    )
-    assert published["electricity"]["working_days_median"] == 4.0  # the same published figure

@@ -153,7 +153,7 @@ def test_uscc_check_digits_match_published_codes():
 
 def test_demo_indicators_are_ready_without_waiting_for_beat(seeded, client):
     """Right after `seed_demo` the leadership office's dashboard shows the demo's connection."""
-    from applications.models import KpiRefresh
+    from indicators.models import KpiRefresh
 
     assert KpiRefresh.objects.exists()
     client.force_login(User.objects.get(username="leadership"))

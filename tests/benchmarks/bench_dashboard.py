@@ -258,7 +258,7 @@ def main() -> None:
     from django.test import Client
     from django.urls import reverse
 
-    from applications.services.kpi_rollup import kpi_rollup_refresh
+    from indicators.services.rollup import kpi_rollup_refresh
     from tests.benchmarks.data import timed
     from tests.factories import company, member_of, staff_of
 

@@ -286,7 +286,7 @@ def test_return_correct_and_connect_through_the_staff_case_page(
     assert sa.connected_at is not None
 
     # The indicators count it once they are rebuilt (a periodic task in production).
-    from applications import tasks
+    from indicators import tasks
 
     tasks.kpi_refresh_task()
     cache.clear()
@@ -312,7 +312,7 @@ def test_return_correct_and_connect_through_the_staff_case_page(
 
     # The public transparency page counts the connection too, for anyone, signed in or not:
     # the same rollup as the staff dashboard, as of the same refresh.
-    from applications.selectors_kpi import kpi_as_of
+    from indicators.selectors.kpi import kpi_as_of
 
     as_of = timezone.localtime(kpi_as_of()).strftime("%Y-%m-%d %H:%M")
     page.context.clear_cookies()

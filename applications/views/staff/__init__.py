@@ -7,9 +7,7 @@ ValidationError -> 400 with the form re-rendered, NotFound (or not visible) -> 4
 
 from .case import case, case_transition, permit_decide
 from .escalations import escalation_ack, escalation_res, escalations
-from .kpi import kpi
 from .queue import queue, queue_bulk
-from .scorecards import scorecards
 
 __all__ = [
     "case",
@@ -17,9 +15,7 @@ __all__ = [
     "escalation_ack",
     "escalation_res",
     "escalations",
-    "kpi",
     "permit_decide",
     "queue",
     "queue_bulk",
-    "scorecards",
 ]

@@ -6,10 +6,10 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from applications.models import KpiRefresh, KpiRollup
-from applications.services.kpi_rollup import kpi_rollup_refresh
+from indicators.models import KpiRefresh, KpiRollup
+from indicators.services.rollup import kpi_rollup_refresh
 from tests.applications.test_concurrency import _race
-from tests.staff.test_kpi import cases  # noqa: F401 (the shared fixture)
+from tests.indicators.test_kpi import cases  # noqa: F401 (the shared fixture)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 

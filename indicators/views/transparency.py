@@ -4,12 +4,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from applications.constants import DocumentType, Utility
+from applications.registry import DOCUMENT_RULES
 from workgroups.constants import SlaVariant, Stage
 
-from ..constants import DocumentType, Utility
-from ..registry import DOCUMENT_RULES
-from ..selectors_kpi import INDICATORS_UNAVAILABLE
-from ..selectors_public import transparency_figures
+from ..selectors.kpi import INDICATORS_UNAVAILABLE
+from ..selectors.public import transparency_figures
 
 _STAGES = list(Stage.values)
 _VARIANTS = list(SlaVariant.values)
@@ -57,7 +57,7 @@ def transparency(request: HttpRequest) -> HttpResponse:
         )
     return render(
         request,
-        "portal/transparency.html",
+        "indicators/transparency.html",
         {
             "figures": figures,
             "utilities": utilities,

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from applications.templatetags.charts import bar_chart, line_chart, nice_ceiling
+from indicators.templatetags.charts import bar_chart, line_chart, nice_ceiling
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

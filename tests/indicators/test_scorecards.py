@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.constants import ServiceStatus
-from applications.services.kpi_rollup import kpi_rollup_refresh
+from indicators.services.rollup import kpi_rollup_refresh
 from tests.factories import make_service, staff_of
-from tests.staff.test_kpi import PERIOD, at, cases  # noqa: F401 (the shared fixture)
+from tests.indicators.test_kpi import PERIOD, at, cases  # noqa: F401 (the shared fixture)
 from workgroups.models import Workgroup
 
 EMPTY = [0, "", "", "", 0, "", 0, 0, "", 0, ""]

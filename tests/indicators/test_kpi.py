@@ -19,8 +19,8 @@ from django.urls import reverse
 
 from applications.constants import ServiceStatus
 from applications.models import Escalation, Rating, StateChange
-from applications.services.kpi_rollup import APPLICANT_STEPS, kpi_rollup_refresh
-from applications.tasks import kpi_refresh_task
+from indicators.services.rollup import APPLICANT_STEPS, kpi_rollup_refresh
+from indicators.tasks import kpi_refresh_task
 from notifications.models import DemandNotice, DemandSignal
 from tests.factories import make_service, staff_of
 from workgroups.calendar import add_working_days, working_days_between
@@ -335,7 +335,7 @@ def test_the_page_runs_the_same_queries_however_many_cases(
 def test_the_periodic_task_brings_the_figures_up_to_date(
     cases, applicant_org, applicant, project, settings
 ):
-    assert settings.CELERY_BEAT_SCHEDULE["kpi-refresh"]["task"] == "applications.kpi_refresh"
+    assert settings.CELERY_BEAT_SCHEDULE["kpi-refresh"]["task"] == "indicators.kpi_refresh"
     client = _client(staff_of("leadership-office", username="lo"))
     sa = make_service(
         applicant_org=applicant_org,

@@ -3,7 +3,7 @@
 The dashboard must answer in well under a second over hundreds of thousands of cases, and
 medians cannot be added up month by month, so a periodic task rebuilds a small table of
 counts and exact integer distributions (working days, stage durations, steps, fees) per month,
-utility, workgroup and operator; the selectors in `selectors_kpi` compute every figure for the
+utility, workgroup and operator; the selectors in `selectors.kpi` compute every figure for the
 caller's scope from it. The rebuild replaces the rows in one transaction: readers keep seeing
 the previous figures until it commits.
 
@@ -20,9 +20,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ..constants import ServiceStatus
+from applications.constants import ServiceStatus
+from applications.workflow import APPLICANT_STEPS as _STEPS
+
 from ..models import KpiRefresh
-from ..workflow import APPLICANT_STEPS as _STEPS
 
 # Steps the applicant performs (procedures in the World Bank sense), as the transition table
 # marks them: the staff dashboard and the public transparency page both read them from here.
@@ -179,7 +180,7 @@ SELECT least((SELECT min(submitted_at) FROM applications_serviceapplication),
 @transaction.atomic
 def kpi_rollup_refresh() -> KpiRefresh:
     """Rebuild every rollup row from the case records; returns the refresh stamp.
-    PostgreSQL only: callers check `selectors_kpi.indicators_available()` first."""
+    PostgreSQL only: callers check `selectors.kpi.indicators_available()` first."""
     started = time.perf_counter()
     holidays, workdays = calendar_exceptions()
     today = timezone.localdate()

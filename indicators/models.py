@@ -1,5 +1,8 @@
 """The indicators rollup: per month, utility, workgroup and operator, rebuilt in SQL by a
-periodic task so the dashboard reads a few thousand rows instead of every case."""
+periodic task so the dashboard reads a few thousand rows instead of every case.
+
+The tables keep the names `applications_kpirollup` and `applications_kpirefresh` (db_table),
+so existing rows stay in place."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +25,7 @@ class KpiRollup(models.Model):
     on_time = models.IntegerField(_("left in time"), default=0)
 
     class Meta:
+        db_table = "applications_kpirollup"
         verbose_name = _("indicator rollup cell")
         verbose_name_plural = _("indicator rollup cells")
         indexes = [models.Index(fields=["measure", "month"], name="kpirollup_measure_month")]
@@ -37,6 +41,7 @@ class KpiRefresh(models.Model):
     seconds = models.FloatField(_("seconds taken"))
 
     class Meta:
+        db_table = "applications_kpirefresh"
         verbose_name = _("indicator refresh")
         verbose_name_plural = _("indicator refreshes")
 

@@ -9,9 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from ...constants import ServiceStatus, Utility
-from ...models import RatingLevel
-from ...selectors_kpi import (
+from applications.constants import ServiceStatus, Utility
+from applications.models import RatingLevel
+from applications.views.staff.common import staff_required
+
+from ..selectors.kpi import (
     INDICATORS_UNAVAILABLE,
     KpiFilter,
     indicators_available,
@@ -23,7 +25,6 @@ from ...selectors_kpi import (
     kpi_stages,
     kpi_workgroups,
 )
-from .common import staff_required
 from .exports import requested_download
 
 
@@ -291,5 +292,5 @@ def kpi(request: HttpRequest) -> HttpResponse:
         return tables, {"tables": tables, "charts": _charts(scope, filters, tables)}
 
     return indicator_page(
-        request, template="staff/kpi.html", section="kpi", prefix="kpi", build=build
+        request, template="indicators/kpi.html", section="kpi", prefix="kpi", build=build
     )

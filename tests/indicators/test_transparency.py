@@ -14,10 +14,10 @@ from django.utils import timezone, translation
 
 from applications.constants import ServiceStatus, Utility
 from applications.models import Rating, StateChange
-from applications.selectors_kpi import KpiFilter, kpi_as_of, kpi_connections, kpi_stages
-from applications.selectors_public import transparency_figures
 from applications.selectors_staff import StaffScope
-from applications.services.kpi_rollup import kpi_rollup_refresh
+from indicators.selectors.kpi import KpiFilter, kpi_as_of, kpi_connections, kpi_stages
+from indicators.selectors.public import transparency_figures
+from indicators.services.rollup import kpi_rollup_refresh
 from tests.factories import ProjectFactory, UserFactory, make_service, member_of
 from workgroups.constants import OrganizationKind
 from workgroups.services import organization_upsert

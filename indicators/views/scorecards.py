@@ -4,8 +4,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from ...selectors_kpi import kpi_scorecards
-from .common import staff_required
+from applications.views.staff.common import staff_required
+
+from ..selectors.kpi import kpi_scorecards
 from .kpi import indicator_page, number, rate
 
 
@@ -56,7 +57,7 @@ def scorecards(request: HttpRequest) -> HttpResponse:
 
     return indicator_page(
         request,
-        template="staff/scorecards.html",
+        template="indicators/scorecards.html",
         section="scorecards",
         prefix="operators",
         build=build,

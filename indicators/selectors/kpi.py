@@ -1,5 +1,5 @@
 """World Bank style indicators (DOMAIN), computed by SQL aggregation over the rollup that
-`services.kpi_rollup.kpi_rollup_refresh` rebuilds, scoped by the caller first.
+`services.rollup.kpi_rollup_refresh` rebuilds, scoped by the caller first.
 
 Every function runs a fixed number of queries whatever the number of cases: medians and 90th
 percentiles come from the rollup's exact distributions (interpolated like percentile_cont),
@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils.translation import gettext_lazy
 
+from applications.constants import CLOCKED_STATES, Utility
+from applications.models import BAD_RATINGS, RatingLevel
+from applications.selectors_staff import StaffScope
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import Organization, Workgroup
 
-from .constants import CLOCKED_STATES, Utility
-from .models import BAD_RATINGS, KpiRefresh, RatingLevel
-from .selectors_staff import StaffScope
-from .services.kpi_rollup import MEASURED_STAGES
+from ..models import KpiRefresh
+from ..services.rollup import MEASURED_STAGES
 
 RATING_MEASURES = [f"rating:{level}" for level, _label in RatingLevel.choices]
 GOOD_RATING_MEASURES = [f"rating:{lv}" for lv, _ in RatingLevel.choices if lv not in BAD_RATINGS]

@@ -2,7 +2,7 @@
 12 months and the standards the workgroups publish (B-READY Utility Services, pillars II and
 III). Counts and medians only, never a name: nothing here can identify an applicant.
 
-The figures are the staff dashboard's (`selectors_kpi.kpi_public` over the same rollup, the
+The figures are the staff dashboard's (`selectors.kpi.kpi_public` over the same rollup, the
 same definitions and period), so the two pages cannot disagree. They are cached per rollup
 refresh: a new refresh shows at once, and between refreshes a visit costs one query.
 """
@@ -12,11 +12,11 @@ import datetime as dt
 from django.core.cache import cache
 from django.utils import timezone
 
+from applications.constants import Utility
+from applications.registry import UTILITIES
 from workgroups.models import SlaPolicy
 
-from .constants import Utility
-from .registry import UTILITIES
-from .selectors_kpi import KpiFilter, indicators_available, kpi_as_of, kpi_public
+from .kpi import KpiFilter, indicators_available, kpi_as_of, kpi_public
 
 CACHE_KEY = "public-transparency:v2"
 CACHE_SECONDS = 300

@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0004_lead_review_permission'),
+        ('applications', '0005_kpi_to_indicators'),
     ]
 
     operations = [

@@ -1,0 +1,1 @@
+"""Writes of the indicators: the rollup rebuild."""
