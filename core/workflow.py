@@ -213,15 +213,17 @@ def apply(
     data: dict | None = None,
     comment: str = "",
     now: dt.datetime | None = None,
+    locked: bool = False,
 ) -> M:
     """Perform transition `name` on `obj` as `actor` (None: the system) and record it.
 
-    The row is locked first, so of two concurrent callers exactly one moves it. Checks run in
+    The row is locked first (unless the caller already holds its lock: `locked`), so of two
+    concurrent callers exactly one moves it. Checks run in
     the order a caller can act on: unknown name (400), unseen (404), not permitted (403), not
     possible now (409), bad input (400).
     """
     transition = machine.get(name, by_person=actor is not None)
-    obj = machine.lock(obj)
+    obj = obj if locked else machine.lock(obj)
     _check(machine, transition, obj, actor, None)
     cleaned = machine.clean(transition, obj, data or {})
     step = Step(_state(machine, obj), actor, cleaned, comment, now or timezone.now())

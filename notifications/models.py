@@ -6,9 +6,11 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from applications.models import Project
 from applications.models.audit import AppendOnlyQuerySet
+from core.workflow import permitted
 from workgroups.models import ApiToken, Organization, Town
 
 from .constants import (
@@ -185,7 +187,7 @@ class DemandSignal(models.Model):
         return self.title
 
 
-class DemandNotice(models.Model):
+class DemandNotice(FSMModelMixin, models.Model):
     """One operator's copy of a demand signal, for the utilities it serves there."""
 
     uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
@@ -199,8 +201,12 @@ class DemandNotice(models.Model):
         related_name="demand_notices",
     )
     utilities = models.JSONField(_("utilities"), default=list)
-    status = models.CharField(
-        _("status"), max_length=20, choices=NoticeStatus.choices, default=NoticeStatus.NEW
+    status = FSMField(
+        _("status"),
+        max_length=20,
+        choices=NoticeStatus.choices,
+        default=NoticeStatus.NEW,
+        protected=True,
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
@@ -226,8 +232,19 @@ class DemandNotice(models.Model):
     def __str__(self) -> str:
         return f"{self.signal} -> {self.operator}"
 
+    # Who may perform each move and what it records: notifications/workflow.py.
 
-class Delivery(models.Model):
+    @transition(
+        field=status,
+        source=NoticeStatus.NEW,
+        target=NoticeStatus.ACKNOWLEDGED,
+        permission=permitted("acknowledge"),
+    )
+    def acknowledge(self) -> None:
+        pass
+
+
+class Delivery(FSMModelMixin, models.Model):
     """One message to one recipient over one channel: the delivery outbox.
 
     Written in the transaction that decided the message; delivered by Celery until it succeeds
@@ -267,11 +284,12 @@ class Delivery(models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     payload = models.JSONField(_("payload"), default=dict)
-    status = models.CharField(
+    status = FSMField(
         _("status"),
         max_length=20,
         choices=DeliveryStatus.choices,
         default=DeliveryStatus.PENDING,
+        protected=True,
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
@@ -298,3 +316,32 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()}: {self.subject}"
+
+    # Who may perform each move and what it records: notifications/workflow.py.
+
+    @transition(
+        field=status,
+        source=DeliveryStatus.PENDING,
+        target=DeliveryStatus.SENT,
+        permission=permitted("deliver"),
+    )
+    def deliver(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=DeliveryStatus.PENDING,
+        target=DeliveryStatus.FAILED,
+        permission=permitted("park"),
+    )
+    def park(self, *, error: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=DeliveryStatus.FAILED,
+        target=DeliveryStatus.PENDING,
+        permission=permitted("retry"),
+    )
+    def retry(self) -> None:
+        pass

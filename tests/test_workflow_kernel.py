@@ -6,6 +6,7 @@ from django_fsm import has_transition_perm
 from guardian.shortcuts import assign_perm
 
 from applications.workflow import ESCALATION, PERMIT, SERVICE
+from notifications.workflow import DELIVERY, NOTICE
 from core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from core.workflow import apply, machine_for
 from tests.factories import UserFactory
@@ -64,7 +65,9 @@ def test_the_fsm_permission_is_the_tables_rule(worker, ticket):
 
 
 @pytest.mark.parametrize(
-    "machine", [SERVICE, PERMIT, ESCALATION], ids=["service", "permit", "escalation"]
+    "machine",
+    [SERVICE, PERMIT, ESCALATION, NOTICE, DELIVERY],
+    ids=["service", "permit", "escalation", "demand_notice", "delivery"],
 )
 def test_every_transition_of_the_case_tables_has_a_model_method_and_labels(machine):
     for name, transition in machine.transitions.items():

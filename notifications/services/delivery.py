@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.workflow import apply
 from workgroups.models import User
 
 from ..constants import Channel, DeliveryStatus
@@ -35,6 +36,7 @@ from ..signing import (
     TIMESTAMP_HEADER,
     sign,
 )
+from ..workflow import DELIVERY
 from .webhooks import refused_addresses, resolve
 
 
@@ -178,18 +180,16 @@ def delivery_attempt(*, delivery_id: int) -> str:
             if sender is not None:
                 sender(delivery)
         except DeliveryError as exc:
-            delivery.last_error = str(exc)[:2000]
+            error = str(exc)[:2000]
             if delivery.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
-                delivery.status = DeliveryStatus.FAILED
-            else:
-                delivery.next_attempt_at = now + backoff(delivery.attempts)
-        else:
-            delivery.status = DeliveryStatus.SENT
-            delivery.sent_at = now
-            delivery.last_error = ""
-        delivery.save(
-            update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"]
-        )
+                park = {"error": error}
+                apply(DELIVERY, delivery, "park", actor=None, data=park, now=now, locked=True)
+                return delivery.status
+            delivery.last_error = error
+            delivery.next_attempt_at = now + backoff(delivery.attempts)
+            delivery.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            return delivery.status
+        apply(DELIVERY, delivery, "deliver", actor=None, now=now, locked=True)
         return delivery.status
 
 
@@ -213,16 +213,12 @@ def deliveries_reserve(*, limit: int = 1000) -> list[int]:
 @transaction.atomic
 def delivery_retry(*, actor: User, delivery: Delivery) -> Delivery:
     """Staff put a parked delivery back in the queue (after fixing the endpoint, say)."""
-    if not actor.is_staff:
+    if not DELIVERY.may(actor, "retry", delivery):
         raise PermissionDenied(_("Only staff may retry deliveries."))
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
     if delivery.status != DeliveryStatus.FAILED:
         return delivery
-    delivery.status = DeliveryStatus.PENDING
-    delivery.attempts = 0
-    delivery.next_attempt_at = timezone.now()
-    delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
-    return delivery
+    return apply(DELIVERY, delivery, "retry", actor=actor, locked=True)
 
 
 def inbox_mark_read(*, user: User, delivery_ids: list[int]) -> int:

@@ -10,14 +10,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from applications.constants import Utility
-from applications.errors import IllegalTransition, NotFound, ValidationError
+from applications.errors import ValidationError
 from applications.models import Project
+from core.workflow import apply
 from workgroups.calendar import working_day_cutoff
-from workgroups.models import Membership, Organization, Town, User
+from workgroups.models import Organization, Town, User
 from workgroups.selectors import operators_by_utility
 
 from ..constants import EventType, NoticeStatus, SignalKind
 from ..models import DemandNotice, DemandSignal
+from ..workflow import NOTICE
 from .recipients import Audience, save_deliveries
 
 
@@ -107,19 +109,9 @@ def demand_signal_record(
     return signal
 
 
-@transaction.atomic
 def demand_notice_acknowledge(*, actor: User, notice: DemandNotice) -> DemandNotice:
     """The operator confirms it has seen the notice (counted on its scorecard)."""
-    notice = DemandNotice.objects.select_for_update().get(pk=notice.pk)
-    if not Membership.objects.filter(user=actor, organization_id=notice.operator_id).exists():
-        raise NotFound(_("No such demand notice."))
-    if notice.status == NoticeStatus.ACKNOWLEDGED:
-        raise IllegalTransition(_("This notice is already acknowledged."))
-    notice.status = NoticeStatus.ACKNOWLEDGED
-    notice.acknowledged_at = timezone.now()
-    notice.acknowledged_by = actor
-    notice.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-    return notice
+    return apply(NOTICE, notice, "acknowledge", actor=actor)
 
 
 @transaction.atomic

@@ -18,10 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.errors import NotFound, PermissionDenied, ValidationError
+from core.workflow import apply_many
 from workgroups.models import ApiToken, Membership, Organization, User
 
 from ..constants import Channel, DeliveryStatus, WebhookAuditAction
 from ..models import Delivery, WebhookEndpoint, WebhookEndpointEvent
+from ..workflow import DELIVERY
 
 logger = logging.getLogger("notifications.webhooks")
 
@@ -232,12 +234,14 @@ def webhook_endpoint_deactivate(
         return endpoint
     endpoint.is_active = False
     endpoint.save(update_fields=["is_active"])
-    parked = Delivery.objects.filter(
-        endpoint=endpoint, channel=Channel.WEBHOOK, status=DeliveryStatus.PENDING
-    ).update(
-        status=DeliveryStatus.FAILED,
-        last_error=f"endpoint deactivated by {actor.username} at {timezone.now().isoformat()}",
+    pending = list(
+        Delivery.objects.select_for_update().filter(
+            endpoint=endpoint, channel=Channel.WEBHOOK, status=DeliveryStatus.PENDING
+        )
     )
+    error = f"endpoint deactivated by {actor.username} at {timezone.now().isoformat()}"
+    apply_many(DELIVERY, pending, "park", actor=None, data={"error": error})
+    parked = len(pending)
     _audit(
         endpoint,
         WebhookAuditAction.DEACTIVATED,
