@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Project
-from applications.models.audit import AppendOnlyQuerySet
+from core.querysets import AppendOnlyQuerySet
 from workgroups.models import ApiToken, Organization, Town
 
 from .constants import (

@@ -20,10 +20,10 @@ from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
-from workgroups.admin_mixins import ViewOnlyAdminMixin
+from core.admin_mixins import ViewOnlyAdminMixin
+from core.errors import DomainError, IllegalTransition, NotFound
 
 from ..constants import TRANSITION_ACTION_LABELS
-from ..errors import DomainError, IllegalTransition, NotFound
 
 TRANSITION_LABELS = TRANSITION_ACTION_LABELS
 PERMIT_DECISION_LABELS = {

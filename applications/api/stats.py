@@ -7,10 +7,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.views import AcceptLanguageMixin
+from workgroups.api.throttles import PublicRateThrottle
+
 from ..constants import ServiceStatus, Utility
 from ..selectors_api import public_stats
-from .auth import PublicRateThrottle
-from .common import AcceptLanguageMixin
 
 CACHE_KEY = "api:public-stats"
 CACHE_SECONDS = 300

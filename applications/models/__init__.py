@@ -2,11 +2,9 @@
 the audit trail, escalations, the applicant's drafts and ratings, and API bookkeeping."""
 
 from .api import (
-    IdempotencyRecord,
     WorkItemLease,
 )
 from .audit import (
-    AppendOnlyQuerySet,
     StateChange,
 )
 from .documents import (
@@ -58,7 +56,6 @@ from .service import (
 
 __all__ = [
     "TRANSITION_PERMISSIONS",
-    "AppendOnlyQuerySet",
     "APPLICANT_PERM",
     "BAD_RATINGS",
     "CombinedApplication",
@@ -74,7 +71,6 @@ __all__ = [
     "Draft",
     "Escalation",
     "EscalationEvent",
-    "IdempotencyRecord",
     "LEAD_REVIEW_PERM",
     "LEAD_REVIEW_TRANSITIONS",
     "OPERATOR_PERM",

@@ -7,11 +7,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import AppendOnlyQuerySet
+
 from ..constants import (
     EscalationEventKind,
     EscalationStatus,
 )
-from .audit import AppendOnlyQuerySet
 from .permits import PermitRequest
 from .service import ServiceApplication
 

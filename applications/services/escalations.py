@@ -16,12 +16,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import IllegalTransition, PermissionDenied, ValidationError
 from workgroups.calendar import working_day_cutoff
 from workgroups.constants import WorkgroupRole
 from workgroups.models import EscalationTier, Membership, User, WorkgroupMembership
 
 from ..constants import CLOCKED_STATES, EscalationEventKind, EscalationStatus, PermitStatus
-from ..errors import IllegalTransition, PermissionDenied, ValidationError
 from ..models import Escalation, EscalationEvent, PermitRequest, ServiceApplication
 
 TOP_TIER = 3

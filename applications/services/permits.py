@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from workgroups.calendar import add_working_days
 from workgroups.models import User
 from workgroups.selectors import permit_authorities, sla_table
 
 from ..clock import enter_stage
 from ..constants import PermitStatus, ServiceStatus
-from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from ..models import PermitRequest, ServiceApplication, StateChange
 from ..permissions import grant_permits
 from ..transition_inputs import PERMIT_DECISIONS

@@ -7,13 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from workgroups.constants import WorkgroupRole
 from workgroups.models import Organization, User
 from workgroups.selectors import sla_table
 
 from ..clock import enter_stage
 from ..constants import TRANSITION_ACTION_LABELS, ServiceStatus
-from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from ..models import (
     APPLICANT_PERM,
     OPERATOR_PERM,

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from applications.constants import Utility
-from applications.errors import IllegalTransition, NotFound, ValidationError
 from applications.models import Project
+from core.errors import IllegalTransition, NotFound, ValidationError
 from workgroups.calendar import working_day_cutoff
 from workgroups.models import Membership, Organization, Town, User
 from workgroups.selectors import operators_by_utility

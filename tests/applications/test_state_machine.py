@@ -3,7 +3,6 @@
 import pytest
 
 from applications.constants import ServiceStatus as S
-from applications.errors import IllegalTransition, NotFound, PermissionDenied
 from applications.models import (
     LEAD_REVIEW_TRANSITIONS,
     TRANSITION_PERMISSIONS,
@@ -11,6 +10,7 @@ from applications.models import (
     StateChange,
 )
 from applications.services import service_application_transition, transitions_available
+from core.errors import IllegalTransition, NotFound, PermissionDenied
 from tests.factories import company, make_service, member_of, staff_of
 
 STAGE_DATA = {
