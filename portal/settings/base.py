@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "applications.kpi_refresh",
         "schedule": env.int("KPI_REFRESH_SECONDS", default=600),
     },
+    "purge-idempotency-records": {
+        "task": "workgroups.idempotency_records_purge",
+        "schedule": 3600.0,
+    },
 }
 
 # The REST API (/api/v1/, docs/api.md): organisation tokens first, the browser's session second;
