@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from applications.constants import Utility
-from workgroups.admin_mixins import ViewOnlyAdminMixin
+from core.admin_mixins import ViewOnlyAdminMixin
 from workgroups.models import Organization
 
 from .constants import DeliveryStatus

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from applications.models import Project
-from applications.models.audit import AppendOnlyQuerySet
+from core.querysets import AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.models import ApiToken, Organization, Town
 

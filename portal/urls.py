@@ -8,7 +8,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 import applications.staff_urls
 import applications.urls
 import indicators.urls
-from portal import api_errors, api_router, views
+from core.api import error_views
+from portal import api_router, views
 
 # The staff site and the public site keep one URL namespace each ("staff", "applications"),
 # gathering the pages of every app that serves them.
@@ -23,7 +24,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Any other /api/ path: the JSON 404 here, so not even DEBUG's HTML 404 page answers it.
-    re_path(r"^api/", api_errors.endpoint_not_found),
+    re_path(r"^api/", error_views.endpoint_not_found),
 ]
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
@@ -37,7 +38,7 @@ urlpatterns += i18n_patterns(
 )
 
 # JSON problems under /api/, Django's normal pages elsewhere.
-handler400 = "portal.api_errors.bad_request"
-handler403 = "portal.api_errors.permission_denied"
-handler404 = "portal.api_errors.page_not_found"
-handler500 = "portal.api_errors.server_error"
+handler400 = "core.api.error_views.bad_request"
+handler403 = "core.api.error_views.permission_denied"
+handler404 = "core.api.error_views.page_not_found"
+handler500 = "core.api.error_views.server_error"

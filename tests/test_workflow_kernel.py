@@ -6,9 +6,9 @@ from django_fsm import has_transition_perm
 from guardian.shortcuts import assign_perm
 
 from applications.workflow import ESCALATION, PERMIT, SERVICE
-from notifications.workflow import DELIVERY, NOTICE
 from core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from core.workflow import apply, machine_for
+from notifications.workflow import DELIVERY, NOTICE
 from tests.factories import UserFactory
 from tests.workflow_app.models import Ticket
 from tests.workflow_app.workflow import TICKET

@@ -13,11 +13,13 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .admin_mixins import ViewOnlyAdminMixin
+from core.admin_mixins import ViewOnlyAdminMixin
+
 from .api_tokens import api_token_revoke
 from .models import (
     ApiToken,
     EscalationTier,
+    IdempotencyRecord,
     Membership,
     OperatorCoverage,
     Organization,
@@ -404,3 +406,19 @@ class ApiTokenAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
             % {"count": revoked},
             messages.SUCCESS if revoked else messages.WARNING,
         )
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Replayed API responses: for superusers investigating a client's retries."""
+
+    list_display = ("created_at", "scope", "method", "path", "status_code")
+    list_filter = ("method", "status_code")
+    search_fields = ("scope", "key", "path")
+    ordering = ("-created_at",)
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_superuser

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .constants import (
@@ -361,3 +362,38 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.name} ({self.prefix}…)"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST sent with an Idempotency-Key, replayed to its retries."""
+
+    # "org:<uuid>" for a token (every token of the organisation shares its keys), or
+    # "user:<uuid>" for a browser session.
+    scope = models.CharField(_("scope"), max_length=60)
+    key = models.CharField(_("idempotency key"), max_length=255)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=500)
+    request_hash = models.CharField(_("request SHA-256"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("response status"), default=0)
+    response_body = models.JSONField(_("response body"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        # The table's established name: a new one would only mean copying production rows.
+        db_table = "applications_idempotencyrecord"
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.status_code}"

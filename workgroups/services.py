@@ -1,10 +1,22 @@
-"""Writes for organisations, people and reference data."""
+"""Writes for organisations, people, reference data and the API's idempotency records."""
+
+import datetime as dt
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from .constants import MemberRole, OrganizationKind, Role, WorkgroupRole
-from .models import Membership, Organization, PermitAuthority, User, WorkgroupMembership
+from .models import (
+    IdempotencyRecord,
+    Membership,
+    Organization,
+    PermitAuthority,
+    User,
+    WorkgroupMembership,
+)
+
+IDEMPOTENCY_KEEP_FOR = dt.timedelta(days=7)  # docs/api.md promises at least 24 hours
 
 _ROLE_BY_KIND = {
     OrganizationKind.APPLICANT_COMPANY: Role.APPLICANT,
@@ -110,3 +122,11 @@ def membership_remove(*, user: User, organization: Organization) -> None:
         kept |= roles_for_organization(other.organization)
     gone = roles_for_organization(organization) - kept
     user.groups.remove(*Group.objects.filter(name__in=[f"role:{role}" for role in gone]))
+
+
+def idempotency_records_purge(*, older_than: dt.timedelta = IDEMPOTENCY_KEEP_FOR) -> int:
+    """Forget Idempotency-Keys older than `older_than` (beat runs this every hour)."""
+    deleted, _by_model = IdempotencyRecord.objects.filter(
+        created_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted

@@ -14,7 +14,7 @@ from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
-from workgroups.admin_mixins import ViewOnlyAdminMixin
+from core.admin_mixins import ViewOnlyAdminMixin
 
 # --- Scoping by object permission -------------------------------------------------------------
 

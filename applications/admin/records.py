@@ -2,13 +2,10 @@
 
 from django.contrib import admin
 
-from workgroups.admin_mixins import ViewOnlyAdminMixin
-
 from ..models import (
     Draft,
     Escalation,
     EscalationEvent,
-    IdempotencyRecord,
     Project,
     Rating,
     ServiceApplication,
@@ -94,19 +91,3 @@ class WorkItemLeaseAdmin(ScopedAdmin):
     list_select_related = ("service_application__combined",)
     scope_model = ServiceApplication
     scope_path = "service_application"
-
-
-@admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
-    """Replayed API responses: for superusers investigating a client's retries."""
-
-    list_display = ("created_at", "scope", "method", "path", "status_code")
-    list_filter = ("method", "status_code")
-    search_fields = ("scope", "key", "path")
-    ordering = ("-created_at",)
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_superuser

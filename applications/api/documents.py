@@ -12,11 +12,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.views import APIView
 
+from core.api.views import AcceptLanguageMixin
+from workgroups.api.auth import principal_of
 from workgroups.api_tokens import ApiScope
 
 from ..selectors import document_for_user
-from .auth import principal_of
-from .common import AcceptLanguageMixin
 
 READ_SCOPES = (ApiScope.WORK_ITEMS_READ.value, ApiScope.PERMITS_READ.value)
 _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment.")

@@ -5,6 +5,10 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.pagination import UpdatedCursorPagination
+from core.api.schema import ERRORS, problem
+from workgroups.api.idempotency import idempotent
+from workgroups.api.viewsets import OrganizationScopedViewSet
 from workgroups.api_tokens import ApiScope
 
 from ..constants import PermitStatus, PermitType, ServiceStatus, Utility
@@ -12,11 +16,7 @@ from ..models import PermitRequest
 from ..selectors_api import permits_for_agency
 from ..services import permit_request_decide
 from ..workflow import PERMIT_DECISIONS
-from .common import OrganizationScopedViewSet
 from .filters import PermitFilter
-from .idempotency import idempotent
-from .pagination import UpdatedCursorPagination
-from .schema import ERRORS, problem
 from .serializers import DocumentSerializer, ProjectSummarySerializer
 
 READ, WRITE = ApiScope.PERMITS_READ.value, ApiScope.PERMITS_WRITE.value

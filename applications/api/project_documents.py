@@ -14,17 +14,17 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from core.api.parsers import PayloadTooLarge
+from core.api.schema import problem
+from core.api.views import AcceptLanguageMixin
+from workgroups.api.auth import principal_of
+from workgroups.api.idempotency import idempotent
 from workgroups.api_tokens import ApiScope
 
 from ..constants import DocumentSource, DocumentType
 from ..registry import DOCUMENT_RULES
 from ..selectors_api import project_documents_shared_by, projects_pushed_by
 from ..services.documents import project_document_push
-from .auth import principal_of
-from .common import AcceptLanguageMixin
-from .idempotency import idempotent
-from .parsers import PayloadTooLarge
-from .schema import problem
 
 READ, WRITE = ApiScope.PROJECTS_READ.value, ApiScope.PROJECTS_WRITE.value
 SHAREABLE_TYPES = [

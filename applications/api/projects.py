@@ -4,18 +4,18 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
 
+from core.api.pagination import UpdatedCursorPagination
+from workgroups.api.auth import principal_of
+from workgroups.api.idempotency import idempotent
+from workgroups.api.serializers import TownSerializer
+from workgroups.api.viewsets import OrganizationScopedViewSet
 from workgroups.api_tokens import ApiScope
 
 from ..constants import ProjectKind, ProjectSource, WorksType
 from ..models import Project
 from ..selectors_api import projects_pushed_by
 from ..services.projects import project_push
-from .auth import principal_of
-from .common import OrganizationScopedViewSet
 from .filters import ProjectFilter
-from .idempotency import idempotent
-from .pagination import UpdatedCursorPagination
-from .serializers import TownSerializer
 
 READ, WRITE = ApiScope.PROJECTS_READ.value, ApiScope.PROJECTS_WRITE.value
 

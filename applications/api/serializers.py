@@ -5,6 +5,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from workgroups.api.serializers import OrganizationRefSerializer, TownSerializer
+
 from ..clock import working_days_used
 from ..constants import (
     BusinessType,
@@ -28,19 +30,6 @@ STAGE_FIELDS = (
     "required_permits",
     "inspection_result",
 )
-
-
-class TownSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name_zh = serializers.CharField()
-    name_en = serializers.CharField()
-
-
-class OrganizationRefSerializer(serializers.Serializer):
-    uuid = serializers.UUIDField()
-    code = serializers.CharField()
-    name_zh = serializers.CharField()
-    name_en = serializers.CharField()
 
 
 class ProjectSummarySerializer(serializers.Serializer):

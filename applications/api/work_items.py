@@ -5,6 +5,11 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.pagination import UpdatedCursorPagination
+from core.api.schema import ERRORS, problem
+from workgroups.api.auth import principal_of
+from workgroups.api.idempotency import idempotent
+from workgroups.api.viewsets import OrganizationScopedViewSet
 from workgroups.api_tokens import ApiScope
 
 from ..models import ServiceApplication
@@ -12,12 +17,7 @@ from ..selectors import history_of, work_items_for_operator
 from ..selectors_api import work_item_details_for_operator, work_item_rows_for_operator
 from ..services import service_application_transition
 from ..services.leases import work_items_lease
-from .auth import principal_of
-from .common import OrganizationScopedViewSet
 from .filters import WorkItemFilter
-from .idempotency import idempotent
-from .pagination import UpdatedCursorPagination
-from .schema import ERRORS, problem
 from .serializers import (
     LeaseInputSerializer,
     LeaseSerializer,

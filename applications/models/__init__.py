@@ -2,11 +2,9 @@
 the audit trail, escalations, the applicant's drafts and ratings, and API bookkeeping."""
 
 from .api import (
-    IdempotencyRecord,
     WorkItemLease,
 )
 from .audit import (
-    AppendOnlyQuerySet,
     StateChange,
 )
 from .documents import (
@@ -49,7 +47,6 @@ from .service import (
 )
 
 __all__ = [
-    "AppendOnlyQuerySet",
     "BAD_RATINGS",
     "CombinedApplication",
     "CombinedApplicationGroupObjectPermission",
@@ -62,7 +59,6 @@ __all__ = [
     "Draft",
     "Escalation",
     "EscalationEvent",
-    "IdempotencyRecord",
     "PermitRequest",
     "PermitRequestGroupObjectPermission",
     "PermitRequestUserObjectPermission",

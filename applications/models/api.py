@@ -1,10 +1,8 @@
-"""Bookkeeping of the REST API: work-item leases and idempotent replays."""
+"""Bookkeeping of the REST API: work-item leases."""
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from workgroups.models import Organization
 
 from .service import ServiceApplication
 
@@ -38,36 +36,3 @@ class WorkItemLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_application} -> {self.holder} until {self.leased_until:%H:%M:%S}"
-
-
-class IdempotencyRecord(models.Model):
-    """The first response to a POST sent with an Idempotency-Key, replayed to its retries."""
-
-    # "org:<uuid>" for a token (every token of the organisation shares its keys), or
-    # "user:<uuid>" for a browser session.
-    scope = models.CharField(_("scope"), max_length=60)
-    key = models.CharField(_("idempotency key"), max_length=255)
-    organization = models.ForeignKey(
-        Organization,
-        verbose_name=_("organisation"),
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    method = models.CharField(_("method"), max_length=10)
-    path = models.CharField(_("path"), max_length=500)
-    request_hash = models.CharField(_("request SHA-256"), max_length=64)
-    status_code = models.PositiveSmallIntegerField(_("response status"), default=0)
-    response_body = models.JSONField(_("response body"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
-
-    class Meta:
-        verbose_name = _("idempotency record")
-        verbose_name_plural = _("idempotency records")
-        constraints = [
-            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scope} {self.key}: {self.status_code}"

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import AppendOnlyQuerySet
 from workgroups.models import Organization
 
 from ..constants import (
@@ -14,14 +15,6 @@ from ..constants import (
 )
 from .permits import PermitRequest
 from .service import ServiceApplication
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("state changes are append-only")
-
-    def delete(self):
-        raise TypeError("state changes are append-only")
 
 
 class StateChange(models.Model):

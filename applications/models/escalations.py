@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from core.querysets import AppendOnlyQuerySet
 from core.workflow import permitted
 
 from ..constants import (
     EscalationEventKind,
     EscalationStatus,
 )
-from .audit import AppendOnlyQuerySet
 from .permits import PermitRequest
 from .service import ServiceApplication
 

@@ -3,11 +3,11 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.errors import NotFound, PermissionDenied
 from workgroups.constants import OrganizationKind
 from workgroups.models import Organization, User
 
 from ..constants import ProjectSource
-from ..errors import NotFound, PermissionDenied
 from ..models import Project
 from ..permissions import grant_project
 from .documents import shared_documents_adopt

@@ -3,10 +3,10 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from workgroups.models import User
 
 from ..constants import DocumentType, ServiceStatus, Utility
-from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from ..models import Document, DocumentLink, ServiceApplication
 from ..registry import UTILITIES, clean_details
 from ..workflow import SERVICE

@@ -9,10 +9,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.errors import PermissionDenied, ValidationError
 from workgroups.models import Organization, User
 
 from ..constants import DocumentSource, DocumentType, ProjectSource
-from ..errors import PermissionDenied, ValidationError
 from ..models import Document, Project
 from ..permissions import grant_document
 from ..registry import DOCUMENT_RULES

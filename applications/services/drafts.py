@@ -3,10 +3,10 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.errors import NotFound, PermissionDenied, ValidationError
 from workgroups.models import Organization, User
 
 from ..constants import DocumentSource, DocumentType
-from ..errors import NotFound, PermissionDenied, ValidationError
 from ..models import CombinedApplication, Document, Draft, Project
 from ..registry import DOCUMENT_RULES
 from .projects import ensure_member

@@ -15,10 +15,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ValidationError
 from workgroups.models import ApiToken, Organization
 
 from ..constants import ServiceStatus as S
-from ..errors import ValidationError
 from ..models import ServiceApplication, WorkItemLease
 
 # States in which the operator holds the case (the applicant's and the agencies' are left out).

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from core.errors import ValidationError
 from core.workflow import apply
 from workgroups.calendar import add_working_days
 from workgroups.models import User
@@ -19,7 +20,6 @@ from workgroups.selectors import permit_authorities
 
 from ..audit import state_change
 from ..constants import PermitStatus, ServiceStatus
-from ..errors import ValidationError
 from ..models import PermitRequest, ServiceApplication, StateChange
 from ..permissions import grant_permits
 from ..workflow import PERMIT, SERVICE

@@ -3,11 +3,11 @@
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from core.errors import PermissionDenied, ValidationError
 from workgroups.constants import OrganizationKind
 from workgroups.models import Membership, Organization, Town, User
 
 from ..constants import ProjectSource
-from ..errors import PermissionDenied, ValidationError
 from ..models import Project
 from ..permissions import grant_project
 

@@ -4,11 +4,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from workgroups.calendar import add_working_days
 from workgroups.models import User
 
 from ..constants import ServiceStatus
-from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from ..models import BAD_RATINGS, Rating, RatingLevel, ServiceApplication
 from ..workflow import APPLICANT
 

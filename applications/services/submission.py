@@ -7,13 +7,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import PermissionDenied, ValidationError
 from core.workflow import PermissionSource, apply_many
 from workgroups.models import Organization, User, Workgroup
 from workgroups.reference import CARRIER_OPERATORS, TOWER_OPERATOR
 from workgroups.selectors import operators_by_utility
 
 from ..constants import BusinessType, Utility
-from ..errors import PermissionDenied, ValidationError
 from ..models import (
     WITHDRAWABLE,
     CombinedApplication,

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from core.workflow import apply
 from workgroups.models import User
 
 from ..constants import ServiceStatus
-from ..errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from ..models import ServiceApplication
 from ..workflow import SERVICE
 from .escalations import escalations_close_overtaken

@@ -7,7 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ..errors import NotFound
+from core.errors import NotFound
+
 from ..forms import FindProjectForm, ProjectForm
 from ..selectors import projects_for_applicant, shared_project_by_code
 from ..services import project_claim, project_create, project_update

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import DomainError
+
 from ..clock import working_days_used
 from ..constants import PermitStatus, ServiceStatus
-from ..errors import DomainError
 from ..forms import (
     CommentForm,
     CorrectionForm,

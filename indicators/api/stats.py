@@ -7,9 +7,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from applications.api.auth import PublicRateThrottle
-from applications.api.common import AcceptLanguageMixin
 from applications.constants import ServiceStatus, Utility
+from core.api.views import AcceptLanguageMixin
+from workgroups.api.throttles import PublicRateThrottle
 
 from ..selectors.stats import public_stats
 

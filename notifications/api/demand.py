@@ -7,11 +7,12 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from applications.api.auth import principal_of
-from applications.api.common import OrganizationScopedViewSet
-from applications.api.filters import ChangedAfterFilter, StrictFilterSet
-from applications.api.idempotency import idempotent
-from applications.api.schema import problem
+from core.api.filters import ChangedAfterFilter, StrictFilterSet
+from core.api.pagination import CreatedCursorPagination
+from core.api.schema import problem
+from workgroups.api.auth import principal_of
+from workgroups.api.idempotency import idempotent
+from workgroups.api.viewsets import OrganizationScopedViewSet
 from workgroups.api_tokens import ApiScope
 
 from ..constants import NoticeStatus, SignalKind
@@ -19,7 +20,6 @@ from ..models import DemandNotice, DemandSignal
 from ..selectors import demand_notices_for_organization, demand_signals_of
 from ..services import demand_notice_acknowledge
 from ..services.intake import demand_signal_push
-from .pagination import CreatedCursorPagination
 from .serializers import DemandNoticeSerializer, DemandSignalPushSerializer, DemandSignalSerializer
 
 NOTICES_READ = ApiScope.DEMAND_NOTICES_READ.value

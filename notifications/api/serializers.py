@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
-from applications.api.serializers import OrganizationRefSerializer, TownSerializer
 from applications.constants import Utility
+from workgroups.api.serializers import OrganizationRefSerializer, TownSerializer
 
 from ..constants import NoticeStatus, SignalKind
 from ..services.intake import PUSHABLE_KINDS

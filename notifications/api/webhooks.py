@@ -4,15 +4,15 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.response import Response
 
-from applications.api.auth import principal_of
-from applications.api.common import OrganizationScopedViewSet
-from applications.api.idempotency import idempotent
+from core.api.pagination import CreatedCursorPagination
+from workgroups.api.auth import principal_of
+from workgroups.api.idempotency import idempotent
+from workgroups.api.viewsets import OrganizationScopedViewSet
 from workgroups.api_tokens import ApiScope
 
 from ..models import WebhookEndpoint
 from ..selectors import webhook_endpoints_of
 from ..services.webhooks import webhook_endpoint_create, webhook_endpoint_deactivate
-from .pagination import CreatedCursorPagination
 from .serializers import (
     WebhookEndpointCreatedSerializer,
     WebhookEndpointInputSerializer,

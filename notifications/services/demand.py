@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from applications.constants import Utility
-from applications.errors import ValidationError
 from applications.models import Project
+from core.errors import ValidationError
 from core.workflow import apply
 from workgroups.calendar import working_day_cutoff
 from workgroups.models import Organization, Town, User

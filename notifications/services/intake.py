@@ -10,8 +10,8 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from applications.errors import PermissionDenied, ValidationError
 from applications.models import Project
+from core.errors import PermissionDenied, ValidationError
 from workgroups.constants import OrganizationKind
 from workgroups.models import Membership, Organization, Town, User
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from applications.errors import NotFound, PermissionDenied, ValidationError
+from core.errors import NotFound, PermissionDenied, ValidationError
 from core.workflow import apply_many
 from workgroups.models import ApiToken, Membership, Organization, User
 

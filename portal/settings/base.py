@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "django_celery_beat",
+    "core",
     "portal",
     "workgroups",
     "applications",
@@ -214,32 +215,36 @@ CELERY_BEAT_SCHEDULE = {
         "task": "indicators.kpi_refresh",
         "schedule": env.int("KPI_REFRESH_SECONDS", default=600),
     },
+    "purge-idempotency-records": {
+        "task": "workgroups.idempotency_records_purge",
+        "schedule": 3600.0,
+    },
 }
 
 # The REST API (/api/v1/, docs/api.md): organisation tokens first, the browser's session second;
-# JSON only, one error shape (portal/api_errors.py), per-token throttling. Throttle counters live
+# JSON only, one error shape (core/api/problems.py), per-token throttling. Throttle counters live
 # in the default cache: give production a shared cache (Redis) so all workers count together.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "applications.api.auth.ApiTokenAuthentication",
+        "workgroups.api.auth.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "applications.api.auth.HasScope",
+        "workgroups.api.auth.HasScope",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "applications.api.auth.ApiClientRateThrottle",
-        "applications.api.auth.PublicRateThrottle",
+        "workgroups.api.throttles.ApiClientRateThrottle",
+        "workgroups.api.throttles.PublicRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"api_client": "600/minute", "anon": "60/minute"},
-    "DEFAULT_PARSER_CLASSES": ["applications.api.parsers.LimitedJSONParser"],
-    # DRF's JSON, written by orjson (applications/api/renderers.py).
-    "DEFAULT_RENDERER_CLASSES": ["applications.api.renderers.FastJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.LimitedJSONParser"],
+    # DRF's JSON, written by orjson (core/api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.FastJSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "applications.api.schema.ApiAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
     "DEFAULT_METADATA_CLASS": None,
-    "EXCEPTION_HANDLER": "portal.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.handler.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Zhongshan utility-connection portal API",
@@ -248,7 +253,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "PREPROCESSING_HOOKS": ["applications.api.schema.only_api_v1"],
+    "PREPROCESSING_HOOKS": ["core.api.schema.only_api_v1"],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ServiceStatusEnum": "applications.constants.ServiceStatus",

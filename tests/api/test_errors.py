@@ -10,9 +10,9 @@ from django.http import Http404
 from django.test import Client
 
 from applications.api import work_items
-from applications.errors import IllegalTransition
-from applications.errors import NotFound as DomainNotFound
-from portal.api_errors import exception_handler
+from core.api.handler import exception_handler
+from core.errors import IllegalTransition
+from core.errors import NotFound as DomainNotFound
 
 SHAPE = {"type", "title", "status", "detail", "errors"}
 

@@ -6,8 +6,9 @@ import pytest
 from django.db import connection
 
 from applications.constants import ServiceStatus as S
-from applications.models import IdempotencyRecord, Project, ServiceApplication, StateChange
+from applications.models import Project, ServiceApplication, StateChange
 from tests.api.test_permissions import _push_body
+from workgroups.models import IdempotencyRecord
 
 
 def _accept(api, sa, key, **extra):
@@ -155,7 +156,7 @@ def test_two_concurrent_retries_move_the_case_once(
 def test_old_keys_are_forgotten(submit, operator_api):
     import datetime as dt
 
-    from applications.api.idempotency import idempotency_records_purge
+    from workgroups.services import idempotency_records_purge
 
     sa = submit(["electricity"]).services.get()
     _accept(operator_api, sa, "old-key")

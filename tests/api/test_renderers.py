@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rest_framework.renderers import JSONRenderer
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
-from applications.api.renderers import FastJSONRenderer
+from core.api.renderers import FastJSONRenderer
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 
 from applications.constants import PermitStatus, ServiceStatus
-from applications.errors import IllegalTransition
 from applications.models import PermitRequest, ServiceApplication, StateChange
 from applications.services import permit_request_decide, service_application_transition
+from core.errors import IllegalTransition
 from tests.factories import make_service, staff_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from applications.constants import DocumentType
-from applications.errors import PermissionDenied
 from applications.models import Document
 from applications.services import document_store
+from core.errors import PermissionDenied
 from tests.factories import PDF_BYTES, PNG_BYTES, company, member_of
 
 

@@ -7,7 +7,6 @@ import pytest
 import time_machine
 
 from applications.constants import EscalationStatus, ServiceStatus
-from applications.errors import IllegalTransition, PermissionDenied
 from applications.models import Escalation, EscalationEvent
 from applications.services import service_application_transition
 from applications.services.escalations import (
@@ -15,6 +14,7 @@ from applications.services.escalations import (
     escalation_resolve,
     sla_sweep,
 )
+from core.errors import IllegalTransition, PermissionDenied
 from tests.factories import make_service, staff_of
 from workgroups.calendar import working_day_cutoff, working_days_between
 

@@ -5,9 +5,9 @@ import itertools
 import pytest
 
 from applications.constants import PermitStatus, ServiceStatus
-from applications.errors import IllegalTransition, NotFound, PermissionDenied
 from applications.models import PermitRequest, StateChange
 from applications.services import permit_request_decide, service_application_transition
+from core.errors import IllegalTransition, NotFound, PermissionDenied
 from tests.factories import make_service, staff_of
 
 PERMITS = ["planning", "road_excavation", "road_occupation"]

@@ -1,8 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from applications.errors import PermissionDenied
 from applications.services import project_create, project_update
+from core.errors import PermissionDenied
 from tests.factories import company, member_of
 from workgroups.models import Organization, Town
 

@@ -4,12 +4,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from applications.constants import DocumentSource, DocumentType
-from applications.errors import PermissionDenied
 from applications.models import Document, DocumentLink
 from applications.services import combined_application_submit, project_document_share
 from applications.services.claims import project_claim
 from applications.services.drafts import draft_create, submission_input
 from applications.services.projects import project_push
+from core.errors import PermissionDenied
 from tests.factories import PDF_BYTES, staff_of, submission
 from workgroups.models import Organization
 

@@ -3,10 +3,10 @@
 import pytest
 
 from applications.constants import ServiceStatus as S
-from applications.errors import IllegalTransition, NotFound, PermissionDenied
 from applications.models import ServiceApplication, StateChange
 from applications.services import service_application_transition
 from applications.workflow import LEAD_REVIEW, SERVICE, transitions_available
+from core.errors import IllegalTransition, NotFound, PermissionDenied
 from tests.factories import company, make_service, member_of, staff_of
 
 STAGE_DATA = {

@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from applications.constants import DocumentType, ServiceStatus
-from applications.errors import PermissionDenied
 from applications.models import (
     CombinedApplication,
     Commitment,
@@ -18,6 +17,7 @@ from applications.models import (
     StateChange,
 )
 from applications.services import combined_application_submit
+from core.errors import PermissionDenied
 from tests.factories import DETAILS, ProjectFactory, company, member_of, submission, upload
 
 ALL_FIVE = ["electricity", "water", "gas", "network", "cable_tv"]

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from applications.errors import IllegalTransition, NotFound
+from core.errors import IllegalTransition, NotFound
 from notifications.constants import Channel, EventType, NoticeStatus
 from notifications.models import Delivery, DemandNotice, WebhookEndpoint
 from notifications.services import (

@@ -2,7 +2,7 @@
 
 import pytest
 
-from applications.errors import NotFound, PermissionDenied
+from core.errors import NotFound, PermissionDenied
 from notifications.services.webhooks import (
     webhook_endpoint_create,
     webhook_endpoint_deactivate,

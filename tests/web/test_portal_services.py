@@ -4,7 +4,6 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from applications.constants import ProjectSource, ServiceStatus
-from applications.errors import IllegalTransition, NotFound, PermissionDenied
 from applications.models import Draft, Rating
 from applications.services import (
     draft_create,
@@ -15,6 +14,7 @@ from applications.services import (
     service_application_rate,
     service_application_transition,
 )
+from core.errors import IllegalTransition, NotFound, PermissionDenied
 from tests.factories import ProjectFactory, upload
 from workgroups.models import Organization
 

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import IllegalTransition, NotFound
+
 from ...clock import working_days_left, working_days_used
 from ...constants import PermitStatus, ServiceStatus
-from ...errors import IllegalTransition, NotFound
 from ...models import ServiceApplication
 from ...registry import UTILITIES
 from ...selectors import combined_status

@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import IllegalTransition
+
 from ...constants import (
     EscalationStatus,
     ServiceStatus,
 )
-from ...errors import IllegalTransition
 from ...selectors_staff import (
     escalation_for_staff,
     escalations_for_staff,

@@ -1,27 +1,11 @@
-"""What every API view shares: the caller's language, UUID lookups scoped to its organisation."""
+"""The base of every organisation's API viewset: UUID lookups scoped to the caller."""
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import translation
 from rest_framework import viewsets
 
+from core.api.views import UUID_PATTERN, AcceptLanguageMixin
+
 from .auth import principal_of
-
-UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-
-
-class AcceptLanguageMixin:
-    """Messages in the language of the Accept-Language header (zh-hans when absent).
-
-    The site's LocaleMiddleware gives every path outside i18n_patterns the default language;
-    a program calling the API has no URL prefix or cookie to choose with, only this header.
-    """
-
-    def initial(self, request, *args, **kwargs):
-        if "HTTP_ACCEPT_LANGUAGE" in request.META:
-            language = translation.get_language_from_request(request._request, check_path=False)
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        super().initial(request, *args, **kwargs)
 
 
 class OrganizationScopedViewSet(AcceptLanguageMixin, viewsets.GenericViewSet):

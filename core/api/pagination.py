@@ -56,3 +56,10 @@ class UpdatedCursorPagination(CursorPagination):
                     "Opaque position from the `next` or `previous` link; do not build it."
                 )
         return parameters
+
+
+class CreatedCursorPagination(UpdatedCursorPagination):
+    """Oldest first, for rows without `updated_at`: an inbox is worked through like a queue,
+    and new rows go to the end."""
+
+    ordering = ("created_at", "id")

@@ -8,7 +8,6 @@ unique index until the first commits, then replays its response. Server errors r
 the same key always gives the same answer.
 """
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -16,19 +15,18 @@ from functools import wraps
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from core.api.schema import IDEMPOTENCY_KEY_PATTERN
+
 from ..models import IdempotencyRecord
 from .auth import principal_of
-from .schema import IDEMPOTENCY_KEY_PATTERN
 
 HEADER = "Idempotency-Key"
-KEEP_FOR = dt.timedelta(days=7)  # docs/api.md promises at least 24 hours
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
@@ -114,11 +112,3 @@ def idempotent(handler):
 
     wrapper.idempotent = True
     return wrapper
-
-
-def idempotency_records_purge(*, older_than: dt.timedelta = KEEP_FOR) -> int:
-    """Forget keys older than `older_than`; a periodic task calls this (not yet scheduled)."""
-    deleted, _by_model = IdempotencyRecord.objects.filter(
-        created_at__lt=timezone.now() - older_than
-    ).delete()
-    return deleted

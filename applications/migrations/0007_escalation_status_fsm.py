@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('applications', '0005_kpi_to_indicators'),
+        ('applications', '0006_idempotency_record_to_workgroups'),
     ]
 
     operations = [

@@ -1,0 +1,1 @@
+"""The kit of the REST API: errors, pages, parsing, rendering, filtering, schema."""

@@ -1,0 +1,97 @@
+"""The house's layers (docs/architecture.md): imports and table reads run down only.
+
+portal -> indicators -> notifications -> coordination -> applications -> workgroups -> core
+A module may import its own app and any app below it; never one above, and its SQL never names
+a table of an app above it (Django names tables `<app label>_<model>`).
+"""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = [
+    "core",
+    "workgroups",
+    "applications",
+    "coordination",
+    "notifications",
+    "indicators",
+    "portal",
+]
+RANK = {app: rank for rank, app in enumerate(LAYERS)}
+
+
+def _modules(app: str) -> list[Path]:
+    folder = ROOT / app
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*.py") if "migrations" not in p.parts)
+
+
+def _imported_apps(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return {name.split(".")[0] for name in names} & set(LAYERS)
+
+
+def _sql_strings(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.search(r"\b(SELECT|FROM|JOIN|UPDATE|INSERT INTO)\b", node.value)
+    ]
+
+
+@pytest.mark.parametrize("app", LAYERS)
+def test_no_module_imports_an_app_above_its_own(app):
+    above = {other for other in LAYERS if RANK[other] > RANK[app]}
+    upward = {
+        f"{path.relative_to(ROOT)} imports {sorted(_imported_apps(path) & above)}"
+        for path in _modules(app)
+        if _imported_apps(path) & above
+    }
+    assert not upward, sorted(upward)
+
+
+@pytest.mark.parametrize("app", LAYERS)
+def test_no_raw_sql_names_a_table_of_an_app_above(app):
+    above = [other for other in LAYERS if RANK[other] > RANK[app]]
+    pattern = re.compile(r"\b(" + "|".join(above) + r")_[a-z]+") if above else None
+    hits = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in _modules(app)
+        for sql in _sql_strings(path)
+        if pattern is not None
+        for match in [pattern.search(sql)]
+        if match
+    ]
+    assert not hits, hits
+
+
+def test_the_kit_knows_no_domain():
+    for path in _modules("core"):
+        assert _imported_apps(path) <= {"core"}, path
+
+
+def test_the_layer_test_sees_an_upward_import(tmp_path, monkeypatch):
+    """The check itself can fail: a module of applications importing notifications is caught."""
+    fake = tmp_path / "applications"
+    fake.mkdir()
+    (fake / "bad.py").write_text("from notifications.models import Delivery\n")
+    (fake / "sql.py").write_text('SQL = "SELECT 1 FROM notifications_delivery"\n')
+    monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
+    with pytest.raises(AssertionError):
+        test_no_module_imports_an_app_above_its_own("applications")
+    with pytest.raises(AssertionError):
+        test_no_raw_sql_names_a_table_of_an_app_above("applications")

@@ -1,0 +1,1 @@
+"""Who is calling the API: token authentication, scopes, throttles, idempotent replays."""
