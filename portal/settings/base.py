@@ -76,10 +76,11 @@ TEMPLATES = [
 
 def _database_from_env() -> dict:
     """PostgreSQL when DATABASE_URL is set; otherwise SQLite in WAL mode (embedded default)."""
-    VAR_DIR.mkdir(exist_ok=True)
     default_sqlite = f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"
     db = env.db_url("DATABASE_URL", default=default_sqlite)
     if db["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's backend, creating the database's folder on the first connection.
+        db["ENGINE"] = "portal.embedded_sqlite"
         db["OPTIONS"] = {
             # WAL lets the web process read while the worker writes; IMMEDIATE avoids
             # "database is locked" upgrades from read to write inside a transaction.
@@ -166,8 +167,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    for _folder in ("queue", "processed", "control"):
-        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    # portal/celery.py creates these folders when the Celery app is first configured.
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
