@@ -1,7 +1,9 @@
 """Writes for organisations, people and reference data."""
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .constants import MemberRole, OrganizationKind, Role, WorkgroupRole
 from .models import Membership, Organization, PermitAuthority, User, WorkgroupMembership
@@ -15,6 +17,12 @@ _ROLE_BY_KIND = {
     OrganizationKind.LEADING_GROUP: Role.LEADING_GROUP,
     OrganizationKind.DATA_PROVIDER: Role.DATA_PROVIDER,
 }
+
+
+def ensure_member(actor: User, organization: Organization) -> None:
+    """Only a member of an organisation acts for it."""
+    if not Membership.objects.filter(user=actor, organization=organization).exists():
+        raise PermissionDenied(_("You do not act for this organisation."))
 
 
 def organization_group_name(code: str) -> str:

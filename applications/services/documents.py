@@ -10,13 +10,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from workgroups.models import Organization, User
+from workgroups.services import ensure_member
 
 from ..constants import DocumentSource, DocumentType, ProjectSource
 from ..errors import PermissionDenied, ValidationError
 from ..models import Document, Project
 from ..permissions import grant_document
 from ..registry import DOCUMENT_RULES
-from .projects import ensure_member
 
 # Magic numbers of the accepted formats: the content decides, never the file name.
 _SIGNATURES = (

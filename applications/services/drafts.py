@@ -4,12 +4,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from workgroups.models import Organization, User
+from workgroups.services import ensure_member
 
 from ..constants import DocumentSource, DocumentType
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..models import CombinedApplication, Document, Draft, Project
 from ..registry import DOCUMENT_RULES
-from .projects import ensure_member
 from .submission import SubmissionInput, combined_application_submit
 
 DRAFT_KEYS = ("business_type", "utilities", "details", "commitments", "joint_outside_works")
