@@ -21,7 +21,7 @@ from .models import (
     Workgroup,
     WorkgroupMembership,
 )
-from .services import organization_roles_refresh, organization_upsert
+from .services import organization_upsert
 
 
 @dataclass(frozen=True)
@@ -340,10 +340,6 @@ def load_reference_data() -> dict[str, int]:
                 "climb_after_working_days": climb,
             },
         )
-
-    # A re-run may have changed who leads or decides what: members' role groups follow.
-    for org in Organization.objects.filter(memberships__isnull=False).distinct():
-        organization_roles_refresh(organization=org)
 
     return {
         "organizations": Organization.objects.count(),

@@ -12,7 +12,12 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from applications.constants import PermitStatus, ServiceStatus
-from applications.models import CombinedApplication
+from applications.models import (
+    LEAD_REVIEW_PERM,
+    CombinedApplication,
+    PermitRequest,
+    ServiceApplication,
+)
 from portal.demo import COMPANIES, DEFAULT_DEMO_PASSWORD, DEMO_USERS
 from workgroups.models import Organization, User
 from workgroups.validators import org_code_check_character, validate_uscc
@@ -82,10 +87,20 @@ def test_demo_password_comes_from_the_environment(seeded, monkeypatch):
 
 
 def test_demo_users_act_through_their_organisation_groups(seeded):
-    groups = set(User.objects.get(username="permit-nr").groups.values_list("name", flat=True))
-    assert {"org:natural-resources", "role:permit_agency"} <= groups
-    groups = set(User.objects.get(username="lead-ndrc").groups.values_list("name", flat=True))
-    assert {"org:ndrc", "role:lead_agency"} <= groups
+    permits = PermitRequest.objects.filter(
+        service_application__combined__project__code="2026-442000-47-01-900004"
+    ).select_related("agency")
+    agency = User.objects.get(username="permit-nr")
+    assert set(agency.groups.values_list("name", flat=True)) == {"org:natural-resources"}
+    for permit in permits:
+        mine = permit.agency.code == "natural-resources"
+        assert agency.has_perm("applications.decide_permitrequest", permit) == mine
+    lead = User.objects.get(username="lead-ndrc")
+    assert set(lead.groups.values_list("name", flat=True)) == {"org:ndrc"}
+    services = ServiceApplication.objects.all()
+    assert services.filter(utility="electricity").exists()
+    for sa in services:
+        assert lead.has_perm(LEAD_REVIEW_PERM, sa) == (sa.utility == "electricity")
 
 
 def test_demo_cases_are_in_every_state_the_demo_needs(seeded):
