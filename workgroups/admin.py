@@ -54,7 +54,8 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     form = MembershipInlineForm
     extra = 0
-    # Leaving an organisation must also leave its groups: there is no service for that yet.
+    # Leaving an organisation goes through `membership_remove` (the Membership admin's delete),
+    # which also takes the person out of the organisation's group; an inline delete would not.
     can_delete = False
     readonly_fields = ("created_at",)
 
