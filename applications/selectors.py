@@ -1,6 +1,7 @@
 """Reads of the cases, always starting from the caller (HackSoft selectors)."""
 
 from collections.abc import Iterable
+from typing import cast
 
 from django.db import models
 from django.db.models import QuerySet
@@ -176,7 +177,8 @@ def applicant_actions(*, user, services: list[ServiceApplication]) -> dict[int, 
     if not services:
         return {}
     checker = ObjectPermissionChecker(user)
-    checker.prefetch_perms(services)
+    # guardian reads any list of objects; its annotation asks for a QuerySet.
+    checker.prefetch_perms(cast("QuerySet[ServiceApplication]", services))
     actions: dict[int, list[str]] = {}
     for sa in services:
         if not checker.has_perm("act_as_applicant", sa):

@@ -12,6 +12,7 @@ Applicants are not staff: every selector here returns nothing for them.
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.db import models
 from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
@@ -283,7 +284,8 @@ def case_permissions(
     if user.is_superuser:
         return CasePermissions(every, every)
     checker = ObjectPermissionChecker(user)
-    checker.prefetch_perms(services)
+    # guardian reads any list of objects; its annotation asks for a QuerySet.
+    checker.prefetch_perms(cast("QuerySet[ServiceApplication]", services))
 
     def holding(*perms: str) -> frozenset[int]:
         if any(user.has_perm(perm) for perm in perms):  # a global grant covers every object

@@ -226,7 +226,7 @@ CARRIER_OPERATORS = {"telecom": "telecom-zs", "mobile": "mobile-zs", "unicom": "
 TOWER_OPERATOR = "tower-zs"
 
 # Default SLAs in working days (DOMAIN "Stages and default SLAs").
-DEFAULT_SLAS = {
+DEFAULT_SLAS: dict[tuple[str, str], int] = {
     (Stage.SUBMITTED, SlaVariant.STANDARD): 1,
     (Stage.ACCEPTED, SlaVariant.STANDARD): 3,
     (Stage.SURVEYING, SlaVariant.STANDARD): 10,
@@ -234,7 +234,7 @@ DEFAULT_SLAS = {
     (Stage.CONSTRUCTING, SlaVariant.STANDARD): 15,
     (Stage.INSPECTING, SlaVariant.STANDARD): 5,
 }
-ELECTRICITY_EXTRA_SLAS = {
+ELECTRICITY_EXTRA_SLAS: dict[tuple[str, str], int] = {
     (Stage.SURVEYING, SlaVariant.LOW_VOLTAGE): 3,
     (Stage.SURVEYING, SlaVariant.DUAL_SOURCE): 30,
 }

@@ -58,7 +58,7 @@ def organization_upsert(
 def roles_for_organization(organization: Organization) -> set[str]:
     """The roles the organisation plays now, from its kind and the reference data: the API
     token scopes it may be given follow them."""
-    roles = {_ROLE_BY_KIND[OrganizationKind(organization.kind)]}
+    roles: set[str] = {_ROLE_BY_KIND[OrganizationKind(organization.kind)]}
     if WorkgroupMembership.objects.filter(
         organization=organization, role=WorkgroupRole.LEAD
     ).exists():

@@ -89,7 +89,7 @@ def draft_submit(*, actor: User, draft: Draft, client_token: str) -> CombinedApp
         raise ValidationError(
             {"__all__": [_("This page is out of date. Review the request again and submit.")]}
         )
-    if draft.combined_id is not None:
+    if draft.combined is not None:
         return draft.combined
     uuids = list(draft.documents.values())
     by_uuid = {str(d.uuid): d for d in Document.objects.filter(owner=draft.owner, uuid__in=uuids)}
