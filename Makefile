@@ -9,9 +9,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 RUFF := $(VENV)/bin/ruff
-# Stamps make installs idempotent: pip runs again only when pyproject.toml changes.
-RUNTIME_STAMP := $(VENV)/.installed-runtime
-DEV_STAMP := $(VENV)/.installed-dev
+MYPY := $(VENV)/bin/mypy
+# What mypy checks (django-stubs, djangorestframework-stubs): the kit, the workflow tables and
+# every services/selectors package.
+MYPY_PATHS := core applications/workflow.py notifications/workflow.py \
+	applications/services applications/selectors.py applications/selectors_api.py \
+	applications/selectors_staff.py workgroups/services.py workgroups/selectors.py \
+	notifications/services notifications/selectors.py indicators/services indicators/selectors
 
 # Dummy production environment for `check --deploy` and `docker-compose config`. The values look
 # real so the checks are meaningful; they are never used anywhere.
@@ -30,7 +34,7 @@ REDIS_START := redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --
 	--appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
 PORT_OPEN := $(PY) -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)'
 
-.PHONY: help run test bench lint fmt migrations messages services compose-check clean
+.PHONY: help run test bench lint typecheck fmt migrations messages services compose-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -51,7 +55,7 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 run: $(RUNTIME_STAMP) ## Migrate, seed demo data, serve web + worker + beat on 127.0.0.1:8000 (PORT=...)
 	$(PY) -m portal.devserver
 
-test: $(DEV_STAMP) services lint ## Lint, migration and deploy checks, compose config, then pytest
+test: $(DEV_STAMP) services lint typecheck ## Lint, type, migration and deploy checks, compose config, then pytest
 	$(MANAGE) makemigrations --check --dry-run
 	$(PROD_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	@$(MAKE) --no-print-directory compose-check
@@ -69,6 +73,9 @@ bench: $(DEV_STAMP) services ## Benchmarks on scratch PostgreSQL data (never par
 lint: $(DEV_STAMP) ## ruff check + ruff format --check
 	$(RUFF) check .
 	$(RUFF) format --check .
+
+typecheck: $(DEV_STAMP) ## mypy on the kit, the workflow tables, services and selectors
+	$(MYPY) $(MYPY_PATHS)
 
 fmt: $(DEV_STAMP) ## Apply ruff's fixes and formatting
 	$(RUFF) check --fix .

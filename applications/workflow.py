@@ -9,10 +9,11 @@ Adding a transition means one record here and one method on the model.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from django import forms
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as lazy
 
@@ -77,7 +78,7 @@ class ServiceMachine(Machine[ServiceApplication]):
         self.record_many([(obj, step)], transition)
 
     def record_many(
-        self, moved: list[tuple[ServiceApplication, Step]], transition: Transition
+        self, moved: Sequence[tuple[ServiceApplication, Step]], transition: Transition
     ) -> None:
         from workgroups.selectors import sla_table
 
@@ -339,11 +340,12 @@ PERMIT = register(
 )
 
 
-def permissions_of(actor: Any, objs: list[Model]) -> PermissionSource:
+def permissions_of(actor: Any, objs: Sequence[Model]) -> PermissionSource:
     """The actor's object permissions on `objs`, read in one go (guardian's prefetch)."""
     perms = PermissionSource(actor)
     if objs and actor is not None and actor.is_authenticated:
-        perms.checker.prefetch_perms(objs)
+        # guardian reads any sequence of objects; its annotation asks for a QuerySet.
+        perms.checker.prefetch_perms(cast("QuerySet[Model]", objs))
     return perms
 
 
@@ -358,7 +360,7 @@ def transitions_available(
 
 
 def transitions_available_each(
-    *, actor: Any, objs: list[Model], perms: PermissionSource | None = None
+    *, actor: Any, objs: Sequence[Model], perms: PermissionSource | None = None
 ) -> dict[int, list[str]]:
     """`transitions_available` for several objects, with their permissions read once."""
     perms = perms or permissions_of(actor, objs)
@@ -440,7 +442,7 @@ class EscalationMachine(Machine[Escalation]):
     def record(self, obj: Escalation, transition: Transition, step: Step) -> None:
         self.record_many([(obj, step)], transition)
 
-    def record_many(self, moved: list[tuple[Escalation, Step]], transition: Transition) -> None:
+    def record_many(self, moved: Sequence[tuple[Escalation, Step]], transition: Transition) -> None:
         fields = ["status"]
         for escalation, step in moved:
             if escalation.status == EscalationStatus.ACKNOWLEDGED:

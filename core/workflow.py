@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from django import forms
 from django.db import models, transaction
@@ -127,10 +127,10 @@ class Machine(Generic[M]):
     def lock(self, obj: M) -> M:
         """The row again, locked for the transaction (of two callers one waits, then sees the
         state the other left)."""
-        try:
-            return self.model._default_manager.select_for_update(of=("self",)).get(pk=obj.pk)
-        except self.model.DoesNotExist:
-            raise self.missing() from None
+        row = self.model._default_manager.select_for_update(of=("self",)).filter(pk=obj.pk).first()
+        if row is None:
+            raise self.missing()
+        return cast(M, row)
 
     def visible(self, user: Any, obj: M, perms: PermissionSource) -> bool:
         """Whether `user` may know the object exists (else 404, never 403)."""

@@ -6,6 +6,7 @@ model method, and this table says who may perform it and how it is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -86,7 +87,7 @@ class DeliveryMachine(Machine[Delivery]):
     def record(self, obj: Delivery, transition: Transition, step: Step) -> None:
         self.record_many([(obj, step)], transition)
 
-    def record_many(self, moved: list[tuple[Delivery, Step]], transition: Transition) -> None:
+    def record_many(self, moved: Sequence[tuple[Delivery, Step]], transition: Transition) -> None:
         fields = ["status"]
         for delivery, step in moved:
             if transition.name == "deliver":

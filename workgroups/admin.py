@@ -2,8 +2,8 @@
 
 Reference data stays editable only by superusers and holders of the global model permission
 (Django's default). Memberships are always written through `membership_add`, so a person
-joins their organisation's group and role groups, and new organisations through
-`organization_upsert`, which creates the organisation's permission group.
+joins their organisation's group, and new organisations through `organization_upsert`, which
+creates the organisation's permission group.
 """
 
 from django import forms
@@ -33,7 +33,6 @@ from .models import (
 from .services import (
     membership_add,
     membership_remove,
-    organization_roles_refresh,
     organization_upsert,
 )
 
@@ -57,7 +56,8 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     form = MembershipInlineForm
     extra = 0
-    # Leaving an organisation must also leave its groups: there is no service for that yet.
+    # Leaving an organisation goes through `membership_remove` (the Membership admin's delete),
+    # which also takes the person out of the organisation's group; an inline delete would not.
     can_delete = False
     readonly_fields = ("created_at",)
 
@@ -132,59 +132,6 @@ class UserAdmin(MembershipFormsetMixin, DjangoUserAdmin):
         return ", ".join(str(m.organization) for m in obj.memberships.all())
 
 
-class RolesRefreshMixin:
-    """Reference data that decides a member's roles (workgroup lead, permit authority, data
-    provider): after staff change it, the members of every organisation touched get their
-    role groups brought in line."""
-
-    role_fields: tuple[str, ...] = ("organization",)
-
-    def _touched(self, obj, form=None) -> set[Organization]:
-        if isinstance(obj, Organization):
-            return {obj}
-        orgs = {getattr(obj, f) for f in self.role_fields if getattr(obj, f + "_id", None)}
-        for name in self.role_fields:
-            if form is not None and name in form.initial and form.initial[name]:
-                orgs.add(Organization.objects.get(pk=form.initial[name]))
-        return orgs
-
-    def _refresh(self, orgs) -> None:
-        for org in orgs:
-            organization_roles_refresh(organization=org)
-
-    def save_model(self, request, obj, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        self._refresh(self._touched(obj, form))
-
-    def delete_model(self, request, obj) -> None:
-        orgs = self._touched(obj)
-        super().delete_model(request, obj)
-        self._refresh(orgs)
-
-    def delete_queryset(self, request, queryset) -> None:
-        orgs = {org for obj in queryset for org in self._touched(obj)}
-        super().delete_queryset(request, queryset)
-        self._refresh(orgs)
-
-    def save_formset(self, request, form, formset, change: bool) -> None:
-        touched = {
-            org
-            for f in formset.forms
-            if f.has_changed() and f.instance.pk is not None
-            for org in self._touched(f.instance, f)
-            if isinstance(f.instance, WorkgroupMembership)
-        }
-        super().save_formset(request, form, formset, change)
-        touched |= {
-            o.organization
-            for o in getattr(formset, "new_objects", ())
-            if isinstance(o, WorkgroupMembership)
-        }
-        if isinstance(form.instance, Organization):
-            touched.add(form.instance)
-        self._refresh(touched)
-
-
 class WorkgroupMembershipInline(admin.TabularInline):
     model = WorkgroupMembership
     extra = 0
@@ -198,7 +145,7 @@ class OrganizationWorkgroupInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(RolesRefreshMixin, MembershipFormsetMixin, admin.ModelAdmin):
+class OrganizationAdmin(MembershipFormsetMixin, admin.ModelAdmin):
     list_display = (
         "code",
         "name_zh",
@@ -294,14 +241,14 @@ class SlaPolicyInline(admin.TabularInline):
 
 
 @admin.register(Workgroup)
-class WorkgroupAdmin(RolesRefreshMixin, admin.ModelAdmin):
+class WorkgroupAdmin(admin.ModelAdmin):
     list_display = ("code", "name_zh", "name_en")
     search_fields = ("code", "name_zh", "name_en")
     inlines = (WorkgroupMembershipInline, SlaPolicyInline)
 
 
 @admin.register(WorkgroupMembership)
-class WorkgroupMembershipAdmin(RolesRefreshMixin, admin.ModelAdmin):
+class WorkgroupMembershipAdmin(admin.ModelAdmin):
     list_display = ("workgroup", "organization", "role")
     list_filter = ("workgroup", "role", "organization__kind")
     search_fields = ("organization__name_zh", "organization__name_en", "organization__code")
@@ -347,9 +294,7 @@ class EscalationTierAdmin(admin.ModelAdmin):
 
 
 @admin.register(PermitAuthority)
-class PermitAuthorityAdmin(RolesRefreshMixin, admin.ModelAdmin):
-    role_fields = ("agency",)
-
+class PermitAuthorityAdmin(admin.ModelAdmin):
     list_display = ("permit_type", "agency", "working_days")
     list_editable = ("working_days",)
     list_select_related = ("agency",)

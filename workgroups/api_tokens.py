@@ -23,8 +23,6 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -240,15 +238,12 @@ def _token_from_database(digest: str, now: dt.datetime) -> ApiToken | None:
     return token
 
 
-@receiver(post_save, sender=ApiToken)
-@receiver(post_delete, sender=ApiToken)
-def _forget_token(sender, instance: ApiToken, **kwargs) -> None:
+def forget_cached_token(sender, instance: ApiToken, **kwargs) -> None:
+    """A saved or deleted token is read from the database on its next request."""
     cache.delete(_cache_key(instance.digest))
 
 
-@receiver(post_save, sender=Organization)
-@receiver(post_save, sender=User)
-def _forget_tokens_of(sender, instance, created=False, update_fields=None, **kwargs) -> None:
+def forget_cached_tokens_of(sender, instance, created=False, update_fields=None, **kwargs) -> None:
     """A deactivated organisation or service account is refused from its next request."""
     if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
         return  # new (no tokens yet), or a person signing in: nothing a token depends on

@@ -21,7 +21,7 @@ from .models import (
     Workgroup,
     WorkgroupMembership,
 )
-from .services import organization_roles_refresh, organization_upsert
+from .services import organization_upsert
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ CARRIER_OPERATORS = {"telecom": "telecom-zs", "mobile": "mobile-zs", "unicom": "
 TOWER_OPERATOR = "tower-zs"
 
 # Default SLAs in working days (DOMAIN "Stages and default SLAs").
-DEFAULT_SLAS = {
+DEFAULT_SLAS: dict[tuple[str, str], int] = {
     (Stage.SUBMITTED, SlaVariant.STANDARD): 1,
     (Stage.ACCEPTED, SlaVariant.STANDARD): 3,
     (Stage.SURVEYING, SlaVariant.STANDARD): 10,
@@ -234,7 +234,7 @@ DEFAULT_SLAS = {
     (Stage.CONSTRUCTING, SlaVariant.STANDARD): 15,
     (Stage.INSPECTING, SlaVariant.STANDARD): 5,
 }
-ELECTRICITY_EXTRA_SLAS = {
+ELECTRICITY_EXTRA_SLAS: dict[tuple[str, str], int] = {
     (Stage.SURVEYING, SlaVariant.LOW_VOLTAGE): 3,
     (Stage.SURVEYING, SlaVariant.DUAL_SOURCE): 30,
 }
@@ -340,10 +340,6 @@ def load_reference_data() -> dict[str, int]:
                 "climb_after_working_days": climb,
             },
         )
-
-    # A re-run may have changed who leads or decides what: members' role groups follow.
-    for org in Organization.objects.filter(memberships__isnull=False).distinct():
-        organization_roles_refresh(organization=org)
 
     return {
         "organizations": Organization.objects.count(),

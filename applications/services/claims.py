@@ -6,12 +6,13 @@ from django.utils.translation import gettext as _
 from core.errors import NotFound, PermissionDenied
 from workgroups.constants import OrganizationKind
 from workgroups.models import Organization, User
+from workgroups.services import ensure_member
 
 from ..constants import ProjectSource
 from ..models import Project
 from ..permissions import grant_project
 from .documents import shared_documents_adopt
-from .projects import EDITABLE_FIELDS, ensure_member
+from .projects import EDITABLE_FIELDS
 
 
 @transaction.atomic

@@ -13,7 +13,9 @@ from ..workflow import SERVICE
 from .transitions import service_application_transition
 
 # Network work items exist one per chosen carrier: changing carriers is a new request.
-_FIXED_DETAILS = {Utility.NETWORK: ("preferred_carriers", "tower_needed")}
+_FIXED_DETAILS: dict[str, tuple[str, ...]] = {
+    Utility.NETWORK: ("preferred_carriers", "tower_needed")
+}
 
 
 @transaction.atomic

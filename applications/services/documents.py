@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 
 from core.errors import PermissionDenied, ValidationError
 from workgroups.models import Organization, User
+from workgroups.services import ensure_member
 
 from ..constants import DocumentSource, DocumentType, ProjectSource
 from ..models import Document, Project
 from ..permissions import grant_document
 from ..registry import DOCUMENT_RULES
-from .projects import ensure_member
 
 # Magic numbers of the accepted formats: the content decides, never the file name.
 _SIGNATURES = (
@@ -40,8 +40,9 @@ def sanitize_filename(name: str) -> str:
     return name[:150] or "document"
 
 
-def _checked(upload: UploadedFile) -> tuple[str, str, str]:
-    """Size and content checks; the SHA-256, content type and extension of a valid upload."""
+def _checked(upload: UploadedFile) -> tuple[str, str, str, int]:
+    """Size and content checks; the SHA-256, content type, extension and size of a valid
+    upload."""
     limit = settings.DOCUMENT_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise ValidationError(
@@ -58,7 +59,7 @@ def _checked(upload: UploadedFile) -> tuple[str, str, str]:
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    return digest.hexdigest(), *sniffed
+    return digest.hexdigest(), *sniffed, upload.size
 
 
 def _save_new(document: Document, upload: UploadedFile) -> Document:
@@ -76,7 +77,7 @@ def document_store(
     ensure_member(actor, owner)
     if doc_type not in DocumentType.values:
         raise ValidationError({"doc_type": _("Unknown document type.")})
-    sha256, content_type, extension = _checked(upload)
+    sha256, content_type, extension, size = _checked(upload)
     existing = Document.objects.filter(
         owner=owner, doc_type=doc_type, sha256=sha256, project__isnull=True
     ).first()
@@ -88,7 +89,7 @@ def document_store(
         original_name=sanitize_filename(upload.name or ""),
         content_type=content_type,
         extension=extension,
-        size_bytes=upload.size,
+        size_bytes=size,
         sha256=sha256,
         uploaded_by=actor,
     )
@@ -107,7 +108,7 @@ def project_document_share(
         )
     if doc_type not in DocumentType.values or not DOCUMENT_RULES[doc_type].shared_data_allowed:
         raise ValidationError({"doc_type": _("This document cannot come from shared data.")})
-    sha256, content_type, extension = _checked(upload)
+    sha256, content_type, extension, size = _checked(upload)
     same_file = Document.objects.filter(owner=provider, doc_type=doc_type, sha256=sha256)
     existing = same_file.filter(project=project).first()
     if existing is not None:
@@ -120,7 +121,7 @@ def project_document_share(
         original_name=sanitize_filename(upload.name or ""),
         content_type=content_type,
         extension=extension,
-        size_bytes=upload.size,
+        size_bytes=size,
         sha256=sha256,
         source=DocumentSource.SHARED_DATA,
         source_organization=provider,
@@ -176,6 +177,6 @@ def project_document_push(
     if document.uploaded_by_id is None:
         document.uploaded_by = actor
         document.save(update_fields=["uploaded_by"])
-    if project.owner_id is not None:
+    if project.owner is not None:
         shared_documents_adopt(owner=project.owner, project=project)
     return document

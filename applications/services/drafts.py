@@ -5,11 +5,11 @@ from django.utils.translation import gettext as _
 
 from core.errors import NotFound, PermissionDenied, ValidationError
 from workgroups.models import Organization, User
+from workgroups.services import ensure_member
 
 from ..constants import DocumentSource, DocumentType
 from ..models import CombinedApplication, Document, Draft, Project
 from ..registry import DOCUMENT_RULES
-from .projects import ensure_member
 from .submission import SubmissionInput, combined_application_submit
 
 DRAFT_KEYS = ("business_type", "utilities", "details", "commitments", "joint_outside_works")
@@ -89,7 +89,7 @@ def draft_submit(*, actor: User, draft: Draft, client_token: str) -> CombinedApp
         raise ValidationError(
             {"__all__": [_("This page is out of date. Review the request again and submit.")]}
         )
-    if draft.combined_id is not None:
+    if draft.combined is not None:
         return draft.combined
     uuids = list(draft.documents.values())
     by_uuid = {str(d.uuid): d for d in Document.objects.filter(owner=draft.owner, uuid__in=uuids)}

@@ -10,6 +10,7 @@ escalations of the deadline it left.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -76,7 +77,7 @@ def _open_for_overdue_cases(now: dt.datetime) -> list[Escalation]:
         Escalation(
             service_application_id=pk,
             stage=status,
-            breached_due_at=due,
+            breached_due_at=cast(dt.datetime, due),  # due_at__lt=now: never None
             opened_at=now,
             tier_since=now,
         )
@@ -102,7 +103,7 @@ def _open_for_overdue_permits(now: dt.datetime) -> list[Escalation]:
             service_application_id=sa_id,
             permit_request_id=pk,
             stage=f"permit:{permit_type}",
-            breached_due_at=due,
+            breached_due_at=cast(dt.datetime, due),  # due_at__lt=now: never None
             opened_at=now,
             tier_since=now,
         )

@@ -5,7 +5,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import PermissionDenied, ValidationError
 from workgroups.constants import OrganizationKind
-from workgroups.models import Membership, Organization, Town, User
+from workgroups.models import Organization, Town, User
+from workgroups.services import ensure_member
 
 from ..constants import ProjectSource
 from ..models import Project
@@ -20,12 +21,6 @@ EDITABLE_FIELDS = (
     "floor_area_m2",
     "planned_start",
 )
-
-
-def ensure_member(actor: User, organization: Organization) -> None:
-    """Only a member of the applicant company acts for it."""
-    if not Membership.objects.filter(user=actor, organization=organization).exists():
-        raise PermissionDenied(_("You do not act for this organisation."))
 
 
 @transaction.atomic

@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import PermissionDenied, ValidationError
-from core.workflow import PermissionSource, apply_many
+from core.workflow import apply_many
 from workgroups.models import Organization, User, Workgroup
 from workgroups.reference import CARRIER_OPERATORS, TOWER_OPERATOR
 from workgroups.selectors import operators_by_utility
+from workgroups.services import ensure_member
 
 from ..constants import BusinessType, Utility
 from ..models import (
@@ -25,8 +26,7 @@ from ..models import (
 )
 from ..permissions import grant_submission
 from ..registry import DOCUMENT_RULES, UTILITIES, clean_details, documents_required
-from ..workflow import SERVICE
-from .projects import ensure_member
+from ..workflow import SERVICE, permissions_of
 from .transitions import service_application_transition
 
 
@@ -171,8 +171,7 @@ def combined_application_submit(
         ]
     )
     grant_submission(combined, services)
-    perms = PermissionSource(actor)
-    perms.checker.prefetch_perms(services)
+    perms = permissions_of(actor, services)
     apply_many(
         SERVICE,
         services,

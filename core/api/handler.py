@@ -44,17 +44,19 @@ def exception_handler(exc, context) -> Response:
     elif isinstance(exc, RequestDataTooBig):
         body = problem(413, "payload_too_large", _("The request body is too large."))
     elif isinstance(exc, exceptions.APIException):
-        if getattr(exc, "auth_header", None):
-            headers["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+        wait = getattr(exc, "wait", None)
+        if wait:
+            headers["Retry-After"] = str(int(wait))
         code = exc.default_code
         type_ = _TYPES.get(code, code)
         if isinstance(exc, exceptions.ValidationError):
             errors = flatten(exc.detail)
             body = problem(400, "validation_error", summary(errors), errors, _("Invalid input"))
         else:
-            body = problem(exc.status_code, type_, exc.detail)
+            body = problem(exc.status_code, type_, str(exc.detail))
     else:
         request = context.get("request")
         logger.exception(

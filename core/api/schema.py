@@ -22,7 +22,7 @@ class ProblemSerializer(serializers.Serializer):
     title = serializers.CharField(help_text="Short human-readable summary of the kind.")
     status = serializers.IntegerField(help_text="The HTTP status code.")
     detail = serializers.CharField(help_text="What went wrong this time.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a field named like the base's
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Field name (dotted for nested fields) -> messages; empty when no field is "
         "at fault.",

@@ -17,4 +17,4 @@ class AcceptLanguageMixin:
             language = translation.get_language_from_request(request._request, check_path=False)
             translation.activate(language)
             request.LANGUAGE_CODE = language
-        super().initial(request, *args, **kwargs)
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]  # a mixin of APIView

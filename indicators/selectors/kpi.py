@@ -209,7 +209,7 @@ def kpi_stages(*, scope: StaffScope, filters: KpiFilter, by_utility: bool = True
     keys = "utility" if by_utility else "measure"
     rows = _distribution(keys, scope=scope, filters=filters, measures=STAGE_MEASURES)
     order = {m: i for i, m in enumerate(STAGE_MEASURES)}
-    rows.sort(key=lambda r: (UTILITY_ORDER.get(r.get("utility"), 99), order[r["measure"]]))
+    rows.sort(key=lambda r: (UTILITY_ORDER.get(r.get("utility") or "", 99), order[r["measure"]]))
     for row in rows:
         row["stage"] = row.pop("measure").removeprefix("stage:")
         if f"stage:{row['stage']}" not in CLOCKED_STAGE_MEASURES:

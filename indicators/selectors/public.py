@@ -8,6 +8,7 @@ refresh: a new refresh shows at once, and between refreshes a visit costs one qu
 """
 
 import datetime as dt
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -33,11 +34,11 @@ def _share(part: int, whole: int) -> float | None:
 
 def _standards() -> dict[str, list[dict]]:
     """The SLA each workgroup publishes per stage (plain ORM: available on any database)."""
-    slas: dict[str, list[dict]] = {u: [] for u in Utility.values}
+    slas: dict[str, list[dict[str, Any]]] = {u: [] for u in Utility.values}
     for row in SlaPolicy.objects.values(
         "workgroup__code", "stage", "variant", "working_days"
     ).order_by("workgroup__code", "stage", "variant"):
-        slas.setdefault(row["workgroup__code"], []).append(row)
+        slas.setdefault(row["workgroup__code"], []).append(dict(row))
     return slas
 
 
@@ -47,7 +48,7 @@ def _compute(filters: KpiFilter, as_of: dt.datetime | None, available: bool) -> 
     utilities = []
     for utility in Utility.values:
         f = figures.get(utility, {})
-        row = {
+        row: dict[str, Any] = {
             "utility": utility,
             "slas": slas.get(utility, []),
             "documents": list(UTILITIES[utility].documents),
@@ -82,4 +83,5 @@ def transparency_figures() -> dict:
     available = indicators_available()
     as_of = kpi_as_of() if available else None
     key = f"{CACHE_KEY}:{available}:{filters.last}:{as_of.isoformat() if as_of else ''}"
-    return cache.get_or_set(key, lambda: _compute(filters, as_of, available), CACHE_SECONDS)
+    figures = cache.get_or_set(key, lambda: _compute(filters, as_of, available), CACHE_SECONDS)
+    return cast(dict, figures)

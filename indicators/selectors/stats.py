@@ -17,7 +17,7 @@ def public_stats() -> dict:
     median working days from submission to connection over the last 12 months, the figure the
     transparency page publishes (the indicators rollup; None on the embedded SQLite database
     or before a utility's first connection). No personal data: only counts."""
-    by_status = {utility: Counter() for utility in Utility.values}
+    by_status: dict[str, Counter[str]] = {utility: Counter() for utility in Utility.values}
     rows = (
         ServiceApplication.objects.exclude(status=ServiceStatus.DRAFT)
         .values_list("utility", "status")

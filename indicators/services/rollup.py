@@ -14,6 +14,7 @@ difference of two lookups, the start day not counting, as on the SLA clock.
 
 import datetime as dt
 import time
+from typing import Any
 
 import chinese_calendar
 from django.conf import settings
@@ -191,7 +192,7 @@ def kpi_rollup_refresh() -> KpiRefresh:
         first, last = cursor.fetchone()
         start = timezone.localdate(first) if first else today
         end = max(timezone.localdate(last), today) if last else today
-        params = {
+        params: dict[str, Any] = {
             "tz": settings.TIME_ZONE,
             "holidays": holidays,
             "workdays": workdays,

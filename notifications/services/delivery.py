@@ -13,6 +13,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -80,7 +81,7 @@ def _pinned_opener(addresses: list[str]) -> urllib.request.OpenerDirector:
     a second time), keeps the host name for TLS verification and the Host header, uses no
     proxy and follows no redirect (a redirect could point anywhere)."""
 
-    def connect(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None):
+    def connect(address, timeout, source_address=None):  # http.client passes the timeout
         error: OSError = OSError(f"no address to connect to for {address[0]}")
         for ip in addresses:
             try:
@@ -103,7 +104,8 @@ def _pinned_opener(addresses: list[str]) -> urllib.request.OpenerDirector:
 
     class PinnedHTTPSHandler(urllib.request.HTTPSHandler):
         def https_open(self, req):
-            return self.do_open(pinned(http.client.HTTPSConnection), req, context=self._context)
+            # HTTPSConnection's default context: the certificate and host name are verified.
+            return self.do_open(pinned(http.client.HTTPSConnection), req)
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -156,7 +158,10 @@ def _send_email(delivery: Delivery) -> None:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
 
-_SENDERS = {Channel.WEBHOOK: _send_webhook, Channel.EMAIL: _send_email}
+_SENDERS: dict[str, Callable[[Delivery], None]] = {
+    Channel.WEBHOOK: _send_webhook,
+    Channel.EMAIL: _send_email,
+}
 
 
 def delivery_attempt(*, delivery_id: int) -> str:

@@ -6,6 +6,7 @@ fans it out to the operators. Every error names its field.
 """
 
 import datetime as dt
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from .demand import demand_signal_record
 
 # `new_project` signals come from the portal itself (a project recorded or pushed there).
 PUSHABLE_KINDS = tuple(kind for kind in SignalKind.values if kind != SignalKind.NEW_PROJECT)
-LOCATION_MAX_LENGTH = DemandSignal._meta.get_field("location").max_length
+LOCATION_MAX_LENGTH = cast(int, DemandSignal._meta.get_field("location").max_length)
 
 
 def _announced_twice(kind: str) -> dict[str, list[str]]:
@@ -76,7 +77,7 @@ def demand_signal_push(
         errors["expected_loads"] = [
             _("Give loads only for the expected utilities, not for: %s") % ", ".join(stray)
         ]
-    if errors:
+    if errors or town is None:
         raise ValidationError(errors)
     try:
         with transaction.atomic():

@@ -53,7 +53,7 @@ def handle_state_changes(changes: list[StateChange]) -> int:
     for change in changes:
         sa = change.service_application
         orgs |= {sa.combined.applicant_id, sa.operator_id}
-        if change.permit_request_id:
+        if change.permit_request is not None:
             orgs.add(change.permit_request.agency_id)
     audience = Audience(orgs)
     rows: list[Delivery] = []
@@ -84,8 +84,8 @@ def _messages_for(change: StateChange, audience: Audience) -> list[Delivery]:
             details.append(_("Fee quote: %(fee)s CNY") % {"fee": change.data["fee_quote_cny"]})
         body = "\n".join(d for d in details if d)
     notice = notice_of(change)
-    if change.permit_request_id:
-        permit = change.permit_request
+    permit = change.permit_request
+    if permit is not None:
         if notice != NOTICE_PERMIT_ISSUED:
             return []
         payload["permit"] = str(permit.uuid)

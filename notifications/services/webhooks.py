@@ -17,9 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.errors import NotFound, PermissionDenied, ValidationError
+from core.errors import NotFound, ValidationError
 from core.workflow import apply_many
 from workgroups.models import ApiToken, Membership, Organization, User
+from workgroups.services import ensure_member
 
 from ..constants import Channel, DeliveryStatus, WebhookAuditAction
 from ..models import Delivery, WebhookEndpoint, WebhookEndpointEvent
@@ -164,11 +165,6 @@ def webhook_endpoint_staff_saved(
     return _audit(endpoint, action, actor=actor, detail=f"staff site: {', '.join(changed)}")
 
 
-def _ensure_member(actor: User, organization: Organization) -> None:
-    if not Membership.objects.filter(user=actor, organization=organization).exists():
-        raise PermissionDenied(_("You do not act for this organisation."))
-
-
 @transaction.atomic
 def webhook_endpoint_create(
     *,
@@ -185,7 +181,7 @@ def webhook_endpoint_create(
     endpoints per organisation, and no URL twice. The audit trail records who registered it
     and with which API token (`api_token`, when the request came with one).
     """
-    _ensure_member(actor, organization)
+    ensure_member(actor, organization)
     # One registration at a time per organisation, so the limit and the duplicate check hold.
     Organization.objects.select_for_update().filter(pk=organization.pk).first()
     url = (url or "").strip()

@@ -78,10 +78,11 @@ TEMPLATES = [
 
 def _database_from_env() -> dict:
     """PostgreSQL when DATABASE_URL is set; otherwise SQLite in WAL mode (embedded default)."""
-    VAR_DIR.mkdir(exist_ok=True)
     default_sqlite = f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"
     db = env.db_url("DATABASE_URL", default=default_sqlite)
     if db["ENGINE"] == "django.db.backends.sqlite3":
+        # Django's backend, creating the database's folder on the first connection.
+        db["ENGINE"] = "portal.embedded_sqlite"
         db["OPTIONS"] = {
             # WAL lets the web process read while the worker writes; IMMEDIATE avoids
             # "database is locked" upgrades from read to write inside a transaction.
@@ -125,7 +126,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # Documents are private: there is no MEDIA_URL route; they are served through a view that
-# checks permission (applicant portal issue).
+# checks permission.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -139,8 +140,8 @@ EMAIL_BACKEND = env(
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 LOGIN_URL = "login"
-# Login rate limiting (applicant portal): failures per login name + IP, and per IP, counted in
-# the default cache within a sliding window.
+# Login rate limiting: failures per login name + IP, and per IP, counted in the default cache
+# within a sliding window.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_LIMIT_PER_IP = env.int("LOGIN_FAILURE_LIMIT_PER_IP", default=50)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
@@ -168,8 +169,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    for _folder in ("queue", "processed", "control"):
-        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    # portal/celery.py creates these folders when the Celery app is first configured.
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),

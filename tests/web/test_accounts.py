@@ -4,7 +4,8 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from tests.factories import company, member_of
+from applications.permissions import grant_project
+from tests.factories import ProjectFactory, company, member_of
 from workgroups.constants import MemberRole, OrganizationKind
 from workgroups.models import Membership, Organization, User
 from workgroups.validators import uscc_check_character, validate_mobile, validate_uscc
@@ -73,7 +74,10 @@ def test_a_company_signs_up_and_lands_on_its_requests(client, reference):
     assert user.mobile == "13800138000" and user.first_name == "李明"
     membership = Membership.objects.get(user=user)
     assert membership.organization == org and membership.role == MemberRole.MANAGER
-    assert user.groups.filter(name="role:applicant").exists()
+    assert set(user.groups.values_list("name", flat=True)) == {org.group.name}
+    project = ProjectFactory(owner=org, created_by=user)
+    grant_project(project)  # what the company is granted, the person holds through its group
+    assert user.has_perm("applications.change_project", project)
     assert client.get("/en/requests/").status_code == 200
 
 

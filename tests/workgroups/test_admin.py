@@ -1,11 +1,15 @@
 """Admin for who is who: writes go through the workgroups services, so groups follow."""
 
 import pytest
-from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from tests.factories import UserFactory, company, member_of, staff_of
-from workgroups.api_tokens import api_token_create
+from applications.models import LEAD_REVIEW_PERM, OPERATOR_PERM
+from applications.permissions import grant_project
+from applications.selectors_staff import staff_scope
+from applications.services.projects import project_push
+from tests.factories import ProjectFactory, UserFactory, company, make_service, member_of, staff_of
+from workgroups.api_tokens import api_token_create, scopes_allowed
 from workgroups.constants import OrganizationKind, Role, Utility
 from workgroups.models import (
     Membership,
@@ -16,6 +20,7 @@ from workgroups.models import (
     User,
     WorkgroupMembership,
 )
+from workgroups.services import roles_for_organization
 
 
 @pytest.fixture
@@ -60,8 +65,11 @@ def test_adding_an_organisation_creates_its_permission_group(admin_client):
     assert org.group.name == "org:demo-shiqi-foods"
     # The member added on the same page joined through membership_add.
     assert Membership.objects.get(user=person, organization=org).role == "manager"
-    groups = set(person.groups.values_list("name", flat=True))
-    assert {org.group.name, f"role:{Role.APPLICANT}"} <= groups
+    assert set(person.groups.values_list("name", flat=True)) == {org.group.name}
+    # What is granted to the organisation reaches the person through its group.
+    project = ProjectFactory(owner=org, created_by=person)
+    grant_project(project)
+    assert person.has_perm("applications.change_project", project)
     assert response["Location"] == reverse("admin:workgroups_organization_changelist")
 
 
@@ -72,22 +80,35 @@ def test_organisation_code_is_read_only_once_created(admin_client):
     assert 'name="code"' not in page.content.decode()
 
 
-def test_membership_added_in_admin_joins_organisation_and_role_groups(admin_client):
+def test_membership_added_in_admin_lets_the_person_work_the_operators_cases(
+    admin_client, applicant_org, applicant, project
+):
     person = UserFactory(username="newcomer", is_staff=True)
     operator = Organization.objects.get(code="zs-water")
+    case = make_service(
+        applicant_org=applicant_org,
+        applicant=applicant,
+        project=project,
+        utility=Utility.WATER,
+        operator_code=operator.code,
+    )
+    assert not person.has_perm(OPERATOR_PERM, case)
     response = admin_client.post(
         reverse("admin:workgroups_membership_add"),
         {"user": person.pk, "organization": operator.pk, "role": "staff"},
     )
     assert response.status_code == 302
     assert Membership.objects.filter(user=person, organization=operator).exists()
-    groups = set(person.groups.values_list("name", flat=True))
-    assert {operator.group.name, f"role:{Role.OPERATOR}"} <= groups
+    assert set(person.groups.values_list("name", flat=True)) == {operator.group.name}
+    assert User.objects.get(pk=person.pk).has_perm(OPERATOR_PERM, case)
 
 
-def test_membership_added_inline_on_the_user_page_joins_the_groups(admin_client):
+def test_membership_added_inline_on_the_user_page_lets_the_person_review_as_lead(
+    admin_client, applicant_org, applicant, project
+):
     person = UserFactory(username="inline-person", is_staff=True)
     lead = Organization.objects.get(code="ndrc")
+    case = make_service(applicant_org=applicant_org, applicant=applicant, project=project)
     url = reverse("admin:workgroups_user_change", args=[person.pk])
     page = admin_client.get(url)
     assert page.status_code == 200
@@ -113,8 +134,10 @@ def test_membership_added_inline_on_the_user_page_joins_the_groups(admin_client)
     data = {k: v for k, v in data.items() if v is not None and v is not False}
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
-    groups = set(User.objects.get(pk=person.pk).groups.values_list("name", flat=True))
-    assert {lead.group.name, f"role:{Role.LEAD_AGENCY}"} <= groups
+    person = User.objects.get(pk=person.pk)
+    assert set(person.groups.values_list("name", flat=True)) == {lead.group.name}
+    assert person.has_perm(LEAD_REVIEW_PERM, case)
+    assert staff_scope(user=person).lead_workgroup_ids == {case.workgroup_id}
 
 
 def test_gas_franchise_map_is_listed_by_town(admin_client):
@@ -154,7 +177,8 @@ def test_staff_without_global_permission_cannot_edit_reference_data(client, refe
     client.force_login(staff)
     assert client.get(reverse("admin:workgroups_slapolicy_changelist")).status_code == 403
     assert client.get(reverse("admin:workgroups_user_changelist")).status_code == 403
-    assert not Group.objects.filter(user=staff, name__startswith="role:lead").exists()
+    assert set(staff.groups.values_list("name", flat=True)) == {"org:csg-zhongshan"}
+    assert not staff.has_perm("workgroups.change_slapolicy")
 
 
 def test_api_tokens_are_listed_without_digest_and_revoked_through_the_service(admin_client):
@@ -177,26 +201,21 @@ def test_api_tokens_are_listed_without_digest_and_revoked_through_the_service(ad
     assert token.revoked_by == superuser
 
 
-def test_removing_a_membership_in_the_admin_takes_away_the_organisations_groups(admin_client):
-    from tests.factories import staff_of
-
+def test_removing_a_membership_in_the_admin_takes_away_the_organisations_permissions(
+    admin_client, applicant_org, applicant, project
+):
     person = staff_of("csg-zhongshan", username="leaver")
+    case = make_service(applicant_org=applicant_org, applicant=applicant, project=project)
     assert person.groups.filter(name="org:csg-zhongshan").exists()
+    assert person.has_perm(OPERATOR_PERM, case)
     membership = Membership.objects.get(user=person)
     response = admin_client.post(
         reverse("admin:workgroups_membership_delete", args=[membership.pk]), {"post": "yes"}
     )
     assert response.status_code == 302
     assert not Membership.objects.filter(user=person).exists()
-    assert not person.groups.filter(name__in=["org:csg-zhongshan", "role:operator"]).exists()
-
-
-def _roles(user: User) -> set[str]:
-    return {
-        name.removeprefix("role:")
-        for name in user.groups.values_list("name", flat=True)
-        if name.startswith("role:")
-    }
+    assert not person.groups.exists()
+    assert not User.objects.get(pk=person.pk).has_perm(OPERATOR_PERM, case)
 
 
 def _set_workgroup_role(admin_client, link, role: str) -> None:
@@ -207,32 +226,48 @@ def _set_workgroup_role(admin_client, link, role: str) -> None:
     assert response.status_code == 302, response.content.decode()[:2000]
 
 
-def test_an_agency_made_workgroup_lead_gives_existing_members_the_lead_role(admin_client):
+def test_an_agency_made_workgroup_lead_gives_existing_members_the_lead_role(
+    admin_client, applicant_org, applicant, project
+):
     """Staff who joined before their bureau became a lead get the role without rejoining,
     and lose it when the bureau stops leading."""
-    reviewer = staff_of("natural-resources")
-    assert Role.LEAD_AGENCY not in _roles(reviewer)
-    link = WorkgroupMembership.objects.get(
-        workgroup__code=Utility.WATER, organization__code="natural-resources"
-    )
+    bureau = Organization.objects.get(code="natural-resources")
+    reviewer = member_of(bureau)
+
+    def may_review_a_new_water_case() -> bool:
+        case = make_service(
+            applicant_org=applicant_org,
+            applicant=applicant,
+            project=project,
+            utility=Utility.WATER,
+            operator_code="zs-water",
+        )
+        return User.objects.get(pk=reviewer.pk).has_perm(LEAD_REVIEW_PERM, case)
+
+    link = WorkgroupMembership.objects.get(workgroup__code=Utility.WATER, organization=bureau)
+    assert link.workgroup_id not in staff_scope(user=reviewer).lead_workgroup_ids
+    assert not may_review_a_new_water_case()
 
     _set_workgroup_role(admin_client, link, "lead")
-    assert Role.LEAD_AGENCY in _roles(reviewer)
-    assert Role.PERMIT_AGENCY in _roles(reviewer)  # what it was already stays
+    assert staff_scope(user=reviewer).lead_workgroup_ids == {link.workgroup_id}
+    assert may_review_a_new_water_case()
+    assert {Role.LEAD_AGENCY, Role.PERMIT_AGENCY} <= roles_for_organization(bureau)
+    assert "permits:write" in scopes_allowed(bureau)  # what it was already stays
 
     _set_workgroup_role(admin_client, link, "member")
-    assert Role.LEAD_AGENCY not in _roles(reviewer)
-    assert Role.PERMIT_AGENCY in _roles(reviewer)
+    assert link.workgroup_id not in staff_scope(user=reviewer).lead_workgroup_ids
+    assert not may_review_a_new_water_case()
+    assert Role.LEAD_AGENCY not in roles_for_organization(bureau)
+    assert "permits:write" in scopes_allowed(bureau)
 
 
 def test_moving_a_permit_to_another_agency_moves_the_permit_role(admin_client):
     authority = PermitAuthority.objects.select_related("agency").order_by("pk").first()
     old_agency = authority.agency
-    old_staff = member_of(old_agency)
     new_agency = Organization.objects.get(code="culture-tourism")
-    new_staff = member_of(new_agency)
-    assert Role.PERMIT_AGENCY in _roles(old_staff)
-    assert Role.PERMIT_AGENCY not in _roles(new_staff)
+    assert Role.PERMIT_AGENCY in roles_for_organization(old_agency)
+    assert Role.PERMIT_AGENCY not in roles_for_organization(new_agency)
+    assert "permits:write" not in scopes_allowed(new_agency)
     still_authority = PermitAuthority.objects.filter(agency=old_agency).exclude(pk=authority.pk)
 
     response = admin_client.post(
@@ -244,15 +279,18 @@ def test_moving_a_permit_to_another_agency_moves_the_permit_role(admin_client):
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert Role.PERMIT_AGENCY in _roles(new_staff)
+    assert Role.PERMIT_AGENCY in roles_for_organization(new_agency)
+    assert {"permits:read", "permits:write"} <= scopes_allowed(new_agency)
     # The old agency keeps the role only while it still decides another permit type.
-    assert (Role.PERMIT_AGENCY in _roles(old_staff)) == still_authority.exists()
+    assert (Role.PERMIT_AGENCY in roles_for_organization(old_agency)) == still_authority.exists()
+    assert ("permits:write" in scopes_allowed(old_agency)) == still_authority.exists()
 
 
 def test_an_agency_that_stops_providing_data_loses_the_provider_role(admin_client):
     bureau = Organization.objects.get(code="public-security")
     clerk = member_of(bureau)
-    assert Role.DATA_PROVIDER in _roles(clerk)
+    assert Role.DATA_PROVIDER in roles_for_organization(bureau)
+    assert "projects:write" in scopes_allowed(bureau)
     response = admin_client.post(
         reverse("admin:workgroups_organization_change", args=[bureau.pk]),
         {
@@ -267,5 +305,11 @@ def test_an_agency_that_stops_providing_data_loses_the_provider_role(admin_clien
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
-    assert Role.DATA_PROVIDER not in _roles(clerk)
-    assert Role.AGENCY in _roles(clerk)
+    bureau.refresh_from_db()
+    assert Role.DATA_PROVIDER not in roles_for_organization(bureau)
+    assert Role.AGENCY in roles_for_organization(bureau)
+    assert not {"projects:write", "demand_signals:write"} & scopes_allowed(bureau)
+    with pytest.raises(PermissionDenied):
+        project_push(
+            actor=clerk, organization=bureau, code="2026-442000-48-01-990077", town_code="shiqi"
+        )

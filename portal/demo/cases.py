@@ -1,265 +1,32 @@
-"""Demo data for `manage.py seed_demo`, built only through the real services.
+"""Demo cases in different states, each built in one transaction through the real services and
+keyed by a fixed project code, so a case that exists is never built twice."""
 
-Idempotent: organisations and people are upserted by their natural keys, and each demo case
-is keyed by a fixed project code and skipped when that project exists; a case is built in one
-transaction, so an interrupted run leaves no half case behind.
-"""
-
-import os
-import struct
 import uuid
-import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.contrib.auth.hashers import check_password, make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from indicators.selectors.kpi import indicators_available
-from indicators.services.rollup import kpi_rollup_refresh
-from workgroups.constants import OrganizationKind, Role
-from workgroups.models import Organization, Town, User
-from workgroups.reference import load_reference_data
-from workgroups.services import membership_add, organization_upsert
-from workgroups.validators import uscc_check_character
-
-from .constants import BusinessType, DocumentType, ProjectKind, WorksType
-from .models import CombinedApplication, Document, Project, ServiceApplication
-from .registry import DOCUMENT_RULES, documents_required
-from .services import (
+from applications.constants import BusinessType, DocumentType, ProjectKind, WorksType
+from applications.models import CombinedApplication, Project, ServiceApplication
+from applications.registry import DOCUMENT_RULES, documents_required
+from applications.services import (
     SubmissionInput,
     combined_application_submit,
-    document_store,
     permit_request_decide,
     project_create,
     project_document_share,
     service_application_transition,
 )
-from .services.projects import project_push
+from applications.services.projects import project_push
+from workgroups.models import Organization, Town, User
 
-DEFAULT_DEMO_PASSWORD = "zhongshan-demo-2026"  # noqa: S105 - a published demo password
-EMAIL_DOMAIN = "demo.zs-portal.example"
+from .files import demo_document, demo_pdf
+from .people import DEMO_USERS
+
 DEMO_NAMESPACE = uuid.UUID("6f1c3a52-7a0e-4f57-9d0a-2b1e5f3c8d41")
-
-
-def demo_password() -> str:
-    return os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
-
-
-# --- Unified social credit code (GB 32100-2015) ---------------------------------------------
-
-ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714 organisation code
-
-
-def org_code_check_char(body: str) -> str:
-    """GB 11714 check character of an 8-character organisation code body (USCC 9-16)."""
-    total = sum(int(c, 36) * w for c, w in zip(body, ORG_CODE_WEIGHTS, strict=True))
-    check = 11 - total % 11
-    return {10: "X", 11: "0"}.get(check, str(check))
-
-
-def make_uscc(
-    *, division: str, org_code_body: str, authority: str = "9", category: str = "1"
-) -> str:
-    """A USCC for an enterprise (9 = market regulation, 1 = enterprise) in `division`, with
-    both check characters: the organisation code's (GB 11714) and the code's own."""
-    first17 = f"{authority}{category}{division}{org_code_body}{org_code_check_char(org_code_body)}"
-    return first17 + uscc_check_character(first17)
-
-
-# --- Organisations and people ---------------------------------------------------------------
-
-ZHONGSHAN_DIVISION = "442000"
-
-
-@dataclass(frozen=True)
-class DemoCompany:
-    code: str
-    name_zh: str
-    name_en: str
-    org_code_body: str
-
-    @property
-    def uscc(self) -> str:
-        return make_uscc(division=ZHONGSHAN_DIVISION, org_code_body=self.org_code_body)
-
-
-COMPANIES = (
-    DemoCompany(
-        "demo-cuiheng-zhizao",
-        "中山市翠亨智造科技有限公司",
-        "Zhongshan Cuiheng Smart Manufacturing Technology Co., Ltd.",
-        "MA55C8R1",
-    ),
-    DemoCompany(
-        "demo-xiaolan-jingmi",
-        "中山市小榄精密五金制品有限公司",
-        "Zhongshan Xiaolan Precision Hardware Co., Ltd.",
-        "MA4W2T7K",
-    ),
-)
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    username: str
-    display_name: str
-    role: str  # a workgroups Role value, or "" for the platform administrator
-    organization: str = ""  # organisation code
-    is_staff: bool = True
-    is_superuser: bool = False
-
-
-DEMO_USERS = (
-    DemoUser("admin", "系统管理员", "", is_superuser=True),
-    DemoUser("applicant", "王立新", Role.APPLICANT, "demo-cuiheng-zhizao", is_staff=False),
-    DemoUser("applicant2", "陈嘉怡", Role.APPLICANT, "demo-xiaolan-jingmi", is_staff=False),
-    DemoUser("op-power", "李国强", Role.OPERATOR, "csg-zhongshan"),
-    DemoUser("op-water", "黄志明", Role.OPERATOR, "zs-water"),
-    DemoUser("op-towngas", "梁伟文", Role.OPERATOR, "towngas-zs"),
-    DemoUser("op-crgas", "何敏", Role.OPERATOR, "crgas-zs"),
-    DemoUser("op-telecom", "刘洋", Role.OPERATOR, "telecom-zs"),
-    DemoUser("op-tower", "张磊", Role.OPERATOR, "tower-zs"),
-    DemoUser("op-mobile", "吴静", Role.OPERATOR, "mobile-zs"),
-    DemoUser("op-unicom", "周杰", Role.OPERATOR, "unicom-zs"),
-    DemoUser("op-cable", "郑丽", Role.OPERATOR, "gcable-zs"),
-    DemoUser("lead-ndrc", "林海", Role.LEAD_AGENCY, "ndrc"),
-    DemoUser("lead-water", "杨帆", Role.LEAD_AGENCY, "water-bureau"),
-    DemoUser("lead-housing", "徐明", Role.LEAD_AGENCY, "housing"),
-    DemoUser("lead-comms", "孙悦", Role.LEAD_AGENCY, "comms-office"),
-    DemoUser("lead-miit", "马骏", Role.LEAD_AGENCY, "miit"),
-    DemoUser("lead-culture", "朱琳", Role.LEAD_AGENCY, "culture-tourism"),
-    DemoUser("permit-nr", "胡斌", Role.PERMIT_AGENCY, "natural-resources"),
-    DemoUser("permit-um", "高峰", Role.PERMIT_AGENCY, "urban-management"),
-    DemoUser("permit-police", "罗军", Role.PERMIT_AGENCY, "public-security"),
-    DemoUser("leadership", "谢文华", Role.LEADERSHIP_OFFICE, "leadership-office"),
-    DemoUser("data-investment", "曾晓", Role.DATA_PROVIDER, "investment", is_staff=False),
-)
-
-
-def ensure_companies() -> dict[str, Organization]:
-    return {
-        c.code: organization_upsert(
-            code=c.code,
-            name_zh=c.name_zh,
-            name_en=c.name_en,
-            kind=OrganizationKind.APPLICANT_COMPANY,
-            unified_social_credit_code=c.uscc,
-        )
-        for c in COMPANIES
-    }
-
-
-class DemoPasswords:
-    """Gives every demo user the demo password while hashing it about once per run.
-
-    All demo users share one encoded hash (the password is published anyway), so a re-run
-    verifies one hash and compares strings for the rest; a user whose password was changed
-    is reset to the demo password, so the printed table is always true.
-    """
-
-    def __init__(self, password: str) -> None:
-        self.password = password
-        self.verified: set[str] = set()
-        self.encoded = ""
-
-    def ensure(self, user: User) -> None:
-        if user.password in self.verified:
-            return
-        if user.password and check_password(self.password, user.password):
-            self.verified.add(user.password)
-            return
-        if not self.encoded:
-            self.encoded = make_password(self.password)
-            self.verified.add(self.encoded)
-        user.password = self.encoded
-        user.save(update_fields=["password"])
-
-
-def ensure_user(spec: DemoUser, passwords: DemoPasswords) -> User:
-    """The demo user, created or brought back to its demo state, with the demo password."""
-    user, _ = User.objects.update_or_create(
-        username=spec.username,
-        defaults={
-            "email": f"{spec.username}@{EMAIL_DOMAIN}",
-            "first_name": spec.display_name,
-            "is_staff": spec.is_staff or spec.is_superuser,
-            "is_superuser": spec.is_superuser,
-            "is_active": True,
-        },
-    )
-    passwords.ensure(user)
-    if spec.organization:
-        membership_add(user=user, organization=Organization.objects.get(code=spec.organization))
-    return user
-
-
-def ensure_users(password: str) -> dict[str, User]:
-    passwords = DemoPasswords(password)
-    return {spec.username: ensure_user(spec, passwords) for spec in DEMO_USERS}
-
-
-# --- Documents ----------------------------------------------------------------------------------
-
-
-def demo_pdf(text: str) -> bytes:
-    """A small, well-formed one-page PDF showing `text` (ASCII)."""
-    safe = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-    stream = f"BT /F1 14 Tf 72 770 Td ({safe}) Tj ET".encode("ascii", "replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref_at = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref_at,
-    )
-    return bytes(out)
-
-
-def demo_png(rgb: tuple[int, int, int], size: int = 16) -> bytes:
-    """A small, well-formed single-colour PNG."""
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(tag + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
-
-    raw = b"".join(b"\x00" + bytes(rgb) * size for _ in range(size))
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw, 9))
-        + chunk(b"IEND", b"")
-    )
-
-
-def demo_document(*, actor: User, owner: Organization, doc_type: str) -> Document:
-    """The company's document of this type (the same bytes every run: stored once)."""
-    if doc_type == DocumentType.SITE_PLAN:
-        name, content = f"{doc_type}.png", demo_png((40, 110, 180))
-    else:
-        name = f"{doc_type}.pdf"
-        content = demo_pdf(f"Zhongshan utility portal demo - {owner.code} - {doc_type}")
-    upload = SimpleUploadedFile(name, content)
-    return document_store(actor=actor, owner=owner, doc_type=doc_type, upload=upload)
-
-
-# --- Demo cases ---------------------------------------------------------------------------------
 
 DETAILS = {
     "electricity": {
@@ -593,25 +360,3 @@ def build_shared_project(users: dict[str, User]) -> Project:
                 upload=SimpleUploadedFile(f"{doc_type}.pdf", content),
             )
     return project
-
-
-@dataclass(frozen=True)
-class DemoResult:
-    password: str
-    users: dict[str, User]
-    cases: list[CaseResult]
-    shared_project: Project
-
-
-def build_demo(*, password: str) -> DemoResult:
-    """Reference data, demo companies and users, then every demo case not yet present."""
-    load_reference_data()
-    ensure_companies()
-    users = ensure_users(password)
-    cases = build_cases(users)
-    shared = build_shared_project(users)
-    # The indicators pages read a rollup beat rebuilds every few minutes: have it now
-    # (PostgreSQL only: on the embedded SQLite database the pages say they need it).
-    if indicators_available():
-        kpi_rollup_refresh()
-    return DemoResult(password, users, cases, shared)

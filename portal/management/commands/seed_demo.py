@@ -1,8 +1,10 @@
+"""`manage.py seed_demo`: the demo cases and one login per role, printed as two tables."""
+
 import unicodedata
 
 from django.core.management.base import BaseCommand
 
-from applications.demo import DEMO_USERS, build_demo, demo_password
+from portal.demo import DEMO_USERS, build_demo, demo_password
 from workgroups.constants import Role
 from workgroups.models import Organization
 

@@ -1,0 +1,55 @@
+"""Demo data for `manage.py seed_demo`, built only through the real services.
+
+Idempotent: organisations and people are upserted by their natural keys, and each demo case
+is keyed by a fixed project code and skipped when that project exists; a case is built in one
+transaction, so an interrupted run leaves no half case behind.
+"""
+
+from dataclasses import dataclass
+
+from applications.models import Project
+from indicators.selectors.kpi import indicators_available
+from indicators.services.rollup import kpi_rollup_refresh
+from workgroups.models import User
+from workgroups.reference import load_reference_data
+
+from .cases import CaseResult, build_cases, build_shared_project
+from .people import (
+    COMPANIES,
+    DEFAULT_DEMO_PASSWORD,
+    DEMO_USERS,
+    demo_password,
+    ensure_companies,
+    ensure_users,
+)
+
+__all__ = [
+    "COMPANIES",
+    "DEFAULT_DEMO_PASSWORD",
+    "DEMO_USERS",
+    "DemoResult",
+    "build_demo",
+    "demo_password",
+]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    password: str
+    users: dict[str, User]
+    cases: list[CaseResult]
+    shared_project: Project
+
+
+def build_demo(*, password: str) -> DemoResult:
+    """Reference data, demo companies and users, then every demo case not yet present."""
+    load_reference_data()
+    ensure_companies()
+    users = ensure_users(password)
+    cases = build_cases(users)
+    shared = build_shared_project(users)
+    # The indicators pages read a rollup beat rebuilds every few minutes: have it now
+    # (PostgreSQL only: on the embedded SQLite database the pages say they need it).
+    if indicators_available():
+        kpi_rollup_refresh()
+    return DemoResult(password, users, cases, shared)
