@@ -12,12 +12,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from applications.constants import PermitStatus, ServiceStatus
-from applications.models import (
-    LEAD_REVIEW_PERM,
-    CombinedApplication,
-    PermitRequest,
-    ServiceApplication,
-)
+from applications.models import CombinedApplication, PermitRequest, ServiceApplication
+from applications.workflow import LEAD_REVIEW as LEAD_REVIEW_PERM
 from portal.demo import COMPANIES, DEFAULT_DEMO_PASSWORD, DEMO_USERS
 from workgroups.models import Organization, User
 from workgroups.validators import org_code_check_character, validate_uscc

@@ -4,10 +4,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from applications.models import LEAD_REVIEW_PERM, OPERATOR_PERM
 from applications.permissions import grant_project
 from applications.selectors_staff import staff_scope
 from applications.services.projects import project_push
+from applications.workflow import LEAD_REVIEW as LEAD_REVIEW_PERM
+from applications.workflow import OPERATOR as OPERATOR_PERM
 from tests.factories import ProjectFactory, UserFactory, company, make_service, member_of, staff_of
 from workgroups.api_tokens import api_token_create, scopes_allowed
 from workgroups.constants import OrganizationKind, Role, Utility
