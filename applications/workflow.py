@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as lazy
 
 from core.workflow import Machine, PermissionSource, Step, Transition, machine_for, register
-from workgroups.models import Membership
-from workgroups.selectors import escalation_holders
+from workgroups.constants import WorkgroupRole
+from workgroups.models import Membership, Organization
+from workgroups.selectors import escalation_holders, sla_table
 
 from . import transition_inputs as inputs
 from .audit import acting_organization, state_change
@@ -80,8 +81,6 @@ class ServiceMachine(Machine[ServiceApplication]):
     def record_many(
         self, moved: Sequence[tuple[ServiceApplication, Step]], transition: Transition
     ) -> None:
-        from workgroups.selectors import sla_table
-
         slas = sla_table({sa.workgroup_id for sa, _step in moved})
         rows = []
         for sa, step in moved:
@@ -123,9 +122,6 @@ def _acting_for(step: Step, sa: ServiceApplication, transition: Transition) -> A
     """The organisation a person acted for: the applicant, the operator, or (returning an
     application as the workgroup's lead) their lead agency; None for the system or a platform
     administrator. A caller that already knows it passes it in `step.extra`."""
-    from workgroups.constants import WorkgroupRole
-    from workgroups.models import Organization
-
     actor = step.actor
     if actor is None:
         return None

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
+from guardian.core import ObjectPermissionChecker
 
 from .errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 
@@ -53,8 +54,6 @@ class PermissionSource:
     for many objects) so that checking every transition costs no query per name."""
 
     def __init__(self, user: Any, checker: Any | None = None) -> None:
-        from guardian.core import ObjectPermissionChecker
-
         self.user = user
         self.checker = checker if checker is not None else ObjectPermissionChecker(user)
 
