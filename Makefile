@@ -16,6 +16,9 @@ MYPY_PATHS := core applications/workflow.py notifications/workflow.py \
 	applications/services applications/selectors.py applications/selectors_api.py \
 	applications/selectors_staff.py workgroups/services.py workgroups/selectors.py \
 	notifications/services notifications/selectors.py indicators/services indicators/selectors
+# Stamps make installs idempotent: pip runs again only when pyproject.toml changes.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
 
 # Dummy production environment for `check --deploy` and `docker-compose config`. The values look
 # real so the checks are meaningful; they are never used anywhere.
