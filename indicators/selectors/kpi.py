@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils.translation import gettext_lazy
 
-from applications.constants import CLOCKED_STATES, Utility
+from applications.constants import CLOCKED_STATES, Party, Utility
 from applications.models import BAD_RATINGS, RatingLevel
 from applications.selectors_staff import StaffScope
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import Organization, Workgroup
 
 from ..models import KpiRefresh
+from ..services.case_clocks import PARTY_MEASURES, SHARE_MEASURES
 from ..services.rollup import MEASURED_STAGES
 
 RATING_MEASURES = [f"rating:{level}" for level, _label in RatingLevel.choices]
@@ -196,6 +197,36 @@ def kpi_connections(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
                 "steps_median": m["steps"]["median"],
                 "counter_visits": 0,
                 "fee_median": m["fee"]["median"] if "fee" in m else None,
+            }
+        )
+    out.sort(key=lambda r: (-r["month"].toordinal(), UTILITY_ORDER.get(r["utility"], 99)))
+    return out
+
+
+def kpi_party_shares(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
+    """Whose time it was, per utility and month of connection: the median working days and
+    the median share of the whole that government, the operator and the applicant held a
+    connected case, with the median procedures and fee. Medians of each part separately:
+    they need not add up to the median whole."""
+    measures = [*PARTY_MEASURES, *SHARE_MEASURES, "working_days", "steps", "fee"]
+    rows = _distribution("utility_month", scope=scope, filters=filters, measures=measures)
+    out = []
+    for (utility, month), m in _pivot(rows, ("utility", "month")).items():
+        if "party:operator" not in m:
+            continue
+
+        def median(measure: str, m=m) -> float | None:
+            return m[measure]["median"] if measure in m else None
+
+        out.append(
+            {
+                "utility": utility,
+                "month": month,
+                "connected": m["party:operator"]["n"],
+                "days": {p: median(f"party:{p}") for p in Party.values},
+                "share": {p: median(f"share:{p}") for p in Party.values},
+                "steps_median": median("steps"),
+                "fee_median": median("fee"),
             }
         )
     out.sort(key=lambda r: (-r["month"].toordinal(), UTILITY_ORDER.get(r["utility"], 99)))

@@ -25,6 +25,7 @@ from applications.constants import ServiceStatus
 from applications.workflow import APPLICANT_STEPS as _STEPS
 
 from ..models import KpiRefresh
+from .case_clocks import CASE_CLOCKS, PARTY_ROLLUP, clock_params
 
 # Steps the applicant performs (procedures in the World Bank sense), as the transition table
 # marks them: the staff dashboard and the public transparency page both read them from here.
@@ -184,7 +185,8 @@ def kpi_rollup_refresh() -> KpiRefresh:
     PostgreSQL only: callers check `selectors.kpi.indicators_available()` first."""
     started = time.perf_counter()
     holidays, workdays = calendar_exceptions()
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     with connection.cursor() as cursor:
         # Two refreshes at once would both delete, then both insert: the second waits.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('kpi_rollup_refresh'))")
@@ -200,14 +202,17 @@ def kpi_rollup_refresh() -> KpiRefresh:
             "end": end + dt.timedelta(days=1),
             "steps": APPLICANT_STEPS,
             "stages": [str(s) for s in MEASURED_STAGES],
+            "now": now,
+            **clock_params(),
         }
         cursor.execute(_CALENDAR, params)
         cursor.execute("DELETE FROM applications_kpirollup")
-        for sql in (_CONNECTED, _STAGES, _APPLICATIONS, _RATINGS, _NOTICES):
+        rebuilds = (_CONNECTED, _STAGES, _APPLICATIONS, _RATINGS, _NOTICES)
+        for sql in (*rebuilds, CASE_CLOCKS, PARTY_ROLLUP):
             cursor.execute(sql, params)
         cursor.execute("DROP TABLE kpi_cal")
         cursor.execute("ANALYZE applications_kpirollup")
     KpiRefresh.objects.all().delete()
     return KpiRefresh.objects.create(
-        refreshed_at=timezone.now(), seconds=round(time.perf_counter() - started, 3)
+        refreshed_at=now, seconds=round(time.perf_counter() - started, 3)
     )

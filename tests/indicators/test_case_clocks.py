@@ -1,0 +1,169 @@
+"""The per-case clock in SQL agrees with the Python clock the pages show, case by case, on
+generated histories across holidays; the rollup's medians by party come from it."""
+
+import datetime as dt
+import random
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from applications.case_clock import case_clock
+from applications.constants import Party, ServiceStatus
+from applications.models import StateChange
+from indicators.models import CaseClockRow
+from indicators.selectors.kpi import KpiFilter, kpi_party_shares
+from indicators.services.rollup import kpi_rollup_refresh
+from tests.factories import make_service, staff_of
+
+CST = ZoneInfo("Asia/Shanghai")
+S = ServiceStatus
+# The main road of a case, with the detours a generated history may take.
+ROAD = [
+    ("accept", S.ACCEPTED),
+    ("start_survey", S.SURVEYING),
+    ("issue_plan", S.PLAN_ISSUED),
+    ("confirm_plan", S.PERMITTING),
+    ("permits_approved", S.CONSTRUCTING),
+    ("complete_construction", S.INSPECTING),
+    ("connect", S.CONNECTED),
+    ("close", S.CLOSED),
+]
+
+
+def _history(rng: random.Random, start: dt.datetime) -> list[tuple[str, str, dt.datetime]]:
+    """A random but plausible history: corrections at intake, a permit returned to the
+    applicant, withdrawal, or a case still running; moments spread over days and hours,
+    several on one day."""
+    at = start
+    rows = [("submit", S.SUBMITTED, at)]
+
+    def step() -> dt.datetime:
+        return at + dt.timedelta(hours=rng.choice([0, 1, 5, 20, 26, 49, 75, 170, 250]))
+
+    while rng.random() < 0.3:
+        at = step()
+        rows.append(("return_for_correction", S.RETURNED, at))
+        at = step()
+        rows.append(("resubmit", S.SUBMITTED, at))
+    stop = rng.randrange(len(ROAD) + 2)
+    for i, (transition, state) in enumerate(ROAD):
+        if i == stop:
+            if state != S.CLOSED and rng.random() < 0.3:  # a connected case is not withdrawn
+                at = step()
+                rows.append(("withdraw", S.WITHDRAWN, at))
+            break
+        if state == S.CONSTRUCTING and rng.random() < 0.3:
+            at = step()
+            rows.append(("permit_returned", S.RETURNED, at))
+            at = step()
+            rows.append(("resubmit", S.PERMITTING, at))
+        at = step()
+        rows.append((transition, state, at))
+    return rows
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sql_and_python_agree_case_by_case(seed, applicant_org, applicant, project):
+    rng = random.Random(seed)
+    # Around the Spring Festival and National Day holidays and their make-up Saturdays.
+    starts = [dt.datetime(2026, 2, 9, 9, tzinfo=CST), dt.datetime(2026, 9, 21, 15, tzinfo=CST)]
+    cases, last = [], starts[0]
+    for _ in range(40):
+        start = rng.choice(starts) + dt.timedelta(hours=rng.randrange(0, 24 * 12))
+        sa = make_service(
+            applicant_org=applicant_org,
+            applicant=applicant,
+            project=project,
+            fee_quote_cny=rng.choice([None, 0, 1200, "88000.50"]),
+        )
+        rows = _history(rng, start)
+        StateChange.objects.bulk_create(
+            StateChange(service_application=sa, transition=t, from_state="", to_state=s, at=a)
+            for t, s, a in rows
+        )
+        cases.append(sa)
+        last = max(last, rows[-1][2])
+    now = last + dt.timedelta(hours=rng.randrange(1, 100))  # some cases still running
+    with time_machine.travel(now, tick=False):
+        kpi_rollup_refresh()
+
+    sql = {r.service_application_id: r for r in CaseClockRow.objects.all()}
+    assert set(sql) == {sa.pk for sa in cases}
+    for sa in cases:
+        sa.refresh_from_db()
+        changes = list(StateChange.objects.filter(service_application=sa, permit_request=None))
+        py = case_clock(changes, fee_cny=sa.fee_quote_cny, now=now)
+        row = sql[sa.pk]
+        assert (
+            row.working_days,
+            row.calendar_days,
+            row.government_days,
+            row.operator_days,
+            row.applicant_days,
+            row.procedures,
+            row.running,
+            row.fee_cny,
+        ) == (
+            py.working_days,
+            py.calendar_days,
+            py.working_by_party[Party.GOVERNMENT],
+            py.working_by_party[Party.OPERATOR],
+            py.working_by_party[Party.APPLICANT],
+            py.procedures,
+            py.running,
+            sa.fee_quote_cny,
+        ), f"case {sa.pk}: {[(c.transition, c.at) for c in changes]}"
+        assert (row.connected_month is not None) == any(c.to_state == S.CONNECTED for c in changes)
+
+
+def test_medians_by_party_per_utility_and_month(applicant_org, applicant, project):
+    """Three connected power cases: the medians by party are the middle case's figures."""
+
+    def connected(days: dict[str, int]) -> None:
+        # Each stage held for whole working days in October 2026 (after the holiday).
+        sa = make_service(applicant_org=applicant_org, applicant=applicant, project=project)
+        at = dt.datetime(2026, 10, 12, 10, tzinfo=CST)  # a Monday
+        plan = [
+            ("submit", S.SUBMITTED, days["operator"]),
+            ("accept", S.ACCEPTED, 0),
+            ("start_survey", S.SURVEYING, 0),
+            ("issue_plan", S.PLAN_ISSUED, days["applicant"]),
+            ("confirm_plan", S.PERMITTING, days["government"]),
+            ("permits_approved", S.CONSTRUCTING, 0),
+            ("complete_construction", S.INSPECTING, 0),
+            ("connect", S.CONNECTED, 0),
+        ]
+        rows = []
+        for transition, state, held in plan:
+            rows.append(
+                StateChange(
+                    service_application=sa,
+                    transition=transition,
+                    from_state="",
+                    to_state=state,
+                    at=at,
+                )
+            )
+            for _ in range(held):
+                at += dt.timedelta(days=1)
+                while at.weekday() >= 5:
+                    at += dt.timedelta(days=1)
+            at += dt.timedelta(minutes=1)
+        StateChange.objects.bulk_create(rows)
+
+    connected({"operator": 2, "applicant": 1, "government": 1})  # 4 days: 50 / 25 / 25
+    connected({"operator": 4, "applicant": 2, "government": 2})  # 8 days: 50 / 25 / 25
+    connected({"operator": 1, "applicant": 0, "government": 3})  # 4 days: 25 / 0 / 75
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, tzinfo=CST), tick=False):
+        kpi_rollup_refresh()
+    from applications.selectors_staff import staff_scope
+
+    scope = staff_scope(user=staff_of("leadership-office"))
+    rows = kpi_party_shares(
+        scope=scope, filters=KpiFilter(first=dt.date(2026, 10, 1), last=dt.date(2026, 11, 1))
+    )
+    [row] = [r for r in rows if r["utility"] == "electricity"]
+    assert row["connected"] == 3
+    assert row["days"] == {"government": 2, "operator": 2, "applicant": 1}
+    assert row["share"] == {"government": 25, "operator": 50, "applicant": 25}
