@@ -15,15 +15,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Case, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Greatest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from applications.constants import CLOCKED_STATES, Party, Utility
-from applications.models import BAD_RATINGS, RatingLevel
+from applications.models import BAD_RATINGS, RatingLevel, ServiceApplication
 from applications.selectors_staff import StaffScope
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import Organization, Workgroup
 
-from ..models import KpiRefresh
+from ..models import CaseClockRow, KpiRefresh
 from ..services.case_clocks import PARTY_MEASURES, SHARE_MEASURES
 from ..services.rollup import MEASURED_STAGES
 
@@ -368,14 +371,15 @@ def kpi_scorecards(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
 def kpi_public(*, filters: KpiFilter) -> dict[str, dict]:
     """The public transparency page's figures per utility, over every case, with the staff
     dashboard's definitions: connections by month of connection with their mean and median
-    working days, median fee quote and median applicant steps; the share of clocked stages
+    working days, median fee quote, median applicant steps and median working days held by
+    each party; the share of clocked stages
     left on time (as on the scorecards); the share of satisfied ratings. Two queries."""
     days = _pivot(
         _distribution(
             "utility",
             scope=PUBLIC_SCOPE,
             filters=filters,
-            measures=["working_days", "fee", "steps"],
+            measures=["working_days", "fee", "steps", *PARTY_MEASURES],
         ),
         ("utility",),
     )
@@ -401,6 +405,9 @@ def kpi_public(*, filters: KpiFilter) -> dict[str, dict]:
             "working_days_median": d["working_days"]["median"] if "working_days" in d else None,
             "fee_median": d["fee"]["median"] if "fee" in d else None,
             "steps_median": d["steps"]["median"] if "steps" in d else None,
+            "party_days_median": {
+                p: d[f"party:{p}"]["median"] if f"party:{p}" in d else None for p in Party.values
+            },
             "stages_left": total(CLOCKED_STAGE_MEASURES),
             "stages_on_time": total(CLOCKED_STAGE_MEASURES, "on_time"),
             "ratings": total(RATING_MEASURES),
@@ -409,3 +416,59 @@ def kpi_public(*, filters: KpiFilter) -> dict[str, dict]:
             "counter_visits": 0,
         }
     return out
+
+
+def kpi_longest_holds(*, scope: StaffScope, filters: KpiFilter, limit: int = 20) -> list[dict]:
+    """The cases of the period (connected or ended in it, or still running) in which one
+    party held the case longest, longest first: the coordination meeting's list of where the
+    time went. One query; figures as of the last refresh."""
+    if not scope.is_staff or not indicators_available():
+        return []
+    rows = CaseClockRow.objects.all()
+    if not scope.oversight:
+        rows = rows.filter(
+            Q(workgroup_id__in=sorted(scope.lead_workgroup_ids))
+            | Q(operator_id__in=sorted(scope.operator_ids))
+        )
+    if filters.workgroup_id is not None:
+        rows = rows.filter(workgroup_id=filters.workgroup_id)
+    after = _month_start(filters.first)
+    before = _month_start((filters.last + dt.timedelta(days=31)).replace(day=1))
+    rows = rows.filter(Q(running=True) | Q(ended_at__gte=after, ended_at__lt=before))
+    held = Greatest("government_days", "operator_days", "applicant_days")
+    rows = (
+        rows.filter(working_days__gt=0)
+        .annotate(
+            held=held,
+            party=Case(
+                When(operator_days=held, then=Value(Party.OPERATOR.value)),
+                When(government_days=held, then=Value(Party.GOVERNMENT.value)),
+                default=Value(Party.APPLICANT.value),
+            ),
+            reference=Subquery(
+                ServiceApplication.objects.filter(pk=OuterRef("service_application_id")).values(
+                    "combined__reference"
+                )[:1]
+            ),
+            operator_name=Subquery(
+                Organization.objects.filter(pk=OuterRef("operator_id")).values("name_zh")[:1]
+            ),
+        )
+        .order_by("-held", "-working_days", "service_application_id")[:limit]
+    )
+    return [
+        {
+            "reference": r.reference,
+            "utility": r.utility,
+            "operator": r.operator_name,
+            "party": r.party,
+            "held": r.held,
+            "working_days": r.working_days,
+            "running": r.running,
+        }
+        for r in rows
+    ]
+
+
+def _month_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), timezone.get_current_timezone())

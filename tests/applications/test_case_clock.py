@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from applications.case_clock import case_clock, combined_clock, empty_clock
 from applications.constants import Party, ServiceStatus
@@ -152,3 +153,55 @@ def test_the_combined_request_runs_as_long_as_its_slowest_utility(walked):
     assert both.procedures == slow.procedures + quick.procedures - 1
     assert both.fee_cny == Decimal("12800.50") + Decimal("100")
     assert both.running
+
+
+def _page(client, user, url, now):
+    client.force_login(user)
+    with time_machine.travel(now, tick=False):
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("prefix", "line"),
+    [
+        ("", "已用 15 个工作日:政府部门 3 天,中山供电局 9 天,您 3 天;3 个办理环节;费用 ¥12,800.50"),
+        (
+            "/en",
+            "15 working days: government 3, "
+            "Zhongshan Power Supply Bureau (China Southern Power Grid) 9, you 3; "
+            "3 procedures; fee ¥12,800.50",
+        ),
+    ],
+)
+def test_the_applicant_reads_one_line_per_utility_and_one_bar_per_party(
+    walked, client, applicant, prefix, line
+):
+    sa, op = walked
+    _move(op, sa, "connect", at(10, 23), inspection_result="验收合格")
+    url = prefix + reverse("applications:request_detail", args=[sa.combined.uuid])
+    html = _page(client, applicant, url, at(11, 2))
+    card = html[html.index(f'id="u-{sa.uuid}"') :]
+    assert line in card
+    # One bar per party, its length the party's share of the 15 days.
+    assert 'class="party-government" width="20"' in card
+    assert 'class="party-operator" width="60"' in card
+    assert 'class="party-applicant" width="20"' in card
+    # The request as a whole: its one utility is its slowest.
+    assert line in html[html.index("data-combined-clock") :]
+
+
+def test_staff_see_each_stage_its_share_and_the_late_one(walked, client):
+    sa, _op = walked
+    url = reverse("staff:case", args=[sa.combined.uuid])
+    html = _page(client, staff_of("csg-zhongshan"), url, at(10, 30))
+    column = html[html.index(f'id="u-{sa.uuid}"') :]
+    assert "已用 20 个工作日(进行中):政府部门 3 天,中山供电局 14 天,申请人 3 天" in column
+    table = column[column.index('data-table="stages-electricity"') :]
+    table = table[: table.index("</table>")]
+    assert table.count("<tr") == 1 + 9  # header + one row per stay in a stage
+    assert table.count("data-late") == 1  # inspection, due by the end of 29 October
+    # Each permit agency's own time: planning decided in 1 working day, excavation in 3.
+    assert 'data-permit-days="1"' in column
+    assert 'data-permit-days="3"' in column

@@ -7,16 +7,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from applications.case_clock import case_clock
 from applications.constants import Party, ServiceStatus
 from applications.models import StateChange
+from applications.selectors_staff import staff_scope
 from indicators.models import CaseClockRow
 from indicators.selectors.kpi import KpiFilter, kpi_party_shares
 from indicators.services.rollup import kpi_rollup_refresh
 from tests.factories import make_service, staff_of
 
 CST = ZoneInfo("Asia/Shanghai")
+NOW = dt.datetime(2026, 11, 30, 9, tzinfo=CST)
+PERIOD = {"from": "2026-10", "to": "2026-11"}
 S = ServiceStatus
 # The main road of a case, with the detours a generated history may take.
 ROAD = [
@@ -117,8 +121,9 @@ def test_sql_and_python_agree_case_by_case(seed, applicant_org, applicant, proje
         assert (row.connected_month is not None) == any(c.to_state == S.CONNECTED for c in changes)
 
 
-def test_medians_by_party_per_utility_and_month(applicant_org, applicant, project):
-    """Three connected power cases: the medians by party are the middle case's figures."""
+@pytest.fixture
+def three_connected(applicant_org, applicant, project):
+    """Three connected power cases in October 2026, each stage held whole working days."""
 
     def connected(days: dict[str, int]) -> None:
         # Each stage held for whole working days in October 2026 (after the holiday).
@@ -155,10 +160,12 @@ def test_medians_by_party_per_utility_and_month(applicant_org, applicant, projec
     connected({"operator": 2, "applicant": 1, "government": 1})  # 4 days: 50 / 25 / 25
     connected({"operator": 4, "applicant": 2, "government": 2})  # 8 days: 50 / 25 / 25
     connected({"operator": 1, "applicant": 0, "government": 3})  # 4 days: 25 / 0 / 75
-    with time_machine.travel(dt.datetime(2026, 11, 30, 9, tzinfo=CST), tick=False):
+    with time_machine.travel(NOW, tick=False):
         kpi_rollup_refresh()
-    from applications.selectors_staff import staff_scope
 
+
+def test_medians_by_party_per_utility_and_month(three_connected):
+    """The medians by party are the middle figures of the three cases, part by part."""
     scope = staff_scope(user=staff_of("leadership-office"))
     rows = kpi_party_shares(
         scope=scope, filters=KpiFilter(first=dt.date(2026, 10, 1), last=dt.date(2026, 11, 1))
@@ -167,3 +174,27 @@ def test_medians_by_party_per_utility_and_month(applicant_org, applicant, projec
     assert row["connected"] == 3
     assert row["days"] == {"government": 2, "operator": 2, "applicant": 1}
     assert row["share"] == {"government": 25, "operator": 50, "applicant": 25}
+
+
+def test_the_staff_page_lists_medians_by_party_and_the_longest_holds(three_connected, client):
+    client.force_login(staff_of("leadership-office"))
+    with time_machine.travel(NOW, tick=False):
+        tables = client.get(reverse("staff:kpi"), PERIOD).context["tables"]
+    [row] = tables["parties"]["rows"]
+    # Utility, month, connected, days (government, operator, applicant), shares, procedures.
+    assert row[:9] == ["电力", "2026-10", 3, "2.0", "2.0", "1.0", "25.0", "50.0", "25.0"]
+    holds = [(r[3], r[5], r[6]) for r in tables["holds"]["rows"]]
+    assert holds == [("公用服务企业", 4, 8), ("政府部门", 3, 4), ("公用服务企业", 2, 4)]
+
+
+@pytest.mark.parametrize(("prefix", "label"), [("", "政府审批"), ("/en", "Government approvals")])
+def test_the_public_page_publishes_the_medians_by_party(three_connected, client, prefix, label):
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(f"{prefix}/transparency/").content.decode()
+    table = html[html.index('data-table="public-parties"') :]
+    table = table[: table.index("</table>")]
+    assert label in table
+    row = table[table.index('data-utility="electricity"') :]
+    assert 'data-col="government">2.0<' in row
+    assert 'data-col="operator">2.0<' in row
+    assert 'data-col="applicant">1.0<' in row

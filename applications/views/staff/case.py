@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import IllegalTransition, NotFound
 
+from ...case_clock import CaseClock, permit_working_days, service_clock
 from ...clock import working_days_left, working_days_used
-from ...constants import PermitStatus, ServiceStatus
+from ...constants import Party, PermitStatus, ServiceStatus
 from ...models import ServiceApplication
 from ...registry import UTILITIES
 from ...selectors import combined_status
@@ -37,7 +38,9 @@ class Column:
 
     sa: ServiceApplication
     working_days: int
+    clock: CaseClock
     days_left: int | None = None
+    permit_days: dict[int, int] = field(default_factory=dict)
     details: list[tuple[str, str]] = field(default_factory=list)
     documents_open: bool = False
     actions: list[tuple[str, str, Form | None]] = field(default_factory=list)
@@ -92,7 +95,9 @@ def _render_case(
         column = Column(
             sa=sa,
             working_days=working_days_used(sa, now=now),
+            clock=service_clock(sa, sa.history.all(), now=now),
             days_left=working_days_left(sa, now=now),
+            permit_days={p.pk: permit_working_days(p, now=now) for p in sa.permits.all()},
             details=_details_display(sa),
             documents_open=sa.pk in documents_open,
         )
@@ -122,6 +127,7 @@ def _render_case(
             "staff_section": "queue",
             # Permit states share the history column with the application's states.
             "status_labels": {**dict(PermitStatus.choices), **dict(ServiceStatus.choices)},
+            "party_labels": dict(Party.choices),
         },
         status=status,
     )
