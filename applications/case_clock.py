@@ -29,6 +29,7 @@ class Change(Protocol):
     """What the clock reads of a StateChange row of the application itself."""
 
     transition: str
+    from_state: str
     to_state: str
     at: dt.datetime
     due_at: dt.datetime | None
@@ -102,16 +103,23 @@ def case_clock(
     its permits excluded), live up to `now` while it runs."""
     if not changes or changes[0].to_state != ServiceStatus.SUBMITTED:
         return empty_clock()
-    spans: list[StageSpan] = []
     procedures = 0
     running = True
-    for i, change in enumerate(changes):
+    moves: list[Change] = []
+    for change in changes:
         if change.transition in APPLICANT_STEPS:
             procedures += 1
+        if change.from_state == change.to_state:
+            continue  # a fact recorded within a stage (a counter visit): no new stage
+        moves.append(change)
         if change.to_state in _CLOCK_ENDS:
             running = False
             break
-        left = changes[i + 1].at if i + 1 < len(changes) else None
+    spans: list[StageSpan] = []
+    for i, change in enumerate(moves):
+        if change.to_state in _CLOCK_ENDS:
+            break
+        left = moves[i + 1].at if i + 1 < len(moves) else None
         end = left or now
         spans.append(
             StageSpan(

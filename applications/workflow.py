@@ -24,7 +24,7 @@ from workgroups.selectors import escalation_holders, sla_table
 
 from . import transition_inputs as inputs
 from .audit import acting_organization, state_change
-from .clock import enter_stage
+from .clock import ClockChange, enter_stage
 from .constants import EscalationEventKind, EscalationStatus
 from .models import Escalation, EscalationEvent, PermitRequest, ServiceApplication, StateChange
 
@@ -84,7 +84,12 @@ class ServiceMachine(Machine[ServiceApplication]):
         slas = sla_table({sa.workgroup_id for sa, _step in moved})
         rows = []
         for sa, step in moved:
-            clock = enter_stage(sa, from_state=step.from_state, now=step.now, slas=slas)
+            # A fact recorded in a stage (a counter visit) leaves its clock alone.
+            clock = (
+                ClockChange()
+                if sa.status == step.from_state
+                else enter_stage(sa, from_state=step.from_state, now=step.now, slas=slas)
+            )
             rows.append(
                 state_change(
                     sa=sa,
@@ -222,6 +227,15 @@ SERVICE = register(
                 input_form=inputs.ConnectInput,
             ),
             Transition("close", lazy("Close the case"), lazy("Closed"), (OPERATOR,)),
+            # Zero by design; counted when it happens. The state stays where it is.
+            Transition(
+                "record_visit",  # COUNTER_VISIT
+                lazy("Record a counter visit"),
+                lazy("Counter visit recorded"),
+                (OPERATOR, LEAD_REVIEW),
+                input_form=inputs.VisitInput,
+                applicant_step=True,
+            ),
             # The permits' outcome moves the application; no person does.
             Transition(
                 "permits_approved", lazy("All permits approved"), lazy("All permits approved")
@@ -378,6 +392,8 @@ def notice_of(change: StateChange) -> str:
 
 
 APPLICANT_STEPS = tuple(SERVICE.names(where=lambda t: t.applicant_step))
+# The one step that means the applicant came to a counter (0 by design, counted if it happens).
+COUNTER_VISIT = "record_visit"
 OPERATOR_TRANSITIONS = tuple(SERVICE.names(where=lambda t: OPERATOR in t.permissions))
 PERMIT_DECISIONS = tuple(PERMIT.names(where=lambda t: not t.system_only))
 # What the staff queue offers in bulk: the operator's moves that need no input.

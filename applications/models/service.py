@@ -12,6 +12,7 @@ from workgroups.models import Organization, Workgroup
 
 from ..constants import (
     CLOCKED_STATES,
+    STAGE_PARTY,
     ServiceStatus,
     Utility,
 )
@@ -260,3 +261,13 @@ class ServiceApplication(FSMModelMixin, models.Model):
     )
     def withdraw(self, *, reason: str = "") -> None:
         self.last_reason = reason
+
+    @transition(
+        field=status,
+        source=sorted(STAGE_PARTY),
+        target=None,
+        permission=permitted("record_visit"),
+    )
+    def record_visit(self, *, reason: str) -> None:
+        """The applicant had to come to a counter: staff record it, the state stays, and the
+        visit counts as one of the applicant's procedures."""

@@ -162,6 +162,11 @@ def _pivot(rows: list[dict], key: tuple[str, ...]) -> dict[tuple, dict[str, dict
     return out
 
 
+def _total(row: dict | None) -> int:
+    """The sum of a distribution (its mean times its count), e.g. counter visits."""
+    return round(row["mean"] * row["n"]) if row else 0
+
+
 def kpi_workgroups(*, scope: StaffScope) -> list[tuple[int, str]]:
     """Workgroups the caller may narrow the indicators to: all for the leadership bodies and
     operators (an operator's figures are its own in any case), the led ones for lead agencies."""
@@ -180,9 +185,9 @@ def kpi_as_of() -> dt.datetime | None:
 def kpi_connections(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
     """Per utility (each workgroup serves one) and month of connection: connected, median and
     90th percentile working days (the applicant's time excluded, as on the clock) and calendar
-    days from submission to connection, median applicant-facing steps, counter visits (0 by
-    design: every step is online) and median fee quote."""
-    measures = ["working_days", "calendar_days", "steps", "fee"]
+    days from submission to connection, median applicant-facing steps, counter visits staff
+    recorded (0 by design: every step is online) and median fee quote."""
+    measures = ["working_days", "calendar_days", "steps", "fee", "visits"]
     rows = _distribution("utility_month", scope=scope, filters=filters, measures=measures)
     out = []
     for (utility, month), m in _pivot(rows, ("utility", "month")).items():
@@ -198,7 +203,7 @@ def kpi_connections(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
                 "calendar_days_median": m["calendar_days"]["median"],
                 "calendar_days_p90": m["calendar_days"]["p90"],
                 "steps_median": m["steps"]["median"],
-                "counter_visits": 0,
+                "counter_visits": _total(m.get("visits")),
                 "fee_median": m["fee"]["median"] if "fee" in m else None,
             }
         )
@@ -379,7 +384,7 @@ def kpi_public(*, filters: KpiFilter) -> dict[str, dict]:
             "utility",
             scope=PUBLIC_SCOPE,
             filters=filters,
-            measures=["working_days", "fee", "steps", *PARTY_MEASURES],
+            measures=["working_days", "fee", "steps", "visits", *PARTY_MEASURES],
         ),
         ("utility",),
     )
@@ -412,8 +417,8 @@ def kpi_public(*, filters: KpiFilter) -> dict[str, dict]:
             "stages_on_time": total(CLOCKED_STAGE_MEASURES, "on_time"),
             "ratings": total(RATING_MEASURES),
             "ratings_good": total(GOOD_RATING_MEASURES),
-            # Every step is online: no visit to a counter is ever required.
-            "counter_visits": 0,
+            # Every step is online: a visit to a counter is counted only if staff record one.
+            "counter_visits": _total(d.get("visits")),
         }
     return out
 

@@ -4,7 +4,8 @@ The same definitions as `applications.case_clock` (which the tracking and staff 
 live): a case's stages are its own history rows in order, a working day counts for the party
 holding the case when it began (the running calendar `kpi_cal`: the day a stage is entered
 does not count, the day it is left does), parties come from `STAGE_PARTY`, the clock stops at
-connection or at the end of the case, and permit rows are not stages. A test checks that both
+connection or at the end of the case, and neither permit rows nor facts recorded within a
+stage (a counter visit) start a stage. A test checks that both
 agree on generated histories.
 """
 
@@ -33,17 +34,25 @@ def clock_params() -> dict[str, Any]:
 CASE_CLOCKS = """
 DELETE FROM indicators_caseclock;
 WITH seq AS (
-    SELECT sc.service_application_id AS sa_id, sc.to_state, sc.transition, sc.at,
+    SELECT sc.service_application_id AS sa_id, sc.to_state, sc.at,
            row_number() OVER w AS rn, lead(sc.at) OVER w AS left_at
     FROM applications_statechange sc
-    WHERE sc.permit_request_id IS NULL
+    WHERE sc.permit_request_id IS NULL AND sc.from_state <> sc.to_state
     WINDOW w AS (PARTITION BY sc.service_application_id ORDER BY sc.at, sc.id)
 ), ends AS (
     SELECT DISTINCT ON (sa_id) sa_id, rn AS end_rn, to_state AS end_state, at AS end_at
     FROM seq WHERE to_state = ANY(%(end_states)s)
     ORDER BY sa_id, rn
+), steps AS (
+    -- The applicant's procedures up to the end of the clock, facts within a stage included.
+    SELECT sc.service_application_id AS sa_id, count(*) AS procedures
+    FROM applications_statechange sc
+    LEFT JOIN ends e ON e.sa_id = sc.service_application_id
+    WHERE sc.permit_request_id IS NULL AND sc.transition = ANY(%(steps)s)
+      AND (e.end_at IS NULL OR sc.at <= e.end_at)
+    GROUP BY sc.service_application_id
 ), rows AS (
-    SELECT seq.sa_id, seq.transition, seq.at, seq.rn, e.end_rn, e.end_state, e.end_at,
+    SELECT seq.sa_id, seq.at, seq.rn, e.end_rn, e.end_state, e.end_at,
            seq.rn < coalesce(e.end_rn, seq.rn + 1) AS is_span,
            CASE WHEN seq.to_state = ANY(%(government_stages)s) THEN 'government'
                 WHEN seq.to_state = ANY(%(applicant_stages)s) THEN 'applicant'
@@ -61,8 +70,7 @@ WITH seq AS (
            coalesce(sum(cal) FILTER (WHERE is_span), 0) AS calendar_days,
            coalesce(sum(wd) FILTER (WHERE is_span AND party = 'government'), 0) AS gov,
            coalesce(sum(wd) FILTER (WHERE is_span AND party = 'operator'), 0) AS op,
-           coalesce(sum(wd) FILTER (WHERE is_span AND party = 'applicant'), 0) AS app,
-           count(*) FILTER (WHERE transition = ANY(%(steps)s)) AS procedures
+           coalesce(sum(wd) FILTER (WHERE is_span AND party = 'applicant'), 0) AS app
     FROM rows GROUP BY sa_id
 )
 INSERT INTO indicators_caseclock
@@ -72,10 +80,11 @@ INSERT INTO indicators_caseclock
 SELECT s.id, s.utility, s.workgroup_id, s.operator_id, c.submitted_at, c.ended_at,
        CASE WHEN c.end_state = %(connected)s
             THEN date_trunc('month', (c.ended_at AT TIME ZONE %(tz)s)::date)::date END,
-       c.running, c.working_days, c.calendar_days, c.gov, c.op, c.app, c.procedures,
-       s.fee_quote_cny
+       c.running, c.working_days, c.calendar_days, c.gov, c.op, c.app,
+       coalesce(st.procedures, 0), s.fee_quote_cny
 FROM clocks c
 JOIN applications_serviceapplication s ON s.id = c.sa_id
+LEFT JOIN steps st ON st.sa_id = c.sa_id
 WHERE EXISTS (SELECT 1 FROM seq f WHERE f.sa_id = c.sa_id AND f.rn = 1
               AND f.to_state = %(submitted)s);
 ANALYZE indicators_caseclock;

@@ -64,6 +64,9 @@ def _history(rng: random.Random, start: dt.datetime) -> list[tuple[str, str, dt.
             rows.append(("resubmit", S.PERMITTING, at))
         at = step()
         rows.append((transition, state, at))
+        if state != S.CONNECTED and state != S.CLOSED and rng.random() < 0.15:
+            at = step()  # the applicant had to come to a counter: counted, no new stage
+            rows.append(("record_visit", state, at))
     return rows
 
 
@@ -83,8 +86,8 @@ def test_sql_and_python_agree_case_by_case(seed, applicant_org, applicant, proje
         )
         rows = _history(rng, start)
         StateChange.objects.bulk_create(
-            StateChange(service_application=sa, transition=t, from_state="", to_state=s, at=a)
-            for t, s, a in rows
+            StateChange(service_application=sa, transition=t, from_state=f, to_state=s, at=a)
+            for (t, s, a), f in zip(rows, ["draft"] + [s for _t, s, _a in rows], strict=False)
         )
         cases.append(sa)
         last = max(last, rows[-1][2])
