@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from applications.constants import CLOCKED_STATES, Utility
 from applications.models import BAD_RATINGS, RatingLevel
-from applications.selectors_staff import StaffScope
+from applications.selectors.staff import StaffScope
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import Organization, Workgroup
 
