@@ -13,8 +13,7 @@ MYPY := $(VENV)/bin/mypy
 # What mypy checks (django-stubs, djangorestframework-stubs): the kit, the workflow tables and
 # every services/selectors package.
 MYPY_PATHS := core applications/workflow.py notifications/workflow.py \
-	applications/services applications/selectors.py applications/selectors_api.py \
-	applications/selectors_staff.py workgroups/services.py workgroups/selectors.py \
+	applications/services applications/selectors workgroups/services.py workgroups/selectors.py \
 	notifications/services notifications/selectors.py indicators/services indicators/selectors
 # Stamps make installs idempotent: pip runs again only when pyproject.toml changes.
 RUNTIME_STAMP := $(VENV)/.installed-runtime

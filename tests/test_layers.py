@@ -95,3 +95,34 @@ def test_the_layer_test_sees_an_upward_import(tmp_path, monkeypatch):
         test_no_module_imports_an_app_above_its_own("applications")
     with pytest.raises(AssertionError):
         test_no_raw_sql_names_a_table_of_an_app_above("applications")
+
+
+def _selector_modules_imported(path: Path) -> set[str]:
+    """The modules of applications/selectors/ that `path` (one of them) imports."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = {0: "", 1: "applications.selectors.", 2: "applications."}.get(node.level, "")
+            module = base + (node.module or "")
+            targets = [module] + [f"{module.rstrip('.')}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        names.update(
+            target.split(".")[2]
+            for target in targets
+            if target.startswith("applications.selectors.")
+        )
+    return names - {""}
+
+
+def test_a_selector_module_imports_from_common_only():
+    """Reads mirror their audiences; one audience's module never reads through another's."""
+    folder = ROOT / "applications" / "selectors"
+    chained = {
+        f"{path.name} imports {sorted(imported - {'common'})}"
+        for path in sorted(folder.glob("*.py"))
+        if (imported := _selector_modules_imported(path) - {path.stem}) - {"common"}
+    }
+    assert not chained, sorted(chained)

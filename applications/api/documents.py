@@ -16,7 +16,7 @@ from core.api.views import AcceptLanguageMixin
 from workgroups.api.auth import principal_of
 from workgroups.api_tokens import ApiScope
 
-from ..selectors import document_for_user
+from ..selectors.common import document_for_user
 
 READ_SCOPES = (ApiScope.WORK_ITEMS_READ.value, ApiScope.PERMITS_READ.value)
 _FILE = OpenApiResponse(OpenApiTypes.BINARY, description="The file, as an attachment.")

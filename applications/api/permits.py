@@ -13,7 +13,7 @@ from workgroups.api_tokens import ApiScope
 
 from ..constants import PermitStatus, PermitType, ServiceStatus, Utility
 from ..models import PermitRequest
-from ..selectors_api import permits_for_agency
+from ..selectors.agency import permits_for_agency
 from ..services import permit_request_decide
 from ..workflow import PERMIT_DECISIONS
 from .filters import PermitFilter

@@ -23,7 +23,7 @@ from workgroups.api_tokens import ApiScope
 
 from ..constants import DocumentSource, DocumentType
 from ..registry import DOCUMENT_RULES
-from ..selectors_api import project_documents_shared_by, projects_pushed_by
+from ..selectors.agency import project_documents_shared_by, projects_pushed_by
 from ..services.documents import project_document_push
 
 READ, WRITE = ApiScope.PROJECTS_READ.value, ApiScope.PROJECTS_WRITE.value

@@ -13,7 +13,7 @@ from workgroups.api_tokens import ApiScope
 
 from ..constants import ProjectKind, ProjectSource, WorksType
 from ..models import Project
-from ..selectors_api import projects_pushed_by
+from ..selectors.agency import projects_pushed_by
 from ..services.projects import project_push
 from .filters import ProjectFilter
 

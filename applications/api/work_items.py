@@ -13,8 +13,12 @@ from workgroups.api.viewsets import OrganizationScopedViewSet
 from workgroups.api_tokens import ApiScope
 
 from ..models import ServiceApplication
-from ..selectors import history_of, work_items_for_operator
-from ..selectors_api import work_item_details_for_operator, work_item_rows_for_operator
+from ..selectors.operator import (
+    history_of,
+    work_item_details_for_operator,
+    work_item_rows_for_operator,
+    work_items_for_operator,
+)
 from ..services import service_application_transition
 from ..services.leases import work_items_lease
 from .filters import WorkItemFilter

@@ -9,7 +9,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from ..selectors import applicant_organization
+from ..selectors.applicant import applicant_organization
 
 
 def applicant_required(view: Callable) -> Callable:

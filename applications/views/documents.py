@@ -6,8 +6,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from ..models import Document
-from ..selectors import document_for_user
-from ..selectors_staff import document_for_oversight, staff_scope
+from ..selectors.common import document_for_user
+from ..selectors.staff import document_for_oversight, staff_scope
 
 # Types a browser may show in place. Uploads are sniffed to PDF, PNG or JPEG when stored; anything
 # else (older rows, future types) is only ever sent as an attachment.

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.errors import NotFound
 
 from ..forms import FindProjectForm, ProjectForm
-from ..selectors import projects_for_applicant, shared_project_by_code
+from ..selectors.applicant import projects_for_applicant, shared_project_by_code
 from ..services import project_claim, project_create, project_update
 from .common import applicant_required, apply_errors
 

@@ -14,14 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..constants import DocumentType, Utility
 from ..forms import RequestForm, details_form, details_forms, document_rows, raw_details
 from ..registry import DOCUMENT_RULES, UTILITIES, documents_required
-from ..selectors import (
-    CombinedStatus,
+from ..selectors.applicant import (
     combined_applications_for_applicant,
-    combined_status,
     documents_for_applicant,
     drafts_for_applicant,
     projects_for_applicant,
 )
+from ..selectors.common import CombinedStatus, combined_status
 from ..services import document_store, draft_create, draft_delete, draft_save, draft_submit
 from .common import applicant_required, error_messages
 from .display import COMBINED_TONE, details_display

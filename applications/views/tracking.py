@@ -28,13 +28,12 @@ from ..forms import (
 )
 from ..models import CombinedApplication, ServiceApplication
 from ..registry import UTILITIES
-from ..selectors import (
-    CombinedStatus,
+from ..selectors.applicant import (
     combined_application_tracking,
-    combined_status,
     documents_for_applicant,
     services_to_rate,
 )
+from ..selectors.common import CombinedStatus, combined_status
 from ..services import (
     combined_application_withdraw,
     document_store,

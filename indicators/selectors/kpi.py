@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from applications.constants import CLOCKED_STATES, Party, Utility
 from applications.models import BAD_RATINGS, RatingLevel, ServiceApplication
-from applications.selectors_staff import StaffScope
+from applications.selectors.staff import StaffScope
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import Organization, Workgroup
 

@@ -1,12 +1,9 @@
 import pytest
 
 from applications.constants import ServiceStatus as S
-from applications.selectors import (
-    CombinedStatus,
-    combined_applications_for_applicant,
-    combined_status,
-    work_items_for_operator,
-)
+from applications.selectors.applicant import combined_applications_for_applicant
+from applications.selectors.common import CombinedStatus, combined_status
+from applications.selectors.operator import work_items_for_operator
 from applications.services import service_application_transition
 from workgroups.models import Organization
 

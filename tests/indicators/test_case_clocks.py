@@ -12,7 +12,7 @@ from django.urls import reverse
 from applications.case_clock import case_clock
 from applications.constants import Party, ServiceStatus
 from applications.models import StateChange
-from applications.selectors_staff import staff_scope
+from applications.selectors.staff import staff_scope
 from indicators.models import CaseClockRow
 from indicators.selectors.kpi import KpiFilter, kpi_party_shares
 from indicators.services.rollup import kpi_rollup_refresh

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from applications.constants import ServiceStatus, Utility
 from applications.models import Rating, StateChange
-from applications.selectors_staff import StaffScope
+from applications.selectors.staff import StaffScope
 from indicators.selectors.kpi import KpiFilter, kpi_as_of, kpi_connections, kpi_stages
 from indicators.selectors.public import transparency_figures
 from indicators.services.rollup import kpi_rollup_refresh

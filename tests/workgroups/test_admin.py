@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from applications.permissions import grant_project
-from applications.selectors_staff import staff_scope
+from applications.selectors.staff import staff_scope
 from applications.services.projects import project_push
 from applications.workflow import LEAD_REVIEW as LEAD_REVIEW_PERM
 from applications.workflow import OPERATOR as OPERATOR_PERM

@@ -1,6 +1,6 @@
 """The staff site beside the Django admin: queues, case pages, the escalations inbox.
 
-Views are thin: parse the request, call one selector or service from `selectors_staff` /
+Views are thin: parse the request, call one selector or service from `selectors.staff` /
 `services`, render. Domain errors map once: IllegalTransition -> 409, PermissionDenied -> 403,
 ValidationError -> 400 with the form re-rendered, NotFound (or not visible) -> 404.
 """

@@ -19,8 +19,8 @@ from ...clock import working_days_left, working_days_used
 from ...constants import Party, PermitStatus, ServiceStatus
 from ...models import ServiceApplication
 from ...registry import UTILITIES
-from ...selectors import combined_status
-from ...selectors_staff import (
+from ...selectors.common import combined_status
+from ...selectors.staff import (
     case_documents_open,
     case_for_staff,
     permit_for_agency,

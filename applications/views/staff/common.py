@@ -13,7 +13,7 @@ from ...constants import (
     ServiceStatus,
     Utility,
 )
-from ...selectors_staff import (
+from ...selectors.staff import (
     QueueFilters,
     staff_scope,
 )

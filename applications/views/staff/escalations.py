@@ -16,7 +16,7 @@ from ...constants import (
     EscalationStatus,
     ServiceStatus,
 )
-from ...selectors_staff import (
+from ...selectors.staff import (
     escalation_for_staff,
     escalations_for_staff,
 )

@@ -15,7 +15,7 @@ from ...constants import (
     ServiceStatus,
     Utility,
 )
-from ...selectors_staff import (
+from ...selectors.staff import (
     QueueFilters,
     StaffScope,
     bulk_targets,

@@ -22,8 +22,8 @@ from workgroups.calendar import add_working_days
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import EscalationTier, Membership, Town, WorkgroupMembership
 
-from .constants import CLOCKED_STATES, EscalationStatus, PermitStatus, ServiceStatus
-from .models import (
+from ..constants import CLOCKED_STATES, EscalationStatus, PermitStatus, ServiceStatus
+from ..models import (
     CombinedApplication,
     Document,
     DocumentLink,
@@ -33,7 +33,7 @@ from .models import (
     ServiceApplicationGroupObjectPermission,
     StateChange,
 )
-from .workflow import VIEW_SERVICE
+from ..workflow import VIEW_SERVICE
 
 STAFF_KINDS = frozenset(
     {

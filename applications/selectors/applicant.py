@@ -1,0 +1,133 @@
+"""What an applicant company reads, every read starting from the applicant organisation of the
+caller: its requests (the list and the tracking page), drafts, projects, document library and
+the applications it may still rate."""
+
+from django.db import models
+from django.db.models import QuerySet
+
+from workgroups.constants import OrganizationKind
+from workgroups.models import Membership, Organization
+
+from ..constants import ProjectSource, ServiceStatus
+from ..models import (
+    CombinedApplication,
+    Document,
+    DocumentLink,
+    Draft,
+    PermitRequest,
+    Project,
+    Rating,
+    ServiceApplication,
+    StateChange,
+)
+from ..workflow import APPLICANT, permissions_of
+
+S = ServiceStatus
+
+
+def applicant_organization(*, user) -> Organization | None:
+    """The applicant company (or one-person organisation) the user acts for, if any."""
+    if not user.is_authenticated:
+        return None
+    membership = (
+        Membership.objects.filter(user=user, organization__kind=OrganizationKind.APPLICANT_COMPANY)
+        .select_related("organization")
+        .order_by("pk")
+        .first()
+    )
+    return membership.organization if membership else None
+
+
+def combined_applications_for_applicant(*, organization: Organization) -> QuerySet:
+    """The applicant company's requests with their utilities, in a constant number of queries."""
+    return (
+        CombinedApplication.objects.filter(applicant=organization)
+        .select_related("project__town")
+        .prefetch_related(
+            models.Prefetch(
+                "services",
+                queryset=ServiceApplication.objects.select_related("operator").order_by("pk"),
+            )
+        )
+        .order_by("-submitted_at")
+    )
+
+
+def combined_application_tracking(*, organization: Organization) -> QuerySet:
+    """Requests with everything the tracking page shows, in a constant number of queries
+    whatever the number of utilities, documents or history rows."""
+    services = (
+        ServiceApplication.objects.select_related("operator", "workgroup", "rating")
+        .prefetch_related(
+            models.Prefetch(
+                "history",
+                queryset=StateChange.objects.select_related(
+                    "actor", "actor_organization", "permit_request"
+                ).order_by("at", "pk"),
+            ),
+            models.Prefetch(
+                "permits",
+                queryset=PermitRequest.objects.select_related("agency").order_by("round", "pk"),
+            ),
+            models.Prefetch(
+                "document_links",
+                queryset=DocumentLink.objects.select_related("document").order_by("doc_type"),
+            ),
+        )
+        .order_by("pk")
+    )
+    return (
+        CombinedApplication.objects.filter(applicant=organization)
+        .select_related("project__town", "submitted_by")
+        .prefetch_related(models.Prefetch("services", queryset=services), "commitments")
+    )
+
+
+def projects_for_applicant(*, organization: Organization) -> QuerySet:
+    return (
+        Project.objects.filter(owner=organization)
+        .select_related("town", "source_organization")
+        .order_by("-created_at")
+    )
+
+
+def shared_project_by_code(*, code: str):
+    """An unclaimed project pushed by a department (免证办), found by its approval code."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    return (
+        Project.objects.filter(code=code, owner__isnull=True, source=ProjectSource.SHARED_DATA)
+        .select_related("town", "source_organization")
+        .first()
+    )
+
+
+def drafts_for_applicant(*, organization: Organization, open_only: bool = True) -> QuerySet:
+    """The applicant's drafts; with `open_only=False` also those already submitted (a replayed
+    submission then finds its request instead of a 404)."""
+    drafts = Draft.objects.filter(owner=organization)
+    if open_only:
+        drafts = drafts.filter(combined__isnull=True)
+    return drafts.select_related("project__town", "combined").order_by("-updated_at")
+
+
+def documents_for_applicant(*, organization: Organization) -> QuerySet:
+    """The applicant's document library (reused across requests: upload once)."""
+    return Document.objects.filter(owner=organization).order_by("doc_type", "-created_at")
+
+
+def services_to_rate(*, user, services: list[ServiceApplication], perms=None) -> set[int]:
+    """The connected applications the applicant has not rated yet (好差评 invites them)."""
+    perms = perms or permissions_of(user, services)
+    ids = set()
+    for sa in services:
+        if sa.status not in (S.CONNECTED, S.CLOSED) or not perms.has(APPLICANT, sa):
+            continue
+        try:
+            already = sa.rating is not None
+        except Rating.DoesNotExist:
+            already = False
+        if not already:
+            ids.add(sa.pk)
+    return ids

@@ -1,0 +1,60 @@
+"""Reads more than one audience shares: the combined request's derived status (the applicant's
+list and tracking page, the staff case page) and the document check (the applicant portal, the
+staff site's document view, the API's download)."""
+
+from collections.abc import Iterable
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import get_objects_for_user
+
+from ..constants import APPLICANT_HOLDS, ServiceStatus
+from ..models import Document, ServiceApplication
+
+S = ServiceStatus
+
+
+class CombinedStatus(models.TextChoices):
+    """A combined request's status, derived from its utilities (never stored)."""
+
+    ACTION_NEEDED = "action_needed", _("Waiting for the applicant")
+    IN_PROGRESS = "in_progress", _("In progress")
+    COMPLETED = "completed", _("All connected")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+_DONE = {S.CONNECTED, S.CLOSED}
+
+
+def combined_status(statuses: Iterable[str]) -> str:
+    """Derive the request's status: the applicant's turn first, then work still open."""
+    states = set(statuses)
+    if states & APPLICANT_HOLDS:
+        return CombinedStatus.ACTION_NEEDED
+    if states - _DONE - {S.REJECTED, S.WITHDRAWN}:
+        return CombinedStatus.IN_PROGRESS
+    if states & _DONE:
+        return CombinedStatus.COMPLETED
+    if S.REJECTED in states:
+        return CombinedStatus.REJECTED
+    return CombinedStatus.WITHDRAWN
+
+
+def document_for_user(*, user, uuid) -> Document | None:
+    """A document the user may download: its own (view_document), or one linked to an
+    application the user may view (operators, lead agencies, permit agencies)."""
+    document = Document.objects.filter(uuid=uuid).first()
+    if document is None or not user.is_authenticated:
+        return None
+    if user.has_perm("applications.view_document", document):
+        return document
+    visible = get_objects_for_user(
+        user,
+        "applications.view_serviceapplication",
+        klass=ServiceApplication,
+        accept_global_perms=True,
+    )
+    if visible.filter(document_links__document=document).exists():
+        return document
+    return None

@@ -1,0 +1,64 @@
+"""What an operator organisation reads: its work items, as the list's flat rows and as the
+detail view's full rows, and the history of one item (the operator API and its sync)."""
+
+from django.db.models import Prefetch, QuerySet
+
+from workgroups.models import Organization
+
+from ..models import Commitment, DocumentLink, PermitRequest, ServiceApplication, StateChange
+
+# The list's columns, by the WorkItemRowSerializer field they feed: one table, no join.
+WORK_ITEM_ROW_FIELDS = ("uuid", "utility", "status", "due_at", "paused_since", "updated_at")
+
+
+def work_items_for_operator(*, organization: Organization) -> QuerySet:
+    """Service applications assigned to the operator."""
+    return (
+        ServiceApplication.objects.filter(operator=organization)
+        .select_related("combined__project__town", "combined__applicant", "workgroup")
+        .order_by("due_at", "pk")
+    )
+
+
+def work_item_rows_for_operator(*, organization: Organization) -> QuerySet:
+    """The operator's items as flat rows (dicts) of exactly what the list shows, read from
+    the index (operator, updated_at) without a join (the business_type filter adds one).
+
+    The incremental sync's hot path: model instances of the item and its related rows cost
+    ~15 ms a page of 100; these rows well under 1 ms.
+    """
+    return (
+        ServiceApplication.objects.filter(operator=organization)
+        .order_by("updated_at", "pk")
+        .values(*WORK_ITEM_ROW_FIELDS)
+    )
+
+
+def work_item_details_for_operator(*, organization: Organization) -> QuerySet:
+    """The operator's items with everything the detail view shows, in a fixed number of
+    queries: documents, commitments, permits, the applicant's contact and the lease."""
+    return (
+        work_items_for_operator(organization=organization)
+        .select_related("combined__submitted_by", "lease")
+        .prefetch_related(
+            Prefetch(
+                "document_links",
+                queryset=DocumentLink.objects.select_related("document").order_by("doc_type"),
+            ),
+            Prefetch("combined__commitments", queryset=Commitment.objects.order_by("doc_type")),
+            Prefetch(
+                "permits",
+                queryset=PermitRequest.objects.select_related("agency").order_by(
+                    "permit_type", "round"
+                ),
+            ),
+        )
+    )
+
+
+def history_of(*, service_application: ServiceApplication) -> QuerySet:
+    return (
+        StateChange.objects.filter(service_application=service_application)
+        .select_related("actor", "actor_organization", "permit_request")
+        .order_by("at", "pk")
+    )
