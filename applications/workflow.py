@@ -15,7 +15,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as lazy
+from django.utils.translation import gettext_lazy
 
 from core.workflow import Machine, PermissionSource, Step, Transition, machine_for, register
 from workgroups.constants import WorkgroupRole
@@ -49,9 +49,9 @@ class ServiceMachine(Machine[ServiceApplication]):
     """One utility's application (DESIGN 3)."""
 
     model = ServiceApplication
-    not_found = lazy("No such application.")
-    forbidden = lazy("You may not perform this action on this application.")
-    unknown = lazy("Unknown transition: %s")
+    not_found = gettext_lazy("No such application.")
+    forbidden = gettext_lazy("You may not perform this action on this application.")
+    unknown = gettext_lazy("Unknown transition: %s")
 
     def lock(self, obj: ServiceApplication) -> ServiceApplication:
         try:
@@ -148,108 +148,115 @@ SERVICE = register(
         [
             Transition(
                 "submit",
-                lazy("Submit"),
-                lazy("Submitted"),
+                gettext_lazy("Submit"),
+                gettext_lazy("Submitted"),
                 (APPLICANT,),
                 applicant_step=True,
                 notice=NOTICE_WORK_ASSIGNED,
             ),
             Transition(
                 "resubmit",
-                lazy("Resubmit after correction"),
-                lazy("Resubmitted after correction"),
+                gettext_lazy("Resubmit after correction"),
+                gettext_lazy("Resubmitted after correction"),
                 (APPLICANT,),
                 applicant_step=True,
             ),
             Transition(
                 "confirm_plan",
-                lazy("Confirm plan and fee"),
-                lazy("Plan and fee confirmed"),
+                gettext_lazy("Confirm plan and fee"),
+                gettext_lazy("Plan and fee confirmed"),
                 (APPLICANT,),
                 applicant_step=True,
             ),
             Transition(
                 "withdraw",
-                lazy("Withdraw"),
-                lazy("Withdrawn"),
+                gettext_lazy("Withdraw"),
+                gettext_lazy("Withdrawn"),
                 (APPLICANT,),
                 input_form=inputs.OptionalReasonInput,
             ),
-            Transition("accept", lazy("Accept"), lazy("Accepted"), (OPERATOR,)),
+            Transition("accept", gettext_lazy("Accept"), gettext_lazy("Accepted"), (OPERATOR,)),
             Transition(
                 "return_for_correction",
-                lazy("Return for correction"),
-                lazy("Returned for correction"),
+                gettext_lazy("Return for correction"),
+                gettext_lazy("Returned for correction"),
                 (OPERATOR, LEAD_REVIEW),
                 input_form=inputs.ReasonInput,
             ),
             Transition(
                 "reject",
-                lazy("Reject"),
-                lazy("Rejected"),
+                gettext_lazy("Reject"),
+                gettext_lazy("Rejected"),
                 (OPERATOR,),
                 input_form=inputs.ReasonInput,
             ),
             Transition(
-                "start_survey", lazy("Start site survey"), lazy("Site survey started"), (OPERATOR,)
+                "start_survey",
+                gettext_lazy("Start site survey"),
+                gettext_lazy("Site survey started"),
+                (OPERATOR,),
             ),
             Transition(
                 "issue_plan",
-                lazy("Issue plan and fee quote"),
-                lazy("Plan and fee issued"),
+                gettext_lazy("Issue plan and fee quote"),
+                gettext_lazy("Plan and fee issued"),
                 (OPERATOR,),
                 input_form=inputs.PlanInput,
             ),
             Transition(
                 "start_construction",
-                lazy("Start construction"),
-                lazy("Construction started"),
+                gettext_lazy("Start construction"),
+                gettext_lazy("Construction started"),
                 (OPERATOR,),
             ),
             Transition(
                 "complete_construction",
-                lazy("Complete construction"),
-                lazy("Construction completed"),
+                gettext_lazy("Complete construction"),
+                gettext_lazy("Construction completed"),
                 (OPERATOR,),
             ),
             Transition(
                 "fail_inspection",
-                lazy("Fail inspection"),
-                lazy("Inspection failed"),
+                gettext_lazy("Fail inspection"),
+                gettext_lazy("Inspection failed"),
                 (OPERATOR,),
                 input_form=inputs.InspectionInput,
             ),
             Transition(
                 "connect",
-                lazy("Connect"),
-                lazy("Connected"),
+                gettext_lazy("Connect"),
+                gettext_lazy("Connected"),
                 (OPERATOR,),
                 input_form=inputs.ConnectInput,
             ),
-            Transition("close", lazy("Close the case"), lazy("Closed"), (OPERATOR,)),
+            Transition(
+                "close", gettext_lazy("Close the case"), gettext_lazy("Closed"), (OPERATOR,)
+            ),
             # Zero by design; counted when it happens. The state stays where it is.
             Transition(
                 "record_visit",  # COUNTER_VISIT
-                lazy("Record a counter visit"),
-                lazy("Counter visit recorded"),
+                gettext_lazy("Record a counter visit"),
+                gettext_lazy("Counter visit recorded"),
                 (OPERATOR, LEAD_REVIEW),
                 input_form=inputs.VisitInput,
                 applicant_step=True,
             ),
             # The permits' outcome moves the application; no person does.
             Transition(
-                "permits_approved", lazy("All permits approved"), lazy("All permits approved")
+                "permits_approved",
+                gettext_lazy("All permits approved"),
+                gettext_lazy("All permits approved"),
             ),
             Transition(
                 "permit_returned",
-                lazy("Permit returned"),
-                lazy("Permit returned"),
+                gettext_lazy("Permit returned"),
+                gettext_lazy("Permit returned"),
                 input_form=inputs.ReasonInput,
             ),
             Transition(
                 "permit_rejected",
-                lazy("Permit rejected"),
-                lazy("Permit rejected"),
+                gettext_lazy("Permit rejected"),
+                gettext_lazy("Permit rejected"),
                 input_form=inputs.ReasonInput,
             ),
         ]
@@ -261,9 +268,9 @@ class PermitMachine(Machine[PermitRequest]):
     """One outside-line permit, decided by its agency in parallel with the others."""
 
     model = PermitRequest
-    not_found = lazy("No such permit request.")
-    forbidden = lazy("You may not decide this permit.")
-    unknown = lazy("Unknown decision: %s")
+    not_found = gettext_lazy("No such permit request.")
+    forbidden = gettext_lazy("You may not decide this permit.")
+    unknown = gettext_lazy("Unknown decision: %s")
     unknown_field = "decision"
 
     def lock(self, obj: PermitRequest) -> PermitRequest:
@@ -307,32 +314,32 @@ PERMIT = register(
         [
             Transition(
                 "approve",
-                lazy("Approve"),
-                lazy("Permit approved"),
+                gettext_lazy("Approve"),
+                gettext_lazy("Permit approved"),
                 (DECIDE_PERMIT,),
                 input_form=inputs.OptionalReasonInput,
                 notice=NOTICE_NONE,
             ),
             Transition(
                 "return_to_applicant",
-                lazy("Return to applicant"),
-                lazy("Permit returned"),
+                gettext_lazy("Return to applicant"),
+                gettext_lazy("Permit returned"),
                 (DECIDE_PERMIT,),
                 input_form=inputs.ReasonInput,
                 notice=NOTICE_NONE,
             ),
             Transition(
                 "reject",
-                lazy("Reject"),
-                lazy("Permit rejected"),
+                gettext_lazy("Reject"),
+                gettext_lazy("Permit rejected"),
                 (DECIDE_PERMIT,),
                 input_form=inputs.ReasonInput,
                 notice=NOTICE_NONE,
             ),
             Transition(
                 "cancel",
-                lazy("Cancel"),
-                lazy("Permit cancelled"),
+                gettext_lazy("Cancel"),
+                gettext_lazy("Permit cancelled"),
                 input_form=inputs.ReasonInput,
                 notice=NOTICE_NONE,
             ),
@@ -341,8 +348,8 @@ PERMIT = register(
         events=[
             Transition(
                 "issue_permit",
-                lazy("Request the permit"),
-                lazy("Permit requested"),
+                gettext_lazy("Request the permit"),
+                gettext_lazy("Permit requested"),
                 notice=NOTICE_PERMIT_ISSUED,
             )
         ],
@@ -404,9 +411,9 @@ BULK_TRANSITIONS = tuple(
 
 class ResolveInput(forms.Form):
     note = forms.CharField(
-        label=lazy("How it was resolved"),
+        label=gettext_lazy("How it was resolved"),
         max_length=4000,
-        error_messages={"required": lazy("Say how it was resolved.")},
+        error_messages={"required": gettext_lazy("Say how it was resolved.")},
     )
 
     def clean_note(self) -> str:
@@ -420,8 +427,8 @@ class EscalationMachine(Machine[Escalation]):
     """A missed deadline climbing the tiers until someone who holds it resolves it."""
 
     model = Escalation
-    not_found = lazy("No such escalation.")
-    forbidden = lazy("You may not handle this escalation.")
+    not_found = gettext_lazy("No such escalation.")
+    forbidden = gettext_lazy("You may not handle this escalation.")
 
     def lock(self, obj: Escalation) -> Escalation:
         try:
@@ -483,15 +490,24 @@ class EscalationMachine(Machine[Escalation]):
 ESCALATION = register(
     EscalationMachine(
         [
-            Transition("acknowledge", lazy("Acknowledge"), lazy("Acknowledged"), (HOLDS_TIER,)),
             Transition(
-                "resolve", lazy("Resolve"), lazy("Resolved"), (HOLDS_TIER,), input_form=ResolveInput
+                "acknowledge",
+                gettext_lazy("Acknowledge"),
+                gettext_lazy("Acknowledged"),
+                (HOLDS_TIER,),
+            ),
+            Transition(
+                "resolve",
+                gettext_lazy("Resolve"),
+                gettext_lazy("Resolved"),
+                (HOLDS_TIER,),
+                input_form=ResolveInput,
             ),
             # The case moved on: the system closes what no longer stands.
             Transition(
                 "close_overtaken",
-                lazy("Close"),
-                lazy("Closed by the system"),
+                gettext_lazy("Close"),
+                gettext_lazy("Closed by the system"),
                 input_form=ResolveInput,
             ),
         ]

@@ -40,7 +40,7 @@ def test_an_operator_accepts_surveys_and_issues_a_plan(submit, operator_api):
     accepted = _move(operator_api, sa, "accept", comment="材料齐全,予以受理")
     assert accepted.status_code == 200, accepted.json()
     assert accepted.json()["status"] == S.ACCEPTED
-    assert accepted.json()["transitions_available"] == ["start_survey"]
+    assert accepted.json()["transitions_available"] == ["start_survey", "record_visit"]
     assert _move(operator_api, sa, "start_survey").json()["status"] == S.SURVEYING
     planned = _move(operator_api, sa, "issue_plan", **PLAN)
 

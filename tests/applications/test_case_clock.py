@@ -166,7 +166,7 @@ def _page(client, user, url, now):
 @pytest.mark.parametrize(
     ("prefix", "line"),
     [
-        ("", "已用 15 个工作日:政府部门 3 天,中山供电局 9 天,您 3 天;3 个办理环节;费用 ¥12,800.50"),
+        ("", "已用 15 个工作日：政府部门 3 天、中山供电局 9 天、您 3 天；3 个办理环节；费用 ¥12,800.50"),
         (
             "/en",
             "15 working days: government 3, "
@@ -197,7 +197,7 @@ def test_staff_see_each_stage_its_share_and_the_late_one(walked, client):
     url = reverse("staff:case", args=[sa.combined.uuid])
     html = _page(client, staff_of("csg-zhongshan"), url, at(10, 30))
     column = html[html.index(f'id="u-{sa.uuid}"') :]
-    assert "已用 20 个工作日(进行中):政府部门 3 天,中山供电局 14 天,申请人 3 天" in column
+    assert "已用 20 个工作日（进行中）：政府部门 3 天、中山供电局 14 天、申请人 3 天" in column
     table = column[column.index('data-table="stages-electricity"') :]
     table = table[: table.index("</table>")]
     assert table.count("<tr") == 1 + 9  # header + one row per stay in a stage
