@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import UpdatedCursorPagination
-from core.api.schema import ERRORS, problem
+from core.api.schema import ERRORS, problem_response
 from workgroups.api.idempotency import idempotent
 from workgroups.api.viewsets import OrganizationScopedViewSet
 from workgroups.api_tokens import ApiScope
@@ -85,7 +85,7 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizati
         "`reason`). When the last permit of an application is approved, the application "
         "moves on to construction by itself.",
         request=PermitDecisionSerializer,
-        responses={200: PermitSerializer, 409: problem(ERRORS[409])},
+        responses={200: PermitSerializer, 409: problem_response(ERRORS[409])},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     @idempotent
