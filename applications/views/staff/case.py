@@ -155,8 +155,8 @@ def case_transition(request: HttpRequest, uuid, sa_uuid, name: str) -> HttpRespo
     sa = service_for_staff(
         user=request.user, scope=request.staff_scope, combined_uuid=uuid, uuid=sa_uuid
     )
-    if sa is None:
-        raise Http404
+    if sa is None or name not in SERVICE or SERVICE[name].system_only:
+        raise Http404  # no such button on this page
     prefix = f"t{sa.pk}-{name}"
     try:
         service_application_transition(
