@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import PermissionDenied, ValidationError
 from core.workflow import apply_many
+from workgroups.constants import NetworkCarrier
 from workgroups.models import Organization, User, Workgroup
-from workgroups.reference import CARRIER_OPERATORS, TOWER_OPERATOR
 from workgroups.selectors import operators_by_utility
 from workgroups.services import ensure_member
 
@@ -82,14 +82,14 @@ def _validate(data: SubmissionInput, applicant: Organization) -> tuple[dict[str,
 
 
 def _operators_for(utility: str, details: dict, serving: list[Organization]) -> list[Organization]:
-    """The operators that get a work item: one, or for network one per chosen carrier."""
+    """The operators that get a work item: one, or for network the serving operators of each
+    chosen carrier (and China Tower when a tower is needed), as their `carrier` says."""
     if utility != Utility.NETWORK:
         return serving[:1]
-    by_code = {org.code: org for org in serving}
-    wanted = [CARRIER_OPERATORS[c] for c in details["preferred_carriers"]]
+    wanted = list(details["preferred_carriers"])
     if details.get("tower_needed"):
-        wanted.append(TOWER_OPERATOR)
-    return [by_code[code] for code in wanted if code in by_code]
+        wanted.append(NetworkCarrier.TOWER)
+    return [org for carrier in wanted for org in serving if org.carrier == carrier]
 
 
 @transaction.atomic

@@ -1,12 +1,13 @@
 """Reference data matches the policy and loads idempotently."""
 
+import importlib
 import io
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from workgroups.constants import OrganizationKind, WorkgroupRole
+from workgroups.constants import Carrier, NetworkCarrier, OrganizationKind, WorkgroupRole
 from workgroups.models import (
     EscalationTier,
     OperatorCoverage,
@@ -149,3 +150,31 @@ def test_staff_edits_to_slas_survive_a_reload():
 def test_every_organisation_acts_through_its_own_group():
     groups = list(Organization.objects.values_list("group__name", "code"))
     assert all(name == f"org:{code}" for name, code in groups)
+
+
+def test_the_network_operators_say_which_carrier_they_are():
+    carriers = dict(Organization.objects.exclude(carrier="").values_list("code", "carrier"))
+    assert carriers == {
+        "telecom-zs": NetworkCarrier.TELECOM,
+        "mobile-zs": NetworkCarrier.MOBILE,
+        "unicom-zs": NetworkCarrier.UNICOM,
+        "tower-zs": NetworkCarrier.TOWER,
+    }
+
+
+def test_every_carrier_an_applicant_may_prefer_is_a_carrier_an_operator_can_be():
+    assert set(Carrier.values) < set(NetworkCarrier.values)
+
+
+def test_the_carrier_migration_marks_the_reference_operators_and_keeps_what_staff_set():
+    migration = importlib.import_module("workgroups.migrations.0005_operator_carriers")
+    Organization.objects.update(carrier="")
+    Organization.objects.filter(code="mobile-zs").update(carrier=NetworkCarrier.UNICOM)
+    migration.mark_carriers(apps, None)
+    carriers = dict(Organization.objects.exclude(carrier="").values_list("code", "carrier"))
+    assert carriers == {
+        "telecom-zs": NetworkCarrier.TELECOM,
+        "mobile-zs": NetworkCarrier.UNICOM,
+        "unicom-zs": NetworkCarrier.UNICOM,
+        "tower-zs": NetworkCarrier.TOWER,
+    }
