@@ -1,6 +1,5 @@
 """Reference data matches the policy and loads idempotently."""
 
-import importlib
 import io
 
 import pytest
@@ -164,17 +163,3 @@ def test_the_network_operators_say_which_carrier_they_are():
 
 def test_every_carrier_an_applicant_may_prefer_is_a_carrier_an_operator_can_be():
     assert set(Carrier.values) < set(NetworkCarrier.values)
-
-
-def test_the_carrier_migration_marks_the_reference_operators_and_keeps_what_staff_set():
-    migration = importlib.import_module("workgroups.migrations.0005_operator_carriers")
-    Organization.objects.update(carrier="")
-    Organization.objects.filter(code="mobile-zs").update(carrier=NetworkCarrier.UNICOM)
-    migration.mark_carriers(apps, None)
-    carriers = dict(Organization.objects.exclude(carrier="").values_list("code", "carrier"))
-    assert carriers == {
-        "telecom-zs": NetworkCarrier.TELECOM,
-        "mobile-zs": NetworkCarrier.UNICOM,
-        "unicom-zs": NetworkCarrier.UNICOM,
-        "tower-zs": NetworkCarrier.TOWER,
-    }
