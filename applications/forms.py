@@ -11,7 +11,7 @@ from workgroups.models import Town
 
 from .constants import BusinessType, DocumentType, ProjectKind, Utility, WorksType
 from .models import Document, Project, RatingLevel
-from .registry import DOCUMENT_RULES, UTILITIES
+from .registry import DOCUMENT_RULES, UTILITIES, utilities_needing
 
 
 class TownChoiceField(forms.ModelChoiceField):
@@ -145,10 +145,13 @@ def document_rows(
     commitments: set[str],
     library: list[Document],
     only: list[str] | None = None,
+    utilities: list[str] | None = None,
 ) -> list[DocumentRow]:
+    """One row per document type (of `only`, else all), each naming the utilities (of
+    `utilities`, else all) that need it."""
     rows = []
     for doc_type in only or DocumentType.values:
-        needed_by = [u for u, spec in UTILITIES.items() if doc_type in spec.documents]
+        needed_by = utilities_needing(doc_type, among=utilities)
         rule = DOCUMENT_RULES[doc_type]
         rows.append(
             DocumentRow(

@@ -25,7 +25,7 @@ from ..models import (
     ServiceApplication,
 )
 from ..permissions import grant_submission
-from ..registry import DOCUMENT_RULES, UTILITIES, clean_details, documents_required
+from ..registry import UTILITIES, clean_details, document_unmet, documents_required
 from ..workflow import SERVICE, permissions_of
 from .transitions import service_application_transition
 
@@ -61,21 +61,18 @@ def _validate(data: SubmissionInput, applicant: Organization) -> tuple[dict[str,
             for name, messages in exc.message_dict.items():
                 errors[f"{utility}.{name}"] = messages
 
-    required = documents_required(list(cleaned))
+    required = documents_required(cleaned)
     for doc_type in required:
         document = data.documents.get(doc_type)
-        statement = (data.commitments.get(doc_type) or "").strip()
         key = f"documents.{doc_type}"
         if document is not None:
             if document.owner_id != applicant.pk or document.doc_type != doc_type:
                 errors[key] = [_("This document does not belong to this request.")]
-        elif statement:
-            if not DOCUMENT_RULES[doc_type].commitment_allowed:
-                errors[key] = [_("A commitment cannot replace this document; upload it.")]
-        elif DOCUMENT_RULES[doc_type].commitment_allowed:
-            errors[key] = [_("Upload this document or sign the commitment instead.")]
-        else:
-            errors[key] = [_("Upload this document.")]
+            continue
+        committed = bool((data.commitments.get(doc_type) or "").strip())
+        unmet = document_unmet(doc_type, uploaded=False, committed=committed)
+        if unmet:
+            errors[key] = [unmet]
     if errors:
         raise ValidationError(errors)
     return cleaned, required
