@@ -12,6 +12,7 @@ from workgroups.models import Town
 from .constants import BusinessType, DocumentType, ProjectKind, Utility, WorksType
 from .models import Document, Project, RatingLevel
 from .registry import DOCUMENT_RULES, UTILITIES, utilities_needing
+from .workflow import COMMENT_MAX_LENGTH, SERVICE, input_max_length
 
 
 class TownChoiceField(forms.ModelChoiceField):
@@ -171,7 +172,7 @@ def document_rows(
 class CorrectionForm(forms.Form):
     comment = forms.CharField(
         label=_("Your answer to the correction request"),
-        max_length=2000,
+        max_length=COMMENT_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -180,7 +181,7 @@ class CorrectionForm(forms.Form):
 class CommentForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment (optional)"),
-        max_length=2000,
+        max_length=COMMENT_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -189,7 +190,7 @@ class CommentForm(forms.Form):
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you withdraw? (optional)"),
-        max_length=2000,
+        max_length=input_max_length(SERVICE, "reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -24,7 +24,10 @@ from ...services import (
     escalation_acknowledge,
     escalation_resolve,
 )
+from ...workflow import ESCALATION, input_max_length
 from .common import _page, problem, staff_required
+
+_NOTE_MAX_LENGTH = input_max_length(ESCALATION, "note")
 
 ESCALATION_TABS = (
     (EscalationStatus.OPEN, EscalationStatus.OPEN.label),
@@ -82,7 +85,9 @@ def escalation_ack(request: HttpRequest, uuid) -> HttpResponse:
 def escalation_res(request: HttpRequest, uuid) -> HttpResponse:
     def act(escalation):
         escalation_resolve(
-            actor=request.user, escalation=escalation, note=request.POST.get("note", "")[:4000]
+            actor=request.user,
+            escalation=escalation,
+            note=request.POST.get("note", "")[:_NOTE_MAX_LENGTH],
         )
         messages.success(request, _("Escalation resolved."))
 
