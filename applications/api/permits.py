@@ -15,7 +15,7 @@ from ..constants import PermitStatus, PermitType, ServiceStatus, Utility
 from ..models import PermitRequest
 from ..selectors.agency import permits_for_agency
 from ..services import permit_request_decide
-from ..workflow import PERMIT_DECISIONS
+from ..workflow import PERMIT, PERMIT_DECISIONS, input_fields
 from .filters import PermitFilter
 from .serializers import DocumentSerializer, ProjectSummarySerializer
 
@@ -56,7 +56,7 @@ class PermitDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=2000,
+        max_length=input_fields(PERMIT)["reason"].max_length,
         default="",
         help_text="Required to return or reject; optional to approve.",
     )

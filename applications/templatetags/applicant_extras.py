@@ -28,3 +28,16 @@ def get_item(mapping, key):
 def history_label(change) -> str:
     """How the history names a recorded transition (from the transition table)."""
     return workflow.history_label(change)
+
+
+_MACHINES = {
+    "service": workflow.SERVICE,
+    "permit": workflow.PERMIT,
+    "escalation": workflow.ESCALATION,
+}
+
+
+@register.simple_tag
+def input_max_length(machine: str, name: str) -> int | None:
+    """The `maxlength` of a transition's input (`comment` included), from the transition table."""
+    return workflow.input_max_length(_MACHINES[machine], name)

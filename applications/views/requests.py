@@ -15,7 +15,7 @@ from core.web import maps_domain_errors
 
 from ..constants import DocumentType, Utility
 from ..forms import RequestForm, details_form, details_forms, document_rows, raw_details
-from ..registry import DOCUMENT_RULES, UTILITIES, documents_required
+from ..registry import DOCUMENT_RULES, UTILITIES, document_unmet, documents_required
 from ..selectors.applicant import (
     combined_applications_for_applicant,
     documents_for_applicant,
@@ -170,15 +170,11 @@ def draft_edit(request: HttpRequest, uuid) -> HttpResponse:
         valid = details[utility].is_valid() and valid
     commitments = set(data["commitments"])
     for doc_type in documents_required(data["utilities"]):
-        if doc_type in chosen or doc_type in doc_errors:
-            continue
-        if doc_type in commitments:
-            continue
-        doc_errors[doc_type] = [
-            _("Upload this document or sign the commitment instead.")
-            if DOCUMENT_RULES[doc_type].commitment_allowed
-            else _("Upload this document.")
-        ]
+        unmet = document_unmet(
+            doc_type, uploaded=doc_type in chosen, committed=doc_type in commitments
+        )
+        if unmet and doc_type not in doc_errors:
+            doc_errors[doc_type] = [unmet]
     if valid and not doc_errors:
         return redirect("applications:draft_review", uuid=draft.uuid)
     if request.POST.get("action") == "save":
@@ -217,9 +213,9 @@ def draft_review(request: HttpRequest, uuid) -> HttpResponse:
     picked = draft.data.get("utilities") or []
     required = documents_required(picked)
     commitments = set(draft.data.get("commitments") or [])
-    rows = document_rows(chosen=chosen, commitments=commitments, library=[], only=required)
-    for row in rows:
-        row.needed_by = [u for u in row.needed_by if u in picked]
+    rows = document_rows(
+        chosen=chosen, commitments=commitments, library=[], only=required, utilities=picked
+    )
     context = {
         "draft": draft,
         "project": draft.project,

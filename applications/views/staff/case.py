@@ -26,7 +26,14 @@ from ...selectors.staff import (
     service_for_staff,
 )
 from ...services import permit_request_decide, service_application_transition
-from ...workflow import PERMIT, PERMIT_DECISIONS, SERVICE, permissions_of, transitions_available
+from ...workflow import (
+    COMMENT_MAX_LENGTH,
+    PERMIT,
+    PERMIT_DECISIONS,
+    SERVICE,
+    permissions_of,
+    transitions_available,
+)
 from .common import IMAGE_TYPES, staff_errors, staff_required
 
 
@@ -164,7 +171,7 @@ def case_transition(request: HttpRequest, uuid, sa_uuid, name: str) -> HttpRespo
             service_application=sa,
             transition=name,
             data=_unprefixed(request.POST, prefix),
-            comment=request.POST.get(f"{prefix}-comment", "")[:2000],
+            comment=request.POST.get(f"{prefix}-comment", "")[:COMMENT_MAX_LENGTH],
         )
     except ValidationError as exc:
         form = _transition_form(sa, name, data=request.POST)

@@ -20,7 +20,10 @@ from ...services import (
     escalation_acknowledge,
     escalation_resolve,
 )
+from ...workflow import ESCALATION, input_max_length
 from .common import _page, staff_errors, staff_required
+
+_NOTE_MAX_LENGTH = input_max_length(ESCALATION, "note")
 
 ESCALATION_TABS = (
     (EscalationStatus.OPEN, EscalationStatus.OPEN.label),
@@ -83,7 +86,9 @@ def escalation_res(request: HttpRequest, uuid) -> HttpResponse:
     escalation = _escalation(request, uuid)
     back = _tab_url(escalation)
     escalation_resolve(
-        actor=request.user, escalation=escalation, note=request.POST.get("note", "")[:4000]
+        actor=request.user,
+        escalation=escalation,
+        note=request.POST.get("note", "")[:_NOTE_MAX_LENGTH],
     )
     messages.success(request, _("Escalation resolved."))
     return redirect(back)
