@@ -11,7 +11,8 @@ from workgroups.models import Town
 
 from .constants import BusinessType, DocumentType, ProjectKind, Utility, WorksType
 from .models import Document, Project, RatingLevel
-from .registry import DOCUMENT_RULES, UTILITIES
+from .registry import DOCUMENT_RULES, UTILITIES, utilities_needing
+from .workflow import COMMENT_MAX_LENGTH, SERVICE, input_max_length
 
 
 class TownChoiceField(forms.ModelChoiceField):
@@ -145,10 +146,13 @@ def document_rows(
     commitments: set[str],
     library: list[Document],
     only: list[str] | None = None,
+    utilities: list[str] | None = None,
 ) -> list[DocumentRow]:
+    """One row per document type (of `only`, else all), each naming the utilities (of
+    `utilities`, else all) that need it."""
     rows = []
     for doc_type in only or DocumentType.values:
-        needed_by = [u for u, spec in UTILITIES.items() if doc_type in spec.documents]
+        needed_by = utilities_needing(doc_type, among=utilities)
         rule = DOCUMENT_RULES[doc_type]
         rows.append(
             DocumentRow(
@@ -168,7 +172,7 @@ def document_rows(
 class CorrectionForm(forms.Form):
     comment = forms.CharField(
         label=_("Your answer to the correction request"),
-        max_length=2000,
+        max_length=COMMENT_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -177,7 +181,7 @@ class CorrectionForm(forms.Form):
 class CommentForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment (optional)"),
-        max_length=2000,
+        max_length=COMMENT_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -186,7 +190,7 @@ class CommentForm(forms.Form):
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you withdraw? (optional)"),
-        max_length=2000,
+        max_length=input_max_length(SERVICE, "reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -4,17 +4,19 @@ Every difference between the five utilities lives here, so the submission servic
 applicant's form and the API read one table instead of five copies of the same code.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from workgroups.constants import Carrier, SlaVariant
 
-from .constants import DocumentType, Utility
+from .constants import DocumentType, ServiceStatus, Utility
 
 # Low-voltage connections up to this size get the "三零" service: no site visit, no approval,
 # no applicant investment (DOMAIN, electricity).
@@ -173,6 +175,24 @@ class StagePlan:
         }
 
 
+S = ServiceStatus
+
+
+def planned_stages(sa: Any) -> list[str]:
+    """The states an application passes through on its way to closed, from its stage plan
+    (`fast_track`, `needs_inspection`) and, once the plan is issued, whether the works need
+    outside-line permits (or it is, or was just, in them)."""
+    stages = [S.SUBMITTED, S.ACCEPTED]
+    if not sa.fast_track:
+        stages += [S.SURVEYING, S.PLAN_ISSUED]
+        if sa.required_permits or S.PERMITTING in (sa.status, sa.returned_from):
+            stages.append(S.PERMITTING)
+    stages.append(S.CONSTRUCTING)
+    if sa.needs_inspection:
+        stages.append(S.INSPECTING)
+    return [*stages, S.CONNECTED, S.CLOSED]
+
+
 def _electricity_plan(details: dict) -> StagePlan:
     low_voltage = details["voltage_level"] in ("220v", "380v")
     three_zero = low_voltage and Decimal(details["capacity_kva"]) <= THREE_ZERO_MAX_KVA
@@ -195,6 +215,8 @@ class UtilitySpec:
     details_form: type[forms.Form]
     documents: tuple[str, ...]
     stage_plan: Callable[[dict], StagePlan]
+    # Details a correction may not change: they decided which work items the request made.
+    fixed_details: tuple[str, ...] = ()
 
 
 _ALL = (DocumentType.BUSINESS_LICENCE, DocumentType.AUTHORISATION, DocumentType.PROPERTY_RIGHT)
@@ -229,8 +251,13 @@ UTILITIES: dict[str, UtilitySpec] = {
         (*_ALL, DocumentType.PLANNING_PERMIT, DocumentType.SITE_PLAN, DocumentType.GAS_EQUIPMENT),
         lambda details: StagePlan(fast_track=False, needs_inspection=True),
     ),
+    # One work item per chosen carrier (and the tower): changing them is a new request.
     Utility.NETWORK: UtilitySpec(
-        Utility.NETWORK, NetworkDetails, (*_ALL, DocumentType.SITE_PLAN), _network_plan
+        Utility.NETWORK,
+        NetworkDetails,
+        (*_ALL, DocumentType.SITE_PLAN),
+        _network_plan,
+        fixed_details=("preferred_carriers", "tower_needed"),
     ),
     Utility.CABLE_TV: UtilitySpec(
         Utility.CABLE_TV,
@@ -259,10 +286,29 @@ DOCUMENT_RULES: dict[str, DocumentRule] = {
 }
 
 
-def documents_required(utilities: list[str]) -> list[str]:
+def documents_required(utilities: Iterable[str]) -> list[str]:
     """Each document type needed by any of `utilities`, once, in a stable order."""
     needed = {doc for utility in utilities for doc in UTILITIES[utility].documents}
     return [doc for doc in DocumentType.values if doc in needed]
+
+
+def utilities_needing(doc_type: str, among: Iterable[str] | None = None) -> list[str]:
+    """The utilities (of `among`, else all five) that need this document, in registry order."""
+    wanted = UTILITIES.keys() if among is None else set(among)
+    return [u for u, spec in UTILITIES.items() if u in wanted and doc_type in spec.documents]
+
+
+def document_unmet(doc_type: str, *, uploaded: bool, committed: bool) -> str:
+    """What the applicant must still do for a required document, or "" when it is met: by an
+    upload, or by a signed commitment where 承诺制 allows one."""
+    if uploaded:
+        return ""
+    allowed = DOCUMENT_RULES[doc_type].commitment_allowed
+    if committed:
+        return "" if allowed else gettext("A commitment cannot replace this document; upload it.")
+    if allowed:
+        return gettext("Upload this document or sign the commitment instead.")
+    return gettext("Upload this document.")
 
 
 def clean_details(utility: str, raw: dict) -> dict:

@@ -384,6 +384,31 @@ def transitions_available_each(
     return {obj.pk: transitions_available(actor=actor, obj=obj, perms=perms) for obj in objs}
 
 
+# The most a person may write in the comment that goes with any transition.
+COMMENT_MAX_LENGTH = 2000
+
+
+def input_fields(machine: Machine[Any]) -> dict[str, forms.Field]:
+    """Every field the machine's transitions take as input, by name, as the first input form
+    that takes it declares it: where the API's input serializers and the pages read the limits
+    of the stage data. Forms that share a name share its limits; only whether the field is
+    required differs between transitions."""
+    found: dict[str, forms.Field] = {}
+    for transition in machine.transitions.values():
+        if transition.input_form is not None:
+            for name, input_field in transition.input_form.base_fields.items():
+                found.setdefault(name, input_field)
+    return found
+
+
+def input_max_length(machine: Machine[Any], name: str) -> int | None:
+    """The most characters the input `name` takes on any transition of `machine`; `comment` is
+    the comment every transition takes."""
+    if name == "comment":
+        return COMMENT_MAX_LENGTH
+    return getattr(input_fields(machine).get(name), "max_length", None)
+
+
 def history_label(change: StateChange) -> str:
     """How the history names a recorded transition (a permit's or the application's)."""
     machine = PERMIT if change.permit_request_id else SERVICE

@@ -165,6 +165,7 @@ class OrganizationAdmin(MembershipFormsetMixin, admin.ModelAdmin):
         "kind",
         "unified_social_credit_code",
         "provides_data",
+        "carrier",
         "is_active",
         "uuid",
         "group",
@@ -189,6 +190,7 @@ class OrganizationAdmin(MembershipFormsetMixin, admin.ModelAdmin):
             kind=obj.kind,
             unified_social_credit_code=obj.unified_social_credit_code,
             provides_data=obj.provides_data,
+            carrier=obj.carrier,
         )
         if saved.is_active != obj.is_active:
             saved.is_active = obj.is_active

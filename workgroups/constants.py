@@ -59,6 +59,16 @@ class Carrier(models.TextChoices):
     UNICOM = "unicom", _("China Unicom")
 
 
+class NetworkCarrier(models.TextChoices):
+    """Which network carrier an operator organisation is: the carriers an applicant may prefer
+    (`Carrier`) and China Tower, which builds shared towers and indoor systems."""
+
+    TELECOM = Carrier.TELECOM.value, Carrier.TELECOM.label
+    MOBILE = Carrier.MOBILE.value, Carrier.MOBILE.label
+    UNICOM = Carrier.UNICOM.value, Carrier.UNICOM.label
+    TOWER = "tower", _("China Tower")
+
+
 class Stage(models.TextChoices):
     """Stages that carry a working-day SLA; values equal ServiceApplication states."""
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .constants import (
     MemberRole,
+    NetworkCarrier,
     OrganizationKind,
     PermitType,
     SlaVariant,
@@ -81,6 +82,16 @@ class Organization(models.Model):
         _("provides shared data"),
         default=False,
         help_text=_("Pushes early demand signals and project data (关口前移, 免证办)."),
+    )
+    carrier = models.CharField(
+        _("network carrier"),
+        max_length=20,
+        choices=NetworkCarrier.choices,
+        blank=True,
+        help_text=_(
+            "Network operators only: a network request goes to the carriers the applicant "
+            "chose, and to China Tower when a tower or indoor coverage is needed."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

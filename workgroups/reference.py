@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from .constants import NetworkCarrier as C
 from .constants import OrganizationKind as K
 from .constants import PermitType, SlaVariant, Stage, Utility, WorkgroupRole
 from .models import (
@@ -31,6 +32,7 @@ class Org:
     name_en: str
     kind: str
     provides_data: bool = False
+    carrier: str = ""
 
 
 AGENCIES = [
@@ -130,17 +132,34 @@ OPERATORS = [
     ),
     Org("towngas-zs", "中山港华燃气有限公司", "Zhongshan Towngas Co., Ltd.", K.OPERATOR),
     Org("crgas-zs", "华润燃气有限公司", "China Resources Gas Co., Ltd. (Zhongshan)", K.OPERATOR),
-    Org("telecom-zs", "中国电信中山分公司", "China Telecom Zhongshan Branch", K.OPERATOR),
+    Org(
+        "telecom-zs",
+        "中国电信中山分公司",
+        "China Telecom Zhongshan Branch",
+        K.OPERATOR,
+        carrier=C.TELECOM,
+    ),
     Org(
         "tower-zs",
         "中国铁塔股份有限公司中山市分公司",
         "China Tower Corporation Zhongshan Branch",
         K.OPERATOR,
+        carrier=C.TOWER,
     ),
     Org(
-        "mobile-zs", "广东移动通信中山分公司", "China Mobile Guangdong Zhongshan Branch", K.OPERATOR
+        "mobile-zs",
+        "广东移动通信中山分公司",
+        "China Mobile Guangdong Zhongshan Branch",
+        K.OPERATOR,
+        carrier=C.MOBILE,
     ),
-    Org("unicom-zs", "中国联通中山市分公司", "China Unicom Zhongshan Branch", K.OPERATOR),
+    Org(
+        "unicom-zs",
+        "中国联通中山市分公司",
+        "China Unicom Zhongshan Branch",
+        K.OPERATOR,
+        carrier=C.UNICOM,
+    ),
     Org(
         "gcable-zs",
         "广东省广播电视网络股份有限公司中山分公司",
@@ -220,10 +239,6 @@ WORKGROUPS = {
     ),
     Utility.CABLE_TV: ("有线电视联动协调小组", "Cable TV", ["culture-tourism"], ["gcable-zs"]),
 }
-
-# Which network operator is which carrier (the applicant picks carriers; 铁塔 builds towers).
-CARRIER_OPERATORS = {"telecom": "telecom-zs", "mobile": "mobile-zs", "unicom": "unicom-zs"}
-TOWER_OPERATOR = "tower-zs"
 
 # Default SLAs in working days (DOMAIN "Stages and default SLAs").
 DEFAULT_SLAS: dict[tuple[str, str], int] = {

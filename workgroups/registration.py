@@ -8,7 +8,7 @@ The login name is the mobile number (what people in Zhongshan expect to type).
 import uuid
 from collections.abc import Callable
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -18,12 +18,8 @@ from .services import membership_add, organization_upsert
 from .validators import normalize_mobile, normalize_uscc, validate_mobile, validate_uscc
 
 
-class RegistrationError(Exception):
+class RegistrationError(ValidationError):
     """Field-keyed problems the person signing up can fix (shown next to each field)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
 
 
 def _new_user(*, mobile: str, full_name: str, email: str, password: str | None) -> User:

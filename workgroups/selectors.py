@@ -88,6 +88,19 @@ class EscalationHolders:
         higher = {org for level, org in self.tiers.items() if level <= tier}
         return self.leads.get(workgroup_id, frozenset()) | higher
 
+    def reach(self, org_ids: Iterable[int]) -> tuple[frozenset[int], int | None]:
+        """What the organisations `org_ids` handle, as `handling` says: every escalation of the
+        workgroups they lead, and every escalation from the lowest tier they hold up (None when
+        they hold no tier)."""
+        orgs = frozenset(org_ids)
+        workgroups = frozenset(wg for wg, leads in self.leads.items() if leads & orgs)
+        return workgroups, min((lv for lv, org in self.tiers.items() if org in orgs), default=None)
+
+    @property
+    def organizations(self) -> frozenset[int]:
+        """Every organisation that holds some tier of some workgroup."""
+        return frozenset(self.tiers.values()).union(*self.leads.values())
+
 
 def escalation_holders() -> EscalationHolders:
     """Every tier's holders, in two queries."""

@@ -50,6 +50,7 @@ def organization_upsert(
     kind: str,
     unified_social_credit_code: str = "",
     provides_data: bool = False,
+    carrier: str = "",
 ) -> Organization:
     """Create or update an organisation by its code, with its own permission group."""
     group, _ = Group.objects.get_or_create(name=organization_group_name(code))
@@ -61,6 +62,7 @@ def organization_upsert(
             "kind": kind,
             "unified_social_credit_code": unified_social_credit_code,
             "provides_data": provides_data,
+            "carrier": carrier,
             "group": group,
         },
     )

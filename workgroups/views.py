@@ -15,11 +15,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from core.web import errors_to_form
+
 from .constants import MemberRole, OrganizationKind
 from .forms import CompanySignupForm, InviteForm, PersonSignupForm, ThrottledAuthenticationForm
 from .models import Membership, User
 from .registration import (
-    RegistrationError,
     applicant_company_register,
     applicant_person_register,
     colleague_invite,
@@ -40,14 +41,6 @@ class LoginView(auth_views.LoginView):
         return super().get_default_redirect_url()
 
 
-def _apply_errors(form, exc: Exception) -> None:
-    if isinstance(exc, RegistrationError):
-        for field, message in exc.errors.items():
-            form.add_error(field if field in form.fields else None, message)
-    else:
-        form.add_error(None, exc)
-
-
 def _signup(request: HttpRequest, form_class, register, template: str) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("applications:dashboard")
@@ -56,8 +49,8 @@ def _signup(request: HttpRequest, form_class, register, template: str) -> HttpRe
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("password1", "password2")}
         try:
             user = register(password=form.cleaned_data["password1"], **data)
-        except (RegistrationError, ValidationError) as exc:
-            _apply_errors(form, exc)
+        except ValidationError as exc:
+            errors_to_form(form, exc)
         else:
             login(request, user, backend=BACKEND)
             messages.success(request, _("Welcome! Your account is ready. Start with a project."))
@@ -137,8 +130,8 @@ def colleagues(request: HttpRequest) -> HttpResponse:
                     notify=_send_invitation(request, request.user),
                     **form.cleaned_data,
                 )
-            except (RegistrationError, ValidationError) as exc:
-                _apply_errors(form, exc)
+            except ValidationError as exc:
+                errors_to_form(form, exc)
             else:
                 messages.success(request, _("Invitation sent."))
                 return redirect("colleagues")

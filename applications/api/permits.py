@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import UpdatedCursorPagination
-from core.api.schema import ERRORS, problem
+from core.api.schema import ERRORS, problem_response
 from workgroups.api.idempotency import idempotent
 from workgroups.api.viewsets import OrganizationScopedViewSet
 from workgroups.api_tokens import ApiScope
@@ -15,7 +15,7 @@ from ..constants import PermitStatus, PermitType, ServiceStatus, Utility
 from ..models import PermitRequest
 from ..selectors.agency import permits_for_agency
 from ..services import permit_request_decide
-from ..workflow import PERMIT_DECISIONS
+from ..workflow import PERMIT, PERMIT_DECISIONS, input_fields
 from .filters import PermitFilter
 from .serializers import DocumentSerializer, ProjectSummarySerializer
 
@@ -56,7 +56,7 @@ class PermitDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=2000,
+        max_length=input_fields(PERMIT)["reason"].max_length,
         default="",
         help_text="Required to return or reject; optional to approve.",
     )
@@ -85,7 +85,7 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizati
         "`reason`). When the last permit of an application is approved, the application "
         "moves on to construction by itself.",
         request=PermitDecisionSerializer,
-        responses={200: PermitSerializer, 409: problem(ERRORS[409])},
+        responses={200: PermitSerializer, 409: problem_response(ERRORS[409])},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     @idempotent

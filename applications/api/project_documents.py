@@ -15,7 +15,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from core.api.parsers import PayloadTooLarge
-from core.api.schema import problem
+from core.api.schema import problem_response
 from core.api.views import AcceptLanguageMixin
 from workgroups.api.auth import principal_of
 from workgroups.api.idempotency import idempotent
@@ -118,8 +118,8 @@ class ProjectDocumentsView(AcceptLanguageMixin, GenericAPIView):
         request={"multipart/form-data": ProjectDocumentUploadSerializer},
         responses={
             201: ProjectDocumentSerializer,
-            413: problem("The file is over the size limit."),
-            415: problem("The body is not multipart/form-data."),
+            413: problem_response("The file is over the size limit."),
+            415: problem_response("The body is not multipart/form-data."),
         },
     )
     @idempotent

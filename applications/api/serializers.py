@@ -22,16 +22,17 @@ from ..constants import (
     Utility,
     WorksType,
 )
-from ..workflow import OPERATOR_TRANSITIONS, transitions_available
-
-STAGE_FIELDS = (
-    "reason",
-    "survey_result",
-    "plan",
-    "fee_quote_cny",
-    "required_permits",
-    "inspection_result",
+from ..workflow import (
+    COMMENT_MAX_LENGTH,
+    OPERATOR_TRANSITIONS,
+    SERVICE,
+    input_fields,
+    transitions_available,
 )
+
+# The stage data the application's transitions take, with the limits their input forms set.
+STAGE_INPUTS = input_fields(SERVICE)
+STAGE_FIELDS = tuple(STAGE_INPUTS)
 
 
 class ProjectSummarySerializer(serializers.Serializer):
@@ -303,36 +304,45 @@ class TransitionInputSerializer(serializers.Serializer):
     """A transition and its stage data; which fields a transition needs is in docs/api.md."""
 
     transition = serializers.ChoiceField(choices=[(t, t) for t in OPERATOR_TRANSITIONS])
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=COMMENT_MAX_LENGTH, default=""
+    )
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=2000,
+        max_length=STAGE_INPUTS["reason"].max_length,
         help_text="return_for_correction, reject: why (required).",
     )
     survey_result = serializers.CharField(
-        required=False, allow_blank=True, max_length=4000, help_text="issue_plan (required)."
+        required=False,
+        allow_blank=True,
+        max_length=STAGE_INPUTS["survey_result"].max_length,
+        help_text="issue_plan (required).",
     )
     plan = serializers.CharField(
-        required=False, allow_blank=True, max_length=8000, help_text="issue_plan (required)."
+        required=False,
+        allow_blank=True,
+        max_length=STAGE_INPUTS["plan"].max_length,
+        help_text="issue_plan (required).",
     )
     fee_quote_cny = serializers.DecimalField(
         required=False,
-        max_digits=12,
-        decimal_places=2,
-        min_value=0,
+        max_digits=STAGE_INPUTS["fee_quote_cny"].max_digits,
+        decimal_places=STAGE_INPUTS["fee_quote_cny"].decimal_places,
+        min_value=STAGE_INPUTS["fee_quote_cny"].min_value,
+        max_value=STAGE_INPUTS["fee_quote_cny"].max_value,
         help_text="issue_plan (required): what the applicant pays, 0 if nothing.",
     )
     required_permits = serializers.ListField(
-        child=serializers.ChoiceField(choices=PermitType.choices),
+        child=serializers.ChoiceField(choices=STAGE_INPUTS["required_permits"].choices),
         required=False,
-        max_length=len(PermitType.choices),
+        max_length=len(STAGE_INPUTS["required_permits"].choices),
         help_text="issue_plan: outside-line permits the works need (empty: none).",
     )
     inspection_result = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=4000,
+        max_length=STAGE_INPUTS["inspection_result"].max_length,
         help_text="fail_inspection (required), connect after an inspection (required).",
     )
 

@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.pagination import UpdatedCursorPagination
-from core.api.schema import ERRORS, problem
+from core.api.schema import ERRORS, problem_response
 from workgroups.api.auth import principal_of
 from workgroups.api.idempotency import idempotent
 from workgroups.api.viewsets import OrganizationScopedViewSet
@@ -96,7 +96,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
         "`survey_result`, `plan`, `fee_quote_cny`, `required_permits`), `reject` (with "
         "`reason`). Answers with the work item in its new state.",
         request=TransitionInputSerializer,
-        responses={200: WorkItemDetailSerializer, 409: problem(ERRORS[409])},
+        responses={200: WorkItemDetailSerializer, 409: problem_response(ERRORS[409])},
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     @idempotent

@@ -21,6 +21,7 @@ from core.workflow import PermissionSource
 from workgroups.calendar import add_working_days
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import EscalationTier, Membership, Town, WorkgroupMembership
+from workgroups.selectors import escalation_holders
 
 from ..constants import CLOCKED_STATES, EscalationStatus, PermitStatus, ServiceStatus
 from ..models import (
@@ -285,16 +286,17 @@ def document_for_oversight(*, scope: StaffScope, uuid) -> Document | None:
 
 
 def escalations_for_staff(*, scope: StaffScope, status: str = EscalationStatus.OPEN) -> QuerySet:
-    """Tier 1 goes to the case's workgroup lead agencies (who keep seeing it as it climbs),
-    tier 2 and up to the leadership office, tier 3 to the leading group."""
+    """The escalations the caller's organisations handle (`escalation_holders`): tier 1 goes to
+    the case's workgroup lead agencies (who keep seeing it as it climbs), tier 2 and up to the
+    leadership office, tier 3 to the leading group."""
     qs = Escalation.objects.all()
     if status:
         qs = qs.filter(status=status)
     if not scope.superuser:
-        visible = Q(service_application__workgroup_id__in=scope.lead_workgroup_ids)
-        for level in scope.escalation_levels:
-            if level >= 2:
-                visible |= Q(tier__gte=level)
+        workgroup_ids, from_tier = escalation_holders().reach(scope.org_ids)
+        visible = Q(service_application__workgroup_id__in=workgroup_ids)
+        if from_tier is not None:
+            visible |= Q(tier__gte=from_tier)
         qs = qs.filter(visible)
     return qs.select_related(
         "service_application__combined__project",

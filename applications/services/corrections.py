@@ -6,16 +6,11 @@ from django.utils.translation import gettext as _
 from core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from workgroups.models import User
 
-from ..constants import DocumentType, ServiceStatus, Utility
+from ..constants import DocumentType, ServiceStatus
 from ..models import Document, DocumentLink, ServiceApplication
 from ..registry import UTILITIES, clean_details
 from ..workflow import SERVICE
 from .transitions import service_application_transition
-
-# Network work items exist one per chosen carrier: changing carriers is a new request.
-_FIXED_DETAILS: dict[str, tuple[str, ...]] = {
-    Utility.NETWORK: ("preferred_carriers", "tower_needed")
-}
 
 
 @transaction.atomic
@@ -55,7 +50,7 @@ def service_application_correct(
             for name, messages in exc.message_dict.items():
                 errors[f"details.{name}"] = messages
     if cleaned is not None:
-        for name in _FIXED_DETAILS.get(sa.utility, ()):
+        for name in UTILITIES[sa.utility].fixed_details:
             if cleaned.get(name) != sa.details.get(name):
                 errors[f"details.{name}"] = [
                     _("This cannot change in a correction; withdraw and file a new request.")

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import PermissionDenied, ValidationError
 from core.workflow import apply_many
+from workgroups.constants import NetworkCarrier
 from workgroups.models import Organization, User, Workgroup
-from workgroups.reference import CARRIER_OPERATORS, TOWER_OPERATOR
 from workgroups.selectors import operators_by_utility
 from workgroups.services import ensure_member
 
@@ -25,7 +25,7 @@ from ..models import (
     ServiceApplication,
 )
 from ..permissions import grant_submission
-from ..registry import DOCUMENT_RULES, UTILITIES, clean_details, documents_required
+from ..registry import UTILITIES, clean_details, document_unmet, documents_required
 from ..workflow import SERVICE, permissions_of
 from .transitions import service_application_transition
 
@@ -61,35 +61,32 @@ def _validate(data: SubmissionInput, applicant: Organization) -> tuple[dict[str,
             for name, messages in exc.message_dict.items():
                 errors[f"{utility}.{name}"] = messages
 
-    required = documents_required(list(cleaned))
+    required = documents_required(cleaned)
     for doc_type in required:
         document = data.documents.get(doc_type)
-        statement = (data.commitments.get(doc_type) or "").strip()
         key = f"documents.{doc_type}"
         if document is not None:
             if document.owner_id != applicant.pk or document.doc_type != doc_type:
                 errors[key] = [_("This document does not belong to this request.")]
-        elif statement:
-            if not DOCUMENT_RULES[doc_type].commitment_allowed:
-                errors[key] = [_("A commitment cannot replace this document; upload it.")]
-        elif DOCUMENT_RULES[doc_type].commitment_allowed:
-            errors[key] = [_("Upload this document or sign the commitment instead.")]
-        else:
-            errors[key] = [_("Upload this document.")]
+            continue
+        committed = bool((data.commitments.get(doc_type) or "").strip())
+        unmet = document_unmet(doc_type, uploaded=False, committed=committed)
+        if unmet:
+            errors[key] = [unmet]
     if errors:
         raise ValidationError(errors)
     return cleaned, required
 
 
 def _operators_for(utility: str, details: dict, serving: list[Organization]) -> list[Organization]:
-    """The operators that get a work item: one, or for network one per chosen carrier."""
+    """The operators that get a work item: one, or for network the serving operators of each
+    chosen carrier (and China Tower when a tower is needed), as their `carrier` says."""
     if utility != Utility.NETWORK:
         return serving[:1]
-    by_code = {org.code: org for org in serving}
-    wanted = [CARRIER_OPERATORS[c] for c in details["preferred_carriers"]]
+    wanted = list(details["preferred_carriers"])
     if details.get("tower_needed"):
-        wanted.append(TOWER_OPERATOR)
-    return [by_code[code] for code in wanted if code in by_code]
+        wanted.append(NetworkCarrier.TOWER)
+    return [org for carrier in wanted for org in serving if org.carrier == carrier]
 
 
 @transaction.atomic

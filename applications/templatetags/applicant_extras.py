@@ -31,6 +31,19 @@ def history_label(change) -> str:
     return workflow.history_label(change)
 
 
+_MACHINES = {
+    "service": workflow.SERVICE,
+    "permit": workflow.PERMIT,
+    "escalation": workflow.ESCALATION,
+}
+
+
+@register.simple_tag
+def input_max_length(machine: str, name: str) -> int | None:
+    """The `maxlength` of a transition's input (`comment` included), from the transition table."""
+    return workflow.input_max_length(_MACHINES[machine], name)
+
+
 @register.simple_tag
 def clock_line(clock, operator, viewer: str = "applicant") -> str:
     """One utility's clock in a sentence: "14 working days: government 3, <operator> 9, you 2;

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..constants import APPLICANT_HOLDS, FINAL_STATES, PermitStatus, ServiceStatus
 from ..models import ServiceApplication
-from ..registry import UTILITIES
+from ..registry import UTILITIES, planned_stages
 
 S = ServiceStatus
 
@@ -41,16 +41,7 @@ class Step:
 
 def stage_steps(sa: ServiceApplication) -> list[Step]:
     """The stages this application goes through (its own stage plan), marked done/current."""
-    plan = [S.SUBMITTED, S.ACCEPTED]
-    if not sa.fast_track:
-        plan += [S.SURVEYING, S.PLAN_ISSUED]
-        if sa.required_permits or sa.status == S.PERMITTING or sa.returned_from == S.PERMITTING:
-            plan.append(S.PERMITTING)
-    plan.append(S.CONSTRUCTING)
-    if sa.needs_inspection:
-        plan.append(S.INSPECTING)
-    plan += [S.CONNECTED, S.CLOSED]
-
+    plan = planned_stages(sa)
     position = _position(sa, plan)
     return [
         Step(

@@ -1,18 +1,19 @@
 """Projects: recorded once and reused; a department's pushed project is claimed by its code."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import NotFound
+from core.web import errors_to_form
 
 from ..forms import FindProjectForm, ProjectForm
 from ..selectors.applicant import projects_for_applicant, shared_project_by_code
 from ..services import project_claim, project_create, project_update
-from .common import applicant_required, apply_errors
+from .common import applicant_required
 
 
 @require_GET
@@ -67,10 +68,8 @@ def project_new(request: HttpRequest) -> HttpResponse:
                     **form.service_fields(),
                 )
         except (ValidationError, NotFound) as exc:
-            if isinstance(exc, NotFound):
-                form.add_error(None, exc.message)
-            else:
-                apply_errors(form, exc)
+            # Claiming a code nobody shared is a mistake in the form, not a missing page.
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Project %(code)s saved.") % {"code": project.code})
             return redirect("applications:project_list")
@@ -86,9 +85,7 @@ def project_edit(request: HttpRequest, uuid) -> HttpResponse:
         try:
             project_update(actor=request.user, project=project, **form.service_fields())
         except ValidationError as exc:
-            apply_errors(form, exc)
-        except PermissionDenied:
-            raise
+            errors_to_form(form, exc)
         else:
             messages.success(request, _("Project %(code)s saved.") % {"code": project.code})
             return redirect("applications:project_list")

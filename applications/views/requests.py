@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.web import maps_domain_errors
+
 from ..constants import DocumentType, Utility
 from ..forms import RequestForm, details_form, details_forms, document_rows, raw_details
-from ..registry import DOCUMENT_RULES, UTILITIES, documents_required
+from ..registry import DOCUMENT_RULES, UTILITIES, document_unmet, documents_required
 from ..selectors.applicant import (
     combined_applications_for_applicant,
     documents_for_applicant,
@@ -22,7 +24,7 @@ from ..selectors.applicant import (
 )
 from ..selectors.common import CombinedStatus, combined_status
 from ..services import document_store, draft_create, draft_delete, draft_save, draft_submit
-from .common import applicant_required, error_messages
+from .common import applicant_required
 from .display import COMBINED_TONE, details_display
 
 
@@ -103,7 +105,7 @@ def _take_documents(request: HttpRequest, chosen: dict, library: list) -> dict[s
                     actor=request.user, owner=request.applicant, doc_type=doc_type, upload=upload
                 )
             except ValidationError as exc:
-                errors[doc_type] = [m for ms in error_messages(exc).values() for m in ms]
+                errors[doc_type] = exc.messages
             continue
         if f"library-{doc_type}" in request.POST:
             picked = request.POST.get(f"library-{doc_type}") or ""
@@ -168,15 +170,11 @@ def draft_edit(request: HttpRequest, uuid) -> HttpResponse:
         valid = details[utility].is_valid() and valid
     commitments = set(data["commitments"])
     for doc_type in documents_required(data["utilities"]):
-        if doc_type in chosen or doc_type in doc_errors:
-            continue
-        if doc_type in commitments:
-            continue
-        doc_errors[doc_type] = [
-            _("Upload this document or sign the commitment instead.")
-            if DOCUMENT_RULES[doc_type].commitment_allowed
-            else _("Upload this document.")
-        ]
+        unmet = document_unmet(
+            doc_type, uploaded=doc_type in chosen, committed=doc_type in commitments
+        )
+        if unmet and doc_type not in doc_errors:
+            doc_errors[doc_type] = [unmet]
     if valid and not doc_errors:
         return redirect("applications:draft_review", uuid=draft.uuid)
     if request.POST.get("action") == "save":
@@ -195,14 +193,14 @@ def draft_review(request: HttpRequest, uuid) -> HttpResponse:
         if request.method == "POST":
             messages.info(request, _("This request was already submitted; nothing was sent twice."))
         return done
-    errors: dict[str, list[str]] = {}
+    errors: list[str] = []
     if request.method == "POST":
         try:
             combined = draft_submit(
                 actor=request.user, draft=draft, client_token=request.POST.get("client_token", "")
             )
         except ValidationError as exc:
-            errors = error_messages(exc)
+            errors = _readable(exc)
         else:
             messages.success(
                 request,
@@ -215,9 +213,9 @@ def draft_review(request: HttpRequest, uuid) -> HttpResponse:
     picked = draft.data.get("utilities") or []
     required = documents_required(picked)
     commitments = set(draft.data.get("commitments") or [])
-    rows = document_rows(chosen=chosen, commitments=commitments, library=[], only=required)
-    for row in rows:
-        row.needed_by = [u for u in row.needed_by if u in picked]
+    rows = document_rows(
+        chosen=chosen, commitments=commitments, library=[], only=required, utilities=picked
+    )
     context = {
         "draft": draft,
         "project": draft.project,
@@ -230,7 +228,7 @@ def draft_review(request: HttpRequest, uuid) -> HttpResponse:
         ],
         "rows": rows,
         "joint": draft.data.get("joint_outside_works"),
-        "errors": _readable(errors),
+        "errors": errors,
         "edit_url": reverse("applications:draft_edit", kwargs={"uuid": draft.uuid}),
     }
     return render(
@@ -238,10 +236,10 @@ def draft_review(request: HttpRequest, uuid) -> HttpResponse:
     )
 
 
-def _readable(errors: dict[str, list[str]]) -> list[str]:
+def _readable(exc: ValidationError) -> list[str]:
     """Service error keys (`utility.field`, `documents.type`) as sentences a person reads."""
     lines = []
-    for key, messages_ in errors.items():
+    for key, errors in exc.update_error_dict({}).items():
         prefix = ""
         head, _dot, name = key.partition(".")
         if head == "documents" and name in DocumentType.values:
@@ -252,7 +250,7 @@ def _readable(errors: dict[str, list[str]]) -> list[str]:
                 f"{Utility(head).label} · {form_field.label}" if form_field else Utility(head).label
             )
             prefix = f"{label}: "
-        lines += [f"{prefix}{message}" for message in messages_]
+        lines += [f"{prefix}{message}" for error in errors for message in error.messages]
     return lines
 
 
@@ -262,6 +260,7 @@ def _label(form_field, value) -> str:
 
 @require_POST
 @applicant_required
+@maps_domain_errors()
 def draft_discard(request: HttpRequest, uuid) -> HttpResponse:
     draft = get_object_or_404(drafts_for_applicant(organization=request.applicant), uuid=uuid)
     draft_delete(actor=request.user, draft=draft)

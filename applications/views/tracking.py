@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import DomainError
+from core.errors import IllegalTransition
+from core.web import errors_to_form, maps_domain_errors
 
 from ..case_clock import CaseClock, combined_clock, service_clock
 from ..clock import working_days_used
@@ -42,7 +43,7 @@ from ..services import (
     service_application_transition,
 )
 from ..workflow import permissions_of, transitions_available_each
-from .common import applicant_required, apply_errors, error_messages
+from .common import applicant_required
 from .display import (
     COMBINED_TONE,
     STATUS_TONE,
@@ -151,14 +152,14 @@ def _service(combined: CombinedApplication, sa_uuid) -> ServiceApplication:
     raise Http404
 
 
-def _domain_error(request, combined, exc: DomainError) -> HttpResponse:
-    if exc.status_code == 404:
-        raise Http404
-    return _render(request, combined, status=exc.status_code, error=exc.message)
+def _error_page(request: HttpRequest, message: str, status: int, /, uuid, **kwargs) -> HttpResponse:
+    """The request's page again, the service's message above the timeline."""
+    return _render(request, _combined(request, uuid), status=status, error=message)
 
 
 @require_POST
 @applicant_required
+@maps_domain_errors(_error_page)
 def service_action(request: HttpRequest, uuid, sa_uuid, action: str) -> HttpResponse:
     """Confirm a plan and its fee, or withdraw one utility."""
     if action not in ("confirm_plan", "withdraw"):
@@ -180,10 +181,8 @@ def service_action(request: HttpRequest, uuid, sa_uuid, action: str) -> HttpResp
             data=data,
             comment=form.cleaned_data.get("comment", ""),
         )
-    except DomainError as exc:
-        return _domain_error(request, combined, exc)
     except ValidationError as exc:
-        apply_errors(form, exc)
+        errors_to_form(form, exc)
         return _render(request, combined, bound={sa.pk: {action: form}}, status=400)
     done = {
         "confirm_plan": _("Plan and fee confirmed for %(utility)s."),
@@ -195,17 +194,15 @@ def service_action(request: HttpRequest, uuid, sa_uuid, action: str) -> HttpResp
 
 @require_POST
 @applicant_required
+@maps_domain_errors(_error_page)
 def request_withdraw(request: HttpRequest, uuid) -> HttpResponse:
     combined = _combined(request, uuid)
     form = WithdrawForm(request.POST, prefix="all")
     if not form.is_valid():
         return _render(request, combined, status=400)
-    try:
-        withdrawn = combined_application_withdraw(
-            actor=request.user, combined=combined, reason=form.cleaned_data["reason"]
-        )
-    except DomainError as exc:
-        return _domain_error(request, combined, exc)
+    withdrawn = combined_application_withdraw(
+        actor=request.user, combined=combined, reason=form.cleaned_data["reason"]
+    )
     count = len(withdrawn)
     messages.success(
         request,
@@ -216,6 +213,7 @@ def request_withdraw(request: HttpRequest, uuid) -> HttpResponse:
 
 @require_POST
 @applicant_required
+@maps_domain_errors(_error_page)
 def service_rate(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
     combined = _combined(request, uuid)
     sa = _service(combined, sa_uuid)
@@ -225,10 +223,8 @@ def service_rate(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
             service_application_rate(
                 actor=request.user, service_application=sa, **form.cleaned_data
             )
-        except DomainError as exc:
-            return _domain_error(request, combined, exc)
         except ValidationError as exc:
-            apply_errors(form, exc)
+            errors_to_form(form, exc)
         else:
             messages.success(
                 request,
@@ -240,6 +236,7 @@ def service_rate(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @applicant_required
+@maps_domain_errors()
 def service_correct(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
     """补正: the reason, this utility's details and documents; resubmit only this utility."""
     combined = _combined(request, uuid)
@@ -264,7 +261,7 @@ def service_correct(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
                     actor=request.user, owner=request.applicant, doc_type=doc_type, upload=upload
                 )
             except ValidationError as exc:
-                doc_errors[doc_type] = [m for ms in error_messages(exc).values() for m in ms]
+                doc_errors[doc_type] = exc.messages
         if valid and not doc_errors:
             try:
                 service_application_correct(
@@ -274,18 +271,11 @@ def service_correct(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
                     documents=documents,
                     comment=form.cleaned_data["comment"],
                 )
-            except DomainError as exc:
-                if exc.status_code == 404:
-                    raise Http404 from exc
-                if exc.status_code == 403:
-                    raise PermissionDenied from exc
-                form.add_error(None, exc.message)
-            except ValidationError as exc:
-                for key, msgs in error_messages(exc).items():
+            except (ValidationError, IllegalTransition) as exc:
+                rest = errors_to_form(details, exc, prefix="details.")
+                for key, msgs in rest.items():
                     head, _dot, name = key.partition(".")
-                    if head == "details" and name in details.fields:
-                        details.add_error(name, msgs)
-                    elif head == "documents":
+                    if head == "documents":
                         doc_errors[name] = msgs
                     else:
                         form.add_error(None, msgs)

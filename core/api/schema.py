@@ -29,7 +29,7 @@ class ProblemSerializer(serializers.Serializer):
     )
 
 
-def problem(description: str) -> OpenApiResponse:
+def problem_response(description: str) -> OpenApiResponse:
     return OpenApiResponse(ProblemSerializer, description=description)
 
 
@@ -97,7 +97,7 @@ class ApiAutoSchema(AutoSchema):
         for code in self._standard_errors():
             if str(code) not in responses:
                 responses[str(code)] = self._get_response_for_code(
-                    problem(ERRORS[code]), str(code), direction=direction
+                    problem_response(ERRORS[code]), str(code), direction=direction
                 )
         return dict(sorted(responses.items()))
 

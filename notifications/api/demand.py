@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from core.api.filters import ChangedAfterFilter, StrictFilterSet
 from core.api.pagination import CreatedCursorPagination
-from core.api.schema import problem
+from core.api.schema import problem_response
 from workgroups.api.auth import principal_of
 from workgroups.api.idempotency import idempotent
 from workgroups.api.viewsets import OrganizationScopedViewSet
@@ -70,7 +70,7 @@ class DemandNoticeViewSet(
         request=None,
         responses={
             200: DemandNoticeSerializer,
-            409: problem("The notice is already acknowledged."),
+            409: problem_response("The notice is already acknowledged."),
         },
     )
     @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)

@@ -155,9 +155,7 @@ def handle_escalation_events(events: list[EscalationEvent]) -> int:
         .order_by("pk")
     )
     holders = escalation_holders()
-    audience = Audience(
-        set(holders.tiers.values()) | {o for ids in holders.leads.values() for o in ids}
-    )
+    audience = Audience(holders.organizations)
     rows: list[Delivery] = []
     for event in events:
         escalation = event.escalation

@@ -19,6 +19,9 @@ from applications.models import (
 from applications.services import combined_application_submit
 from core.errors import PermissionDenied
 from tests.factories import DETAILS, ProjectFactory, company, member_of, submission, upload
+from workgroups.constants import NetworkCarrier, OrganizationKind
+from workgroups.models import OperatorCoverage, Organization
+from workgroups.services import organization_upsert
 
 ALL_FIVE = ["electricity", "water", "gas", "network", "cable_tv"]
 
@@ -78,6 +81,62 @@ def test_network_gets_one_work_item_per_chosen_carrier_and_the_tower(
         "tower-zs",
         "unicom-zs",
     ]
+
+
+def _network_operator(code: str, carrier: str):
+    operator = organization_upsert(
+        code=code,
+        name_zh=f"{code} 中山分公司",
+        name_en=code,
+        kind=OrganizationKind.OPERATOR,
+        carrier=carrier,
+    )
+    OperatorCoverage.objects.create(operator=operator, utility="network", town=None)
+    return operator
+
+
+def test_network_routes_to_the_organisations_of_the_chosen_carriers_whatever_their_code(
+    applicant, applicant_org, project
+):
+    Organization.objects.filter(code__in=["telecom-zs", "tower-zs"]).update(carrier="")
+    _network_operator("ct-new-branch", NetworkCarrier.TELECOM)
+    _network_operator("shared-towers", NetworkCarrier.TOWER)
+    data = submission(applicant, applicant_org, ["network"])
+    data.utilities["network"].update(preferred_carriers=["telecom", "unicom"], tower_needed=True)
+    combined = combined_application_submit(
+        actor=applicant, applicant=applicant_org, project=project, data=data
+    )
+    assert sorted(combined.services.values_list("operator__code", flat=True)) == [
+        "ct-new-branch",
+        "shared-towers",
+        "unicom-zs",
+    ]
+
+
+def test_network_goes_to_no_operator_of_a_carrier_the_applicant_did_not_choose(
+    applicant, applicant_org, project
+):
+    data = submission(applicant, applicant_org, ["network"])
+    data.utilities["network"].update(preferred_carriers=["mobile"], tower_needed=False)
+    combined = combined_application_submit(
+        actor=applicant, applicant=applicant_org, project=project, data=data
+    )
+    assert list(combined.services.values_list("operator__code", flat=True)) == ["mobile-zs"]
+
+
+def test_a_carrier_no_serving_operator_carries_is_refused_and_saves_nothing(
+    applicant, applicant_org, project
+):
+    Organization.objects.filter(code="unicom-zs").update(carrier="")
+    data = submission(applicant, applicant_org, ["network"])
+    data.utilities["network"].update(preferred_carriers=["unicom"], tower_needed=False)
+    before = _counts()
+    with pytest.raises(ValidationError) as caught:
+        combined_application_submit(
+            actor=applicant, applicant=applicant_org, project=project, data=data
+        )
+    assert set(caught.value.message_dict) == {"network"}
+    assert _counts() == before
 
 
 def test_a_bad_utility_section_saves_nothing_and_names_the_field(applicant, applicant_org, project):

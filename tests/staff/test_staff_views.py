@@ -745,3 +745,16 @@ def test_case_page_shows_working_days_left_and_overdue(users, case):
     assert left and int(left.group(1)) == 3
     assert late and int(late.group(1)) < 0
     assert re.search(rf'class="sla sla-overdue" data-days-left="{late.group(1)}"', html)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["bogus", "permits_approved", "issue_permit"])
+def test_a_made_up_or_system_transition_in_the_url_is_not_found(users, case, name):
+    """No such button exists for a person: the page answers 404, never an error page."""
+    _, services = case
+    sa = services["electricity"]
+    response = _post(client_for(users["operator"]), sa, name)
+    assert response.status_code == 404
+    sa.refresh_from_db()
+    assert sa.status == S.SUBMITTED
+    assert not sa.history.filter(transition=name).exists()

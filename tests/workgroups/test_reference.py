@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from workgroups.constants import OrganizationKind, WorkgroupRole
+from workgroups.constants import Carrier, NetworkCarrier, OrganizationKind, WorkgroupRole
 from workgroups.models import (
     EscalationTier,
     OperatorCoverage,
@@ -149,3 +149,17 @@ def test_staff_edits_to_slas_survive_a_reload():
 def test_every_organisation_acts_through_its_own_group():
     groups = list(Organization.objects.values_list("group__name", "code"))
     assert all(name == f"org:{code}" for name, code in groups)
+
+
+def test_the_network_operators_say_which_carrier_they_are():
+    carriers = dict(Organization.objects.exclude(carrier="").values_list("code", "carrier"))
+    assert carriers == {
+        "telecom-zs": NetworkCarrier.TELECOM,
+        "mobile-zs": NetworkCarrier.MOBILE,
+        "unicom-zs": NetworkCarrier.UNICOM,
+        "tower-zs": NetworkCarrier.TOWER,
+    }
+
+
+def test_every_carrier_an_applicant_may_prefer_is_a_carrier_an_operator_can_be():
+    assert set(Carrier.values) < set(NetworkCarrier.values)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.errors import IllegalTransition, NotFound
+from core.web import errors_to_form
 
 from ...case_clock import CaseClock, permit_working_days, service_clock
 from ...clock import working_days_left, working_days_used
@@ -27,9 +27,15 @@ from ...selectors.staff import (
     service_for_staff,
 )
 from ...services import permit_request_decide, service_application_transition
-from ...workflow import PERMIT, PERMIT_DECISIONS, SERVICE, permissions_of, transitions_available
-from ..common import apply_errors
-from .common import IMAGE_TYPES, problem, staff_required
+from ...workflow import (
+    COMMENT_MAX_LENGTH,
+    PERMIT,
+    PERMIT_DECISIONS,
+    SERVICE,
+    permissions_of,
+    transitions_available,
+)
+from .common import IMAGE_TYPES, staff_errors, staff_required
 
 
 @dataclass
@@ -147,14 +153,23 @@ def _unprefixed(post: QueryDict, prefix: str) -> QueryDict:
     return data
 
 
+def _case_url(request: HttpRequest, uuid, **kwargs) -> str:
+    return reverse("staff:case", args=[uuid])
+
+
+def _permits_url(request: HttpRequest, **kwargs) -> str:
+    return reverse("staff:queue") + "?tab=permits"
+
+
 @require_POST
 @staff_required
+@staff_errors(back=_case_url)
 def case_transition(request: HttpRequest, uuid, sa_uuid, name: str) -> HttpResponse:
     sa = service_for_staff(
         user=request.user, scope=request.staff_scope, combined_uuid=uuid, uuid=sa_uuid
     )
-    if sa is None:
-        raise Http404
+    if sa is None or name not in SERVICE or SERVICE[name].system_only:
+        raise Http404  # no such button on this page
     prefix = f"t{sa.pk}-{name}"
     try:
         service_application_transition(
@@ -162,21 +177,16 @@ def case_transition(request: HttpRequest, uuid, sa_uuid, name: str) -> HttpRespo
             service_application=sa,
             transition=name,
             data=_unprefixed(request.POST, prefix),
-            comment=request.POST.get(f"{prefix}-comment", "")[:2000],
+            comment=request.POST.get(f"{prefix}-comment", "")[:COMMENT_MAX_LENGTH],
         )
-    except NotFound as exc:
-        raise Http404 from exc
-    except IllegalTransition as exc:
-        return problem(request, exc.message, back=reverse("staff:case", args=[uuid]), status=409)
     except ValidationError as exc:
         form = _transition_form(sa, name, data=request.POST)
         if form is None:
             return _render_case(request, uuid, error=" ".join(exc.messages), status=400)
         # Errors the form itself finds are shown by it; the service's others go beside it.
-        rest = apply_errors(form, exc) if form.is_valid() else []
-        return _render_case(
-            request, uuid, failed=(sa.pk, name, form), error=" ".join(rest), status=400
-        )
+        rest = errors_to_form(form, exc) if form.is_valid() else {}
+        error = " ".join(message for messages in rest.values() for message in messages)
+        return _render_case(request, uuid, failed=(sa.pk, name, form), error=error, status=400)
     messages.success(
         request,
         _("%(action)s: done for %(utility)s.")
@@ -187,24 +197,17 @@ def case_transition(request: HttpRequest, uuid, sa_uuid, name: str) -> HttpRespo
 
 @require_POST
 @staff_required
+@staff_errors(back=_permits_url)
 def permit_decide(request: HttpRequest, uuid, decision: str) -> HttpResponse:
     permit = permit_for_agency(scope=request.staff_scope, uuid=uuid)
     if permit is None or decision not in PERMIT_DECISIONS:
         raise Http404
-    back = reverse("staff:queue") + "?tab=permits"
-    try:
-        permit_request_decide(
-            actor=request.user,
-            permit_request=permit,
-            decision=decision,
-            data={"reason": request.POST.get("reason", "")},
-        )
-    except NotFound as exc:
-        raise Http404 from exc
-    except IllegalTransition as exc:
-        return problem(request, exc.message, back=back, status=409)
-    except ValidationError as exc:
-        return problem(request, " ".join(exc.messages), back=back, status=400)
+    permit_request_decide(
+        actor=request.user,
+        permit_request=permit,
+        decision=decision,
+        data={"reason": request.POST.get("reason", "")},
+    )
     messages.success(
         request,
         _("%(decision)s: %(permit)s.")
@@ -213,4 +216,4 @@ def permit_decide(request: HttpRequest, uuid, decision: str) -> HttpResponse:
             "permit": permit.get_permit_type_display(),
         },
     )
-    return redirect(back)
+    return redirect(_permits_url(request))

@@ -1,4 +1,4 @@
-"""What every staff page shares: the staff-only guard and pagination."""
+"""What every staff page shares: the staff-only guard, pagination and the error page."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+
+from core.web import maps_domain_errors
 
 from ...constants import (
     BusinessType,
@@ -62,6 +64,16 @@ def _page(request: HttpRequest, queryset):
     return Paginator(queryset, size).get_page(request.GET.get("page"))
 
 
-def problem(request: HttpRequest, message: str, *, back: str, status: int) -> HttpResponse:
+def error_page(request: HttpRequest, message: str, *, back: str, status: int) -> HttpResponse:
     """The staff site's one error page: what went wrong and the way back (409 / 400 / 403)."""
     return render(request, "staff/conflict.html", {"message": message, "back": back}, status=status)
+
+
+def staff_errors(back: Callable[..., str]) -> Callable[[Callable], Callable]:
+    """`maps_domain_errors` with the staff error page; `back(request, **view_kwargs)` is the
+    page the person returns to."""
+
+    def page(request: HttpRequest, message: str, status: int, /, *args, **kwargs) -> HttpResponse:
+        return error_page(request, message, back=back(request, *args, **kwargs), status=status)
+
+    return maps_domain_errors(page)

@@ -1,21 +1,17 @@
 """The escalations inbox: open, acknowledged, resolved."""
 
-from collections.abc import Callable
-
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.errors import IllegalTransition
-
 from ...constants import (
     EscalationStatus,
     ServiceStatus,
 )
+from ...models import Escalation
 from ...selectors.staff import (
     escalation_for_staff,
     escalations_for_staff,
@@ -24,7 +20,10 @@ from ...services import (
     escalation_acknowledge,
     escalation_resolve,
 )
-from .common import _page, problem, staff_required
+from ...workflow import ESCALATION, input_max_length
+from .common import _page, staff_errors, staff_required
+
+_NOTE_MAX_LENGTH = input_max_length(ESCALATION, "note")
 
 ESCALATION_TABS = (
     (EscalationStatus.OPEN, EscalationStatus.OPEN.label),
@@ -53,37 +52,43 @@ def escalations(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _escalation_action(request: HttpRequest, uuid, action: Callable[..., object]) -> HttpResponse:
+def _escalation(request: HttpRequest, uuid) -> Escalation:
     escalation = escalation_for_staff(scope=request.staff_scope, uuid=uuid)
     if escalation is None:
         raise Http404
-    back = reverse("staff:escalations") + f"?status={escalation.status}"
-    try:
-        action(escalation)
-    except IllegalTransition as exc:
-        return problem(request, exc.message, back=back, status=409)
-    except ValidationError as exc:
-        return problem(request, " ".join(exc.messages), back=back, status=400)
+    return escalation
+
+
+def _tab_url(escalation: Escalation) -> str:
+    """The inbox tab the escalation is listed on."""
+    return reverse("staff:escalations") + f"?status={escalation.status}"
+
+
+def _escalation_url(request: HttpRequest, uuid, **kwargs) -> str:
+    return _tab_url(_escalation(request, uuid))
+
+
+@require_POST
+@staff_required
+@staff_errors(back=_escalation_url)
+def escalation_ack(request: HttpRequest, uuid) -> HttpResponse:
+    escalation = _escalation(request, uuid)
+    back = _tab_url(escalation)
+    escalation_acknowledge(actor=request.user, escalation=escalation)
+    messages.success(request, _("Escalation acknowledged."))
     return redirect(back)
 
 
 @require_POST
 @staff_required
-def escalation_ack(request: HttpRequest, uuid) -> HttpResponse:
-    def act(escalation):
-        escalation_acknowledge(actor=request.user, escalation=escalation)
-        messages.success(request, _("Escalation acknowledged."))
-
-    return _escalation_action(request, uuid, act)
-
-
-@require_POST
-@staff_required
+@staff_errors(back=_escalation_url)
 def escalation_res(request: HttpRequest, uuid) -> HttpResponse:
-    def act(escalation):
-        escalation_resolve(
-            actor=request.user, escalation=escalation, note=request.POST.get("note", "")[:4000]
-        )
-        messages.success(request, _("Escalation resolved."))
-
-    return _escalation_action(request, uuid, act)
+    escalation = _escalation(request, uuid)
+    back = _tab_url(escalation)
+    escalation_resolve(
+        actor=request.user,
+        escalation=escalation,
+        note=request.POST.get("note", "")[:_NOTE_MAX_LENGTH],
+    )
+    messages.success(request, _("Escalation resolved."))
+    return redirect(back)

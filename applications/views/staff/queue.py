@@ -25,7 +25,7 @@ from ...selectors.staff import (
 )
 from ...services import service_applications_transition_each
 from ...workflow import BULK_TRANSITIONS, PERMIT, PERMIT_DECISIONS, SERVICE
-from .common import PAGE_SIZES, _filters, _page, problem, staff_required
+from .common import PAGE_SIZES, _filters, _page, error_page, staff_required
 
 BULK_MAX = 100
 
@@ -119,7 +119,7 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("transition", "")
     if not _may_bulk(scope):
         message = _("Your organisation reads these cases; it does not act on them.")
-        return problem(request, message, back=back, status=403)
+        return error_page(request, message, back=back, status=403)
     if name not in BULK_TRANSITIONS:
         messages.error(request, _("Choose an action that needs no further input."))
         return redirect(back)
