@@ -166,7 +166,11 @@ def _page(client, user, url, now):
 @pytest.mark.parametrize(
     ("prefix", "line"),
     [
-        ("", "已用 15 个工作日：政府部门 3 天、中山供电局 9 天、您 3 天；3 个办理环节；费用 ¥12,800.50"),
+        (
+            "",
+            "已用 15 个工作日：政府部门 3 天、中山供电局 9 天、您 3 天；"
+            "3 个办理环节；费用 ¥12,800.50",
+        ),
         (
             "/en",
             "15 working days: government 3, "
