@@ -119,6 +119,7 @@ _CLOCK_FIELDS = [
     "due_at",
     "paused_since",
     "paused_working_days",
+    "connected_at",
     "updated_at",
 ]
 
@@ -296,6 +297,8 @@ class PermitMachine(Machine[PermitRequest]):
 
     def record(self, obj: PermitRequest, transition: Transition, step: Step) -> None:
         obj.decided_by = step.actor
+        if obj.decided_at is not None:
+            obj.decided_at = step.now  # the decision's moment is the recorded one
         obj.save()
         state_change(
             sa=obj.service_application,

@@ -3,7 +3,6 @@
 import uuid
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
@@ -250,7 +249,6 @@ class ServiceApplication(FSMModelMixin, models.Model):
     def connect(self, *, inspection_result: str = "") -> None:
         if inspection_result:
             self.inspection_result = inspection_result
-        self.connected_at = timezone.now()
 
     @transition(field=status, source=S.CONNECTED, target=S.CLOSED, permission=permitted("close"))
     def close(self) -> None:

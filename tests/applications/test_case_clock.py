@@ -209,3 +209,23 @@ def test_staff_see_each_stage_its_share_and_the_late_one(walked, client):
     # Each permit agency's own time: planning decided in 1 working day, excavation in 3.
     assert 'data-permit-days="1"' in column
     assert 'data-permit-days="3"' in column
+
+
+def test_a_counter_visit_staff_record_counts_as_a_procedure_and_moves_nothing(walked, client):
+    sa, _op = walked
+    due, entered = sa.due_at, sa.stage_entered_at
+    staff = staff_of("csg-zhongshan")
+    client.force_login(staff)
+    url = reverse("staff:case_transition", args=[sa.combined.uuid, sa.uuid, "record_visit"])
+    prefix = f"t{sa.pk}-record_visit"
+    with time_machine.travel(at(10, 26), tick=False):
+        refused = client.post(url, {f"{prefix}-reason": ""})
+        assert refused.status_code == 400  # why they came is required
+        response = client.post(url, {f"{prefix}-reason": "申请人到窗口递交纸质图纸"})
+    assert response.status_code == 302
+    sa.refresh_from_db()
+    assert (sa.status, sa.due_at, sa.stage_entered_at) == (ServiceStatus.INSPECTING, due, entered)
+    clock = _clock(sa, now=at(10, 26))
+    assert clock.procedures == 4
+    assert [s.stage for s in clock.spans].count(ServiceStatus.INSPECTING) == 1  # one stay
+    assert clock.working_by_party == {G: 3, OP: 10, A: 3}  # the days are unchanged

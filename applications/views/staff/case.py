@@ -29,6 +29,7 @@ from ...selectors.staff import (
 from ...services import permit_request_decide, service_application_transition
 from ...workflow import (
     COMMENT_MAX_LENGTH,
+    COUNTER_VISIT,
     PERMIT,
     PERMIT_DECISIONS,
     SERVICE,
@@ -50,6 +51,8 @@ class Column:
     details: list[tuple[str, str]] = field(default_factory=list)
     documents_open: bool = False
     actions: list[tuple[str, str, Form | None]] = field(default_factory=list)
+    # Recording a counter visit is rare (zero by design): offered apart from the moves.
+    visit: tuple[str, str, Form | None] | None = None
 
     @property
     def days_overdue(self) -> int:
@@ -112,7 +115,10 @@ def _render_case(
                 form = failed[2]
             else:
                 form = _transition_form(sa, name)
-            column.actions.append((name, SERVICE[name].button, form))
+            if name == COUNTER_VISIT:
+                column.visit = (name, SERVICE[name].button, form)
+            else:
+                column.actions.append((name, SERVICE[name].button, form))
         columns.append(column)
     escalations = sorted(
         (e for sa in services for e in sa.escalations.all()),
