@@ -11,7 +11,7 @@ Applicants are not staff: every selector here returns nothing for them.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
@@ -20,7 +20,7 @@ from django.utils import timezone
 from core.workflow import PermissionSource
 from workgroups.calendar import add_working_days
 from workgroups.constants import OrganizationKind, WorkgroupRole
-from workgroups.models import EscalationTier, Membership, Town, WorkgroupMembership
+from workgroups.models import Membership, Town, WorkgroupMembership
 from workgroups.selectors import escalation_holders
 
 from ..constants import CLOCKED_STATES, EscalationStatus, PermitStatus, ServiceStatus
@@ -65,7 +65,6 @@ class StaffScope:
     operator_ids: frozenset[int] = frozenset()
     agency_ids: frozenset[int] = frozenset()
     oversight: bool = False
-    escalation_levels: frozenset[int] = field(default_factory=frozenset)
     superuser: bool = False
 
     @property
@@ -74,7 +73,8 @@ class StaffScope:
 
 
 def staff_scope(*, user) -> StaffScope:
-    """Two queries: the caller's staff memberships, and the workgroups they lead."""
+    """Two queries: the caller's staff memberships, and the workgroups they lead (which
+    escalation tiers they hold is `escalation_holders`' answer)."""
     if not user.is_authenticated:
         return StaffScope()
     if user.is_superuser:
@@ -87,9 +87,6 @@ def staff_scope(*, user) -> StaffScope:
     if not rows:
         return StaffScope()
     org_ids = frozenset(pk for pk, _ in rows)
-    levels = frozenset(
-        EscalationTier.objects.filter(organization_id__in=org_ids).values_list("level", flat=True)
-    )
     return StaffScope(
         org_ids=org_ids,
         lead_workgroup_ids=frozenset(
@@ -100,7 +97,6 @@ def staff_scope(*, user) -> StaffScope:
         operator_ids=frozenset(pk for pk, kind in rows if kind == OrganizationKind.OPERATOR),
         agency_ids=frozenset(pk for pk, kind in rows if kind == OrganizationKind.AGENCY),
         oversight=any(kind in OVERSIGHT_KINDS for _, kind in rows),
-        escalation_levels=levels,
     )
 
 

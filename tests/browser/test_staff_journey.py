@@ -152,7 +152,9 @@ def _act(page: Page, sa, name: str, **fields: str) -> None:
     form = page.locator(f'#u-{sa.uuid} form[data-action="{name}"]')
     for field, value in fields.items():
         form.locator(f'[name="t{sa.pk}-{name}-{field}"]').fill(value)
-    form.locator("button[type=submit]").click()
+    # Wait for the new page: the last step's message must not pass for this one's.
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
     expect(page.locator(".message-success")).to_be_visible()
 
 
