@@ -168,7 +168,7 @@ def _page(client, user, url, now):
     [
         (
             "",
-            "已用 15 个工作日：政府部门 3 天、中山供电局 9 天、您 3 天；"
+            "共 15 个工作日：政府部门 3 天、中山供电局 9 天、您 3 天；"
             "3 个办理环节；费用 ¥12,800.50",
         ),
         (
@@ -192,8 +192,27 @@ def test_the_applicant_reads_one_line_per_utility_and_one_bar_per_party(
     assert 'class="party-government" width="20"' in card
     assert 'class="party-operator" width="60"' in card
     assert 'class="party-applicant" width="20"' in card
-    # The request as a whole: its one utility is its slowest.
-    assert line in html[html.index("data-combined-clock") :]
+    # With one utility the request's own clock would only repeat it.
+    assert "data-combined-clock" not in html
+
+
+def test_a_request_of_several_utilities_shows_its_slowest_one_on_top(
+    submit, client, applicant, operator_staff
+):
+    with time_machine.travel(at(10, 12), tick=False):
+        combined = submit(["electricity", "water"])
+    water = combined.services.get(utility="water")
+    _move(operator_staff("zs-water"), water, "accept", at(10, 13))
+    html = _page(
+        client, applicant, reverse("applications:request_detail", args=[combined.uuid]), at(10, 16)
+    )
+    top = html[html.index("data-combined-clock") :]
+    top = top[: top.index("</section>")]
+    # Both wait for their operators since Monday the 12th; the request has run 4 working days,
+    # and its one submission is one procedure.
+    assert "共 4 个工作日（进行中）：政府部门 0 天、公用服务企业 4 天、您 0 天；1 个办理环节" in (
+        top
+    )
 
 
 def test_staff_see_each_stage_its_share_and_the_late_one(walked, client):
@@ -201,7 +220,7 @@ def test_staff_see_each_stage_its_share_and_the_late_one(walked, client):
     url = reverse("staff:case", args=[sa.combined.uuid])
     html = _page(client, staff_of("csg-zhongshan"), url, at(10, 30))
     column = html[html.index(f'id="u-{sa.uuid}"') :]
-    assert "已用 20 个工作日（进行中）：政府部门 3 天、中山供电局 14 天、申请人 3 天" in column
+    assert "共 20 个工作日（进行中）：政府部门 3 天、中山供电局 14 天、申请人 3 天" in column
     table = column[column.index('data-table="stages-electricity"') :]
     table = table[: table.index("</table>")]
     assert table.count("<tr") == 1 + 9  # header + one row per stay in a stage
