@@ -28,6 +28,8 @@ def enter_stage(
     to_state = sa.status
     if from_state == ServiceStatus.DRAFT:
         sa.submitted_at = now  # the clock starts on submission
+    if to_state == ServiceStatus.CONNECTED:
+        sa.connected_at = now  # and stops on connection
     sa.stage_entered_at = now
     if to_state in CLOCKED_STATES:
         days = sla_working_days(

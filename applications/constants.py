@@ -10,6 +10,7 @@ __all__ = [
     "ClockEvent",
     "DocumentSource",
     "DocumentType",
+    "Party",
     "PermitStatus",
     "PermitType",
     "ProjectKind",
@@ -38,8 +39,29 @@ class ServiceStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class Party(models.TextChoices):
+    """Who holds a case while it is in a stage: whose time the days are."""
+
+    GOVERNMENT = "government", _("Government")
+    OPERATOR = "operator", _("Utility operator")
+    APPLICANT = "applicant", _("Applicant")
+
+
+# Who holds each open stage (DOMAIN "Stages and default SLAs"): the operator accepts, surveys,
+# builds and inspects; the permit agencies decide in parallel; the applicant corrects and
+# confirms the plan and fee. The per-case clock and the indicators split time by this table.
+STAGE_PARTY = {
+    ServiceStatus.SUBMITTED: Party.OPERATOR,
+    ServiceStatus.RETURNED: Party.APPLICANT,
+    ServiceStatus.ACCEPTED: Party.OPERATOR,
+    ServiceStatus.SURVEYING: Party.OPERATOR,
+    ServiceStatus.PLAN_ISSUED: Party.APPLICANT,
+    ServiceStatus.PERMITTING: Party.GOVERNMENT,
+    ServiceStatus.CONSTRUCTING: Party.OPERATOR,
+    ServiceStatus.INSPECTING: Party.OPERATOR,
+}
 # States in which the applicant holds the case: the working-day clock is paused.
-APPLICANT_HOLDS = frozenset({ServiceStatus.RETURNED, ServiceStatus.PLAN_ISSUED})
+APPLICANT_HOLDS = frozenset(s for s, party in STAGE_PARTY.items() if party == Party.APPLICANT)
 # States from which nothing moves any more.
 FINAL_STATES = frozenset({ServiceStatus.CLOSED, ServiceStatus.REJECTED, ServiceStatus.WITHDRAWN})
 # Open states whose clock runs (the SLA sweep looks only at these).

@@ -13,6 +13,12 @@ class ReasonInput(forms.Form):
     reason = forms.CharField(label=_("Reason"), min_length=2, max_length=2000)
 
 
+class VisitInput(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the applicant came to the counter"), min_length=2, max_length=2000
+    )
+
+
 class OptionalReasonInput(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=2000, required=False)
 

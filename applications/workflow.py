@@ -15,7 +15,7 @@ from typing import Any, cast
 from django import forms
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as lazy
+from django.utils.translation import gettext_lazy
 
 from core.workflow import Machine, PermissionSource, Step, Transition, machine_for, register
 from workgroups.constants import WorkgroupRole
@@ -24,7 +24,7 @@ from workgroups.selectors import escalation_holders, sla_table
 
 from . import transition_inputs as inputs
 from .audit import acting_organization, state_change
-from .clock import enter_stage
+from .clock import ClockChange, enter_stage
 from .constants import EscalationEventKind, EscalationStatus
 from .models import Escalation, EscalationEvent, PermitRequest, ServiceApplication, StateChange
 
@@ -49,9 +49,9 @@ class ServiceMachine(Machine[ServiceApplication]):
     """One utility's application (DESIGN 3)."""
 
     model = ServiceApplication
-    not_found = lazy("No such application.")
-    forbidden = lazy("You may not perform this action on this application.")
-    unknown = lazy("Unknown transition: %s")
+    not_found = gettext_lazy("No such application.")
+    forbidden = gettext_lazy("You may not perform this action on this application.")
+    unknown = gettext_lazy("Unknown transition: %s")
 
     def lock(self, obj: ServiceApplication) -> ServiceApplication:
         try:
@@ -84,7 +84,12 @@ class ServiceMachine(Machine[ServiceApplication]):
         slas = sla_table({sa.workgroup_id for sa, _step in moved})
         rows = []
         for sa, step in moved:
-            clock = enter_stage(sa, from_state=step.from_state, now=step.now, slas=slas)
+            # A fact recorded in a stage (a counter visit) leaves its clock alone.
+            clock = (
+                ClockChange()
+                if sa.status == step.from_state
+                else enter_stage(sa, from_state=step.from_state, now=step.now, slas=slas)
+            )
             rows.append(
                 state_change(
                     sa=sa,
@@ -114,6 +119,7 @@ _CLOCK_FIELDS = [
     "due_at",
     "paused_since",
     "paused_working_days",
+    "connected_at",
     "updated_at",
 ]
 
@@ -143,99 +149,115 @@ SERVICE = register(
         [
             Transition(
                 "submit",
-                lazy("Submit"),
-                lazy("Submitted"),
+                gettext_lazy("Submit"),
+                gettext_lazy("Submitted"),
                 (APPLICANT,),
                 applicant_step=True,
                 notice=NOTICE_WORK_ASSIGNED,
             ),
             Transition(
                 "resubmit",
-                lazy("Resubmit after correction"),
-                lazy("Resubmitted after correction"),
+                gettext_lazy("Resubmit after correction"),
+                gettext_lazy("Resubmitted after correction"),
                 (APPLICANT,),
                 applicant_step=True,
             ),
             Transition(
                 "confirm_plan",
-                lazy("Confirm plan and fee"),
-                lazy("Plan and fee confirmed"),
+                gettext_lazy("Confirm plan and fee"),
+                gettext_lazy("Plan and fee confirmed"),
                 (APPLICANT,),
                 applicant_step=True,
             ),
             Transition(
                 "withdraw",
-                lazy("Withdraw"),
-                lazy("Withdrawn"),
+                gettext_lazy("Withdraw"),
+                gettext_lazy("Withdrawn"),
                 (APPLICANT,),
                 input_form=inputs.OptionalReasonInput,
             ),
-            Transition("accept", lazy("Accept"), lazy("Accepted"), (OPERATOR,)),
+            Transition("accept", gettext_lazy("Accept"), gettext_lazy("Accepted"), (OPERATOR,)),
             Transition(
                 "return_for_correction",
-                lazy("Return for correction"),
-                lazy("Returned for correction"),
+                gettext_lazy("Return for correction"),
+                gettext_lazy("Returned for correction"),
                 (OPERATOR, LEAD_REVIEW),
                 input_form=inputs.ReasonInput,
             ),
             Transition(
                 "reject",
-                lazy("Reject"),
-                lazy("Rejected"),
+                gettext_lazy("Reject"),
+                gettext_lazy("Rejected"),
                 (OPERATOR,),
                 input_form=inputs.ReasonInput,
             ),
             Transition(
-                "start_survey", lazy("Start site survey"), lazy("Site survey started"), (OPERATOR,)
+                "start_survey",
+                gettext_lazy("Start site survey"),
+                gettext_lazy("Site survey started"),
+                (OPERATOR,),
             ),
             Transition(
                 "issue_plan",
-                lazy("Issue plan and fee quote"),
-                lazy("Plan and fee issued"),
+                gettext_lazy("Issue plan and fee quote"),
+                gettext_lazy("Plan and fee issued"),
                 (OPERATOR,),
                 input_form=inputs.PlanInput,
             ),
             Transition(
                 "start_construction",
-                lazy("Start construction"),
-                lazy("Construction started"),
+                gettext_lazy("Start construction"),
+                gettext_lazy("Construction started"),
                 (OPERATOR,),
             ),
             Transition(
                 "complete_construction",
-                lazy("Complete construction"),
-                lazy("Construction completed"),
+                gettext_lazy("Complete construction"),
+                gettext_lazy("Construction completed"),
                 (OPERATOR,),
             ),
             Transition(
                 "fail_inspection",
-                lazy("Fail inspection"),
-                lazy("Inspection failed"),
+                gettext_lazy("Fail inspection"),
+                gettext_lazy("Inspection failed"),
                 (OPERATOR,),
                 input_form=inputs.InspectionInput,
             ),
             Transition(
                 "connect",
-                lazy("Connect"),
-                lazy("Connected"),
+                gettext_lazy("Connect"),
+                gettext_lazy("Connected"),
                 (OPERATOR,),
                 input_form=inputs.ConnectInput,
             ),
-            Transition("close", lazy("Close the case"), lazy("Closed"), (OPERATOR,)),
+            Transition(
+                "close", gettext_lazy("Close the case"), gettext_lazy("Closed"), (OPERATOR,)
+            ),
+            # Zero by design; counted when it happens. The state stays where it is.
+            Transition(
+                "record_visit",  # COUNTER_VISIT
+                gettext_lazy("Record a counter visit"),
+                gettext_lazy("Counter visit recorded"),
+                (OPERATOR, LEAD_REVIEW),
+                input_form=inputs.VisitInput,
+                applicant_step=True,
+            ),
             # The permits' outcome moves the application; no person does.
             Transition(
-                "permits_approved", lazy("All permits approved"), lazy("All permits approved")
+                "permits_approved",
+                gettext_lazy("All permits approved"),
+                gettext_lazy("All permits approved"),
             ),
             Transition(
                 "permit_returned",
-                lazy("Permit returned"),
-                lazy("Permit returned"),
+                gettext_lazy("Permit returned"),
+                gettext_lazy("Permit returned"),
                 input_form=inputs.ReasonInput,
             ),
             Transition(
                 "permit_rejected",
-                lazy("Permit rejected"),
-                lazy("Permit rejected"),
+                gettext_lazy("Permit rejected"),
+                gettext_lazy("Permit rejected"),
                 input_form=inputs.ReasonInput,
             ),
         ]
@@ -247,9 +269,9 @@ class PermitMachine(Machine[PermitRequest]):
     """One outside-line permit, decided by its agency in parallel with the others."""
 
     model = PermitRequest
-    not_found = lazy("No such permit request.")
-    forbidden = lazy("You may not decide this permit.")
-    unknown = lazy("Unknown decision: %s")
+    not_found = gettext_lazy("No such permit request.")
+    forbidden = gettext_lazy("You may not decide this permit.")
+    unknown = gettext_lazy("Unknown decision: %s")
     unknown_field = "decision"
 
     def lock(self, obj: PermitRequest) -> PermitRequest:
@@ -275,6 +297,8 @@ class PermitMachine(Machine[PermitRequest]):
 
     def record(self, obj: PermitRequest, transition: Transition, step: Step) -> None:
         obj.decided_by = step.actor
+        if obj.decided_at is not None:
+            obj.decided_at = step.now  # the decision's moment is the recorded one
         obj.save()
         state_change(
             sa=obj.service_application,
@@ -293,32 +317,32 @@ PERMIT = register(
         [
             Transition(
                 "approve",
-                lazy("Approve"),
-                lazy("Permit approved"),
+                gettext_lazy("Approve"),
+                gettext_lazy("Permit approved"),
                 (DECIDE_PERMIT,),
                 input_form=inputs.OptionalReasonInput,
                 notice=NOTICE_NONE,
             ),
             Transition(
                 "return_to_applicant",
-                lazy("Return to applicant"),
-                lazy("Permit returned"),
+                gettext_lazy("Return to applicant"),
+                gettext_lazy("Permit returned"),
                 (DECIDE_PERMIT,),
                 input_form=inputs.ReasonInput,
                 notice=NOTICE_NONE,
             ),
             Transition(
                 "reject",
-                lazy("Reject"),
-                lazy("Permit rejected"),
+                gettext_lazy("Reject"),
+                gettext_lazy("Permit rejected"),
                 (DECIDE_PERMIT,),
                 input_form=inputs.ReasonInput,
                 notice=NOTICE_NONE,
             ),
             Transition(
                 "cancel",
-                lazy("Cancel"),
-                lazy("Permit cancelled"),
+                gettext_lazy("Cancel"),
+                gettext_lazy("Permit cancelled"),
                 input_form=inputs.ReasonInput,
                 notice=NOTICE_NONE,
             ),
@@ -327,8 +351,8 @@ PERMIT = register(
         events=[
             Transition(
                 "issue_permit",
-                lazy("Request the permit"),
-                lazy("Permit requested"),
+                gettext_lazy("Request the permit"),
+                gettext_lazy("Permit requested"),
                 notice=NOTICE_PERMIT_ISSUED,
             )
         ],
@@ -403,6 +427,8 @@ def notice_of(change: StateChange) -> str:
 
 
 APPLICANT_STEPS = tuple(SERVICE.names(where=lambda t: t.applicant_step))
+# The one step that means the applicant came to a counter (0 by design, counted if it happens).
+COUNTER_VISIT = "record_visit"
 OPERATOR_TRANSITIONS = tuple(SERVICE.names(where=lambda t: OPERATOR in t.permissions))
 PERMIT_DECISIONS = tuple(PERMIT.names(where=lambda t: not t.system_only))
 # What the staff queue offers in bulk: the operator's moves that need no input.
@@ -413,9 +439,9 @@ BULK_TRANSITIONS = tuple(
 
 class ResolveInput(forms.Form):
     note = forms.CharField(
-        label=lazy("How it was resolved"),
+        label=gettext_lazy("How it was resolved"),
         max_length=4000,
-        error_messages={"required": lazy("Say how it was resolved.")},
+        error_messages={"required": gettext_lazy("Say how it was resolved.")},
     )
 
     def clean_note(self) -> str:
@@ -429,8 +455,8 @@ class EscalationMachine(Machine[Escalation]):
     """A missed deadline climbing the tiers until someone who holds it resolves it."""
 
     model = Escalation
-    not_found = lazy("No such escalation.")
-    forbidden = lazy("You may not handle this escalation.")
+    not_found = gettext_lazy("No such escalation.")
+    forbidden = gettext_lazy("You may not handle this escalation.")
 
     def lock(self, obj: Escalation) -> Escalation:
         try:
@@ -492,15 +518,24 @@ class EscalationMachine(Machine[Escalation]):
 ESCALATION = register(
     EscalationMachine(
         [
-            Transition("acknowledge", lazy("Acknowledge"), lazy("Acknowledged"), (HOLDS_TIER,)),
             Transition(
-                "resolve", lazy("Resolve"), lazy("Resolved"), (HOLDS_TIER,), input_form=ResolveInput
+                "acknowledge",
+                gettext_lazy("Acknowledge"),
+                gettext_lazy("Acknowledged"),
+                (HOLDS_TIER,),
+            ),
+            Transition(
+                "resolve",
+                gettext_lazy("Resolve"),
+                gettext_lazy("Resolved"),
+                (HOLDS_TIER,),
+                input_form=ResolveInput,
             ),
             # The case moved on: the system closes what no longer stands.
             Transition(
                 "close_overtaken",
-                lazy("Close"),
-                lazy("Closed by the system"),
+                gettext_lazy("Close"),
+                gettext_lazy("Closed by the system"),
                 input_form=ResolveInput,
             ),
         ]

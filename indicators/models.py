@@ -47,3 +47,37 @@ class KpiRefresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class CaseClockRow(models.Model):
+    """The clock of one submitted service application as of the last refresh: working and
+    calendar days from submission to connection (or to the refresh while it runs), split by
+    the party holding the case (applications.case_clock, computed here in SQL).
+
+    Rebuilt with the rollup: the indicators read medians by party from the rollup, and the
+    cases whose time went mostly to one party from here."""
+
+    service_application_id = models.IntegerField(_("service application"), unique=True)
+    utility = models.CharField(_("utility"), max_length=20)
+    workgroup_id = models.IntegerField(_("workgroup"))
+    operator_id = models.IntegerField(_("operator"))
+    submitted_at = models.DateTimeField(_("submitted at"))
+    ended_at = models.DateTimeField(_("clock stopped at"), null=True)
+    connected_month = models.DateField(_("month connected"), null=True)
+    running = models.BooleanField(_("running"))
+    working_days = models.IntegerField(_("working days"))
+    calendar_days = models.IntegerField(_("calendar days"))
+    government_days = models.IntegerField(_("government's working days"))
+    operator_days = models.IntegerField(_("operator's working days"))
+    applicant_days = models.IntegerField(_("applicant's working days"))
+    procedures = models.IntegerField(_("procedures"))
+    fee_cny = models.DecimalField(_("fee (CNY)"), max_digits=12, decimal_places=2, null=True)
+
+    class Meta:
+        db_table = "indicators_caseclock"
+        verbose_name = _("case clock")
+        verbose_name_plural = _("case clocks")
+        indexes = [models.Index(fields=["workgroup_id", "ended_at"], name="caseclock_wg_ended")]
+
+    def __str__(self) -> str:
+        return f"{self.service_application_id}: {self.working_days}"

@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as lazy
+from django.utils.translation import gettext_lazy
 
 from core.workflow import Machine, PermissionSource, Step, Transition, register
 from workgroups.models import Membership
@@ -32,8 +32,8 @@ class NoticeMachine(Machine[DemandNotice]):
     """An operator's copy of an early demand signal (关口前移), acknowledged once."""
 
     model = DemandNotice
-    not_found = lazy("No such demand notice.")
-    forbidden = lazy("No such demand notice.")
+    not_found = gettext_lazy("No such demand notice.")
+    forbidden = gettext_lazy("No such demand notice.")
 
     def visible(self, user: Any, obj: DemandNotice, perms: PermissionSource) -> bool:
         return _member(user, obj.operator_id)
@@ -57,7 +57,14 @@ class NoticeMachine(Machine[DemandNotice]):
 
 NOTICE = register(
     NoticeMachine(
-        [Transition("acknowledge", lazy("Acknowledge"), lazy("Acknowledged"), (OPERATOR_MEMBER,))]
+        [
+            Transition(
+                "acknowledge",
+                gettext_lazy("Acknowledge"),
+                gettext_lazy("Acknowledged"),
+                (OPERATOR_MEMBER,),
+            )
+        ]
     )
 )
 
@@ -70,8 +77,8 @@ class DeliveryMachine(Machine[Delivery]):
     """One message over one channel: delivered, or parked after its attempts for staff."""
 
     model = Delivery
-    not_found = lazy("No such delivery.")
-    forbidden = lazy("Only staff may retry deliveries.")
+    not_found = gettext_lazy("No such delivery.")
+    forbidden = gettext_lazy("Only staff may retry deliveries.")
 
     def may(
         self, user: Any, name: str, obj: Delivery, *, perms: PermissionSource | None = None
@@ -108,9 +115,16 @@ class DeliveryMachine(Machine[Delivery]):
 DELIVERY = register(
     DeliveryMachine(
         [
-            Transition("deliver", lazy("Deliver"), lazy("Delivered")),
-            Transition("park", lazy("Park"), lazy("Parked as failed"), input_form=ErrorInput),
-            Transition("retry", lazy("Retry"), lazy("Queued again"), (PLATFORM_STAFF,)),
+            Transition("deliver", gettext_lazy("Deliver"), gettext_lazy("Delivered")),
+            Transition(
+                "park",
+                gettext_lazy("Park"),
+                gettext_lazy("Parked as failed"),
+                input_form=ErrorInput,
+            ),
+            Transition(
+                "retry", gettext_lazy("Retry"), gettext_lazy("Queued again"), (PLATFORM_STAFF,)
+            ),
         ]
     )
 )

@@ -87,3 +87,21 @@ def working_day_cutoff(now: dt.datetime, days: int) -> dt.datetime:
             counted += 1
         day -= dt.timedelta(days=1)
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), local_zone())
+
+
+def working_day_after(day: dt.date, days: int) -> dt.date:
+    """The `days`-th working day after `day` (`day` itself for 0)."""
+    while days > 0:
+        day += dt.timedelta(days=1)
+        if is_working_day(day):
+            days -= 1
+    return day
+
+
+def working_day_before(day: dt.date, days: int) -> dt.date:
+    """The `days`-th working day before `day` (`day` itself for 0)."""
+    while days > 0:
+        day -= dt.timedelta(days=1)
+        if is_working_day(day):
+            days -= 1
+    return day

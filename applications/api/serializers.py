@@ -7,12 +7,14 @@ from rest_framework import serializers
 
 from workgroups.api.serializers import OrganizationRefSerializer, TownSerializer
 
+from ..case_clock import service_clock
 from ..clock import working_days_used
 from ..constants import (
     BusinessType,
     ClockEvent,
     DocumentSource,
     DocumentType,
+    Party,
     PermitStatus,
     PermitType,
     ProjectKind,
@@ -84,6 +86,36 @@ class PermitSummarySerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField()
+
+
+class StageSpanSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=ServiceStatus.choices)
+    party = serializers.ChoiceField(choices=Party.choices)
+    entered_at = serializers.DateTimeField()
+    left_at = serializers.DateTimeField(allow_null=True, help_text="Null while in the stage.")
+    working_days = serializers.IntegerField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    late = serializers.BooleanField(help_text="Left after its deadline, or past it now.")
+
+
+class PartySplitSerializer(serializers.Serializer):
+    government = serializers.IntegerField()
+    operator = serializers.IntegerField()
+    applicant = serializers.IntegerField()
+
+
+class TimeByPartySerializer(serializers.Serializer):
+    """Whose time it was: days from submission to connection (or now) split by who held the
+    case, the applicant's procedures and the fee (the tracking and staff pages' figures)."""
+
+    working_days = serializers.IntegerField()
+    calendar_days = serializers.IntegerField()
+    running = serializers.BooleanField()
+    working_days_by_party = PartySplitSerializer(source="working_by_party")
+    calendar_days_by_party = PartySplitSerializer(source="calendar_by_party")
+    procedures = serializers.IntegerField()
+    fee_cny = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    stages = StageSpanSerializer(source="spans", many=True)
 
 
 class ClockSerializer(serializers.Serializer):
@@ -228,6 +260,7 @@ class WorkItemDetailSerializer(WorkItemSerializer):
     inspection_result = serializers.CharField()
     last_reason = serializers.CharField()
     clock = ClockSerializer(source="*")
+    time_by_party = serializers.SerializerMethodField()
     documents = DocumentSerializer(source="document_links", many=True)
     commitments = CommitmentSerializer(source="combined.commitments", many=True)
     permits = PermitSummarySerializer(many=True)
@@ -242,6 +275,11 @@ class WorkItemDetailSerializer(WorkItemSerializer):
         if lease is None or lease.leased_until <= timezone.now():
             return None
         return LeaseStateSerializer(lease).data
+
+    @extend_schema_field(TimeByPartySerializer)
+    def get_time_by_party(self, sa) -> dict:
+        clock = service_clock(sa, sa.history.filter(permit_request=None), now=timezone.now())
+        return TimeByPartySerializer(clock).data
 
     def get_transitions_available(self, sa) -> list[str]:
         return transitions_available(actor=self.context["request"].user, obj=sa)

@@ -3,7 +3,6 @@
 import uuid
 
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
@@ -12,6 +11,7 @@ from workgroups.models import Organization, Workgroup
 
 from ..constants import (
     CLOCKED_STATES,
+    STAGE_PARTY,
     ServiceStatus,
     Utility,
 )
@@ -249,7 +249,6 @@ class ServiceApplication(FSMModelMixin, models.Model):
     def connect(self, *, inspection_result: str = "") -> None:
         if inspection_result:
             self.inspection_result = inspection_result
-        self.connected_at = timezone.now()
 
     @transition(field=status, source=S.CONNECTED, target=S.CLOSED, permission=permitted("close"))
     def close(self) -> None:
@@ -260,3 +259,13 @@ class ServiceApplication(FSMModelMixin, models.Model):
     )
     def withdraw(self, *, reason: str = "") -> None:
         self.last_reason = reason
+
+    @transition(
+        field=status,
+        source=sorted(STAGE_PARTY),
+        target=None,
+        permission=permitted("record_visit"),
+    )
+    def record_visit(self, *, reason: str) -> None:
+        """The applicant had to come to a counter: staff record it, the state stays, and the
+        visit counts as one of the applicant's procedures."""

@@ -91,10 +91,15 @@ def permits_cancel_open(*, sa: ServiceApplication, now: dt.datetime, reason: str
 
 @transaction.atomic
 def permit_request_decide(
-    *, actor: User, permit_request: PermitRequest, decision: str, data: dict | None = None
+    *,
+    actor: User,
+    permit_request: PermitRequest,
+    decision: str,
+    data: dict | None = None,
+    now: dt.datetime | None = None,
 ) -> PermitRequest:
     """An agency approves, returns or rejects one permit; the application follows."""
-    now = timezone.now()
+    now = now or timezone.now()
     permit = apply(PERMIT, permit_request, decision, actor=actor, data=data, now=now)
     sa = permit.service_application
     escalations_close_overtaken(service_application=sa, permit=permit, now=now)

@@ -1,5 +1,6 @@
 """One combined request for any of the five utilities, saved whole or not at all."""
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
@@ -91,7 +92,12 @@ def _operators_for(utility: str, details: dict, serving: list[Organization]) -> 
 
 @transaction.atomic
 def combined_application_submit(
-    *, actor: User, applicant: Organization, project: Project, data: SubmissionInput
+    *,
+    actor: User,
+    applicant: Organization,
+    project: Project,
+    data: SubmissionInput,
+    now: dt.datetime | None = None,
 ) -> CombinedApplication:
     """Validate everything, then create the request, one application per operator, the
     document links, commitments, audit rows and permissions in one transaction.
@@ -121,7 +127,7 @@ def combined_application_submit(
         targets += [(utility, operator) for operator in operators]
 
     workgroups = {wg.code: wg for wg in Workgroup.objects.filter(code__in=cleaned)}
-    now = timezone.now()
+    now = now or timezone.now()
     try:
         with transaction.atomic():
             combined = CombinedApplication.objects.create(

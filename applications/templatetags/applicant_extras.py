@@ -1,9 +1,10 @@
 """Small template helpers for the applicant pages."""
 
 from django import template
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 
 from .. import workflow
+from ..constants import Party
 
 register = template.Library()
 
@@ -41,3 +42,33 @@ _MACHINES = {
 def input_max_length(machine: str, name: str) -> int | None:
     """The `maxlength` of a transition's input (`comment` included), from the transition table."""
     return workflow.input_max_length(_MACHINES[machine], name)
+
+
+@register.simple_tag
+def clock_line(clock, operator, viewer: str = "applicant") -> str:
+    """One utility's clock in a sentence: "14 working days: government 3, <operator> 9, you 2;
+    2 procedures; fee ¥…" (the applicant reads "you", staff "applicant")."""
+    total = (
+        ngettext("%(days)s working day so far", "%(days)s working days so far", clock.working_days)
+        if clock.running
+        else ngettext("%(days)s working day", "%(days)s working days", clock.working_days)
+    )
+    parts = []
+    for party, label, days, _percent in clock.parts:
+        if party == Party.OPERATOR and operator is not None:
+            who = localname(operator)
+        elif party == Party.APPLICANT and viewer == "applicant":
+            who = gettext("you")
+        else:
+            who = label.lower() if (get_language() or "").startswith("en") else label
+        parts.append(gettext("%(who)s %(days)s") % {"who": who, "days": days})
+    values = {
+        "total": total % {"days": clock.working_days},
+        "parts": gettext(", ").join(parts),
+        "procedures": ngettext("%(n)s procedure", "%(n)s procedures", clock.procedures)
+        % {"n": clock.procedures},
+    }
+    if clock.fee_cny is None:
+        return gettext("%(total)s: %(parts)s; %(procedures)s") % values
+    values["fee"] = gettext("fee ¥%(fee)s") % {"fee": f"{clock.fee_cny:,.2f}"}
+    return gettext("%(total)s: %(parts)s; %(procedures)s; %(fee)s") % values

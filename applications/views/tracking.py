@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import IllegalTransition
 from core.web import errors_to_form, maps_domain_errors
 
+from ..case_clock import CaseClock, combined_clock, service_clock
 from ..clock import working_days_used
 from ..constants import PermitStatus, ServiceStatus
 from ..forms import (
@@ -67,6 +68,7 @@ class Card:
     links: list
     actions: list[str]
     working_days: int
+    clock: CaseClock
     forms: dict = field(default_factory=dict)
 
 
@@ -89,6 +91,7 @@ def _cards(request: HttpRequest, combined: CombinedApplication, bound: dict | No
         latest_permits = {}
         for permit in sa.permits.all():
             latest_permits[permit.permit_type] = permit
+        history = list(sa.history.all())
         cards.append(
             Card(
                 sa=sa,
@@ -97,11 +100,12 @@ def _cards(request: HttpRequest, combined: CombinedApplication, bound: dict | No
                 holder_kind=kind,
                 tone=STATUS_TONE.get(sa.status, "info"),
                 details=details_display(sa.utility, sa.details),
-                history=list(sa.history.all()),
+                history=history,
                 permits=list(latest_permits.values()),
                 links=list(sa.document_links.all()),
                 actions=names,
                 working_days=working_days_used(sa, now=now),
+                clock=service_clock(sa, history, now=now),
                 forms=forms,
             )
         )
@@ -125,6 +129,7 @@ def _render(request, combined, *, bound=None, status=200, error=""):
         "derived_label": CombinedStatus(derived).label,
         "derived_tone": COMBINED_TONE[derived],
         "fee_total": sum(fees) if fees else None,
+        "clock": combined_clock(card.clock for card in cards),
         "commitments": list(combined.commitments.all()),
         "can_withdraw_all": any("withdraw" in card.actions for card in cards),
         "error": error,

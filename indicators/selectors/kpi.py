@@ -15,15 +15,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Case, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Greatest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from applications.constants import CLOCKED_STATES, Utility
-from applications.models import BAD_RATINGS, RatingLevel
+from applications.constants import CLOCKED_STATES, Party, Utility
+from applications.models import BAD_RATINGS, RatingLevel, ServiceApplication
 from applications.selectors.staff import StaffScope
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import Organization, Workgroup
 
-from ..models import KpiRefresh
+from ..models import CaseClockRow, KpiRefresh
+from ..services.case_clocks import PARTY_MEASURES, SHARE_MEASURES
 from ..services.rollup import MEASURED_STAGES
 
 RATING_MEASURES = [f"rating:{level}" for level, _label in RatingLevel.choices]
@@ -158,6 +162,11 @@ def _pivot(rows: list[dict], key: tuple[str, ...]) -> dict[tuple, dict[str, dict
     return out
 
 
+def _total(row: dict | None) -> int:
+    """The sum of a distribution (its mean times its count), e.g. counter visits."""
+    return round(row["mean"] * row["n"]) if row else 0
+
+
 def kpi_workgroups(*, scope: StaffScope) -> list[tuple[int, str]]:
     """Workgroups the caller may narrow the indicators to: all for the leadership bodies and
     operators (an operator's figures are its own in any case), the led ones for lead agencies."""
@@ -176,9 +185,9 @@ def kpi_as_of() -> dt.datetime | None:
 def kpi_connections(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
     """Per utility (each workgroup serves one) and month of connection: connected, median and
     90th percentile working days (the applicant's time excluded, as on the clock) and calendar
-    days from submission to connection, median applicant-facing steps, counter visits (0 by
-    design: every step is online) and median fee quote."""
-    measures = ["working_days", "calendar_days", "steps", "fee"]
+    days from submission to connection, median applicant-facing steps, counter visits staff
+    recorded (0 by design: every step is online) and median fee quote."""
+    measures = ["working_days", "calendar_days", "steps", "fee", "visits"]
     rows = _distribution("utility_month", scope=scope, filters=filters, measures=measures)
     out = []
     for (utility, month), m in _pivot(rows, ("utility", "month")).items():
@@ -194,8 +203,38 @@ def kpi_connections(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
                 "calendar_days_median": m["calendar_days"]["median"],
                 "calendar_days_p90": m["calendar_days"]["p90"],
                 "steps_median": m["steps"]["median"],
-                "counter_visits": 0,
+                "counter_visits": _total(m.get("visits")),
                 "fee_median": m["fee"]["median"] if "fee" in m else None,
+            }
+        )
+    out.sort(key=lambda r: (-r["month"].toordinal(), UTILITY_ORDER.get(r["utility"], 99)))
+    return out
+
+
+def kpi_party_shares(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
+    """Whose time it was, per utility and month of connection: the median working days and
+    the median share of the whole that government, the operator and the applicant held a
+    connected case, with the median procedures and fee. Medians of each part separately:
+    they need not add up to the median whole."""
+    measures = [*PARTY_MEASURES, *SHARE_MEASURES, "working_days", "steps", "fee"]
+    rows = _distribution("utility_month", scope=scope, filters=filters, measures=measures)
+    out = []
+    for (utility, month), m in _pivot(rows, ("utility", "month")).items():
+        if "party:operator" not in m:
+            continue
+
+        def median(measure: str, m=m) -> float | None:
+            return m[measure]["median"] if measure in m else None
+
+        out.append(
+            {
+                "utility": utility,
+                "month": month,
+                "connected": m["party:operator"]["n"],
+                "days": {p: median(f"party:{p}") for p in Party.values},
+                "share": {p: median(f"share:{p}") for p in Party.values},
+                "steps_median": median("steps"),
+                "fee_median": median("fee"),
             }
         )
     out.sort(key=lambda r: (-r["month"].toordinal(), UTILITY_ORDER.get(r["utility"], 99)))
@@ -337,14 +376,15 @@ def kpi_scorecards(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
 def kpi_public(*, filters: KpiFilter) -> dict[str, dict]:
     """The public transparency page's figures per utility, over every case, with the staff
     dashboard's definitions: connections by month of connection with their mean and median
-    working days, median fee quote and median applicant steps; the share of clocked stages
+    working days, median fee quote, median applicant steps and median working days held by
+    each party; the share of clocked stages
     left on time (as on the scorecards); the share of satisfied ratings. Two queries."""
     days = _pivot(
         _distribution(
             "utility",
             scope=PUBLIC_SCOPE,
             filters=filters,
-            measures=["working_days", "fee", "steps"],
+            measures=["working_days", "fee", "steps", "visits", *PARTY_MEASURES],
         ),
         ("utility",),
     )
@@ -370,11 +410,70 @@ def kpi_public(*, filters: KpiFilter) -> dict[str, dict]:
             "working_days_median": d["working_days"]["median"] if "working_days" in d else None,
             "fee_median": d["fee"]["median"] if "fee" in d else None,
             "steps_median": d["steps"]["median"] if "steps" in d else None,
+            "party_days_median": {
+                p: d[f"party:{p}"]["median"] if f"party:{p}" in d else None for p in Party.values
+            },
             "stages_left": total(CLOCKED_STAGE_MEASURES),
             "stages_on_time": total(CLOCKED_STAGE_MEASURES, "on_time"),
             "ratings": total(RATING_MEASURES),
             "ratings_good": total(GOOD_RATING_MEASURES),
-            # Every step is online: no visit to a counter is ever required.
-            "counter_visits": 0,
+            # Every step is online: a visit to a counter is counted only if staff record one.
+            "counter_visits": _total(d.get("visits")),
         }
     return out
+
+
+def kpi_longest_holds(*, scope: StaffScope, filters: KpiFilter, limit: int = 20) -> list[dict]:
+    """The cases of the period (connected or ended in it, or still running) in which one
+    party held the case longest, longest first: the coordination meeting's list of where the
+    time went. One query; figures as of the last refresh."""
+    if not scope.is_staff or not indicators_available():
+        return []
+    rows = CaseClockRow.objects.all()
+    if not scope.oversight:
+        rows = rows.filter(
+            Q(workgroup_id__in=sorted(scope.lead_workgroup_ids))
+            | Q(operator_id__in=sorted(scope.operator_ids))
+        )
+    if filters.workgroup_id is not None:
+        rows = rows.filter(workgroup_id=filters.workgroup_id)
+    after = _month_start(filters.first)
+    before = _month_start((filters.last + dt.timedelta(days=31)).replace(day=1))
+    rows = rows.filter(Q(running=True) | Q(ended_at__gte=after, ended_at__lt=before))
+    held = Greatest("government_days", "operator_days", "applicant_days")
+    rows = (
+        rows.filter(working_days__gt=0)
+        .annotate(
+            held=held,
+            party=Case(
+                When(operator_days=held, then=Value(Party.OPERATOR.value)),
+                When(government_days=held, then=Value(Party.GOVERNMENT.value)),
+                default=Value(Party.APPLICANT.value),
+            ),
+            reference=Subquery(
+                ServiceApplication.objects.filter(pk=OuterRef("service_application_id")).values(
+                    "combined__reference"
+                )[:1]
+            ),
+            operator_name=Subquery(
+                Organization.objects.filter(pk=OuterRef("operator_id")).values("name_zh")[:1]
+            ),
+        )
+        .order_by("-held", "-working_days", "service_application_id")[:limit]
+    )
+    return [
+        {
+            "reference": r.reference,
+            "utility": r.utility,
+            "operator": r.operator_name,
+            "party": r.party,
+            "held": r.held,
+            "working_days": r.working_days,
+            "running": r.running,
+        }
+        for r in rows
+    ]
+
+
+def _month_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), timezone.get_current_timezone())

@@ -13,13 +13,13 @@ from typing import Any, cast
 from django.core.cache import cache
 from django.utils import timezone
 
-from applications.constants import Utility
+from applications.constants import Party, Utility
 from applications.registry import UTILITIES
 from workgroups.models import SlaPolicy
 
 from .kpi import KpiFilter, indicators_available, kpi_as_of, kpi_public
 
-CACHE_KEY = "public-transparency:v2"
+CACHE_KEY = "public-transparency:v3"
 CACHE_SECONDS = 300
 MONTHS = 12
 
@@ -52,6 +52,7 @@ def _compute(filters: KpiFilter, as_of: dt.datetime | None, available: bool) -> 
             "utility": utility,
             "slas": slas.get(utility, []),
             "documents": list(UTILITIES[utility].documents),
+            "party_days_median": dict.fromkeys(Party.values),
         }
         if f:
             row |= {
@@ -60,6 +61,9 @@ def _compute(filters: KpiFilter, as_of: dt.datetime | None, available: bool) -> 
                 "working_days_median": _rounded(f["working_days_median"]),
                 "fee_median": _rounded(f["fee_median"], 2),
                 "steps_median": _rounded(f["steps_median"]),
+                "party_days_median": {
+                    party: _rounded(days) for party, days in f["party_days_median"].items()
+                },
                 "on_time_share": _share(f["stages_on_time"], f["stages_left"]),
                 "ratings": f["ratings"],
                 "satisfaction_share": _share(f["ratings_good"], f["ratings"]),

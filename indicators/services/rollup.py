@@ -23,8 +23,10 @@ from django.utils import timezone
 
 from applications.constants import ServiceStatus
 from applications.workflow import APPLICANT_STEPS as _STEPS
+from applications.workflow import COUNTER_VISIT
 
 from ..models import KpiRefresh
+from .case_clocks import CASE_CLOCKS, PARTY_ROLLUP, clock_params
 
 # Steps the applicant performs (procedures in the World Bank sense), as the transition table
 # marks them: the staff dashboard and the public transparency page both read them from here.
@@ -63,7 +65,7 @@ ANALYZE kpi_cal;
 """
 
 # Connected cases, by month of connection: working days (the applicant's time excluded, as on
-# the clock), calendar days, fee quote and applicant-facing steps.
+# the clock), calendar days, fee quote, applicant-facing steps and counter visits among them.
 _CONNECTED = """
 INSERT INTO applications_kpirollup
     (month, utility, workgroup_id, operator_id, measure, value, n, on_time)
@@ -71,19 +73,23 @@ SELECT f.month, f.utility, f.workgroup_id, f.operator_id, m.measure, m.value, co
 FROM (
     SELECT s.utility, s.workgroup_id, s.operator_id, date_trunc('month', cd.day)::date AS month,
            GREATEST(cd.n - sd.n - s.paused_working_days, 0) AS wd, cd.day - sd.day AS cal,
-           s.fee_quote_cny AS fee, coalesce(st.steps, 0) AS steps
+           s.fee_quote_cny AS fee, coalesce(st.steps, 0) AS steps,
+           coalesce(st.visits, 0) AS visits
     FROM applications_serviceapplication s
     JOIN kpi_cal sd ON sd.day = ((s.submitted_at) AT TIME ZONE %(tz)s)::date
     JOIN kpi_cal cd ON cd.day = ((s.connected_at) AT TIME ZONE %(tz)s)::date
     LEFT JOIN (
-        SELECT service_application_id, count(*) AS steps FROM applications_statechange
+        SELECT service_application_id, count(*) AS steps,
+               count(*) FILTER (WHERE transition = %(visit)s) AS visits
+        FROM applications_statechange
         WHERE permit_request_id IS NULL AND transition = ANY(%(steps)s)
         GROUP BY service_application_id
     ) st ON st.service_application_id = s.id
     WHERE s.connected_at IS NOT NULL AND s.submitted_at IS NOT NULL
 ) f
 CROSS JOIN LATERAL (VALUES ('working_days', f.wd::numeric), ('calendar_days', f.cal::numeric),
-                           ('fee', f.fee), ('steps', f.steps::numeric)) AS m(measure, value)
+                           ('fee', f.fee), ('steps', f.steps::numeric),
+                           ('visits', f.visits::numeric)) AS m(measure, value)
 WHERE m.value IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5, 6
 """
@@ -101,7 +107,7 @@ FROM (
            lead(sc.at) OVER (PARTITION BY sc.service_application_id ORDER BY sc.at, sc.id)
                AS left_at
     FROM applications_statechange sc
-    WHERE sc.permit_request_id IS NULL
+    WHERE sc.permit_request_id IS NULL AND sc.from_state <> sc.to_state
 ) seq
 JOIN applications_serviceapplication s ON s.id = seq.service_application_id
 JOIN kpi_cal ed ON ed.day = ((seq.at) AT TIME ZONE %(tz)s)::date
@@ -184,7 +190,8 @@ def kpi_rollup_refresh() -> KpiRefresh:
     PostgreSQL only: callers check `selectors.kpi.indicators_available()` first."""
     started = time.perf_counter()
     holidays, workdays = calendar_exceptions()
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     with connection.cursor() as cursor:
         # Two refreshes at once would both delete, then both insert: the second waits.
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('kpi_rollup_refresh'))")
@@ -199,15 +206,19 @@ def kpi_rollup_refresh() -> KpiRefresh:
             "start": start - dt.timedelta(days=1),
             "end": end + dt.timedelta(days=1),
             "steps": APPLICANT_STEPS,
+            "visit": COUNTER_VISIT,
             "stages": [str(s) for s in MEASURED_STAGES],
+            "now": now,
+            **clock_params(),
         }
         cursor.execute(_CALENDAR, params)
         cursor.execute("DELETE FROM applications_kpirollup")
-        for sql in (_CONNECTED, _STAGES, _APPLICATIONS, _RATINGS, _NOTICES):
+        rebuilds = (_CONNECTED, _STAGES, _APPLICATIONS, _RATINGS, _NOTICES)
+        for sql in (*rebuilds, CASE_CLOCKS, PARTY_ROLLUP):
             cursor.execute(sql, params)
         cursor.execute("DROP TABLE kpi_cal")
         cursor.execute("ANALYZE applications_kpirollup")
     KpiRefresh.objects.all().delete()
     return KpiRefresh.objects.create(
-        refreshed_at=timezone.now(), seconds=round(time.perf_counter() - started, 3)
+        refreshed_at=now, seconds=round(time.perf_counter() - started, 3)
     )

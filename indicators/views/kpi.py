@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from applications.constants import ServiceStatus, Utility
+from applications.constants import Party, ServiceStatus, Utility
 from applications.models import RatingLevel
 from applications.views.staff.common import staff_required
 
@@ -21,6 +21,8 @@ from ..selectors.kpi import (
     kpi_as_of,
     kpi_connections,
     kpi_demand_notices,
+    kpi_longest_holds,
+    kpi_party_shares,
     kpi_ratings,
     kpi_stages,
     kpi_workgroups,
@@ -80,6 +82,31 @@ def _kpi_tables(scope, filters: KpiFilter) -> dict[str, dict]:
             number(r["fee_median"], 2),
         ]
         for r in kpi_connections(scope=scope, filters=filters)
+    ]
+    parties = [
+        [
+            utility_labels.get(r["utility"], r["utility"]),
+            month(r["month"]),
+            r["connected"],
+            *[number(r["days"][p]) for p in Party.values],
+            *[number(r["share"][p]) for p in Party.values],
+            number(r["steps_median"]),
+            number(r["fee_median"], 2),
+        ]
+        for r in kpi_party_shares(scope=scope, filters=filters)
+    ]
+    party_labels = dict(Party.choices)
+    holds = [
+        [
+            r["reference"],
+            utility_labels.get(r["utility"], r["utility"]),
+            r["operator"],
+            party_labels[r["party"]],
+            _("running") if r["running"] else _("ended"),
+            r["held"],
+            r["working_days"],
+        ]
+        for r in kpi_longest_holds(scope=scope, filters=filters)
     ]
     stages = [
         [
@@ -145,6 +172,50 @@ def _kpi_tables(scope, filters: KpiFilter) -> dict[str, dict]:
                 _("Fee quote, median (CNY)"),
             ],
             "rows": connections,
+        },
+        "parties": {
+            "text_columns": 2,
+            "title": _("Whose time it was, per utility and month of connection"),
+            "note": _(
+                "Working days from submission to connection, split by who held the case: "
+                "government (outside-line permits), the utility operator (acceptance, survey, "
+                "construction, inspection) and the applicant (corrections, plan and fee "
+                "confirmation). Each part's median is taken on its own, so the parts need not "
+                "add up to the median whole."
+            ),
+            "headers": [
+                _("Utility"),
+                _("Month"),
+                _("Connected"),
+                _("Government, median working days"),
+                _("Operator, median working days"),
+                _("Applicant, median working days"),
+                _("Government, median share (%)"),
+                _("Operator, median share (%)"),
+                _("Applicant, median share (%)"),
+                _("Procedures, median"),
+                _("Fee, median (CNY)"),
+            ],
+            "rows": parties,
+        },
+        "holds": {
+            "text_columns": 5,
+            "title": _("Cases where one party held the time longest"),
+            "note": _(
+                "Cases connected or ended in the period, or still running, with the most "
+                "working days held by a single party: the coordination meeting's agenda of "
+                "where the time went. Figures as of the last refresh."
+            ),
+            "headers": [
+                _("Case"),
+                _("Utility"),
+                _("Operator"),
+                _("Held longest by"),
+                _("State"),
+                _("Working days held"),
+                _("Working days in all"),
+            ],
+            "rows": holds,
         },
         "stages": {
             "text_columns": 2,

@@ -1,13 +1,15 @@
 """Demo cases in different states, each built in one transaction through the real services and
 keyed by a fixed project code, so a case that exists is never built twice."""
 
+import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from applications.constants import BusinessType, DocumentType, ProjectKind, WorksType
 from applications.models import CombinedApplication, Project, ServiceApplication
@@ -21,6 +23,7 @@ from applications.services import (
     service_application_transition,
 )
 from applications.services.projects import project_push
+from workgroups.calendar import local_zone, working_day_after, working_day_before
 from workgroups.models import Organization, Town, User
 
 from .files import demo_document, demo_pdf
@@ -68,6 +71,7 @@ class Step:
     by: str = "operator"  # operator | applicant | permit agency
     data: dict = field(default_factory=dict)
     permit_type: str = ""
+    days: int = 1  # working days after the step before it (0: the same day, later)
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,23 @@ class DemoCase:
     steps: tuple[Step, ...] = ()
     commit_where_allowed: bool = False
     business_type: str = BusinessType.NEW_CONNECTION
+    # Working days the case has been in its present stage today: the cases are played back in
+    # time, so their clocks show realistic days by party.
+    waiting: int = 1
+
+    def moments(self, today: dt.date) -> list[dt.datetime]:
+        """When it was submitted and when each step happened, ending `waiting` working days
+        before `today`: the working days counted back, a few hours apart on the same day."""
+        offsets = [0]
+        for step in self.steps:
+            offsets.append(offsets[-1] + step.days)
+        first = working_day_before(today, offsets[-1] + self.waiting)
+        zone = local_zone()
+        return [
+            dt.datetime.combine(working_day_after(first, offset), dt.time(9), zone)
+            + dt.timedelta(minutes=37 * i)
+            for i, offset in enumerate(offsets)
+        ]
 
 
 def _plan(permits: list[str], fee: str) -> dict:
@@ -92,13 +113,11 @@ def _plan(permits: list[str], fee: str) -> dict:
     }
 
 
-_SURVEY = (Step("", "accept"), Step("", "start_survey"))
+_SURVEY = (Step("", "accept"), Step("", "start_survey", days=2))
 
 
 def _for(utility: str, steps: tuple[Step, ...]) -> tuple[Step, ...]:
-    return tuple(
-        Step(utility, s.action, s.by, s.data, s.permit_type) if not s.utility else s for s in steps
-    )
+    return tuple(replace(s, utility=utility) if not s.utility else s for s in steps)
 
 
 DEMO_CASES = (
@@ -125,6 +144,7 @@ DEMO_CASES = (
                 data={"reason": "请在总平面图中标明给水接入点和水表井位置后重新提交。"},
             ),
         ),
+        waiting=3,
     ),
     DemoCase(
         "2026-442000-47-01-900003",
@@ -133,7 +153,11 @@ DEMO_CASES = (
         "demo-cuiheng-zhizao",
         "electricity plan issued with a fee quote, awaiting the applicant",
         {"electricity": DETAILS["electricity"]},
-        _for("electricity", (*_SURVEY, Step("", "issue_plan", data=_plan([], "12800.00")))),
+        _for(
+            "electricity",
+            (*_SURVEY, Step("", "issue_plan", data=_plan([], "12800.00"), days=3)),
+        ),
+        waiting=2,
     ),
     DemoCase(
         "2026-442000-47-01-900004",
@@ -150,8 +174,9 @@ DEMO_CASES = (
                     "",
                     "issue_plan",
                     data=_plan(["planning", "road_excavation", "road_occupation"], "36500.00"),
+                    days=4,
                 ),
-                Step("", "confirm_plan", by="applicant"),
+                Step("", "confirm_plan", by="applicant", days=2),
                 Step("", "approve", by="permit", permit_type="planning"),
             ),
         ),
@@ -167,7 +192,7 @@ DEMO_CASES = (
             "electricity",
             (
                 *_SURVEY,
-                Step("", "issue_plan", data=_plan(["road_excavation"], "58000.00")),
+                Step("", "issue_plan", data=_plan(["road_excavation"], "58000.00"), days=5),
                 Step("", "confirm_plan", by="applicant"),
                 Step(
                     "",
@@ -175,9 +200,11 @@ DEMO_CASES = (
                     by="permit",
                     permit_type="road_excavation",
                     data={"reason": "同意按方案开挖，注意夜间施工降噪。"},
+                    days=2,
                 ),
             ),
         ),
+        waiting=4,
     ),
     DemoCase(
         "2026-442000-47-01-900006",
@@ -186,10 +213,13 @@ DEMO_CASES = (
         "demo-xiaolan-jingmi",
         "cable TV and broadband connected (fast track)",
         {"cable_tv": DETAILS["cable_tv"], "network": BROADBAND},
-        tuple(
-            Step(utility, action)
-            for utility in ("cable_tv", "network")
-            for action in ("accept", "start_construction", "connect")
+        (
+            Step("cable_tv", "accept"),
+            Step("network", "accept", days=0),
+            Step("cable_tv", "start_construction"),
+            Step("network", "start_construction", days=0),
+            Step("cable_tv", "connect", days=2),
+            Step("network", "connect"),
         ),
     ),
     DemoCase(
@@ -203,10 +233,15 @@ DEMO_CASES = (
             "water",
             (
                 *_SURVEY,
-                Step("", "issue_plan", data=_plan([], "21000.00")),
-                Step("", "confirm_plan", by="applicant"),
-                Step("", "complete_construction"),
-                Step("", "connect", data={"inspection_result": "竣工验收合格，水表已安装。"}),
+                Step("", "issue_plan", data=_plan([], "21000.00"), days=3),
+                Step("", "confirm_plan", by="applicant", days=2),
+                Step("", "complete_construction", days=8),
+                Step(
+                    "",
+                    "connect",
+                    data={"inspection_result": "竣工验收合格，水表已安装。"},
+                    days=2,
+                ),
                 Step("", "close"),
             ),
         ),
@@ -224,6 +259,7 @@ DEMO_CASES = (
                 "withdraw",
                 by="applicant",
                 data={"reason": "项目业态调整，暂缓用气报装。"},
+                days=3,
             ),
         ),
     ),
@@ -263,7 +299,9 @@ def _actor_for(step: Step, sa: ServiceApplication, users: dict[str, User]) -> Us
     return by_org[sa.operator.code]
 
 
-def _perform(step: Step, combined: CombinedApplication, users: dict[str, User]) -> None:
+def _perform(
+    step: Step, combined: CombinedApplication, users: dict[str, User], now: dt.datetime
+) -> None:
     sa = combined.services.filter(utility=step.utility).order_by("pk").first()
     actor = _actor_for(step, sa, users)
     if step.permit_type:
@@ -272,10 +310,11 @@ def _perform(step: Step, combined: CombinedApplication, users: dict[str, User]) 
             permit_request=sa.permits.get(permit_type=step.permit_type, status="pending"),
             decision=step.action,
             data=step.data,
+            now=now,
         )
     else:
         service_application_transition(
-            actor=actor, service_application=sa, transition=step.action, data=step.data
+            actor=actor, service_application=sa, transition=step.action, data=step.data, now=now
         )
 
 
@@ -296,11 +335,16 @@ def build_case(case: DemoCase, users: dict[str, User]) -> CombinedApplication:
         floor_area_m2=Decimal("18500.00"),
         planned_start=date(2026, 9, 1),
     )
+    submitted_at, *step_moments = case.moments(timezone.localdate())
     combined = combined_application_submit(
-        actor=actor, applicant=owner, project=project, data=_submission(case, actor, owner)
+        actor=actor,
+        applicant=owner,
+        project=project,
+        data=_submission(case, actor, owner),
+        now=submitted_at,
     )
-    for step in case.steps:
-        _perform(step, combined, users)
+    for step, moment in zip(case.steps, step_moments, strict=True):
+        _perform(step, combined, users, moment)
     return combined
 
 

@@ -2,8 +2,10 @@
 
 import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -38,7 +40,7 @@ def test_an_operator_accepts_surveys_and_issues_a_plan(submit, operator_api):
     accepted = _move(operator_api, sa, "accept", comment="材料齐全,予以受理")
     assert accepted.status_code == 200, accepted.json()
     assert accepted.json()["status"] == S.ACCEPTED
-    assert accepted.json()["transitions_available"] == ["start_survey"]
+    assert accepted.json()["transitions_available"] == ["start_survey", "record_visit"]
     assert _move(operator_api, sa, "start_survey").json()["status"] == S.SURVEYING
     planned = _move(operator_api, sa, "issue_plan", **PLAN)
 
@@ -235,3 +237,20 @@ def test_the_detail_runs_the_same_queries_whatever_it_carries(
         counts[(sa.utility, len(body["documents"]))] = len(queries)
     assert len(set(counts.values())) == 1, counts  # 7 documents cost what 3 cost
     assert max(counts.values()) <= 8, counts
+
+
+def test_the_detail_says_whose_time_it_was(submit, operator_api):
+    cst = ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(dt.datetime(2026, 12, 1, 10, tzinfo=cst), tick=False):
+        sa = submit(["electricity"]).services.get()
+    with time_machine.travel(dt.datetime(2026, 12, 3, 10, tzinfo=cst), tick=False):
+        body = operator_api.get(f"/api/v1/work-items/{sa.uuid}/").json()
+    clock = body["time_by_party"]
+    # Waiting for the operator's acceptance since Tuesday: Wednesday and Thursday are its.
+    assert clock["working_days"] == 2
+    assert clock["working_days_by_party"] == {"government": 0, "operator": 2, "applicant": 0}
+    assert clock["procedures"] == 1  # the submission
+    assert clock["running"] is True
+    [stage] = clock["stages"]
+    assert (stage["stage"], stage["party"], stage["left_at"]) == ("submitted", "operator", None)
+    assert stage["late"] is True  # acceptance is due within one working day

@@ -2,6 +2,7 @@
 
 import pytest
 
+from applications.constants import STAGE_PARTY
 from applications.constants import ServiceStatus as S
 from applications.models import ServiceApplication, StateChange
 from applications.services import service_application_transition
@@ -21,6 +22,7 @@ STAGE_DATA = {
     "fail_inspection": {"inspection_result": "接地电阻不合格"},
     "connect": {"inspection_result": "验收合格"},
     "withdraw": {"reason": "项目暂缓"},
+    "record_visit": {"reason": "申请人到窗口递交纸质材料"},
 }
 
 # (transition, from state) -> to state, for a standard case (survey, plan, inspection).
@@ -49,6 +51,8 @@ STANDARD = {
             S.PERMITTING,
         )
     },
+    # A counter visit is recorded in any open stage and leaves the state where it is.
+    **{("record_visit", state): state for state in STAGE_PARTY},
 }
 # A fast-track case (e.g. cable TV, low-voltage "三零"): accepted -> constructing -> connected.
 FAST_TRACK = {
@@ -192,8 +196,12 @@ def test_lead_agency_sees_its_workgroups_cases_but_not_others(
     assert roles["lead_agency"].has_perm("applications.view_serviceapplication", sa)
     assert not roles["other_lead_agency"].has_perm("applications.view_serviceapplication", sa)
     assert not roles["other_applicant"].has_perm("applications.view_serviceapplication", sa)
-    # At intake the workgroup's lead may send the application back, and nothing else.
-    assert transitions_available(actor=roles["lead_agency"], obj=sa) == ["return_for_correction"]
+    # At intake the workgroup's lead may send the application back; besides that it may only
+    # record a counter visit, which moves nothing.
+    assert transitions_available(actor=roles["lead_agency"], obj=sa) == [
+        "return_for_correction",
+        "record_visit",
+    ]
     assert transitions_available(actor=roles["other_lead_agency"], obj=sa) == []
 
 
@@ -217,6 +225,7 @@ def test_available_transitions_match_state_and_role(roles, applicant_org, applic
         "accept",
         "return_for_correction",
         "reject",
+        "record_visit",
     ]
     assert transitions_available(actor=roles["applicant"], obj=sa) == ["withdraw"]
 

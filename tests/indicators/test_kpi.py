@@ -255,7 +255,9 @@ def _normalise(value):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["connections", "stages", "applications", "ratings", "notices"])
+@pytest.mark.parametrize(
+    "name", ["connections", "parties", "holds", "stages", "applications", "ratings", "notices"]
+)
 def test_every_table_downloads_as_excel_with_the_rows_of_the_page(cases, name):
     tables, client = _tables(staff_of("leadership-office", username="lo"))
     response = client.get(reverse("staff:kpi"), {**PERIOD, "xlsx": name})

@@ -15,7 +15,7 @@ from django.utils import timezone
 from applications.constants import EscalationStatus, ServiceStatus
 from applications.models import Escalation, PermitRequest, ServiceApplication
 from applications.services import service_application_transition, sla_sweep
-from applications.workflow import transitions_available
+from applications.workflow import COUNTER_VISIT, transitions_available
 from tests.factories import company, make_service, member_of, staff_of
 
 S = ServiceStatus
@@ -251,7 +251,11 @@ def test_buttons_shown_are_the_transitions_available(
     response = client_for(user).get(_case_url(sa.combined))
     assert response.status_code == 200
     fresh = ServiceApplication.objects.get(pk=sa.pk)
-    assert _buttons(response, "electricity") == transitions_available(actor=user, obj=fresh)
+    available = transitions_available(actor=user, obj=fresh)
+    assert _buttons(response, "electricity") == [n for n in available if n != COUNTER_VISIT]
+    # Recording a counter visit moves nothing: it is offered apart from the buttons.
+    visit_form = 'data-fact="record_visit" data-utility="electricity"'
+    assert (visit_form in response.content.decode()) == (COUNTER_VISIT in available)
     if role == "lead":
         # The workgroup's lead may only send an application back at intake.
         expected = ["return_for_correction"] if status == S.SUBMITTED else []

@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.web import errors_to_form
 
+from ...case_clock import CaseClock, permit_working_days, service_clock
 from ...clock import working_days_left, working_days_used
-from ...constants import PermitStatus, ServiceStatus
+from ...constants import Party, PermitStatus, ServiceStatus
 from ...models import ServiceApplication
 from ...registry import UTILITIES
 from ...selectors.common import combined_status
@@ -28,6 +29,7 @@ from ...selectors.staff import (
 from ...services import permit_request_decide, service_application_transition
 from ...workflow import (
     COMMENT_MAX_LENGTH,
+    COUNTER_VISIT,
     PERMIT,
     PERMIT_DECISIONS,
     SERVICE,
@@ -43,10 +45,14 @@ class Column:
 
     sa: ServiceApplication
     working_days: int
+    clock: CaseClock
     days_left: int | None = None
+    permit_days: dict[int, int] = field(default_factory=dict)
     details: list[tuple[str, str]] = field(default_factory=list)
     documents_open: bool = False
     actions: list[tuple[str, str, Form | None]] = field(default_factory=list)
+    # Recording a counter visit is rare (zero by design): offered apart from the moves.
+    visit: tuple[str, str, Form | None] | None = None
 
     @property
     def days_overdue(self) -> int:
@@ -98,7 +104,9 @@ def _render_case(
         column = Column(
             sa=sa,
             working_days=working_days_used(sa, now=now),
+            clock=service_clock(sa, sa.history.all(), now=now),
             days_left=working_days_left(sa, now=now),
+            permit_days={p.pk: permit_working_days(p, now=now) for p in sa.permits.all()},
             details=_details_display(sa),
             documents_open=sa.pk in documents_open,
         )
@@ -107,7 +115,10 @@ def _render_case(
                 form = failed[2]
             else:
                 form = _transition_form(sa, name)
-            column.actions.append((name, SERVICE[name].button, form))
+            if name == COUNTER_VISIT:
+                column.visit = (name, SERVICE[name].button, form)
+            else:
+                column.actions.append((name, SERVICE[name].button, form))
         columns.append(column)
     escalations = sorted(
         (e for sa in services for e in sa.escalations.all()),
@@ -128,6 +139,7 @@ def _render_case(
             "staff_section": "queue",
             # Permit states share the history column with the application's states.
             "status_labels": {**dict(PermitStatus.choices), **dict(ServiceStatus.choices)},
+            "party_labels": dict(Party.choices),
         },
         status=status,
     )
