@@ -135,4 +135,4 @@ def calendar_years() -> list[dict]:
         )
         .order_by("-year")
     )
-    return list(rows)
+    return [dict(row) for row in rows]
