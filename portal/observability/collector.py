@@ -41,13 +41,14 @@ def celery_queues() -> list[str]:
     conf = app.conf
     names = {conf.task_default_queue or "celery"}
     names.update(queue.name for queue in conf.task_queues or ())
-    routes = conf.task_routes
-    if isinstance(routes, dict):
-        names.update(
-            route["queue"]
-            for route in routes.values()
-            if isinstance(route, dict) and "queue" in route
-        )
+    routes = conf.task_routes or ()
+    for table in [routes] if isinstance(routes, dict) else routes:
+        if isinstance(table, dict):
+            names.update(
+                route["queue"]
+                for route in table.values()
+                if isinstance(route, dict) and isinstance(route.get("queue"), str)
+            )
     return sorted(names)
 
 

@@ -71,7 +71,8 @@ def access(request: HttpRequest) -> bool | None:
     if not token and not networks:
         return None
     scheme, _, given = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), token):
+    presented = given.strip().encode("utf-8", "surrogateescape")
+    if token and scheme.lower() == "bearer" and hmac.compare_digest(presented, token.encode()):
         return True
     if networks:
         try:

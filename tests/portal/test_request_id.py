@@ -144,7 +144,7 @@ def test_a_task_started_by_a_request_runs_and_logs_under_the_same_id(settings, c
     finally:
         worker.terminate()
         worker.wait(20)
-        store.delete(key)
+        store.delete(key, queue, *store.keys(f"_kombu.binding*.{queue}"))
         store.close()
 
     assert seen is not None, log.read_text()
