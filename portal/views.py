@@ -29,7 +29,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: 200 when every check passes, 503 naming the failing ones."""
     body = readiness.report()
-    return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
+    response = JsonResponse(body, status=200 if body["status"] == "ok" else 503)
+    # Each failing check is logged as a warning already; Django's own ERROR line for a 5xx
+    # would repeat it at every probe, and become an error report each time.
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
 
 
 @never_cache

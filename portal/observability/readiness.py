@@ -45,7 +45,7 @@ def report(*, now: dt.datetime | None = None) -> dict[str, object]:
                 for name, check in database_checks.items():
                     checks[name] = _run(name, check, savepoint=True)
         except Exception as exc:  # the transaction itself failed (the connection dropped)
-            logger.warning("readiness: database checks failed", exc_info=True)
+            logger.warning("readiness: database checks failed: %s: %s", type(exc).__name__, exc)
             for name in database_checks:
                 checks.setdefault(name, {"ok": False, "error": type(exc).__name__})
     else:
@@ -71,7 +71,7 @@ def _run(name: str, check: Callable[[], Result], *, savepoint: bool = False) -> 
                 return check()
         return check()
     except Exception as exc:
-        logger.warning("readiness check %s failed", name, exc_info=True)
+        logger.warning("readiness check %s failed: %s: %s", name, type(exc).__name__, exc)
         return {"ok": False, "error": type(exc).__name__}
 
 

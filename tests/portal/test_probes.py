@@ -1,6 +1,7 @@
 """/healthz is a liveness check that needs nothing; /readyz names each dependency that fails."""
 
 import datetime as dt
+import logging
 import socket
 import time
 
@@ -255,3 +256,14 @@ def test_readyz_names_the_fact_reader_when_facts_wait_unread(
     facts_process()
 
     assert readyz(client)[0] == 200
+
+
+@pytest.mark.usefixtures("beat_on_time")
+def test_a_failing_probe_logs_warnings_not_errors(settings, client, caplog):
+    """A probe every 15 s must not turn into an error report every 15 s."""
+    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+
+    assert readyz(client)[0] == 503
+
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("readiness check redis failed" in r.getMessage() for r in caplog.records)
