@@ -162,10 +162,22 @@ LOGOUT_REDIRECT_URL = "home"
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
 # The cache holds login failure counters: shared Redis when configured (every web process sees
-# the same count), else per-process memory in the embedded mode.
+# the same count), else per-process memory in the embedded mode. A request never waits long for
+# it: short socket timeouts, and while Redis does not answer each process uses a stand-in of its
+# own and tries Redis again every REDIS_CACHE_RETRY_SECONDS (core/cache_guard.py).
+REDIS_CACHE_CONNECT_TIMEOUT = env.float("REDIS_CACHE_CONNECT_TIMEOUT", default=0.25)
+REDIS_CACHE_SOCKET_TIMEOUT = env.float("REDIS_CACHE_SOCKET_TIMEOUT", default=0.25)
+REDIS_CACHE_RETRY_SECONDS = env.float("REDIS_CACHE_RETRY_SECONDS", default=5.0)
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CACHE_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_CACHE_SOCKET_TIMEOUT,
+            },
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
