@@ -242,8 +242,8 @@ def _periodic(now) -> list[Metric]:
     )
     results = CounterMetricFamily(
         "portal_periodic_task_results",
-        "Sums of the counts the task returned (sla_sweep: opened, climbed; process_facts: "
-        "messages written; dispatch: deliveries handed out).",
+        "Sums of the counts the task returned (sla_sweep: opened, climbed, skipped; "
+        "process_facts: messages written; dispatch: deliveries handed out).",
         labels=["task", "key"],
     )
     last_result = GaugeMetricFamily(
