@@ -109,6 +109,11 @@ def next_year_missing(today: dt.date) -> int | None:
     return None
 
 
+def holiday_data_covers(year: int) -> bool:
+    """Whether the calendar holds `year` (readiness and metrics ask)."""
+    return year_covered(year)
+
+
 def is_working_day(day: dt.date, *, strict: bool = False) -> bool:
     """True on a working day: weekdays that are not holidays, plus make-up working days.
 
