@@ -38,6 +38,7 @@ def report(*, now: dt.datetime | None = None) -> dict[str, object]:
         "worker": lambda: _worker(now),
         "beat": lambda: _beat(now),
         "fact_reader": lambda: _fact_reader(now),
+        "calendar": lambda: _calendar(now),
     }
     if checks["postgres"]["ok"]:
         try:
@@ -51,7 +52,6 @@ def report(*, now: dt.datetime | None = None) -> dict[str, object]:
     else:
         for name in database_checks:
             checks[name] = {"ok": False, "skipped": "postgres unavailable"}
-    checks["calendar"] = _run("calendar", lambda: _calendar(now))
     failing = [
         name for name, result in checks.items() if not result["ok"] and "skipped" not in result
     ]

@@ -102,7 +102,7 @@ def test_readyz_names_postgres_when_the_database_is_unreachable(database_down, c
     assert status == 503
     assert body["failing"] == ["postgres"]
     assert body["checks"]["postgres"] == {"ok": False, "error": "OperationalError"}
-    assert body["skipped"] == ["worker", "beat", "fact_reader"]
+    assert body["skipped"] == ["worker", "beat", "fact_reader", "calendar"]
     assert body["checks"]["redis"]["ok"] is True
     assert time.monotonic() - started < 5
 
