@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("permits/<uuid:uuid>/<str:decision>/", staff.permit_decide, name="permit_decide"),
     path("escalations/", staff.escalations, name="escalations"),
+    path("calendar/", staff.calendar, name="calendar"),
     path(
         "escalations/<uuid:uuid>/acknowledge/",
         staff.escalation_ack,

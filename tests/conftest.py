@@ -3,8 +3,22 @@ from django.utils import translation
 
 from applications.services import combined_application_submit
 from tests.factories import ProjectFactory, company, member_of, staff_of, submission
-from workgroups.models import Workgroup
+from workgroups.calendar import forget_cached_years
+from workgroups.models import CalendarSource, Workgroup
 from workgroups.reference import load_reference_data
+from workgroups.services import calendar_year_enter
+
+# The package's calendar ends with 2026; deadlines set today reach into 2027, whose official
+# arrangement the tests do not know: they hold it as Monday-Friday (tests of a missing year
+# delete it).
+TEST_YEARS = (2027,)
+
+
+def load_test_world() -> None:
+    """Reference data, the package's calendar years, and the tests' provisional years."""
+    load_reference_data()
+    for year in TEST_YEARS:
+        calendar_year_enter(actor=None, year=year, exceptions=[], source=CalendarSource.PROVISIONAL)
 
 
 @pytest.fixture(autouse=True)
@@ -20,11 +34,19 @@ def _default_language(settings):
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    """Each test reads the working-day calendar from its own database state."""
+    forget_cached_years()
+    yield
+    forget_cached_years()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the reference data once; each test's transaction then sees it for free."""
     with django_db_blocker.unblock():
-        load_reference_data()
+        load_test_world()
 
 
 @pytest.fixture
@@ -34,7 +56,7 @@ def reference(db):
     Reloaded only when a transactional test has flushed the database before this one.
     """
     if not Workgroup.objects.exists():
-        load_reference_data()
+        load_test_world()
 
 
 @pytest.fixture

@@ -408,3 +408,38 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}: {self.status_code}"
+
+
+class CalendarSource(models.TextChoices):
+    PACKAGE = "package", _("chinese-calendar package")
+    OFFICIAL_NOTICE = "official_notice", _("State Council holiday notice, entered by staff")
+    PROVISIONAL = "provisional", _("Provisional (weekdays only), to be replaced")
+
+
+class CalendarDay(models.Model):
+    """One day of the working-day calendar: every deadline and every count of working days,
+    in Python and in SQL, reads this table (workgroups.calendar)."""
+
+    day = models.DateField(_("day"), primary_key=True)
+    is_working_day = models.BooleanField(_("working day"))
+    name = models.CharField(
+        _("name"), max_length=60, blank=True, help_text=_("The holiday or make-up day's name.")
+    )
+    source = models.CharField(_("source"), max_length=20, choices=CalendarSource.choices)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    entered_at = models.DateTimeField(_("entered at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%Y-%m-%d} {'working' if self.is_working_day else 'rest'}"

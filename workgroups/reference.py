@@ -22,7 +22,7 @@ from .models import (
     Workgroup,
     WorkgroupMembership,
 )
-from .services import organization_upsert
+from .services import calendar_package_seed, organization_upsert
 
 
 @dataclass(frozen=True)
@@ -339,6 +339,8 @@ def load_reference_data() -> dict[str, int]:
             defaults={"agency": orgs[agency_code]},
             create_defaults={"agency": orgs[agency_code], "working_days": PERMIT_WORKING_DAYS},
         )
+
+    calendar_package_seed()
 
     for level, name_zh, name_en, org_code, climb in ESCALATION_TIERS:
         EscalationTier.objects.update_or_create(

@@ -4,10 +4,12 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q
+from django.db.models.functions import ExtractIsoWeekDay, ExtractYear
 
 from .constants import SlaVariant, WorkgroupRole
 from .models import (
+    CalendarDay,
     EscalationTier,
     OperatorCoverage,
     Organization,
@@ -115,3 +117,22 @@ def escalation_holders() -> EscalationHolders:
         )
     )
     return EscalationHolders({wg: frozenset(orgs) for wg, orgs in leads.items()}, tiers)
+
+
+def calendar_years() -> list[dict]:
+    """The years the working-day calendar holds: source, working days and rest days on
+    weekdays (holidays) and working weekend days (make-up days), in one aggregate query."""
+    rows = (
+        CalendarDay.objects.annotate(year=ExtractYear("day"), weekday=ExtractIsoWeekDay("day"))
+        .values("year")
+        .annotate(
+            source=Max("source"),
+            days=Count("day"),
+            working=Count("day", filter=Q(is_working_day=True)),
+            holidays=Count("day", filter=Q(is_working_day=False, weekday__lt=6)),
+            make_up_days=Count("day", filter=Q(is_working_day=True, weekday__gte=6)),
+            entered_at=Max("entered_at"),
+        )
+        .order_by("-year")
+    )
+    return [dict(row) for row in rows]

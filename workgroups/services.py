@@ -3,13 +3,16 @@
 import datetime as dt
 
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .calendar import arrangement_year, forget_cached_years, package_year, package_years
 from .constants import MemberRole, OrganizationKind, Role, WorkgroupRole
 from .models import (
+    CalendarDay,
+    CalendarSource,
     IdempotencyRecord,
     Membership,
     Organization,
@@ -110,3 +113,90 @@ def idempotency_records_purge(*, older_than: dt.timedelta = IDEMPOTENCY_KEEP_FOR
         created_at__lt=timezone.now() - older_than
     ).delete()
     return deleted
+
+
+# The working-day calendar.
+
+_WORKING = {"1": True, "0": False, "working": True, "rest": False, "上班": True, "休": False}
+
+
+def calendar_notice_parse(text: str, *, year: int) -> list[tuple[dt.date, bool, str]]:
+    """The holidays and make-up working days of a State Council notice as CSV lines
+    `date,working,name` (working: 1/0, working/rest, 上班/休); a header line is allowed.
+    Every mistake is reported with its line number; nothing is half-read."""
+    rows, errors = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        cells = [c.strip() for c in line.split(",")]
+        if not line.strip() or (number == 1 and cells[0].lower() == "date"):
+            continue
+        if len(cells) < 2:
+            errors.append(_("Line %(n)s: expected date,working,name.") % {"n": number})
+            continue
+        try:
+            day = dt.date.fromisoformat(cells[0])
+        except ValueError:
+            errors.append(_("Line %(n)s: “%(d)s” is not a date.") % {"n": number, "d": cells[0]})
+            continue
+        if day.year != year:
+            errors.append(
+                _("Line %(n)s: %(d)s is not in %(y)s.") % {"n": number, "d": day, "y": year}
+            )
+            continue
+        working = _WORKING.get(cells[1].lower())
+        if working is None:
+            errors.append(_("Line %(n)s: working must be 1 or 0.") % {"n": number})
+            continue
+        rows.append((day, working, cells[2][:60] if len(cells) > 2 else ""))
+    if errors:
+        raise ValidationError({"notice": errors})
+    if not rows:
+        raise ValidationError({"notice": _("The notice lists no holiday or make-up day.")})
+    return rows
+
+
+def may_enter_calendar(user: User) -> bool:
+    """Administrators and the leadership office's staff keep the working-day calendar."""
+    return (
+        user.is_superuser
+        or Membership.objects.filter(
+            user=user, organization__kind=OrganizationKind.LEADERSHIP_OFFICE
+        ).exists()
+    )
+
+
+@transaction.atomic
+def calendar_year_enter(
+    *,
+    actor: User | None,
+    year: int,
+    exceptions: list[tuple[dt.date, bool, str]],
+    source: str = CalendarSource.OFFICIAL_NOTICE,
+) -> int:
+    """Replace `year` in the working-day calendar: Monday-Friday, changed by the notice's
+    holidays and make-up days. Returns the number of days written; every process reads the
+    year again within minutes (workgroups.calendar.YEAR_CACHE_SECONDS)."""
+    if actor is not None and not may_enter_calendar(actor):
+        raise PermissionDenied(_("Only the leadership office enters the working-day calendar."))
+    days = arrangement_year(year, exceptions)
+    CalendarDay.objects.filter(day__year=year).delete()
+    CalendarDay.objects.bulk_create(
+        CalendarDay(day=day, is_working_day=working, name=name, source=source, entered_by=actor)
+        for day, working, name in days
+    )
+    forget_cached_years()
+    return len(days)
+
+
+def calendar_package_seed() -> list[int]:
+    """Enter the years the chinese-calendar package knows and the table lacks; their years."""
+    held = {d.year for d in CalendarDay.objects.dates("day", "year")}
+    entered = []
+    for year in package_years():
+        if year in held:
+            continue
+        exceptions = [row for row in package_year(year) if row[1] != (row[0].weekday() < 5)]
+        calendar_year_enter(
+            actor=None, year=year, exceptions=exceptions, source=CalendarSource.PACKAGE
+        )
+        entered.append(year)
+    return entered

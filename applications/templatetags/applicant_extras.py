@@ -1,7 +1,10 @@
 """Small template helpers for the applicant pages."""
 
 from django import template
+from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
+
+from workgroups.calendar import last_day_of, next_year_missing
 
 from .. import workflow
 from ..constants import Party
@@ -72,3 +75,15 @@ def clock_line(clock, operator, viewer: str = "applicant") -> str:
         return gettext("%(total)s: %(parts)s; %(procedures)s") % values
     values["fee"] = gettext("fee ¥%(fee)s") % {"fee": f"{clock.fee_cny:,.2f}"}
     return gettext("%(total)s: %(parts)s; %(procedures)s; %(fee)s") % values
+
+
+@register.filter
+def due_day(deadline):
+    """A deadline as people read it: its last working day, not the midnight that ends it."""
+    return last_day_of(deadline) if deadline else None
+
+
+@register.simple_tag
+def calendar_gap() -> int | None:
+    """Next year, from 1 November, while the working-day calendar lacks it."""
+    return next_year_missing(timezone.localdate())

@@ -8,15 +8,15 @@ caller's scope from it. The rebuild replaces the rows in one transaction: reader
 the previous figures until it commits.
 
 Working days use one running calendar (a temporary table of day -> working days so far, from
-chinese_calendar's holidays and make-up days), so "working days between two dates" is the
-difference of two lookups, the start day not counting, as on the SLA clock.
+the working-day calendar table `workgroups_calendarday`, Monday-Friday for a day it does not
+hold, as workgroups.calendar counts), so "working days between two dates" is the difference
+of two lookups, the start day not counting, as on the SLA clock.
 """
 
 import datetime as dt
 import time
 from typing import Any
 
-import chinese_calendar
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -44,23 +44,15 @@ MEASURED_STAGES = [
 ]
 
 
-def calendar_exceptions() -> tuple[list[dt.date], list[dt.date]]:
-    """Statutory holidays falling on weekdays, and make-up working days (调休), from the same
-    package the SLA clock uses; outside its years both lists are empty (Monday-Friday)."""
-    holidays = sorted(d for d in chinese_calendar.holidays if d.weekday() < 5)
-    workdays = sorted(d for d in chinese_calendar.workdays if d.weekday() >= 5)
-    return holidays, workdays
-
-
 _CALENDAR = """
 DROP TABLE IF EXISTS kpi_cal;
 CREATE TEMPORARY TABLE kpi_cal (day date PRIMARY KEY, n integer NOT NULL);
 INSERT INTO kpi_cal
 SELECT g.d::date,
-       sum(CASE WHEN g.d::date = ANY(%(workdays)s::date[])
-                  OR (extract(isodow FROM g.d) < 6 AND NOT g.d::date = ANY(%(holidays)s::date[]))
-                THEN 1 ELSE 0 END) OVER (ORDER BY g.d)
-FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS g(d);
+       sum(CASE WHEN coalesce(c.is_working_day, extract(isodow FROM g.d) < 6) THEN 1 ELSE 0 END)
+           OVER (ORDER BY g.d)
+FROM generate_series(%(start)s::date, %(end)s::date, interval '1 day') AS g(d)
+LEFT JOIN workgroups_calendarday c ON c.day = g.d::date;
 ANALYZE kpi_cal;
 """
 
@@ -189,7 +181,6 @@ def kpi_rollup_refresh() -> KpiRefresh:
     """Rebuild every rollup row from the case records; returns the refresh stamp.
     PostgreSQL only: callers check `selectors.kpi.indicators_available()` first."""
     started = time.perf_counter()
-    holidays, workdays = calendar_exceptions()
     now = timezone.now()
     today = timezone.localdate(now)
     with connection.cursor() as cursor:
@@ -201,8 +192,6 @@ def kpi_rollup_refresh() -> KpiRefresh:
         end = max(timezone.localdate(last), today) if last else today
         params: dict[str, Any] = {
             "tz": settings.TIME_ZONE,
-            "holidays": holidays,
-            "workdays": workdays,
             "start": start - dt.timedelta(days=1),
             "end": end + dt.timedelta(days=1),
             "steps": APPLICANT_STEPS,

@@ -7,11 +7,15 @@ transaction, so an interrupted run leaves no half case behind.
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from applications.models import Project
 from indicators.selectors.kpi import indicators_available
 from indicators.services.rollup import kpi_rollup_refresh
-from workgroups.models import User
+from workgroups.calendar import year_covered
+from workgroups.models import CalendarSource, User
 from workgroups.reference import load_reference_data
+from workgroups.services import calendar_year_enter
 
 from .cases import CaseResult, build_cases, build_shared_project
 from .people import (
@@ -41,9 +45,21 @@ class DemoResult:
     shared_project: Project
 
 
+def ensure_demo_calendar() -> None:
+    """The demo needs deadlines next year before its official arrangement is out: it holds
+    next year as Monday-Friday, marked provisional on the staff site's calendar page (a real
+    installation enters the State Council's notice instead)."""
+    next_year = timezone.localdate().year + 1
+    if not year_covered(next_year):
+        calendar_year_enter(
+            actor=None, year=next_year, exceptions=[], source=CalendarSource.PROVISIONAL
+        )
+
+
 def build_demo(*, password: str) -> DemoResult:
     """Reference data, demo companies and users, then every demo case not yet present."""
     load_reference_data()
+    ensure_demo_calendar()
     ensure_companies()
     users = ensure_users(password)
     cases = build_cases(users)

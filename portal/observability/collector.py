@@ -52,6 +52,15 @@ def celery_queues() -> list[str]:
     return sorted(names)
 
 
+def _calendar(now) -> Metric:
+    covered = GaugeMetricFamily(
+        "portal_calendar_covered_until_year",
+        "Last year (from the current one on) the working-day calendar holds.",
+    )
+    covered.add_metric([], queries.calendar_covered_until(local_date(now).year))
+    return covered
+
+
 class PortalCollector:
     """Collected at scrape time; see the module docstring."""
 
@@ -59,18 +68,13 @@ class PortalCollector:
         now = timezone.now()
         yield from self._database(now)
         yield from self._redis()
-        covered = GaugeMetricFamily(
-            "portal_calendar_covered_until_year",
-            "Last year (from the current one on) the installed holiday calendar covers.",
-        )
-        covered.add_metric([], queries.calendar_covered_until(local_date(now).year))
-        yield covered
 
     def _database(self, now) -> Iterator[Metric]:
         up = GaugeMetricFamily("portal_database_up", "1 if the metrics queries ran.")
         try:
             with queries.time_limited(settings.METRICS_QUERY_TIMEOUT_SECONDS):
                 families = [
+                    _calendar(now),
                     *_deliveries(now),
                     *_fact_reader(now),
                     *_cases(now),

@@ -19,7 +19,7 @@ from django.utils import timezone
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from workgroups.calendar import holiday_data_covers, local_date
+from workgroups.calendar import holiday_data_covers, local_date, next_year_missing
 
 from . import periodic, queries
 
@@ -38,6 +38,7 @@ def report(*, now: dt.datetime | None = None) -> dict[str, object]:
         "worker": lambda: _worker(now),
         "beat": lambda: _beat(now),
         "fact_reader": lambda: _fact_reader(now),
+        "calendar": lambda: _calendar(now),
     }
     if checks["postgres"]["ok"]:
         try:
@@ -51,7 +52,6 @@ def report(*, now: dt.datetime | None = None) -> dict[str, object]:
     else:
         for name in database_checks:
             checks[name] = {"ok": False, "skipped": "postgres unavailable"}
-    checks["calendar"] = _run("calendar", lambda: _calendar(now))
     failing = [
         name for name, result in checks.items() if not result["ok"] and "skipped" not in result
     ]
@@ -137,10 +137,14 @@ def _fact_reader(now: dt.datetime) -> Result:
 
 
 def _calendar(now: dt.datetime) -> Result:
-    """chinese_calendar knows this year's holidays, and next year's once it is near."""
+    """The working-day calendar holds this year (else no deadline can be set: not ready);
+    next year missing from November is a warning, not a failure (the site keeps serving)."""
     today = local_date(now)
-    needed = [today.year]
-    if today.month >= settings.HEALTH_CALENDAR_NEXT_YEAR_FROM_MONTH:
-        needed.append(today.year + 1)
-    missing = [year for year in needed if not holiday_data_covers(year)]
-    return {"ok": not missing, "years_needed": needed, "years_missing": missing}
+    missing = [] if holiday_data_covers(today.year) else [today.year]
+    upcoming = next_year_missing(today)
+    return {
+        "ok": not missing,
+        "years_missing": missing,
+        "warning": upcoming is not None,
+        "next_year_missing": upcoming,
+    }

@@ -6,9 +6,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from workgroups.calendar import add_working_days, is_working_day, working_days_between
+from workgroups.calendar import (
+    CalendarMissing,
+    add_working_days,
+    is_working_day,
+    working_days_between,
+)
 
 CST = ZoneInfo("Asia/Shanghai")
+# The calendar is a table (seeded from the package, entered by staff for new years).
+pytestmark = pytest.mark.django_db
 
 
 def at(y, m, d, h=10):
@@ -50,11 +57,14 @@ def test_utc_inputs_are_read_in_china_time():
     assert add_working_days(start, 1) == dt.datetime(2025, 10, 10, tzinfo=CST)
 
 
-def test_years_beyond_the_package_fall_back_to_weekdays_with_a_warning(caplog):
+def test_a_deadline_in_a_year_without_data_is_refused_not_guessed(caplog):
+    with pytest.raises(CalendarMissing) as refused:
+        add_working_days(at(2031, 1, 3), 1)
+    assert "2031" in refused.value.message
+    # Counting days that have passed falls back to Monday-Friday, with a warning in the log.
     with caplog.at_level(logging.WARNING, logger="workgroups.calendar"):
-        due = add_working_days(at(2031, 1, 3), 1)  # Friday
-    assert due == dt.datetime(2031, 1, 7, tzinfo=CST)  # end of Monday 6 January
-    assert "no holiday data for 2031" in caplog.text
+        assert working_days_between(at(2031, 1, 3), at(2031, 1, 6)) == 1
+    assert "no data for 2031" in caplog.text
 
 
 def test_an_sla_is_at_least_one_day():

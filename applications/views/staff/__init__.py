@@ -5,11 +5,13 @@ Views are thin: parse the request, call one selector or service from `selectors.
 ValidationError -> 400 with the form re-rendered, NotFound (or not visible) -> 404.
 """
 
+from .calendar import calendar
 from .case import case, case_transition, permit_decide
 from .escalations import escalation_ack, escalation_res, escalations
 from .queue import queue, queue_bulk
 
 __all__ = [
+    "calendar",
     "case",
     "case_transition",
     "escalation_ack",
