@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from notifications.constants import Channel, DeliveryStatus, EventType
 from notifications.models import Delivery, WebhookEndpoint
-from notifications.services import deliveries_reserve, delivery_attempt, delivery_retry
+from notifications.services import delivery_attempt, delivery_batches_reserve, delivery_retry
 from tests.factories import staff_of
 from tests.receiver import Receiver, running
 from workgroups.models import Organization
@@ -38,6 +38,11 @@ def hook(reference):
         )
 
     return make
+
+
+def deliveries_reserve():
+    """The ids a dispatch would hand out now, in every batch and lane."""
+    return [pk for batch in delivery_batches_reserve() for pk in batch.ids]
 
 
 def _attempt_when_due(delivery):

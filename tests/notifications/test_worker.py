@@ -95,9 +95,18 @@ class RedisServer:
 
 
 class Worker:
-    """`celery -A portal worker` against the test database, in its own process group."""
+    """`celery -A portal worker` against the test database, in its own process group; by
+    default one worker serving both queues (the default one and webhooks)."""
 
-    def __init__(self, broker_url: str, log: Path) -> None:
+    def __init__(
+        self,
+        broker_url: str,
+        log: Path,
+        *,
+        queues: str = "celery,webhooks",
+        concurrency: int = 4,
+        env: dict[str, str] | None = None,
+    ) -> None:
         db = connection.settings_dict
         host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
         self.env = dict(
@@ -109,7 +118,10 @@ class Worker:
             NOTIFICATIONS_RETRY_BASE_SECONDS="0.3",
             NOTIFICATIONS_RETRY_MAX_SECONDS="1",
             NOTIFICATIONS_MAX_ATTEMPTS="6",
+            **(env or {}),
         )
+        self.queues = queues
+        self.concurrency = concurrency
         self.log = log
         self.process: subprocess.Popen | None = None
 
@@ -124,8 +136,10 @@ class Worker:
                 "worker",
                 "--loglevel",
                 "WARNING",
+                "--queues",
+                self.queues,
                 "--concurrency",
-                "4",
+                str(self.concurrency),
                 "--prefetch-multiplier",
                 "1",
                 "--without-gossip",
@@ -182,8 +196,8 @@ def broker(redis_server, settings):
 def worker(broker, tmp_path):
     started = []
 
-    def start():
-        w = Worker(broker.url, tmp_path / "worker.log")
+    def start(**options):
+        w = Worker(broker.url, tmp_path / "worker.log", **options)
         w.start()
         started.append(w)
         return w
