@@ -16,7 +16,8 @@ class Receiver:
     `delay` seconds (a slow receiver; a large delay is one that hangs until the test ends).
 
     An event id arriving while a request with the same id is still being handled is recorded in
-    `concurrent_duplicates`: the portal sent one message twice at the same time."""
+    `concurrent_duplicates`: the portal sent one message twice at the same time. `max_busy` is
+    the most requests it was handling at once."""
 
     def __init__(
         self,
@@ -32,6 +33,8 @@ class Receiver:
         self.requests: list[dict] = []
         self.concurrent_duplicates: list[str] = []
         self.in_flight: Counter[str] = Counter()
+        self.busy = 0
+        self.max_busy = 0
         self.lock = threading.Lock()
         self.released = threading.Event()
         self.url = ""
@@ -42,6 +45,8 @@ class Receiver:
             if self.in_flight[event_id]:
                 self.concurrent_duplicates.append(event_id)
             self.in_flight[event_id] += 1
+            self.busy += 1
+            self.max_busy = max(self.max_busy, self.busy)
             status = self.script.pop(0) if self.script else self.default
             self.requests.append(
                 {
@@ -63,6 +68,7 @@ class Receiver:
         finally:
             with self.lock:
                 self.in_flight[event_id] -= 1
+                self.busy -= 1
         return status
 
     def delivered_event_ids(self) -> list[str]:
