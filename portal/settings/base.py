@@ -288,6 +288,7 @@ SPECTACULAR_SETTINGS = {
         "UtilityEnum": "applications.constants.Utility",
         "SignalKindEnum": "notifications.constants.SignalKind",
         "DemandNoticeStatusEnum": "notifications.constants.NoticeStatus",
+        "WebhookDeliveryStateEnum": "notifications.constants.CircuitState",
     },
     # Swagger UI from the vendored sidecar package: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
