@@ -283,7 +283,15 @@ def delivery_attempt(*, delivery_id: int, lease_token: str | None = None) -> str
                 delivery.next_attempt_at = now + backoff(delivery.attempts)
                 delivery.leased_until, delivery.lease_token = None, ""
                 delivery.save(update_fields=["attempts", "last_error", "next_attempt_at", *LEASE])
-    if endpoint is not None and (failure is None or failure.outcome in RECEIVER_FAILURES):
+    if endpoint is None:
+        return delivery.status
+    if failure is not None:
+        counts = failure.outcome in RECEIVER_FAILURES
+    else:
+        # A success changes nothing unless it ends a probe or a run of failures (as read with
+        # the row: a failure of another lane meanwhile is not reset by it).
+        counts = probe or endpoint.consecutive_failures > 0
+    if counts:
         webhook_circuit_record(
             endpoint_id=endpoint.pk, delivered=failure is None, probe=probe, error=error
         )
@@ -316,28 +324,26 @@ class LaneRun:
 
 def webhook_lane_run(*, endpoint_id: int, lease_token: str, delivery_ids: list[int]) -> LaneRun:
     """One lane of one webhook endpoint: its rows in turn, then the endpoint's next batches
-    while there are any and time is left (NOTIFICATIONS_WEBHOOK_LANE_SECONDS). Stops at once
-    when the endpoint is paused, handing its untried rows back."""
+    while there are any and time is left (NOTIFICATIONS_WEBHOOK_LANE_SECONDS, checked before
+    each attempt). Stops at once when the endpoint is paused; untried rows are handed back."""
     deadline = time.monotonic() + settings.NOTIFICATIONS_WEBHOOK_LANE_SECONDS
-    sent = 0
+    sent = tried = 0
     ids = list(delivery_ids)
     while ids:
         lease = Lease(ids, lease_token)
-        status = ""
         try:
             for pk in ids:
+                if tried and time.monotonic() >= deadline:
+                    return LaneRun(sent, out_of_time=True)
                 lease.keep()
                 status = delivery_attempt(delivery_id=pk, lease_token=lease_token)
                 lease.done(pk)
-                sent += status == "sent"
+                tried += 1
                 if status == HELD:
-                    break
+                    return LaneRun(sent, out_of_time=False)
+                sent += status == "sent"
         finally:
             lease.give_back()
-        if status == HELD:
-            return LaneRun(sent, out_of_time=False)
-        if time.monotonic() >= deadline:
-            return LaneRun(sent, out_of_time=True)
         ids = webhook_lane_next(endpoint_id=endpoint_id, token=lease_token)
     return LaneRun(sent, out_of_time=False)
 

@@ -143,6 +143,7 @@ def delivery_batches_reserve(*, limit: int = 1000) -> list[Batch]:
     endpoint_ids = sorted(
         _due(now)
         .filter(channel=Channel.WEBHOOK, endpoint__isnull=False)
+        .exclude(endpoint__circuit=CircuitState.PAUSED, endpoint__probe_after__gt=now)
         .order_by()
         .values_list("endpoint_id", flat=True)
         .distinct()

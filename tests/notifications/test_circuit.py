@@ -156,7 +156,8 @@ def test_a_failed_probe_pauses_again_without_spending_the_rows_attempts(breaker)
 def test_staff_see_paused_endpoints_and_may_ask_for_an_early_probe(breaker, client):
     with running(Receiver(SECRET, default=503)) as receiver:
         endpoint = _endpoint(receiver)
-        for row in _rows(endpoint, 3):
+        rows = _rows(endpoint, 4)  # the last one waits, due, for the probe
+        for row in rows[:3]:
             delivery_attempt(delivery_id=row.pk)
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     listing = client.get(reverse("admin:notifications_webhookendpoint_changelist"))
@@ -170,7 +171,7 @@ def test_staff_see_paused_endpoints_and_may_ask_for_an_early_probe(breaker, clie
     assert endpoint.probe_after <= timezone.now()
     assert WebhookEndpointEvent.objects.get(endpoint=endpoint, action="probe_requested").actor
     [probe] = _lanes()
-    assert probe.endpoint_id == endpoint.pk
+    assert (probe.endpoint_id, probe.ids) == (endpoint.pk, [rows[3].pk])
 
 
 def test_a_receiver_that_hangs_costs_the_read_timeout_only(breaker, settings):

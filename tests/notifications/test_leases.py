@@ -163,3 +163,18 @@ def test_an_endpoint_release_leaves_the_others_reserved(lanes):
     call_command("release_delivery_leases", endpoint=str(power.uuid))
     [again] = delivery_batches_reserve()
     assert again.endpoint_id == power.pk
+
+
+def test_a_lane_out_of_time_hands_its_untried_rows_back(lanes, settings):
+    settings.NOTIFICATIONS_WEBHOOK_LANE_SECONDS = 0
+    with running(Receiver(SECRET)) as receiver:
+        endpoint = _endpoint("csg-zhongshan", receiver.url)
+        _rows(5, endpoint=endpoint)
+        [lane, *_others] = delivery_batches_reserve()
+        run = webhook_lane_run(
+            endpoint_id=endpoint.pk, lease_token=lane.token, delivery_ids=lane.ids
+        )
+    assert (run.sent, run.out_of_time) == (1, True)
+    assert len(receiver.requests) == 1
+    untried = Delivery.objects.filter(pk__in=lane.ids[1:])
+    assert [row.lease_token for row in untried] == [""] * 4
