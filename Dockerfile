@@ -34,5 +34,5 @@ ENV DJANGO_SETTINGS_MODULE=portal.settings.production \
 VOLUME ["/data/media"]
 EXPOSE 8000
 
-CMD ["gunicorn", "portal.wsgi", "--bind=0.0.0.0:8000", "--workers=3", "--no-control-socket", \
-     "--access-logfile=-"]
+# Django writes one JSON line per request (with its request id): no gunicorn access log.
+CMD ["gunicorn", "portal.wsgi", "--bind=0.0.0.0:8000", "--workers=3", "--no-control-socket"]

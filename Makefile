@@ -10,11 +10,12 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 RUFF := $(VENV)/bin/ruff
 MYPY := $(VENV)/bin/mypy
-# What mypy checks (django-stubs, djangorestframework-stubs): the kit, the workflow tables and
-# every services/selectors package.
+# What mypy checks (django-stubs, djangorestframework-stubs): the kit, the workflow tables,
+# every services/selectors package and the observability wiring.
 MYPY_PATHS := core applications/workflow.py notifications/workflow.py \
 	applications/services applications/selectors workgroups/services.py workgroups/selectors.py \
-	notifications/services notifications/selectors.py indicators/services indicators/selectors
+	notifications/services notifications/selectors.py indicators/services indicators/selectors \
+	portal/observability
 # Stamps make installs idempotent: pip runs again only when pyproject.toml changes.
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
@@ -36,7 +37,8 @@ REDIS_START := redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --
 	--appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
 PORT_OPEN := $(PY) -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)'
 
-.PHONY: help run test bench lint typecheck fmt migrations messages services compose-check clean
+.PHONY: help run test bench lint typecheck fmt migrations messages services compose-check \
+	alerts-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -61,6 +63,7 @@ test: $(DEV_STAMP) services lint typecheck ## Lint, type, migration and deploy c
 	$(MANAGE) makemigrations --check --dry-run
 	$(PROD_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	@$(MAKE) --no-print-directory compose-check
+	@$(MAKE) --no-print-directory alerts-check
 	@# Pages (and browser tests) need the collected static files under var/static.
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) collectstatic --noinput --verbosity 0
 	@test -x /usr/bin/chromium || { echo "FAIL: tests/browser need Debian's chromium: apt-get install -y chromium" >&2; exit 1; }
@@ -103,6 +106,18 @@ compose-check: ## Validate docker-compose.yml (required in CI, skipped if docker
 	  echo "docker-compose is not installed (CI installs it in .ci/run)" >&2; exit 1; \
 	else \
 	  echo "docker-compose not installed: compose file not validated"; \
+	fi
+
+alerts-check: ## promtool: alert rules, their unit tests, the example config (required in CI)
+	@if command -v promtool >/dev/null; then \
+	  set -e; cd deploy/prometheus; \
+	  echo "promtool check rules deploy/prometheus/alerts.yml"; promtool check rules alerts.yml; \
+	  echo "promtool test rules deploy/prometheus/alerts.test.yml"; promtool test rules alerts.test.yml; \
+	  promtool check config --syntax-only prometheus.yml; \
+	elif [ -n "$${CI:-}" ]; then \
+	  echo "FAIL: promtool is missing (Debian's prometheus package; .ci/run installs it)" >&2; exit 1; \
+	else \
+	  echo "promtool not installed (apt-get install prometheus): alert rules not checked"; \
 	fi
 
 clean: ## Delete the embedded database, broker queue, collected static and media (var/)

@@ -5,6 +5,8 @@ from pathlib import Path
 
 from celery import Celery
 
+from portal.observability import celery_signals
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
 
 FILESYSTEM_BROKER_FOLDERS = (
@@ -30,3 +32,5 @@ app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.on_after_configure.connect(create_broker_folders, weak=False)
 app.autodiscover_tasks()
+# Request ids into tasks, Django's (JSON) logging in the worker and beat, periodic runs recorded.
+celery_signals.connect()

@@ -18,7 +18,10 @@ public_urlpatterns = [*applications.urls.urlpatterns, *indicators.urls.public_ur
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Probes: answered by portal.observability.middleware.ProbeMiddleware ahead of the stack.
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
     # REST API (docs/api.md): JSON errors under /api/ via the handlers below.
     path("api/v1/", include((api_router.urlpatterns, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

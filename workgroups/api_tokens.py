@@ -11,7 +11,8 @@ tables. What must not wait for that cache to expire does not: revoking writes a 
 the entry; saving or deleting a token, its organisation or its service account drops the entry
 (Zulip flushes its cached user rows on post_save the same way); the expiry is checked on the
 cached copy. A cache miss is also when the token's last use is noted, so that happens at most
-about once a minute per token.
+about once a minute per token. While Redis does not answer, every lookup is a miss
+(core/cache_guard.py): the database alone decides, and nothing is cached.
 """
 
 import datetime as dt
@@ -19,13 +20,14 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from core.cache_guard import GuardedCache
 
 from .constants import MemberRole, Role
 from .models import ApiToken, Membership, Organization, User
@@ -35,6 +37,7 @@ TOKEN_PREFIX = "zsp_"  # noqa: S105 - a marker that makes leaked tokens greppabl
 VISIBLE_PREFIX_LENGTH = 12  # "zsp_" + 8 random characters
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 _REVOKED = "revoked"  # the cached value of a revoked token: refused without asking the database
+token_cache = GuardedCache("tokens", fallback=None)
 
 
 class ApiScope(models.TextChoices):
@@ -176,9 +179,9 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     # cache miss), and once committed a tombstone replaces whatever a request that read the row
     # before the commit may have cached meanwhile (caching is `add`: it never replaces one).
     key, seconds = _cache_key(token.digest), _cache_seconds()
-    cache.delete(key)
+    token_cache.delete(key)
     if seconds:
-        transaction.on_commit(lambda: cache.set(key, _REVOKED, seconds))
+        transaction.on_commit(lambda: token_cache.set(key, _REVOKED, seconds))
     return token
 
 
@@ -201,13 +204,13 @@ def api_token_resolve(plaintext: str) -> ApiToken | None:
     now = timezone.now()
     digest = token_digest(plaintext)
     seconds = _cache_seconds()
-    token = cache.get(_cache_key(digest)) if seconds else None
+    token = token_cache.get(_cache_key(digest)) if seconds else None
     if token is None:
         token = _token_from_database(digest, now)
         if token is None:
             return None  # unknown tokens are not cached: nobody can fill the cache with them
         if seconds:
-            cache.add(_cache_key(digest), token, seconds)
+            token_cache.add(_cache_key(digest), token, seconds)
     elif not isinstance(token, ApiToken):
         return None  # revoked
     if (
@@ -240,7 +243,7 @@ def _token_from_database(digest: str, now: dt.datetime) -> ApiToken | None:
 
 def forget_cached_token(sender, instance: ApiToken, **kwargs) -> None:
     """A saved or deleted token is read from the database on its next request."""
-    cache.delete(_cache_key(instance.digest))
+    token_cache.delete(_cache_key(instance.digest))
 
 
 def forget_cached_tokens_of(sender, instance, created=False, update_fields=None, **kwargs) -> None:
@@ -249,4 +252,4 @@ def forget_cached_tokens_of(sender, instance, created=False, update_fields=None,
         return  # new (no tokens yet), or a person signing in: nothing a token depends on
     owner = "organization" if sender is Organization else "user"
     digests = ApiToken.objects.filter(**{owner: instance}).values_list("digest", flat=True)
-    cache.delete_many([_cache_key(digest) for digest in digests])
+    token_cache.delete_many([_cache_key(digest) for digest in digests])

@@ -37,6 +37,15 @@ def is_working_day(day: dt.date) -> bool:
         return day.weekday() < 5
 
 
+def holiday_data_covers(year: int) -> bool:
+    """Whether the installed chinese_calendar has the holiday arrangement of `year`."""
+    try:
+        chinese_calendar.is_workday(dt.date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
 def local_date(moment: dt.datetime) -> dt.date:
     return moment.astimezone(local_zone()).date()
 

@@ -7,13 +7,16 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
+
+from core.cache_guard import GuardedCache
 
 from .models import User
 from .validators import normalize_mobile, normalize_uscc, validate_mobile, validate_uscc
 
 _MOBILE_SHAPE = re.compile(r"^1[3-9]\d{9}$")
+# While Redis does not answer, each process counts failures on its own (core/cache_guard.py).
+signin_cache = GuardedCache("signin", fallback="memory")
 
 
 class MobileField(forms.CharField):
@@ -122,20 +125,20 @@ class LoginThrottle:
         self.window = settings.LOGIN_FAILURE_WINDOW_SECONDS
 
     def locked(self) -> bool:
-        counts = cache.get_many(self.keys)
+        counts = signin_cache.get_many(self.keys)
         return any(counts.get(k, 0) >= lim for k, lim in zip(self.keys, self.limits, strict=True))
 
     def fail(self) -> None:
         for key in self.keys:
             # add() starts the window; incr() keeps its expiry.
-            if not cache.add(key, 1, self.window):
+            if not signin_cache.add(key, 1, self.window):
                 try:
-                    cache.incr(key)
+                    signin_cache.incr(key)
                 except ValueError:
-                    cache.set(key, 1, self.window)
+                    signin_cache.set(key, 1, self.window)
 
     def succeed(self) -> None:
-        cache.delete(self.keys[0])
+        signin_cache.delete(self.keys[0])
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

@@ -6,13 +6,20 @@ configured working days. Clocks paused while the applicant holds the case have n
 so never escalate. The sweep is idempotent: a deadline escalates once (marked on the case row
 and guarded by a unique constraint). When a case or permit moves on, the transition closes the
 escalations of the deadline it left.
+
+Sweeps at once (two beat instances, a manual run beside the scheduled one) do not repeat each
+other: on PostgreSQL one holds a transaction-level advisory lock and any other skips at once
+(the one running does the same work; waiting would pile sweeps up behind a slow one), and each
+climb is one conditional UPDATE, so whatever runs beside it, an escalation climbs a tier once
+and writes one EscalationEvent. A deadline missed between the two sweeps' moments is taken by
+the next scheduled sweep.
 """
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +40,7 @@ UNRESOLVED = ~Q(status=EscalationStatus.RESOLVED)
 class SweepResult:
     opened: int
     climbed: int
+    skipped: bool = False  # another sweep was running: this one changed nothing
 
 
 def _events(escalations: list[Escalation], kind: str, *, at: dt.datetime, note: str = "") -> None:
@@ -133,33 +141,57 @@ def escalations_close_overtaken(
     return len(stale)
 
 
+# One statement per tier: the WHERE clause is the climb's condition, so a row that another sweep
+# climbed meanwhile no longer matches (PostgreSQL checks it again once that sweep's row lock is
+# released), and RETURNING names exactly the rows this statement moved.
+_CLIMB = """
+UPDATE applications_escalation
+SET tier = %(next)s, tier_since = %(now)s
+WHERE tier = %(tier)s AND tier_since < %(cutoff)s AND status <> %(resolved)s
+RETURNING id
+"""
+
+
 def _climb(now: dt.datetime) -> int:
-    """Move every unresolved escalation that outstayed its tier up one tier (one query finds
-    them all: each tier has its own cutoff)."""
+    """Move every unresolved escalation that outstayed its tier up one tier (the partial index
+    on unresolved escalations' tier and time finds them), one event per climb."""
     cutoffs = {
         tier.level: working_day_cutoff(now, tier.climb_after_working_days)
-        for tier in EscalationTier.objects.filter(level__lt=TOP_TIER)
+        for tier in EscalationTier.objects.filter(level__lt=TOP_TIER).order_by("level")
     }
-    if not cutoffs:
-        return 0
-    outstayed = Q()
-    for level, cutoff in cutoffs.items():
-        outstayed |= Q(tier=level, tier_since__lt=cutoff)
-    due = list(Escalation.objects.filter(UNRESOLVED).filter(outstayed).only("pk", "tier"))
-    for level in cutoffs:
-        ids = [e.pk for e in due if e.tier == level]
-        if ids:
-            Escalation.objects.filter(pk__in=ids).update(tier=level + 1, tier_since=now)
-    for escalation in due:
-        escalation.tier += 1
-    _events(due, EscalationEventKind.CLIMBED, at=now)
-    return len(due)
+    climbed: list[Escalation] = []
+    with connection.cursor() as cursor:
+        for level, cutoff in cutoffs.items():
+            params: dict[str, Any] = {
+                "next": level + 1,
+                "now": now,
+                "tier": level,
+                "cutoff": cutoff,
+                "resolved": EscalationStatus.RESOLVED.value,
+            }
+            cursor.execute(_CLIMB, params)
+            climbed += [Escalation(pk=pk, tier=level + 1) for (pk,) in cursor.fetchall()]
+    _events(climbed, EscalationEventKind.CLIMBED, at=now)
+    return len(climbed)
+
+
+def _sweep_lock_taken() -> bool:
+    """Take the sweep's lock for this transaction, or say that another sweep holds it.
+    Elsewhere than PostgreSQL (the embedded SQLite demo) a write transaction is exclusive."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext('applications.sla_sweep'))")
+        return bool(cursor.fetchone()[0])
 
 
 @transaction.atomic
 def sla_sweep(*, now: dt.datetime | None = None) -> SweepResult:
-    """Open escalations for newly missed deadlines and climb the unresolved ones."""
+    """Open escalations for newly missed deadlines and climb the unresolved ones; skip when
+    another sweep is running."""
     now = now or timezone.now()
+    if not _sweep_lock_taken():
+        return SweepResult(opened=0, climbed=0, skipped=True)
     climbed = _climb(now)
     opened = len(_open_for_overdue_cases(now)) + len(_open_for_overdue_permits(now))
     return SweepResult(opened=opened, climbed=climbed)

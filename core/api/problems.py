@@ -1,12 +1,16 @@
 """One JSON error shape for everything under /api/ (RFC 9457 members plus field errors):
 
 {"type": "validation_error", "title": "Invalid input", "status": 400,
- "detail": "...", "errors": {"field": ["message", ...]}}
+ "detail": "...", "errors": {"field": ["message", ...]}, "request_id": "..."}
+
+`request_id` is the X-Request-ID of the response, the key to this request's log lines.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from .. import request_id
 
 _TITLES = {
     400: gettext_lazy("Invalid request"),
@@ -33,6 +37,7 @@ def problem(
         "status": status_code,
         "detail": str(detail),
         "errors": errors or {},
+        "request_id": request_id.current() or "",
     }
 
 

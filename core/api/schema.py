@@ -27,6 +27,10 @@ class ProblemSerializer(serializers.Serializer):
         help_text="Field name (dotted for nested fields) -> messages; empty when no field is "
         "at fault.",
     )
+    request_id = serializers.CharField(
+        help_text="The X-Request-ID of this response (yours if you sent one): quote it when "
+        "asking about the error."
+    )
 
 
 def problem_response(description: str) -> OpenApiResponse:

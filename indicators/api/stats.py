@@ -1,6 +1,5 @@
 """`/api/v1/stats/`: public figures per utility, no sign-in, no personal data."""
 
-from django.core.cache import cache
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -11,6 +10,7 @@ from applications.constants import ServiceStatus, Utility
 from core.api.views import AcceptLanguageMixin
 from workgroups.api.throttles import PublicRateThrottle
 
+from ..selectors.public import stats_cache
 from ..selectors.stats import public_stats
 
 CACHE_KEY = "api:public-stats"
@@ -52,5 +52,5 @@ class StatsView(AcceptLanguageMixin, APIView):
         responses=StatsSerializer,
     )
     def get(self, request):
-        figures = cache.get_or_set(CACHE_KEY, public_stats, CACHE_SECONDS)
+        figures = stats_cache.get_or_set(CACHE_KEY, public_stats, CACHE_SECONDS)
         return Response(StatsSerializer(figures).data)

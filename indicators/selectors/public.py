@@ -10,11 +10,11 @@ refresh: a new refresh shows at once, and between refreshes a visit costs one qu
 import datetime as dt
 from typing import Any, cast
 
-from django.core.cache import cache
 from django.utils import timezone
 
 from applications.constants import Party, Utility
 from applications.registry import UTILITIES
+from core.cache_guard import GuardedCache
 from workgroups.models import SlaPolicy
 
 from .kpi import KpiFilter, indicators_available, kpi_as_of, kpi_public
@@ -22,6 +22,8 @@ from .kpi import KpiFilter, indicators_available, kpi_as_of, kpi_public
 CACHE_KEY = "public-transparency:v3"
 CACHE_SECONDS = 300
 MONTHS = 12
+# Public figures may be computed per process while Redis does not answer (core/cache_guard.py).
+stats_cache = GuardedCache("stats", fallback="memory")
 
 
 def _rounded(value, digits: int = 1) -> float | None:
@@ -87,5 +89,7 @@ def transparency_figures() -> dict:
     available = indicators_available()
     as_of = kpi_as_of() if available else None
     key = f"{CACHE_KEY}:{available}:{filters.last}:{as_of.isoformat() if as_of else ''}"
-    figures = cache.get_or_set(key, lambda: _compute(filters, as_of, available), CACHE_SECONDS)
+    figures = stats_cache.get_or_set(
+        key, lambda: _compute(filters, as_of, available), CACHE_SECONDS
+    )
     return cast(dict, figures)

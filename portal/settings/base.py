@@ -45,6 +45,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # X-Request-ID in and out; latency, status and a log line per request; the probes
+    # (/healthz, /readyz, /metrics) answered before the HTTPS redirect, Host check and session.
+    "core.request_id.RequestIdMiddleware",
+    "portal.observability.middleware.RequestObservationMiddleware",
+    "portal.observability.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,6 +98,10 @@ def _database_from_env() -> dict:
     else:
         db["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
         db["CONN_HEALTH_CHECKS"] = True
+        # libpq waits for an unreachable server without limit unless told.
+        db.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+        )
     db["ATOMIC_REQUESTS"] = False
     return db
 
@@ -153,10 +162,22 @@ LOGOUT_REDIRECT_URL = "home"
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
 # The cache holds login failure counters: shared Redis when configured (every web process sees
-# the same count), else per-process memory in the embedded mode.
+# the same count), else per-process memory in the embedded mode. A request never waits long for
+# it: short socket timeouts, and while Redis does not answer each process uses a stand-in of its
+# own and tries Redis again every REDIS_CACHE_RETRY_SECONDS (core/cache_guard.py).
+REDIS_CACHE_CONNECT_TIMEOUT = env.float("REDIS_CACHE_CONNECT_TIMEOUT", default=0.25)
+REDIS_CACHE_SOCKET_TIMEOUT = env.float("REDIS_CACHE_SOCKET_TIMEOUT", default=0.25)
+REDIS_CACHE_RETRY_SECONDS = env.float("REDIS_CACHE_RETRY_SECONDS", default=5.0)
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CACHE_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_CACHE_SOCKET_TIMEOUT,
+            },
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -296,10 +317,59 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Health, readiness and metrics (docs/operations.md, "Monitoring"). Each readiness check and
+# each Redis call of a scrape gives up after HEALTH_CHECK_TIMEOUT_SECONDS.
+HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=2.0)
+HEALTH_MAX_DELIVERY_DELAY_SECONDS = env.int("HEALTH_MAX_DELIVERY_DELAY_SECONDS", default=120)
+HEALTH_MAX_FACT_LAG_SECONDS = env.int("HEALTH_MAX_FACT_LAG_SECONDS", default=120)
+HEALTH_PERIODIC_GRACE_SECONDS = env.int("HEALTH_PERIODIC_GRACE_SECONDS", default=120)
+HEALTH_CALENDAR_NEXT_YEAR_FROM_MONTH = env.int("HEALTH_CALENDAR_NEXT_YEAR_FROM_MONTH", default=12)
+# /metrics answers a bearer of METRICS_TOKEN or a peer in METRICS_ALLOWED_NETWORKS (CIDR list);
+# with neither set it answers 404.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
+METRICS_QUERY_TIMEOUT_SECONDS = env.float("METRICS_QUERY_TIMEOUT_SECONDS", default=5.0)
+
+# One JSON object per line (python-json-logger), each with the request id of its request or
+# task; LOG_FORMAT=plain for reading by eye. Celery's worker and beat use this too
+# (portal/observability/celery_signals.py).
+LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "core.request_id.RequestIdLogFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+            "json_ensure_ascii": False,
+        },
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain" if LOG_FORMAT == "plain" else "json",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Error reports to Sentry or a compatible service (GlitchTip...), only when SENTRY_DSN is set.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default="") or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+    )

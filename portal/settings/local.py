@@ -11,3 +11,8 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
 }
+
+# Log lines for reading by eye on a developer machine; LOG_FORMAT=json for the production shape.
+LOGGING["handlers"]["console"]["formatter"] = (
+    "json" if env("LOG_FORMAT", default="plain") == "json" else "plain"
+)

@@ -69,8 +69,11 @@ def test_a_pushed_signal_reaches_the_operators_inbox_and_is_acknowledged_once(
 def test_another_operators_notice_answers_like_a_missing_one(provider_api, operator_api):
     _push(provider_api)
     gas = DemandNotice.objects.get(operator__code="crgas-zs")
-    theirs = operator_api.post(f"/api/v1/demand-notices/{gas.uuid}/ack/")
-    missing = operator_api.post("/api/v1/demand-notices/00000000-0000-4000-8000-000000000000/ack/")
+    same = {"HTTP_X_REQUEST_ID": "same-request"}  # bodies carry the request id
+    theirs = operator_api.post(f"/api/v1/demand-notices/{gas.uuid}/ack/", **same)
+    missing = operator_api.post(
+        "/api/v1/demand-notices/00000000-0000-4000-8000-000000000000/ack/", **same
+    )
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json() == missing.json()
     assert DemandNotice.objects.get(pk=gas.pk).status == NoticeStatus.NEW
@@ -224,8 +227,9 @@ def test_a_department_sees_whom_its_signal_reached_and_who_acknowledged(
     # Another department sees none of it; its signal answers like a missing one.
     other = bearer(make_token("market-regulation"))
     assert other.get("/api/v1/demand-signals/").json()["results"] == []
-    theirs = other.get(f"/api/v1/demand-signals/{pushed['uuid']}/")
-    missing = other.get("/api/v1/demand-signals/00000000-0000-4000-8000-000000000000/")
+    same = {"HTTP_X_REQUEST_ID": "same-request"}  # bodies carry the request id
+    theirs = other.get(f"/api/v1/demand-signals/{pushed['uuid']}/", **same)
+    missing = other.get("/api/v1/demand-signals/00000000-0000-4000-8000-000000000000/", **same)
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json() == missing.json()
 

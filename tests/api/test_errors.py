@@ -14,7 +14,7 @@ from core.api.handler import exception_handler
 from core.errors import IllegalTransition
 from core.errors import NotFound as DomainNotFound
 
-SHAPE = {"type", "title", "status", "detail", "errors"}
+SHAPE = {"type", "title", "status", "detail", "errors", "request_id"}
 
 
 def _problem(response, status: int, type_: str) -> dict:

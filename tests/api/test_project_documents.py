@@ -112,9 +112,10 @@ def test_a_document_shared_after_the_claim_reaches_the_owner_at_once(
 def test_another_departments_project_answers_like_a_missing_one(pushed, make_token, bearer):
     other = bearer(make_token("market-regulation"))
     missing = "00000000-0000-4000-8000-000000000000"
+    same = {"HTTP_X_REQUEST_ID": "same-request"}  # bodies carry the request id
     for method in ("get", "post"):
-        theirs = getattr(other, method)(f"/api/v1/projects/{pushed['uuid']}/documents/")
-        nothing = getattr(other, method)(f"/api/v1/projects/{missing}/documents/")
+        theirs = getattr(other, method)(f"/api/v1/projects/{pushed['uuid']}/documents/", **same)
+        nothing = getattr(other, method)(f"/api/v1/projects/{missing}/documents/", **same)
         assert theirs.status_code == nothing.status_code == 404
         assert theirs.json() == nothing.json()
     stolen = _upload(other, pushed["uuid"])

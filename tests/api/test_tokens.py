@@ -117,7 +117,7 @@ def test_a_revoked_or_expired_token_is_refused(token_admin, bearer, reference):
 def test_bad_credentials_are_401_with_the_one_error_shape(reference, client, header):
     response = client.get("/api/v1/work-items/", HTTP_AUTHORIZATION=header)
     assert response.status_code == 401
-    assert set(response.json()) == {"type", "title", "status", "detail", "errors"}
+    assert set(response.json()) == {"type", "title", "status", "detail", "errors", "request_id"}
 
 
 @pytest.mark.parametrize("cache_seconds", [0, 60], ids=["uncached", "cached"])

@@ -240,6 +240,8 @@ def test_a_counter_visit_staff_record_counts_as_a_procedure_and_moves_nothing(wa
     with time_machine.travel(at(10, 26), tick=False):
         refused = client.post(url, {f"{prefix}-reason": ""})
         assert refused.status_code == 400  # why they came is required
+        nul = client.post(url, {f"{prefix}-reason": "递交\x00纸质图纸"})
+        assert nul.status_code == 400  # PostgreSQL text cannot hold NUL: refused on the form
         response = client.post(url, {f"{prefix}-reason": "申请人到窗口递交纸质图纸"})
     assert response.status_code == 302
     sa.refresh_from_db()

@@ -5,12 +5,17 @@ import time
 
 import redis
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import BaseCache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
+from core.cache_guard import GuardedCache, redis_client_options
+
 from ..models import ApiToken
+
+# While Redis does not answer, each process counts on its own (core/cache_guard.py).
+throttle_cache = GuardedCache("throttle", fallback="memory")
 
 
 def _parse_rate(rate: str) -> tuple[int, int]:
@@ -20,23 +25,29 @@ def _parse_rate(rate: str) -> tuple[int, int]:
 
 
 @functools.cache
-def _redis_client(url: str) -> redis.Redis:
+def _redis_client(url: str, options: tuple[tuple[str, float], ...]) -> redis.Redis:
     """One client (a thread-safe connection pool) per process for the cache's Redis: Django's
-    cache builds a client object for every command, which costs more than the count."""
-    return redis.Redis.from_url(url)
+    cache builds a client object for every command, which costs more than the count. It has
+    the cache's socket timeouts."""
+    return redis.Redis.from_url(url, **dict(options))
 
 
 def _count_hit(key: str, seconds: int) -> int:
-    """Count one request under `key`, which lives `seconds`; return the count so far.
+    """Count one request under `key`, which lives `seconds`; return the count so far."""
+    return throttle_cache.call(lambda backend: _count_hit_in(backend, key, seconds))
 
-    Redis: INCR and EXPIRE NX in one pipelined round trip (the window starts with its first
+
+def _count_hit_in(backend: BaseCache, key: str, seconds: int) -> int:
+    """Redis: INCR and EXPIRE NX in one pipelined round trip (the window starts with its first
     request). Django's `cache.incr` would ask EXISTS first, and has no atomic add-or-increment.
-    Other caches (per-process memory in the embedded mode): add, then increment.
+    Other caches (per-process memory in the embedded mode, or while Redis does not answer):
+    add, then increment.
     """
-    backend = caches["default"]  # one per thread
     if isinstance(backend, RedisCache):
         full_key = backend.make_and_validate_key(key)
-        pipe = _redis_client(settings.CACHES["default"]["LOCATION"]).pipeline(transaction=False)
+        options = tuple(sorted(redis_client_options().items()))
+        client = _redis_client(settings.CACHES["default"]["LOCATION"], options)
+        pipe = client.pipeline(transaction=False)
         pipe.incr(full_key)
         pipe.expire(full_key, seconds, nx=True)
         return pipe.execute()[0]
