@@ -22,7 +22,7 @@ from django.utils.translation import override
 from core.workflow import apply
 from workgroups.models import User
 
-from ..constants import Channel, CircuitState, EventType, WebhookAuditAction
+from ..constants import Channel, CircuitState, DeliveryStatus, EventType, WebhookAuditAction
 from ..models import Delivery, WebhookEndpoint, WebhookEndpointEvent
 from ..workflow import ENDPOINT
 from .recipients import save_deliveries
@@ -127,8 +127,17 @@ def webhook_endpoint_probe_now(*, actor: User, endpoint: WebhookEndpoint) -> Web
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     if endpoint.circuit != CircuitState.PAUSED:
         return endpoint
-    endpoint.probe_after = timezone.now()
+    held_until, now = endpoint.probe_after, timezone.now()
+    endpoint.probe_after = now
     endpoint.save(update_fields=["probe_after"])
+    if held_until is not None:
+        # The rows waiting for the probe are due now.
+        Delivery.objects.filter(
+            endpoint=endpoint,
+            status=DeliveryStatus.PENDING,
+            next_attempt_at__gt=now,
+            next_attempt_at__lte=held_until,
+        ).update(next_attempt_at=now)
     WebhookEndpointEvent.objects.create(
         endpoint=endpoint,
         organization_id=endpoint.organization_id,

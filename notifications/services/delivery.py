@@ -240,7 +240,11 @@ def delivery_attempt(*, delivery_id: int, lease_token: str | None = None) -> str
             return TAKEN
         endpoint = delivery.endpoint if delivery.channel == Channel.WEBHOOK else None
         if endpoint is not None and endpoint.circuit == CircuitState.PAUSED:
-            Delivery.objects.filter(pk=delivery.pk).update(leased_until=None, lease_token="")
+            # Waits for the endpoint's probe (leases._hold_for_paused_endpoints).
+            due = max(delivery.next_attempt_at, endpoint.probe_after or delivery.next_attempt_at)
+            Delivery.objects.filter(pk=delivery.pk).update(
+                leased_until=None, lease_token="", next_attempt_at=due
+            )
             return HELD
         probe = endpoint is not None and endpoint.circuit == CircuitState.PROBING
         now = timezone.now()
@@ -269,7 +273,7 @@ def delivery_attempt(*, delivery_id: int, lease_token: str | None = None) -> str
             delivery.attempts += 1
             apply(DELIVERY, delivery, "deliver", actor=None, now=now, locked=True)
         elif probe and failure.outcome in RECEIVER_FAILURES:
-            # Charged to the endpoint: the row stays first in line for the next probe.
+            # Charged to the endpoint: the row waits with the others for the next probe.
             delivery.last_error, delivery.next_attempt_at = error, now
             delivery.leased_until, delivery.lease_token = None, ""
             delivery.save(update_fields=["last_error", "next_attempt_at", *LEASE])

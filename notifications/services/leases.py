@@ -87,7 +87,7 @@ def _reserve_messages(now: dt.datetime, limit: int) -> list[Batch]:
             _due(now)
             .filter(~Q(channel=Channel.WEBHOOK) | Q(endpoint__isnull=True))
             .select_for_update(skip_locked=True)
-            .order_by("next_attempt_at")
+            .order_by("next_attempt_at", "pk")
             .values_list("pk", flat=True)[:limit]
         )
         token = _new_token()
@@ -124,7 +124,7 @@ def _reserve_lanes(endpoint_id: int, now: dt.datetime, limit: int) -> list[Batch
             _due(now)
             .filter(endpoint=endpoint, channel=Channel.WEBHOOK)
             .select_for_update(skip_locked=True, of=("self",))
-            .order_by("next_attempt_at")
+            .order_by("next_attempt_at", "pk")
             .values_list("pk", flat=True)[: min(free * size, limit)]
         )
         batches = []
@@ -135,15 +135,36 @@ def _reserve_lanes(endpoint_id: int, now: dt.datetime, limit: int) -> list[Batch
     return batches
 
 
+def _hold_for_paused_endpoints(now: dt.datetime) -> int:
+    """Rows of a paused endpoint wait for its probe: they are due at `probe_after`, not now
+    (those written or handed back since the pause included), so that "due" keeps meaning
+    "should be sent now" for dispatch and monitoring alike. Rows being attempted are left."""
+    held = 0
+    paused = WebhookEndpoint.objects.filter(circuit=CircuitState.PAUSED, probe_after__gt=now)
+    for endpoint_id, probe_after in paused.values_list("pk", "probe_after"):
+        with transaction.atomic():
+            ids = list(
+                Delivery.objects.filter(
+                    endpoint_id=endpoint_id,
+                    status=DeliveryStatus.PENDING,
+                    next_attempt_at__lt=probe_after,
+                )
+                .select_for_update(skip_locked=True, of=("self",))
+                .values_list("pk", flat=True)
+            )
+            held += Delivery.objects.filter(pk__in=ids).update(next_attempt_at=probe_after)
+    return held
+
+
 def delivery_batches_reserve(*, limit: int = 1000) -> list[Batch]:
     """Lease due rows, at most `limit`: in-portal and e-mail in batches, webhooks in lanes."""
     now = timezone.now()
+    _hold_for_paused_endpoints(now)
     batches = _reserve_messages(now, limit)
     left = limit - sum(len(b.ids) for b in batches)
     endpoint_ids = sorted(
         _due(now)
         .filter(channel=Channel.WEBHOOK, endpoint__isnull=False)
-        .exclude(endpoint__circuit=CircuitState.PAUSED, endpoint__probe_after__gt=now)
         .order_by()
         .values_list("endpoint_id", flat=True)
         .distinct()
@@ -177,7 +198,7 @@ def webhook_lane_next(*, endpoint_id: int, token: str) -> list[int]:
             _due(now)
             .filter(endpoint_id=endpoint_id, channel=Channel.WEBHOOK)
             .select_for_update(skip_locked=True, of=("self",))
-            .order_by("next_attempt_at")
+            .order_by("next_attempt_at", "pk")
             .values_list("pk", flat=True)[: settings.NOTIFICATIONS_BATCH_SIZE]
         )
         _lease(ids, token, now)

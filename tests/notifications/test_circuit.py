@@ -83,7 +83,10 @@ def test_consecutive_failures_pause_the_endpoint_and_its_rows_wait(breaker):
         assert delivery_attempt(delivery_id=rows[3].pk) == HELD
         assert _lanes() == []
     assert len(receiver.requests) == 3
-    assert Delivery.objects.filter(endpoint=endpoint, status="pending").count() == 5
+    waiting = Delivery.objects.filter(endpoint=endpoint, status="pending")
+    assert waiting.count() == 5
+    # They wait for the probe: none of them is due before it (monitoring sees no stalled row).
+    assert {row.next_attempt_at for row in waiting} == {endpoint.probe_after}
 
     [message] = _paused_messages(endpoint)
     assert receiver.url in message.subject
@@ -159,6 +162,8 @@ def test_staff_see_paused_endpoints_and_may_ask_for_an_early_probe(breaker, clie
         rows = _rows(endpoint, 4)  # the last one waits, due, for the probe
         for row in rows[:3]:
             delivery_attempt(delivery_id=row.pk)
+    assert _lanes() == []  # paused: the rows wait for the probe
+    assert not Delivery.objects.filter(endpoint=endpoint, next_attempt_at__lte=timezone.now())
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     listing = client.get(reverse("admin:notifications_webhookendpoint_changelist"))
     assert "Paused (failing)" in listing.content.decode()
@@ -171,7 +176,7 @@ def test_staff_see_paused_endpoints_and_may_ask_for_an_early_probe(breaker, clie
     assert endpoint.probe_after <= timezone.now()
     assert WebhookEndpointEvent.objects.get(endpoint=endpoint, action="probe_requested").actor
     [probe] = _lanes()
-    assert (probe.endpoint_id, probe.ids) == (endpoint.pk, [rows[3].pk])
+    assert probe.endpoint_id == endpoint.pk and len(probe.ids) == 1
 
 
 def test_a_receiver_that_hangs_costs_the_read_timeout_only(breaker, settings):
