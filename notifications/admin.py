@@ -1,24 +1,99 @@
-"""Staff views of the outbox: what was sent to whom, what failed and why, with a retry."""
+"""Staff views of the outbox: what was sent to whom, each attempt and why it failed, retries,
+and the webhook endpoints with their circuit breaker."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from applications.constants import Utility
 from core.admin_mixins import ViewOnlyAdminMixin
 from workgroups.models import Organization
 
-from .constants import DeliveryStatus
+from .constants import CircuitState
 from .models import (
     Delivery,
+    DeliveryAttempt,
+    DeliveryRetry,
     DemandNotice,
     DemandSignal,
     FactCursor,
     WebhookEndpoint,
     WebhookEndpointEvent,
 )
-from .services import delivery_retry, demand_signal_record
+from .selectors import (
+    delivery_filter_endpoints,
+    delivery_filter_organizations,
+    webhook_endpoints_with_parked,
+)
+from .services import deliveries_retry, demand_signal_record, webhook_endpoint_probe_now
 from .services.webhooks import webhook_endpoint_staff_saved
+
+
+class EndpointFilter(admin.SimpleListFilter):
+    """Deliveries of one webhook endpoint (paused ones are marked)."""
+
+    title = _("webhook endpoint")
+    parameter_name = "endpoint"
+
+    def lookups(self, request, model_admin):
+        choices = []
+        for endpoint in delivery_filter_endpoints():
+            label = str(endpoint)
+            if endpoint.circuit != CircuitState.DELIVERING:
+                label += f" ({endpoint.get_circuit_display()})"
+            choices.append((str(endpoint.pk), label))
+        return choices
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(endpoint_id=int(self.value()))
+        return queryset
+
+
+class OrganizationFilter(admin.SimpleListFilter):
+    """Deliveries to one organisation: those with webhook endpoints or parked deliveries."""
+
+    title = _("recipient organisation")
+    parameter_name = "organization"
+
+    def lookups(self, request, model_admin):
+        return [(str(org.pk), str(org)) for org in delivery_filter_organizations()]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(recipient_organization_id=int(self.value()))
+        return queryset
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    extra = 0
+    can_delete = False
+    fields = ("at", "target", "outcome", "status_code", "duration_ms", "probe", "error")
+    readonly_fields = fields
+    verbose_name_plural = _("attempts")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DeliveryRetryInline(admin.TabularInline):
+    model = DeliveryRetry
+    extra = 0
+    can_delete = False
+    fields = ("at", "actor", "attempts_before", "error_before")
+    readonly_fields = fields
+    verbose_name_plural = _("retried by staff")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Delivery)
@@ -28,15 +103,17 @@ class DeliveryAdmin(admin.ModelAdmin):
         "event_type",
         "channel",
         "recipient_organization",
+        "endpoint",
         "status",
         "attempts",
         "next_attempt_at",
         "created_at",
     )
-    list_filter = ("status", "channel", "event_type")
+    list_filter = ("status", "channel", "event_type", EndpointFilter, OrganizationFilter)
     search_fields = ("subject", "idempotency_key", "event_id", "recipient_organization__name_zh")
-    list_select_related = ("recipient_organization",)
+    list_select_related = ("recipient_organization", "endpoint__organization")
     readonly_fields = [f.name for f in Delivery._meta.fields]
+    inlines = [DeliveryAttemptInline, DeliveryRetryInline]
     actions = ["retry_failed"]
     date_hierarchy = "created_at"
 
@@ -47,11 +124,9 @@ class DeliveryAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(description=_("Retry the selected failed deliveries"))
-    def retry_failed(self, request, queryset):
-        retried = 0
-        for delivery in queryset.filter(status=DeliveryStatus.FAILED):
-            delivery_retry(actor=request.user, delivery=delivery)
-            retried += 1
+    def retry_failed(self, request, queryset: QuerySet[Delivery]) -> None:
+        # "Select all" on a filtered list (an endpoint, an organisation) retries them all.
+        retried = deliveries_retry(actor=request.user, deliveries=queryset)
         self.message_user(
             request, _("%(count)d deliveries queued again.") % {"count": retried}, messages.SUCCESS
         )
@@ -148,13 +223,55 @@ class WebhookEndpointForm(forms.ModelForm):
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
-    list_display = ("organization", "url", "is_active", "created_at")
-    list_filter = ("is_active",)
+    list_display = (
+        "organization",
+        "url",
+        "is_active",
+        "circuit",
+        "consecutive_failures",
+        "probe_after",
+        "parked",
+        "created_at",
+    )
+    list_filter = ("is_active", "circuit")
     search_fields = ("organization__name_zh", "url")
+    list_select_related = ("organization",)
+    # The circuit breaker's state is the system's to change (services/circuit.py).
+    readonly_fields = (
+        "circuit",
+        "consecutive_failures",
+        "paused_at",
+        "probe_after",
+        "circuit_error",
+    )
+    actions = ["probe_now"]
+
+    def get_queryset(self, request):
+        return webhook_endpoints_with_parked(queryset=super().get_queryset(request))
+
+    @admin.display(description=_("parked deliveries"), ordering="parked")
+    def parked(self, endpoint: WebhookEndpoint) -> int:
+        return endpoint.parked
+
+    @admin.action(description=_("Probe the selected paused endpoints now"))
+    def probe_now(self, request, queryset: QuerySet[WebhookEndpoint]) -> None:
+        probed = 0
+        for endpoint in queryset.filter(circuit=CircuitState.PAUSED):
+            webhook_endpoint_probe_now(actor=request.user, endpoint=endpoint)
+            probed += 1
+        self.message_user(
+            request,
+            _("%(count)d endpoints will be probed at the next dispatch.") % {"count": probed},
+            messages.SUCCESS,
+        )
 
     def save_model(self, request, obj, form, change: bool) -> None:
         was_active = bool(form.initial.get("is_active", True)) if change else True
-        super().save_model(request, obj, form, change)
+        if change:
+            # Only what the form edits: the circuit breaker may have moved meanwhile.
+            obj.save(update_fields=list(WebhookEndpointForm.Meta.fields))
+        else:
+            super().save_model(request, obj, form, change)
         # In the admin's transaction: the change and its audit row commit together.
         webhook_endpoint_staff_saved(
             actor=request.user,

@@ -23,6 +23,8 @@ class EventType(models.TextChoices):
     DEMAND_NOTICE = "demand_notice.created", _("Early demand notice")
     DEMAND_REMINDER = "demand_notice.reminder", _("Early demand notice reminder")
     ESCALATION = "escalation.changed", _("Escalation")
+    WEBHOOK_PAUSED = "webhook_endpoint.paused", _("Webhook endpoint paused")
+    WEBHOOK_RESUMED = "webhook_endpoint.resumed", _("Webhook endpoint resumed")
 
 
 class SignalKind(models.TextChoices):
@@ -43,3 +45,35 @@ class WebhookAuditAction(models.TextChoices):
     DEACTIVATED = "deactivated", _("Deactivated")
     REACTIVATED = "reactivated", _("Reactivated")
     CHANGED = "changed", _("Changed by staff")
+    PAUSED = "paused", _("Paused after failures")
+    RESUMED = "resumed", _("Resumed after a probe")
+    PROBE_REQUESTED = "probe_requested", _("Probe requested by staff")
+
+
+class CircuitState(models.TextChoices):
+    """A webhook endpoint's circuit breaker: closed (delivering), open (paused), half-open."""
+
+    DELIVERING = "delivering", _("Delivering")
+    PAUSED = "paused", _("Paused (failing)")
+    PROBING = "probing", _("Probing")
+
+
+class AttemptOutcome(models.TextChoices):
+    DELIVERED = "delivered", _("Delivered")
+    HTTP_ERROR = "http_error", _("Error status")
+    TIMEOUT = "timeout", _("Timed out")
+    CONNECTION_ERROR = "connection_error", _("Connection failed")
+    REFUSED = "refused", _("Address refused")
+    UNDELIVERABLE = "undeliverable", _("Nowhere to deliver")
+
+
+# Outcomes that say the receiver is unwell: they count towards pausing its endpoint. An
+# undeliverable message (endpoint removed, no email address) says nothing about the receiver.
+RECEIVER_FAILURES = frozenset(
+    {
+        AttemptOutcome.HTTP_ERROR,
+        AttemptOutcome.TIMEOUT,
+        AttemptOutcome.CONNECTION_ERROR,
+        AttemptOutcome.REFUSED,
+    }
+)

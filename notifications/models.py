@@ -14,7 +14,9 @@ from core.workflow import permitted
 from workgroups.models import ApiToken, Organization, Town
 
 from .constants import (
+    AttemptOutcome,
     Channel,
+    CircuitState,
     DeliveryStatus,
     EventType,
     NoticeStatus,
@@ -59,7 +61,7 @@ class FactSeen(models.Model):
         return f"{self.cursor}:{self.fact_id}"
 
 
-class WebhookEndpoint(models.Model):
+class WebhookEndpoint(FSMModelMixin, models.Model):
     """Where an operator (or agency) wants signed event callbacks."""
 
     uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
@@ -75,6 +77,19 @@ class WebhookEndpoint(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The circuit breaker (notifications/services/circuit.py): paused after consecutive failed
+    # attempts, probed with one delivery after a cool-down, delivering again when it succeeds.
+    circuit = FSMField(
+        _("delivery state"),
+        max_length=20,
+        choices=CircuitState.choices,
+        default=CircuitState.DELIVERING,
+        protected=True,
+    )
+    consecutive_failures = models.PositiveIntegerField(_("consecutive failures"), default=0)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    probe_after = models.DateTimeField(_("next probe at"), null=True, blank=True)
+    circuit_error = models.TextField(_("last failure"), blank=True)
 
     class Meta:
         verbose_name = _("webhook endpoint")
@@ -82,6 +97,35 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.url}"
+
+    # Who may perform each move and what it records: notifications/workflow.py (ENDPOINT).
+
+    @transition(
+        field=circuit,
+        source=[CircuitState.DELIVERING, CircuitState.PROBING],
+        target=CircuitState.PAUSED,
+        permission=permitted("pause"),
+    )
+    def pause(self, *, error: str = "") -> None:
+        pass
+
+    @transition(
+        field=circuit,
+        source=CircuitState.PAUSED,
+        target=CircuitState.PROBING,
+        permission=permitted("probe"),
+    )
+    def probe(self) -> None:
+        pass
+
+    @transition(
+        field=circuit,
+        source=CircuitState.PROBING,
+        target=CircuitState.DELIVERING,
+        permission=permitted("resume"),
+    )
+    def resume(self) -> None:
+        pass
 
 
 class WebhookEndpointEvent(models.Model):
@@ -106,7 +150,10 @@ class WebhookEndpointEvent(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
+        help_text=_("Empty when the portal itself acted (the circuit breaker)."),
     )
     api_token = models.ForeignKey(
         ApiToken,
@@ -297,6 +344,10 @@ class Delivery(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     sent_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # The lease of the task the row is handed to (services/leases.py): nobody else attempts it
+    # until `leased_until`, which that task renews while it runs.
+    leased_until = models.DateTimeField(_("reserved until"), null=True, blank=True)
+    lease_token = models.CharField(_("reserved by"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("delivery")
@@ -307,6 +358,16 @@ class Delivery(FSMModelMixin, models.Model):
                 fields=["next_attempt_at"],
                 name="delivery_pending_due",
                 condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["endpoint", "next_attempt_at"],
+                name="delivery_endpoint_pending",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["recipient_organization", "endpoint"],
+                name="delivery_parked",
+                condition=models.Q(status="failed"),
             ),
             models.Index(
                 fields=["recipient_organization", "channel", "created_at"],
@@ -345,3 +406,73 @@ class Delivery(FSMModelMixin, models.Model):
     )
     def retry(self) -> None:
         pass
+
+
+class DeliveryAttempt(models.Model):
+    """One try to deliver a message: when, where to, what came back and how long it took."""
+
+    delivery = models.ForeignKey(
+        Delivery,
+        verbose_name=_("delivery"),
+        on_delete=models.CASCADE,
+        related_name="attempt_history",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    endpoint = models.ForeignKey(
+        WebhookEndpoint,
+        verbose_name=_("webhook endpoint"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    target = models.CharField(
+        _("sent to"), max_length=500, blank=True, help_text=_("URL or address at that moment.")
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=AttemptOutcome.choices)
+    status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    probe = models.BooleanField(
+        _("probe"),
+        default=False,
+        help_text=_("Sent to test a paused endpoint; a failed probe does not count against it."),
+    )
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["delivery", "at"], name="delivery_attempt_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class DeliveryRetry(models.Model):
+    """A staff member put a parked delivery back in the queue; its earlier attempts stay."""
+
+    delivery = models.ForeignKey(
+        Delivery, verbose_name=_("delivery"), on_delete=models.CASCADE, related_name="retries"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("retried by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    attempts_before = models.PositiveSmallIntegerField(_("attempts before"), default=0)
+    error_before = models.TextField(_("last error before"), blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("delivery retry")
+        verbose_name_plural = _("delivery retries")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.actor} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,10 +1,11 @@
 """Reads of messages, scoped to the caller."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from workgroups.models import Organization, User
 
-from .constants import Channel
+from .constants import Channel, DeliveryStatus
 from .models import Delivery, DemandNotice, DemandSignal, WebhookEndpoint
 
 
@@ -55,3 +56,34 @@ def demand_signals_of(*, organization: Organization | None) -> QuerySet:
         .prefetch_related(Prefetch("notices", queryset=notices))
         .order_by("created_at", "pk")
     )
+
+
+def delivery_filter_endpoints() -> QuerySet:
+    """The webhook endpoints staff filter deliveries by: all of them, by organisation."""
+    return WebhookEndpoint.objects.select_related("organization").order_by(
+        "organization__code", "url", "pk"
+    )
+
+
+def delivery_filter_organizations() -> QuerySet:
+    """The organisations staff filter deliveries by: those with webhook endpoints or parked
+    deliveries (the partial index `delivery_parked` keeps the second look-up small)."""
+    parked = Delivery.objects.filter(status=DeliveryStatus.FAILED).values("recipient_organization")
+    return (
+        Organization.objects.filter(Q(webhook_endpoints__isnull=False) | Q(pk__in=parked))
+        .distinct()
+        .order_by("code")
+    )
+
+
+def webhook_endpoints_with_parked(*, queryset: QuerySet | None = None) -> QuerySet:
+    """Webhook endpoints, each with the number of its parked deliveries (`parked`)."""
+    parked = (
+        Delivery.objects.filter(endpoint=OuterRef("pk"), status=DeliveryStatus.FAILED)
+        .order_by()
+        .values("endpoint")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    endpoints = queryset if queryset is not None else WebhookEndpoint.objects.all()
+    return endpoints.annotate(parked=Coalesce(Subquery(parked, output_field=IntegerField()), 0))

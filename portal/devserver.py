@@ -54,9 +54,9 @@ def children(port: str) -> dict[str, list[str]]:
             "--workers", "2",
             "--no-control-socket",
         ],
-        # solo pool: one process, no forking; plenty for a developer machine.
+        # solo pool: one process, no forking, both queues; plenty for a developer machine.
         "worker": [python, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
-                   "--loglevel", "INFO"],
+                   "--queues", "celery,webhooks", "--loglevel", "INFO"],
         # The DatabaseScheduler comes from CELERY_BEAT_SCHEDULER in settings.
         "beat": [python, "-m", "celery", "-A", "portal", "beat", "--loglevel", "INFO"],
     }  # fmt: skip

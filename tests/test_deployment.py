@@ -74,7 +74,15 @@ def test_compose_file_is_valid_and_defines_the_whole_stack(docker_compose, tmp_p
 
     services = compose(docker_compose, "config", "--services", env=env, env_file=env_file)
     assert services.returncode == 0, services.stderr
-    assert set(services.stdout.split()) == {"postgres", "redis", "init", "web", "worker", "beat"}
+    assert set(services.stdout.split()) == {
+        "postgres",
+        "redis",
+        "init",
+        "web",
+        "worker",
+        "worker-webhooks",
+        "beat",
+    }
 
 
 @pytest.mark.parametrize("missing", sorted(COMPOSE_SECRETS))

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from applications.constants import Utility
 from workgroups.api.serializers import OrganizationRefSerializer, TownSerializer
 
-from ..constants import NoticeStatus, SignalKind
+from ..constants import CircuitState, NoticeStatus, SignalKind
 from ..services.intake import PUSHABLE_KINDS
 from ..services.webhooks import SECRET_MAX_LENGTH, SECRET_MIN_LENGTH, URL_MAX_LENGTH
 
@@ -126,6 +126,22 @@ class WebhookEndpointSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="Where the signed events are POSTed.")
     is_active = serializers.BooleanField(
         help_text="False once removed (or disabled by staff): nothing more is sent there."
+    )
+    delivery_state = serializers.ChoiceField(
+        source="circuit",
+        choices=CircuitState.choices,
+        help_text="`paused` after repeated failed deliveries: events for it wait (none is lost) "
+        "until a test delivery (`probing`) is accepted after a cool-down; your organisation's "
+        "inbox is told of both.",
+    )
+    paused_at = serializers.DateTimeField(allow_null=True)
+    next_probe_at = serializers.DateTimeField(
+        source="probe_after",
+        allow_null=True,
+        help_text="While paused: when one event is sent again to test the endpoint.",
+    )
+    last_failure = serializers.CharField(
+        source="circuit_error", help_text="While paused: the error of the last failed attempt."
     )
     created_at = serializers.DateTimeField()
 

@@ -2,9 +2,18 @@
 
 from applications.models import EscalationEvent, Project, StateChange
 
-from .delivery import deliveries_reserve, delivery_attempt, delivery_retry, inbox_mark_read
+from .circuit import webhook_circuit_record, webhook_endpoint_probe_now
+from .delivery import (
+    deliveries_retry,
+    deliveries_send,
+    delivery_attempt,
+    delivery_retry,
+    inbox_mark_read,
+    webhook_lane_run,
+)
 from .demand import demand_notice_acknowledge, demand_notices_remind, demand_signal_record
 from .facts import facts_consume
+from .leases import delivery_batches_reserve, delivery_leases_release
 from .messages import handle_escalation_events, handle_projects, handle_state_changes
 
 
@@ -33,12 +42,18 @@ def facts_process(*, batch: int = 500) -> int:
 
 
 __all__ = [
-    "deliveries_reserve",
+    "deliveries_retry",
+    "deliveries_send",
     "delivery_attempt",
+    "delivery_batches_reserve",
+    "delivery_leases_release",
     "delivery_retry",
     "demand_notice_acknowledge",
     "demand_notices_remind",
     "demand_signal_record",
     "facts_process",
     "inbox_mark_read",
+    "webhook_circuit_record",
+    "webhook_endpoint_probe_now",
+    "webhook_lane_run",
 ]

@@ -212,15 +212,37 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Webhook deliveries wait on other organisations' servers: they have their own queue, served by
+# their own workers (docker-compose `worker-webhooks`), so the inbox and e-mail never wait
+# behind them. A worker started without -Q serves only the default queue.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"notifications.deliver_webhooks": {"queue": "webhooks"}}
 # Defaults written into django-celery-beat's tables at start; staff adjust them in the admin.
 # Delivery of messages (notifications outbox).
 NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=30.0)
 NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=3600.0)
-NOTIFICATIONS_WEBHOOK_TIMEOUT = env.float("NOTIFICATIONS_WEBHOOK_TIMEOUT", default=10.0)
+# A webhook receiver gets this long to accept the connection, then to send each part of its
+# answer; a slower one is a failed attempt.
+NOTIFICATIONS_WEBHOOK_CONNECT_TIMEOUT = env.float(
+    "NOTIFICATIONS_WEBHOOK_CONNECT_TIMEOUT", default=3.0
+)
+NOTIFICATIONS_WEBHOOK_READ_TIMEOUT = env.float("NOTIFICATIONS_WEBHOOK_READ_TIMEOUT", default=5.0)
 NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=20)
-NOTIFICATIONS_ENQUEUE_LEASE_SECONDS = env.float(
-    "NOTIFICATIONS_ENQUEUE_LEASE_SECONDS", default=300.0
+# A reserved row belongs to its task until then; the task renews it while it runs, so the rows
+# of a task that died are handed out again within this many seconds (plus a dispatch period).
+NOTIFICATIONS_ENQUEUE_LEASE_SECONDS = env.float("NOTIFICATIONS_ENQUEUE_LEASE_SECONDS", default=20.0)
+# At most this many tasks send to one webhook endpoint at a time.
+NOTIFICATIONS_WEBHOOK_ENDPOINT_CONCURRENCY = env.int(
+    "NOTIFICATIONS_WEBHOOK_ENDPOINT_CONCURRENCY", default=2
+)
+# Seconds one webhook task keeps taking its endpoint's next batches before it hands over.
+NOTIFICATIONS_WEBHOOK_LANE_SECONDS = env.float("NOTIFICATIONS_WEBHOOK_LANE_SECONDS", default=60.0)
+# Circuit breaker: an endpoint is paused after this many consecutive failed attempts, and
+# probed with one delivery after the cool-down.
+NOTIFICATIONS_CIRCUIT_FAILURES = env.int("NOTIFICATIONS_CIRCUIT_FAILURES", default=5)
+NOTIFICATIONS_CIRCUIT_COOLDOWN_SECONDS = env.float(
+    "NOTIFICATIONS_CIRCUIT_COOLDOWN_SECONDS", default=120.0
 )
 # Webhooks to this machine (loopback) are refused unless DEBUG or this; private addresses always.
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
@@ -287,6 +309,7 @@ SPECTACULAR_SETTINGS = {
         "UtilityEnum": "applications.constants.Utility",
         "SignalKindEnum": "notifications.constants.SignalKind",
         "DemandNoticeStatusEnum": "notifications.constants.NoticeStatus",
+        "WebhookDeliveryStateEnum": "notifications.constants.CircuitState",
     },
     # Swagger UI from the vendored sidecar package: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

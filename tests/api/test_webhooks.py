@@ -1,10 +1,12 @@
 """An operator registers a webhook over the API and receives signed demand notices there."""
 
+import datetime as dt
+
 import pytest
 
 from notifications.constants import Channel, DeliveryStatus
 from notifications.models import Delivery, WebhookEndpoint
-from notifications.services import delivery_attempt
+from notifications.services import delivery_attempt, webhook_circuit_record
 from tests.receiver import Receiver, running
 
 HOOK = "https://dispatch.csg.example.cn/hooks/portal"
@@ -143,3 +145,20 @@ def test_registering_and_removing_are_audited_with_the_token_used(operator_api, 
     assert all(e.api_token == token and e.actor == token.user for e in events)
     assert all(e.url == HOOK and e.organization.code == "csg-zhongshan" for e in events)
     assert events[0].at <= events[1].at
+
+
+def test_an_operator_sees_when_its_endpoint_is_paused_and_until_when(operator_api, settings):
+    settings.NOTIFICATIONS_CIRCUIT_FAILURES = 1
+    body = _register(operator_api).json()
+    endpoint = WebhookEndpoint.objects.get(uuid=body["uuid"])
+    assert (body["delivery_state"], body["paused_at"]) == ("delivering", None)
+
+    webhook_circuit_record(
+        endpoint_id=endpoint.pk, delivered=False, probe=False, error="TimeoutError: timed out"
+    )
+
+    shown = operator_api.get(f"/api/v1/webhooks/{body['uuid']}/").json()
+    endpoint.refresh_from_db()
+    assert shown["delivery_state"] == "paused"
+    assert shown["last_failure"] == "TimeoutError: timed out"
+    assert dt.datetime.fromisoformat(shown["next_probe_at"]) == endpoint.probe_after

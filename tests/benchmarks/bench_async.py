@@ -126,7 +126,9 @@ def bench_fanout_and_delivery() -> None:
         print(f"Demand signal fan-out to {notices} operators: {fanout_s * 1000:.1f} ms")
 
         Delivery.objects.all().delete()
-        endpoint = WebhookEndpoint.objects.first()
+        # Spread over the operators' endpoints: one endpoint alone gets at most
+        # NOTIFICATIONS_WEBHOOK_ENDPOINT_CONCURRENCY tasks at a time.
+        endpoints = list(WebhookEndpoint.objects.order_by("pk"))
         Delivery.objects.bulk_create(
             [
                 Delivery(
@@ -134,8 +136,8 @@ def bench_fanout_and_delivery() -> None:
                     event_type=EventType.STATE_CHANGED,
                     channel=Channel.WEBHOOK,
                     idempotency_key=f"bench:{n}",
-                    recipient_organization_id=endpoint.organization_id,
-                    endpoint=endpoint,
+                    recipient_organization_id=endpoints[n % len(endpoints)].organization_id,
+                    endpoint=endpoints[n % len(endpoints)],
                     subject=f"bench {n}",
                     payload={"n": n},
                 )
@@ -157,6 +159,8 @@ def bench_fanout_and_delivery() -> None:
                 "-A",
                 "portal",
                 "worker",
+                "--queues",
+                "celery,webhooks",
                 "--loglevel",
                 "WARNING",
                 "--concurrency",

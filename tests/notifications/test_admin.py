@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from notifications.constants import Channel, DeliveryStatus, EventType
-from notifications.models import Delivery, DemandSignal, WebhookEndpoint
-from tests.factories import UserFactory
+from notifications.models import Delivery, DeliveryRetry, DemandSignal, WebhookEndpoint
+from tests.factories import UserFactory, staff_of
 from workgroups.models import Organization, Town
 
 SECRET = "whsec-admin-test-7d1c2b"
@@ -59,6 +59,55 @@ def test_staff_see_the_last_error_and_retry_only_parked_deliveries(admin_client,
     sent.refresh_from_db()
     assert (parked.status, parked.attempts) == (DeliveryStatus.PENDING, 0)
     assert sent.status == DeliveryStatus.SENT
+
+
+def test_staff_filter_parked_deliveries_by_endpoint_and_organisation_and_retry_them_in_bulk(
+    admin_client, endpoint
+):
+    other = WebhookEndpoint.objects.create(
+        organization=Organization.objects.get(code="zs-water"),
+        url="https://hooks.water.example.cn/portal",
+        secret=SECRET,
+    )
+    parked = [_delivery(endpoint, DeliveryStatus.FAILED) for _ in range(3)]
+    elsewhere = _delivery(other, DeliveryStatus.FAILED)
+    delivered = _delivery(endpoint, DeliveryStatus.SENT)
+    changelist = reverse("admin:notifications_delivery_changelist")
+    filters = f"?endpoint={endpoint.pk}&status__exact=failed"
+
+    listing = admin_client.get(changelist + filters)
+    assert listing.status_code == 200
+    assert {d.pk for d in listing.context["cl"].result_list} == {d.pk for d in parked}
+    by_org = admin_client.get(changelist + f"?organization={other.organization_id}")
+    assert {d.pk for d in by_org.context["cl"].result_list} == {elsewhere.pk}
+    assert str(other) in listing.content.decode()  # offered as a filter
+
+    # "Select all" on the filtered list: every parked row of that endpoint, not the others.
+    response = admin_client.post(
+        changelist + filters,
+        {"action": "retry_failed", "select_across": "1", "_selected_action": [parked[0].pk]},
+    )
+    assert response.status_code == 302
+    assert set(Delivery.objects.filter(status="pending").values_list("pk", flat=True)) == {
+        d.pk for d in parked
+    }
+    assert Delivery.objects.get(pk=elsewhere.pk).status == DeliveryStatus.FAILED
+    assert Delivery.objects.get(pk=delivered.pk).status == DeliveryStatus.SENT
+    retries = DeliveryRetry.objects.filter(delivery__in=parked)
+    assert {(r.actor.username, r.attempts_before) for r in retries} == {("root", 8)}
+    page = admin_client.get(reverse("admin:notifications_delivery_change", args=[parked[0].pk]))
+    assert "root" in page.content.decode()
+
+
+def test_staff_without_the_delivery_permission_can_neither_list_nor_retry(client, endpoint):
+    parked = _delivery(endpoint, DeliveryStatus.FAILED)
+    client.force_login(staff_of("csg-zhongshan", username="csg-lead", is_staff=True))
+    changelist = reverse("admin:notifications_delivery_changelist")
+    assert client.get(changelist).status_code == 403
+    response = client.post(changelist, {"action": "retry_failed", "_selected_action": [parked.pk]})
+    assert response.status_code == 403
+    parked.refresh_from_db()
+    assert parked.status == DeliveryStatus.FAILED
 
 
 def test_webhook_secret_is_never_shown_and_kept_when_left_empty(admin_client, endpoint):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from notifications.constants import Channel, DeliveryStatus, EventType
 from notifications.models import Delivery, WebhookEndpoint
-from notifications.services import deliveries_reserve, delivery_attempt, delivery_retry
+from notifications.services import delivery_attempt, delivery_batches_reserve, delivery_retry
 from tests.factories import staff_of
 from tests.receiver import Receiver, running
 from workgroups.models import Organization
@@ -38,6 +38,11 @@ def hook(reference):
         )
 
     return make
+
+
+def deliveries_reserve():
+    """The ids a dispatch would hand out now, in every batch and lane."""
+    return [pk for batch in delivery_batches_reserve() for pk in batch.ids]
 
 
 def _attempt_when_due(delivery):
@@ -131,3 +136,43 @@ def test_only_staff_may_retry(hook, applicant):
         delivery = hook(receiver)
     with pytest.raises(PermissionDenied):
         delivery_retry(actor=applicant, delivery=delivery)
+
+
+def test_every_attempt_is_kept_with_its_outcome_status_and_duration(hook):
+    with running(Receiver(SECRET, script=[500, 503])) as receiver:
+        delivery = hook(receiver)
+        for _ in range(3):
+            _attempt_when_due(delivery)
+    history = list(delivery.attempt_history.order_by("at", "pk"))
+    assert [(a.outcome, a.status_code) for a in history] == [
+        ("http_error", 500),
+        ("http_error", 503),
+        ("delivered", 200),
+    ]
+    assert [a.error for a in history] == [
+        f"HTTP 500 from {receiver.url}",
+        f"HTTP 503 from {receiver.url}",
+        "",
+    ]
+    assert all(a.endpoint_id == delivery.endpoint_id and a.target == receiver.url for a in history)
+    assert all(a.duration_ms < 5000 and not a.probe for a in history)
+    assert history[0].at < history[1].at < history[2].at
+
+
+def test_a_staff_retry_records_who_and_keeps_the_earlier_attempts(hook, settings):
+    settings.NOTIFICATIONS_MAX_ATTEMPTS = 2
+    staff = staff_of("leadership-office", is_staff=True)
+    with running(Receiver(SECRET, script=[503, 503])) as receiver:
+        delivery = hook(receiver)
+        assert [_attempt_when_due(delivery) for _ in range(2)] == ["pending", "failed"]
+        delivery_retry(actor=staff, delivery=delivery)
+        assert _attempt_when_due(delivery) == DeliveryStatus.SENT
+    [retry] = delivery.retries.all()
+    assert (retry.actor, retry.attempts_before) == (staff, 2)
+    assert retry.error_before == f"HTTP 503 from {receiver.url}"
+    # (by id: the clock was moved to each due time, and the retry made the row due at once)
+    assert [a.outcome for a in delivery.attempt_history.order_by("pk")] == [
+        "http_error",
+        "http_error",
+        "delivered",
+    ]
