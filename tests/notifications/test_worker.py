@@ -388,7 +388,10 @@ def test_a_hanging_endpoint_delays_neither_the_inbox_nor_other_endpoints(
     within 10 s and another operator's endpoint gets its event as fast as ever."""
     env = {
         "NOTIFICATIONS_ENQUEUE_LEASE_SECONDS": "20",
-        "NOTIFICATIONS_WEBHOOK_READ_TIMEOUT": "3",
+        # Longer than the test: a lane stays in its first hanging call, so the receiver's
+        # count of calls in progress is the number of lanes (a timed-out call would leave the
+        # receiver's handler busy after the portal has moved on).
+        "NOTIFICATIONS_WEBHOOK_READ_TIMEOUT": "60",
         "NOTIFICATIONS_WEBHOOK_ENDPOINT_CONCURRENCY": "2",
         "NOTIFICATIONS_CIRCUIT_FAILURES": "1000",
     }
