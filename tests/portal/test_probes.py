@@ -28,6 +28,12 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.fixture(autouse=True)
+def _world(reference):
+    """Readiness reads the working-day calendar: the tests' world, loaded again when a
+    transactional test (a browser walk) has flushed the database before."""
+
+
 @pytest.fixture
 def database_down(monkeypatch, django_db_blocker):
     """The default database pointed at a closed port, for the length of the test."""
