@@ -159,7 +159,7 @@ def test_only_the_tiers_that_hold_it_may_handle_an_escalation(late_case):
 @pytest.mark.parametrize(
     "now", [at(10, 13, 8), at(10, 11, 23), at(10, 1, 12), at(9, 28, 1), at(12, 31, 18)]
 )
-def test_the_cutoff_agrees_with_counting_working_days(db, now, days):
+def test_the_cutoff_agrees_with_counting_working_days(reference, now, days):
     cutoff = working_day_cutoff(now, days)
     assert working_days_between(cutoff - dt.timedelta(seconds=1), now) >= days
     assert working_days_between(cutoff, now) < days

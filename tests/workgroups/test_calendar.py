@@ -14,8 +14,12 @@ from workgroups.calendar import (
 )
 
 CST = ZoneInfo("Asia/Shanghai")
-# The calendar is a table (seeded from the package, entered by staff for new years).
-pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _world(reference):
+    """The calendar is a table (seeded from the package, entered by staff for new years): the
+    tests' world, loaded again when a transactional test has flushed the database before."""
 
 
 def at(y, m, d, h=10):

@@ -51,7 +51,7 @@ def enter_2027(text=NOTICE_2027):
     )
 
 
-def test_a_holiday_entered_for_2027_moves_a_deadline(db):
+def test_a_holiday_entered_for_2027_moves_a_deadline(reference):
     # The tests hold 2027 as Monday-Friday: one working day after New Year's Eve is 1 January.
     assert add_working_days(at(2026, 12, 31), 1) == at(2027, 1, 2, 0)
     assert enter_2027() == 365
@@ -92,7 +92,7 @@ def test_a_missing_year_refuses_new_deadlines_with_a_clear_message(
     assert working_days_between(at(2026, 12, 30), at(2027, 1, 4)) == 3
 
 
-def test_python_and_sql_read_the_same_days_over_2025_to_2027(db):
+def test_python_and_sql_read_the_same_days_over_2025_to_2027(reference):
     enter_2027()
     with connection.cursor() as cursor:
         cursor.execute(_CALENDAR, {"start": dt.date(2024, 12, 31), "end": dt.date(2027, 12, 31)})
@@ -107,7 +107,7 @@ def test_python_and_sql_read_the_same_days_over_2025_to_2027(db):
     assert working_days_between(moment, end) == last[1] - first[1]
 
 
-def test_a_notice_with_mistakes_is_refused_line_by_line(db):
+def test_a_notice_with_mistakes_is_refused_line_by_line(reference):
     notice = "2027-01-01,0,元旦\n2027-13-01,0,x\n2026-05-01,0,劳动节\n2027-02-13,maybe\n"
     with translation.override("en"), pytest.raises(ValidationError) as refused:
         calendar_notice_parse(notice, year=2027)
@@ -116,7 +116,7 @@ def test_a_notice_with_mistakes_is_refused_line_by_line(db):
     assert not CalendarDay.objects.filter(source=CalendarSource.OFFICIAL_NOTICE).exists()
 
 
-def test_the_leadership_office_enters_a_year_on_the_staff_site(db, client, reference):
+def test_the_leadership_office_enters_a_year_on_the_staff_site(reference, client):
     client.force_login(staff_of("csg-zhongshan"))
     url = reverse("staff:calendar")
     assert client.get(url).status_code == 200
@@ -138,7 +138,7 @@ def test_the_leadership_office_enters_a_year_on_the_staff_site(db, client, refer
     assert 'data-year="2027" data-source="official_notice"' in page
 
 
-def test_staff_are_warned_from_november_while_next_year_is_missing(db, client, reference):
+def test_staff_are_warned_from_november_while_next_year_is_missing(reference, client):
     client.force_login(staff_of("csg-zhongshan"))
     url = reverse("staff:queue")
     with time_machine.travel(at(2026, 11, 30), tick=False):
@@ -150,7 +150,7 @@ def test_staff_are_warned_from_november_while_next_year_is_missing(db, client, r
         assert "data-calendar-gap" not in client.get(url).content.decode()
 
 
-def test_the_command_enters_a_notice_file_and_reports_the_years(db, tmp_path, capsys):
+def test_the_command_enters_a_notice_file_and_reports_the_years(reference, tmp_path, capsys):
     notice = tmp_path / "notice-2027.csv"
     notice.write_text(NOTICE_2027, encoding="utf-8")
     call_command("calendar_import", "notice", "--year", "2027", str(notice))
