@@ -12,15 +12,13 @@ from ..constants import ProjectSource, ServiceStatus
 from ..models import (
     CombinedApplication,
     Document,
-    DocumentLink,
     Draft,
-    PermitRequest,
     Project,
     Rating,
     ServiceApplication,
-    StateChange,
 )
 from ..workflow import APPLICANT, permissions_of
+from .common import case_page_prefetches
 
 S = ServiceStatus
 
@@ -59,20 +57,7 @@ def combined_application_tracking(*, organization: Organization) -> QuerySet:
     services = (
         ServiceApplication.objects.select_related("operator", "workgroup", "rating")
         .prefetch_related(
-            models.Prefetch(
-                "history",
-                queryset=StateChange.objects.select_related(
-                    "actor", "actor_organization", "permit_request"
-                ).order_by("at", "pk"),
-            ),
-            models.Prefetch(
-                "permits",
-                queryset=PermitRequest.objects.select_related("agency").order_by("round", "pk"),
-            ),
-            models.Prefetch(
-                "document_links",
-                queryset=DocumentLink.objects.select_related("document").order_by("doc_type"),
-            ),
+            *case_page_prefetches(),
         )
         .order_by("pk")
     )

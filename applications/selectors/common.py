@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
 from ..constants import APPLICANT_HOLDS, ServiceStatus
-from ..models import Document, ServiceApplication
+from ..models import Document, DocumentLink, PermitRequest, ServiceApplication, StateChange
 
 S = ServiceStatus
 
@@ -58,3 +58,24 @@ def document_for_user(*, user, uuid) -> Document | None:
     if visible.filter(document_links__document=document).exists():
         return document
     return None
+
+
+def case_page_prefetches() -> list[models.Prefetch]:
+    """What a page showing whole applications reads beside them (history, permits, documents),
+    in one query each: the applicant's tracking page and the staff case page."""
+    return [
+        models.Prefetch(
+            "history",
+            queryset=StateChange.objects.select_related(
+                "actor", "actor_organization", "permit_request"
+            ).order_by("at", "pk"),
+        ),
+        models.Prefetch(
+            "permits",
+            queryset=PermitRequest.objects.select_related("agency").order_by("round", "pk"),
+        ),
+        models.Prefetch(
+            "document_links",
+            queryset=DocumentLink.objects.select_related("document").order_by("doc_type"),
+        ),
+    ]

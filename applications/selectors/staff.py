@@ -32,9 +32,9 @@ from ..models import (
     PermitRequest,
     ServiceApplication,
     ServiceApplicationGroupObjectPermission,
-    StateChange,
 )
 from ..workflow import VIEW_SERVICE
+from .common import case_page_prefetches
 
 STAFF_KINDS = frozenset(
     {
@@ -216,20 +216,7 @@ def case_for_staff(*, user, scope: StaffScope, uuid) -> CombinedApplication | No
         visible_service_applications(user=user, scope=scope)
         .select_related("operator", "workgroup")
         .prefetch_related(
-            models.Prefetch(
-                "history",
-                queryset=StateChange.objects.select_related(
-                    "actor", "actor_organization", "permit_request"
-                ).order_by("at", "pk"),
-            ),
-            models.Prefetch(
-                "permits",
-                queryset=PermitRequest.objects.select_related("agency").order_by("round", "pk"),
-            ),
-            models.Prefetch(
-                "document_links",
-                queryset=DocumentLink.objects.select_related("document").order_by("doc_type"),
-            ),
+            *case_page_prefetches(),
             models.Prefetch(
                 "escalations",
                 queryset=Escalation.objects.select_related("permit_request").order_by(
