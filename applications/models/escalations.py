@@ -39,7 +39,8 @@ class Escalation(FSMModelMixin, models.Model):
         blank=True,
         help_text=_("Set when a permit agency missed its deadline."),
     )
-    stage = models.CharField(_("stage"), max_length=20)
+    # A case's status, or "permit:<permit type>" for a late permit agency (up to 25 characters).
+    stage = models.CharField(_("stage"), max_length=40)
     breached_due_at = models.DateTimeField(_("missed deadline"))
     tier = models.PositiveSmallIntegerField(_("tier"), default=1)
     status = FSMField(

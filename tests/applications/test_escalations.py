@@ -17,6 +17,7 @@ from applications.services.escalations import (
 from core.errors import IllegalTransition, PermissionDenied
 from tests.factories import make_service, staff_of
 from workgroups.calendar import working_day_cutoff, working_days_between
+from workgroups.constants import PermitType
 
 CST = ZoneInfo("Asia/Shanghai")
 
@@ -125,6 +126,27 @@ def test_a_late_permit_agency_is_escalated_too(applicant_org, applicant, project
     result = sweep(at(11, 11, 9))
     assert result.opened == 2  # the case's permitting stage (5 days) and the permit
     assert Escalation.objects.filter(permit_request=permit, stage="permit:highway").count() == 1
+
+
+def test_every_permit_type_escalates_when_its_agency_is_late(applicant_org, applicant, project):
+    """The longest permit types (road_excavation, road_occupation) once overflowed the stage
+    column on PostgreSQL, and the whole sweep rolled back: no case escalated at all."""
+    with time_machine.travel(at(11, 3), tick=False):
+        sa = make_service(
+            applicant_org=applicant_org,
+            applicant=applicant,
+            project=project,
+            status=ServiceStatus.PLAN_ISSUED,
+            required_permits=list(PermitType.values),
+        )
+        service_application_transition(
+            actor=applicant, service_application=sa, transition="confirm_plan"
+        )
+    result = sweep(at(12, 31, 9))
+    assert result.opened == 1 + len(PermitType.values)  # the case's stage and every permit
+    assert sorted(
+        Escalation.objects.filter(permit_request__isnull=False).values_list("stage", flat=True)
+    ) == sorted(f"permit:{value}" for value in PermitType.values)
 
 
 def test_resolving_stops_the_climb_and_needs_a_note(late_case):
