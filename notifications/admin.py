@@ -27,7 +27,12 @@ from .selectors import (
     webhook_endpoints_with_parked,
 )
 from .services import deliveries_retry, demand_signal_record, webhook_endpoint_probe_now
-from .services.webhooks import webhook_endpoint_staff_saved
+from .services.webhooks import (
+    URL_MAX_LENGTH,
+    webhook_endpoint_staff_saved,
+    webhook_secret_errors,
+    webhook_url_errors,
+)
 
 
 class EndpointFilter(admin.SimpleListFilter):
@@ -198,13 +203,14 @@ class DemandNoticeAdmin(admin.ModelAdmin):
 
 
 class WebhookEndpointForm(forms.ModelForm):
-    """The signing secret is write-only: never shown again, kept when left empty."""
+    """The signing secret is write-only: never shown again, kept when left empty. The URL and
+    the secret obey the same rules as a registration through the API (services/webhooks.py)."""
 
-    url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    url = forms.URLField(label=_("URL"), max_length=URL_MAX_LENGTH, assume_scheme="https")
     secret = forms.CharField(
         label=_("signing secret"),
         required=False,
-        min_length=16,
+        strip=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("Leave empty to keep the current secret."),
     )
@@ -213,10 +219,23 @@ class WebhookEndpointForm(forms.ModelForm):
         model = WebhookEndpoint
         fields = ("organization", "url", "secret", "is_active")
 
+    def clean(self):
+        cleaned = super().clean()
+        url = cleaned.get("url")
+        # Judged when it could start sending somewhere new: a new endpoint, a changed URL or a
+        # reactivation. Staff can always deactivate an endpoint whose name now points inside.
+        reactivated = "is_active" in self.changed_data and cleaned.get("is_active")
+        if url and (not self.instance.pk or "url" in self.changed_data or reactivated):
+            for error in webhook_url_errors(url):
+                self.add_error("url", error)
+        return cleaned
+
     def clean_secret(self) -> str:
         secret = self.cleaned_data["secret"]
         if not secret and not self.instance.pk:
             raise forms.ValidationError(_("A new endpoint needs a secret."))
+        if secret and (errors := webhook_secret_errors(secret)):
+            raise forms.ValidationError(errors)
         return secret or self.instance.secret
 
 

@@ -43,15 +43,70 @@ def loopback_allowed() -> bool:
     return bool(settings.DEBUG or settings.WEBHOOKS_ALLOW_LOOPBACK)
 
 
-def address_kind(address: str) -> str:
-    """Classify one IP address: loopback, private (not on the internet) or public."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
-    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:10.0.0.1 is 10.0.0.1
-    if mapped is not None:
-        ip = mapped
+# Address blocks that are not the public internet although ipaddress (3.11) calls them global:
+# site-local (deprecated, still routed inside some networks), local-use NAT64 (RFC 8215: a
+# network's own translator), the IPv6 documentation blocks and SRv6 segment ids.
+NOT_PUBLIC_NETWORKS = tuple(
+    ipaddress.ip_network(block)
+    for block in ("fec0::/10", "64:ff9b:1::/48", "2001:db8::/32", "3fff::/20", "5f00::/16")
+)
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: 64:ff9b::10.0.0.1
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # deprecated ::10.0.0.1 (:: and ::1 aside)
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address stands for (a packet to it reaches them): mapped
+    ::ffff:a.b.c.d, IPv4-compatible ::a.b.c.d, NAT64 64:ff9b::a.b.c.d, 6to4 2002:AABB:CCDD::
+    and both Teredo ends (2001:0:server:..:client). Empty for an ordinary IPv6 address."""
+    low32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip in NAT64_WELL_KNOWN or (ip in IPV4_COMPATIBLE and int(ip) > 1):
+        return [low32]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    return []
+
+
+def _own_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     if ip.is_loopback:
         return "loopback"
-    return "public" if ip.is_global and not ip.is_multicast else "private"
+    not_public = (
+        not ip.is_global
+        or ip.is_private
+        or ip.is_multicast
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_unspecified
+        or (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local)
+        or any(ip in network for network in NOT_PUBLIC_NETWORKS)
+    )
+    return "private" if not_public else "public"
+
+
+def address_kind(address: str) -> str:
+    """Classify one IP address, whatever its spelling: loopback, private (not on the public
+    internet: private, CGNAT, link-local, multicast, reserved, unspecified, documentation...)
+    or public. The one classification for registration (API and staff site) and delivery.
+
+    An IPv6 address that carries an IPv4 address (mapped, compatible, NAT64, 6to4, Teredo) is
+    judged by the IPv4 it reaches: ::ffff:10.0.0.1 and 64:ff9b::10.0.0.1 are private,
+    64:ff9b::8.8.8.8 (what a DNS64 resolver answers for a public host) is public. Only the
+    mapped form is the same socket as its IPv4 address, so only ::ffff:127.0.0.1 is loopback;
+    loopback reached through a translator or tunnel is refused as private.
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone (fe80::1%eth0)
+    if isinstance(ip, ipaddress.IPv4Address) or ip.is_loopback or ip.is_unspecified:
+        return _own_kind(ip)
+    embedded = _embedded_ipv4(ip)
+    if not embedded:
+        return _own_kind(ip)
+    kinds = {_own_kind(v4) for v4 in embedded}
+    if ip.ipv4_mapped is not None:
+        return kinds.pop()
+    return "public" if kinds == {"public"} else "private"
 
 
 def resolve(host: str, port: int) -> list[str]:

@@ -8,6 +8,7 @@ from notifications.constants import Channel, DeliveryStatus
 from notifications.models import Delivery, WebhookEndpoint
 from notifications.services import delivery_attempt, webhook_circuit_record
 from tests.receiver import Receiver, running
+from tests.webhook_addresses import NON_PUBLIC, PUBLIC
 
 HOOK = "https://dispatch.csg.example.cn/hooks/portal"
 SIGNAL = {
@@ -128,6 +129,32 @@ def test_a_lost_registration_answer_is_replayed_with_its_secret(operator_api):
     assert again["Idempotent-Replayed"] == "true"
     assert again.json()["secret"] == first.json()["secret"]
     assert WebhookEndpoint.objects.count() == 1
+
+
+@pytest.mark.parametrize(("host", "address"), NON_PUBLIC)
+def test_every_spelling_of_a_non_public_address_is_refused(operator_api, settings, host, address):
+    settings.DEBUG = False
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+    response = operator_api.post(
+        "/api/v1/webhooks/", {"url": f"https://{host}/hooks"}, format="json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["status"] == 400 and list(body["errors"]) == ["url"]
+    [message] = body["errors"]["url"]
+    assert address in message  # the guard's refusal naming the address, not a format error
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize("host", PUBLIC)
+def test_public_addresses_are_accepted_in_any_spelling(operator_api, settings, host):
+    settings.DEBUG = False
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+    response = operator_api.post(
+        "/api/v1/webhooks/", {"url": f"https://{host}/hooks"}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert WebhookEndpoint.objects.get().url == f"https://{host}/hooks"
 
 
 def test_registering_and_removing_are_audited_with_the_token_used(operator_api, reference):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from notifications.constants import Channel, DeliveryStatus, EventType
 from notifications.models import Delivery, DeliveryRetry, DemandSignal, WebhookEndpoint
 from tests.factories import UserFactory, staff_of
+from tests.webhook_addresses import NON_PUBLIC, PUBLIC
 from workgroups.models import Organization, Town
 
 SECRET = "whsec-admin-test-7d1c2b"
@@ -127,6 +128,93 @@ def test_webhook_secret_is_never_shown_and_kept_when_left_empty(admin_client, en
     assert response.status_code == 302
     endpoint.refresh_from_db()
     assert (endpoint.url, endpoint.secret) == ("https://dispatch.example.cn/hooks/v2", SECRET)
+
+
+ADD_ENDPOINT = "admin:notifications_webhookendpoint_add"
+GOOD_SECRET = "staff-chosen-secret-0123456789"
+
+
+@pytest.fixture
+def production(settings):
+    settings.DEBUG = False
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+    return settings
+
+
+def _add_endpoint(client, *, url: str, secret: str = GOOD_SECRET):
+    return client.post(
+        reverse(ADD_ENDPOINT),
+        {
+            "organization": Organization.objects.get(code="csg-zhongshan").pk,
+            "url": url,
+            "secret": secret,
+            "is_active": "on",
+        },
+    )
+
+
+def _form_errors(response) -> dict[str, list[str]]:
+    assert response.status_code == 200  # the form again, with its errors
+    return dict(response.context["adminform"].form.errors)
+
+
+@pytest.mark.parametrize(("host", "address"), NON_PUBLIC)
+def test_the_staff_site_refuses_every_spelling_of_a_non_public_address(
+    admin_client, production, host, address
+):
+    errors = _form_errors(_add_endpoint(admin_client, url=f"https://{host}/hooks"))
+    assert list(errors) == ["url"]
+    [message] = errors["url"]
+    assert address in message
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize("host", PUBLIC)
+def test_the_staff_site_accepts_public_addresses(admin_client, production, host):
+    response = _add_endpoint(admin_client, url=f"https://{host}/hooks")
+    assert response.status_code == 302
+    assert WebhookEndpoint.objects.get().url == f"https://{host}/hooks"
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "sixteen-chars-ok",  # the API wants 24 at least
+        "a" * 23,
+        "a" * 129,
+        "twenty four chars with spaces",
+        "密钥" * 12,
+    ],
+)
+def test_the_staff_site_applies_the_apis_secret_rules(admin_client, production, secret):
+    errors = _form_errors(_add_endpoint(admin_client, url="https://8.8.8.8/hooks", secret=secret))
+    assert list(errors) == ["secret"]
+    assert not WebhookEndpoint.objects.exists()
+    accepted = _add_endpoint(admin_client, url="https://8.8.8.8/hooks", secret="a" * 24)
+    assert accepted.status_code == 302
+
+
+def test_the_staff_site_refuses_moving_an_endpoint_inside_but_may_switch_it_off(
+    admin_client, production, endpoint
+):
+    change = reverse("admin:notifications_webhookendpoint_change", args=[endpoint.pk])
+    form = {"organization": endpoint.organization_id, "secret": "", "is_active": "on"}
+    moved = admin_client.post(change, {**form, "url": "https://[64:ff9b::a9fe:a9fe]/latest"})
+    assert list(_form_errors(moved)) == ["url"]
+    endpoint.refresh_from_db()
+    assert endpoint.url == "https://dispatch.example.cn/hooks"
+
+    # An endpoint whose address is refused now (written before the guard knew the spelling)
+    # can still be switched off, but not on again.
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url="https://[::ffff:10.0.0.1]/h")
+    off = {**form, "url": "https://[::ffff:10.0.0.1]/h"}
+    del off["is_active"]
+    assert admin_client.post(change, off).status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.is_active is False
+    assert list(_form_errors(admin_client.post(change, {**off, "is_active": "on"}))) == ["url"]
+    endpoint.refresh_from_db()
+    assert endpoint.is_active is False
 
 
 def test_a_signal_recorded_in_the_staff_site_reaches_the_operators(admin_client):

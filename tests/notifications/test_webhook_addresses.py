@@ -14,6 +14,7 @@ from notifications.models import Delivery, WebhookEndpoint
 from notifications.services import delivery_attempt
 from notifications.services.webhooks import webhook_url_errors
 from tests.receiver import Receiver, running
+from tests.webhook_addresses import NON_PUBLIC
 from workgroups.models import Organization
 
 SECRET = "whsec-address-test-51c0"
@@ -135,3 +136,38 @@ def test_a_redirect_is_not_followed(reference):
     delivery.refresh_from_db()
     assert "HTTP 302" in delivery.last_error
     assert len(receiver.requests) == 1
+
+
+@pytest.mark.parametrize(("host", "address"), NON_PUBLIC)
+def test_a_name_resolving_to_any_spelling_of_a_non_public_address_is_refused(
+    production, dns, host, address
+):
+    dns.answers["hooks.csg.example.cn"] = ["93.184.216.34", address]
+    [error] = webhook_url_errors("https://hooks.csg.example.cn/portal")
+    assert address in error and "93.184.216.34" not in error
+
+
+@pytest.mark.parametrize(
+    "answer", ["::ffff:a9fe:a9fe", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1", "::a00:1"]
+)
+def test_delivery_refuses_a_name_that_now_resolves_to_a_translated_private_address(
+    reference, production, dns, answer
+):
+    dns.answers["hooks.csg.example.cn"] = ["2001:4860:4860::8888"]
+    assert webhook_url_errors("https://hooks.csg.example.cn/portal") == []
+    delivery = _delivery_to("https://hooks.csg.example.cn/portal")
+    dns.answers["hooks.csg.example.cn"] = [answer]
+
+    assert delivery_attempt(delivery_id=delivery.pk) == DeliveryStatus.PENDING
+    delivery.refresh_from_db()
+    assert delivery.last_error.startswith("refused: hooks.csg.example.cn resolves to a non-public")
+    assert answer in delivery.last_error
+
+
+def test_delivery_refuses_a_literal_nat64_address_registered_before_the_guard_knew_it(
+    reference, production
+):
+    delivery = _delivery_to("https://[64:ff9b::10.0.0.1]/hooks")
+    assert delivery_attempt(delivery_id=delivery.pk) == DeliveryStatus.PENDING
+    delivery.refresh_from_db()
+    assert delivery.last_error.startswith("refused:") and "64:ff9b::a00:1" in delivery.last_error
