@@ -149,8 +149,16 @@ class WebhookEndpointSerializer(serializers.Serializer):
 class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
     secret = serializers.CharField(
         required=False,
+        allow_null=True,
         help_text="Only when you sent no secret: the one generated for you. Shown in this "
-        "answer only; store it now.",
+        "answer only; store it now. A replay of this answer (same `Idempotency-Key`) has "
+        "`null` here: the secret is not kept with the replay.",
+    )
+    secret_redacted = serializers.BooleanField(
+        required=False,
+        help_text="Only in a replayed answer (header `Idempotent-Replayed: true`) whose "
+        "first answer showed a generated secret: `true`, the secret was shown once and not "
+        "kept. Lost it? Remove the endpoint and register it again.",
     )
 
     def to_representation(self, endpoint):

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from core.api.pagination import CreatedCursorPagination
 from workgroups.api.auth import principal_of
-from workgroups.api.idempotency import idempotent
+from workgroups.api.idempotency import idempotent, shown_once
 from workgroups.api.viewsets import OrganizationScopedViewSet
 from workgroups.api_tokens import ApiScope
 
@@ -78,7 +78,8 @@ class WebhookViewSet(
         )
         context = {**self.get_serializer_context(), "generated_secret": generated}
         body = WebhookEndpointCreatedSerializer(endpoint, context=context).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        # Shown in this answer only: a retry with the same Idempotency-Key gets it redacted.
+        return shown_once(Response(body, status=status.HTTP_201_CREATED), "secret")
 
     def destroy(self, request, *args, **kwargs):
         endpoint = webhook_endpoint_deactivate(

@@ -165,3 +165,40 @@ def test_old_keys_are_forgotten(submit, operator_api):
     )
     assert idempotency_records_purge() == 1
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_the_migration_redacts_secrets_already_kept_for_replay(db):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    redact = import_module("workgroups.migrations.0008_redact_replayed_secrets")
+    hook = {"uuid": "9d9f125d-b2d3-4a8f-a108-c185e48c8a80", "url": "https://h.example.cn/"}
+    kept = IdempotencyRecord.objects.create(
+        scope="org:old",
+        key="hook-before-the-fix",
+        method="POST",
+        path="/api/v1/webhooks/",
+        request_hash="0" * 64,
+        status_code=201,
+        response_body={**hook, "secret": "whsec_kept-in-plaintext-since-2026"},
+    )
+    other = IdempotencyRecord.objects.create(
+        scope="org:old",
+        key="a-transition",
+        method="POST",
+        path="/api/v1/work-items/x/transitions/",
+        request_hash="1" * 64,
+        status_code=200,
+        response_body={"status": "accepted"},
+    )
+
+    redact.redact_replayed_secrets(apps, None)
+
+    kept.refresh_from_db()
+    other.refresh_from_db()
+    assert kept.response_body == {**hook, "secret": None, "secret_redacted": True}
+    assert other.response_body == {"status": "accepted"}
+    redact.redact_replayed_secrets(apps, None)  # twice changes nothing more
+    kept.refresh_from_db()
+    assert kept.response_body == {**hook, "secret": None, "secret_redacted": True}

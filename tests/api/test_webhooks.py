@@ -1,6 +1,7 @@
 """An operator registers a webhook over the API and receives signed demand notices there."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -9,6 +10,7 @@ from notifications.models import Delivery, WebhookEndpoint
 from notifications.services import delivery_attempt, webhook_circuit_record
 from tests.receiver import Receiver, running
 from tests.webhook_addresses import NON_PUBLIC, PUBLIC
+from workgroups.models import IdempotencyRecord
 
 HOOK = "https://dispatch.csg.example.cn/hooks/portal"
 SIGNAL = {
@@ -118,17 +120,40 @@ def test_a_registered_receiver_gets_signed_notices_until_it_is_removed(
         assert hooks.all().count() == 2  # nothing more written for a removed endpoint
 
 
-def test_a_lost_registration_answer_is_replayed_with_its_secret(operator_api):
+def test_a_lost_registration_answer_is_replayed_without_the_secret_kept_at_rest(operator_api):
     def register():
         return operator_api.post(
             "/api/v1/webhooks/", {"url": HOOK}, format="json", HTTP_IDEMPOTENCY_KEY="hook-1"
         )
 
-    first, again = register(), register()
-    assert first.status_code == again.status_code == 201
+    first = register()
+    assert first.status_code == 201
+    secret = first.json()["secret"]
+    assert secret.startswith("whsec_") and "secret_redacted" not in first.json()
+    # The replay store keeps the answer, not the secret: a copy of the database, a backup or
+    # the staff site's view of the record does not hand out a signing secret.
+    record = IdempotencyRecord.objects.get(key="hook-1")
+    assert secret not in json.dumps(record.response_body)
+    assert (record.response_body["secret"], record.response_body["secret_redacted"]) == (None, True)
+
+    again = register()
+    assert again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
-    assert again.json()["secret"] == first.json()["secret"]
+    assert again.json()["uuid"] == first.json()["uuid"]
+    assert (again.json()["secret"], again.json()["secret_redacted"]) == (None, True)
     assert WebhookEndpoint.objects.count() == 1
+    assert WebhookEndpoint.objects.get().secret == secret  # the endpoint itself still signs
+
+
+def test_a_registration_with_its_own_secret_is_replayed_unchanged(operator_api):
+    body = {"url": HOOK, "secret": "our-own-shared-secret-0123456789"}
+    first, again = (
+        operator_api.post("/api/v1/webhooks/", body, format="json", HTTP_IDEMPOTENCY_KEY="own-1")
+        for _ in range(2)
+    )
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert "secret" not in again.json() and "secret_redacted" not in again.json()
 
 
 @pytest.mark.parametrize(("host", "address"), NON_PUBLIC)

@@ -6,6 +6,10 @@ response commit together or not at all, and a concurrent retry with the same key
 unique index until the first commits, then replays its response. Server errors roll back both
 (the record too), so the client may simply retry. Every other response, 4xx included, is kept:
 the same key always gives the same answer.
+
+A secret shown once (a webhook signing secret generated for the caller) is not kept: the view
+marks it with `shown_once()`, and the stored answer holds `null` and `<field>_redacted: true`
+instead, so a replay says the secret was in the first answer only.
 """
 
 import hashlib
@@ -59,6 +63,23 @@ def _request_hash(request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
+def shown_once(response: Response, *fields: str) -> Response:
+    """Mark fields of `response` that must not be kept at rest (a secret generated for the
+    caller): the first answer shows them, the replay store and so every replay do not."""
+    response.shown_once = fields  # type: ignore[attr-defined]
+    return response
+
+
+def _stored_body(response: Response):
+    body = json.loads(JSONRenderer().render(response.data) or b"null")
+    if isinstance(body, dict):
+        for field in getattr(response, "shown_once", ()):
+            if body.get(field) is not None:
+                body[field] = None
+                body[f"{field}_redacted"] = True
+    return body
+
+
 def _replay(record: IdempotencyRecord) -> Response:
     return Response(
         record.response_body, status=record.status_code, headers={REPLAYED_HEADER: "true"}
@@ -106,7 +127,7 @@ def idempotent(handler):
                 transaction.set_rollback(True)
                 return response
             record.status_code = response.status_code
-            record.response_body = json.loads(JSONRenderer().render(response.data) or b"null")
+            record.response_body = _stored_body(response)
             record.save(update_fields=["status_code", "response_body"])
             return response
 
