@@ -244,6 +244,9 @@ NOTIFICATIONS_CIRCUIT_FAILURES = env.int("NOTIFICATIONS_CIRCUIT_FAILURES", defau
 NOTIFICATIONS_CIRCUIT_COOLDOWN_SECONDS = env.float(
     "NOTIFICATIONS_CIRCUIT_COOLDOWN_SECONDS", default=120.0
 )
+# `manage.py seed_demo` creates accounts (a superuser included) with a published password: only
+# where a settings module says so (local and test do; production never).
+DEMO_DATA_ALLOWED = False
 # Webhooks to this machine (loopback) are refused unless DEBUG or this; private addresses always.
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 CELERY_BEAT_SCHEDULE = {

@@ -3,6 +3,8 @@
 from .base import *  # noqa: F403
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# `make run` loads the demo cases and accounts (seed_demo).
+DEMO_DATA_ALLOWED = True
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
 # Compressing every static file (the API docs bundle included) makes collectstatic take a minute

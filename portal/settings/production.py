@@ -3,6 +3,8 @@
 from .base import *  # noqa: F403
 
 DEBUG = False
+# No demo accounts with their published password, whatever the environment says.
+DEMO_DATA_ALLOWED = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 

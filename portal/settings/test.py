@@ -19,5 +19,6 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "test-media"))
 # The suite's own webhook receivers listen on 127.0.0.1; tests of the production check turn
 # this off (and a hostname resolving to loopback is refused then, at registration and delivery).
 WEBHOOKS_ALLOW_LOOPBACK = True
+DEMO_DATA_ALLOWED = True  # tests/portal/test_seed_demo.py; the refusal is tested with override
 # A test-only app with its own small state machine (tests/test_workflow_kernel.py).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.workflow_app.apps.WorkflowAppConfig"]

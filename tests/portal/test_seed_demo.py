@@ -1,14 +1,19 @@
 """`manage.py seed_demo`: idempotent, every role can sign in, every demo state exists."""
 
+import importlib
 import io
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from applications.constants import PermitStatus, ServiceStatus
@@ -19,6 +24,7 @@ from workgroups.models import Organization, User
 from workgroups.validators import org_code_check_character, validate_uscc
 
 S = ServiceStatus
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def uscc_is_valid(code: str) -> bool:
@@ -52,6 +58,50 @@ def _statuses(project_code: str) -> dict[str, str]:
 @pytest.fixture
 def seeded(db):
     return _seed()
+
+
+def test_seed_demo_refuses_when_the_settings_forbid_demo_data(db, settings, monkeypatch):
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "ci-only-" + "0" * 50)
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "portal.example.gov.cn")
+    production = importlib.import_module("portal.settings.production")
+
+    settings.DEMO_DATA_ALLOWED = production.DEMO_DATA_ALLOWED
+    before = _row_counts()
+    with pytest.raises(CommandError, match="Nothing was created"):
+        _seed()
+    assert _row_counts() == before
+    assert not User.objects.filter(username="admin").exists()
+
+
+def test_seed_demo_under_the_production_settings_exits_non_zero_without_touching_the_db(
+    tmp_path,
+):
+    # The Makefile's dummy production environment (PROD_ENV), with a database file that must
+    # not even be opened: the command refuses before its first query.
+    database = tmp_path / "production.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k not in ("TEST_DATABASE_NAME", "DEMO_PASSWORD")}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "DJANGO_SECRET_KEY": "ci-only-9f4c2a7e1b6d8350c4e2f7a9b1d3c5e7f0a2b4c6d8e0f1a3b5c7d9",
+        "DJANGO_ALLOWED_HOSTS": "portal.example.gov.cn",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "DJANGO_VAR_DIR": str(tmp_path / "var"),
+        "PYTHONPATH": str(BASE_DIR),
+    }
+    done = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "seed_demo refused" in done.stderr and "Nothing was created" in done.stderr
+    assert "portal.settings.production" in done.stderr
+    assert "zhongshan-demo-2026" not in done.stdout + done.stderr
+    assert not database.exists()
 
 
 def test_seed_demo_twice_creates_nothing_new(seeded):

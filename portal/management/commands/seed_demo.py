@@ -2,7 +2,8 @@
 
 import unicodedata
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from portal.demo import DEMO_USERS, build_demo, demo_password
 from workgroups.constants import Role
@@ -28,10 +29,21 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 class Command(BaseCommand):
     help = (
         "Create demo users for every role and demo cases in different states, through the "
-        "real services (idempotent). The shared password comes from DEMO_PASSWORD."
+        "real services (idempotent). The shared password comes from DEMO_PASSWORD. Refused "
+        "unless the settings allow demo data (DEMO_DATA_ALLOWED: local and test, never "
+        "production)."
     )
 
     def handle(self, *args, **options) -> None:
+        if not settings.DEMO_DATA_ALLOWED:
+            # Before any query: a production database is not touched at all.
+            raise CommandError(
+                "seed_demo refused: these settings do not allow demo data "
+                f"(DJANGO_SETTINGS_MODULE={settings.SETTINGS_MODULE}, DEMO_DATA_ALLOWED is "
+                "False). It would create a superuser and accounts for every role with a "
+                "published password. Nothing was created. Demo data is for portal.settings.local "
+                "(make run) and the tests only."
+            )
         result = build_demo(password=demo_password())
 
         self.stdout.write("Demo cases:")
