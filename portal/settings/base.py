@@ -149,6 +149,10 @@ EMAIL_BACKEND = env(
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 LOGIN_URL = "login"
+# How many reverse proxies stand in front of the application, each appending the address it saw
+# to X-Forwarded-For (docs/operations.md, "Deploy"). 0: none, the header is ignored. Every
+# per-client limit keys on the address this gives (core/client_address.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Login rate limiting: failures per login name + IP, and per IP, counted in the default cache
 # within a sliding window.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
@@ -267,6 +271,8 @@ CELERY_BEAT_SCHEDULE = {
 # The REST API (/api/v1/, docs/api.md): organisation tokens first, the browser's session second;
 # JSON only, one error shape (core/api/problems.py), per-token throttling. Throttle counters live
 # in the default cache: give production a shared cache (Redis) so all workers count together.
+# Anonymous callers are counted by core.client_address (TRUSTED_PROXY_COUNT), never by DRF's
+# NUM_PROXIES, which stays unset.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "workgroups.api.auth.ApiTokenAuthentication",
