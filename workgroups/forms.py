@@ -1,22 +1,18 @@
-"""Applicant account forms: sign-up (company or person), rate-limited sign-in, invitations."""
-
-import hashlib
-import re
+"""Applicant account forms: sign-up (company or person), sign-in, invitations."""
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from core.cache_guard import GuardedCache
-
 from .models import User
-from .validators import normalize_mobile, normalize_uscc, validate_mobile, validate_uscc
-
-_MOBILE_SHAPE = re.compile(r"^1[3-9]\d{9}$")
-# While Redis does not answer, each process counts failures on its own (core/cache_guard.py).
-signin_cache = GuardedCache("signin", fallback="memory")
+from .validators import (
+    normalize_login_name,
+    normalize_mobile,
+    normalize_uscc,
+    validate_mobile,
+    validate_uscc,
+)
 
 
 class MobileField(forms.CharField):
@@ -115,44 +111,15 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email"), help_text=_("The invitation is sent here."))
 
 
-class LoginThrottle:
-    """Failed sign-ins counted in the cache per (login name, IP) and per IP, in a window."""
-
-    def __init__(self, username: str, ip: str) -> None:
-        name = hashlib.sha256(f"{username.strip().lower()}|{ip}".encode()).hexdigest()[:32]
-        self.keys = (f"login-fail:{name}", f"login-fail-ip:{ip}")
-        self.limits = (settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_FAILURE_LIMIT_PER_IP)
-        self.window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-
-    def locked(self) -> bool:
-        counts = signin_cache.get_many(self.keys)
-        return any(counts.get(k, 0) >= lim for k, lim in zip(self.keys, self.limits, strict=True))
-
-    def fail(self) -> None:
-        for key in self.keys:
-            # add() starts the window; incr() keeps its expiry.
-            if not signin_cache.add(key, 1, self.window):
-                try:
-                    signin_cache.incr(key)
-                except ValueError:
-                    signin_cache.set(key, 1, self.window)
-
-    def succeed(self) -> None:
-        signin_cache.delete(self.keys[0])
-
-
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form, refusing to even try a password after too many failures."""
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form taking a mobile number in any spelling. How often one may try is
+    the limiter's business (workgroups/signin.py), for this form and the admin's alike."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _(
             "Please enter a correct username and password. Applicants sign in with their "
             "mobile number."
-        ),
-        "throttled": _(
-            "Too many failed attempts. For your security, sign-in is paused for %(minutes)s "
-            "minutes. You can reset your password meanwhile."
         ),
     }
 
@@ -161,24 +128,4 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         self.fields["username"].label = _("Mobile number or user name")
 
     def clean_username(self) -> str:
-        value = self.cleaned_data["username"]
-        mobile = normalize_mobile(value)
-        return mobile if _MOBILE_SHAPE.match(mobile) else value
-
-    def clean(self) -> dict:
-        username = self.data.get("username", "") or ""
-        ip = (self.request.META.get("REMOTE_ADDR") if self.request else "") or "unknown"
-        throttle = LoginThrottle(normalize_mobile(username) or username, ip)
-        if throttle.locked():
-            raise forms.ValidationError(
-                self.error_messages["throttled"],
-                code="throttled",
-                params={"minutes": max(throttle.window // 60, 1)},
-            )
-        try:
-            data = super().clean()
-        except forms.ValidationError:
-            throttle.fail()
-            raise
-        throttle.succeed()
-        return data
+        return normalize_login_name(self.cleaned_data["username"])

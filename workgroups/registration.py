@@ -22,11 +22,20 @@ class RegistrationError(ValidationError):
     """Field-keyed problems the person signing up can fix (shown next to each field)."""
 
 
+class AccountExists(RegistrationError):
+    """The mobile number already has an account (`owner`, None if it cannot be read). A manager
+    inviting a colleague is told so; the public sign-up page is not (workgroups/views.py)."""
+
+    def __init__(self, owner: User | None) -> None:
+        super().__init__({"mobile": _("An account with this mobile number already exists.")})
+        self.owner = owner
+
+
 def _new_user(*, mobile: str, full_name: str, email: str, password: str | None) -> User:
     mobile = normalize_mobile(mobile)
     validate_mobile(mobile)
-    if User.objects.filter(username=mobile).exists():
-        raise RegistrationError({"mobile": _("An account with this mobile number already exists.")})
+    if (owner := User.objects.filter(username=mobile).first()) is not None:
+        raise AccountExists(owner)
     user = User(username=mobile, mobile=mobile, first_name=full_name.strip(), email=email.strip())
     if password:
         user.set_password(password)
@@ -36,9 +45,7 @@ def _new_user(*, mobile: str, full_name: str, email: str, password: str | None) 
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent sign-up with the same number won
-        raise RegistrationError(
-            {"mobile": _("An account with this mobile number already exists.")}
-        ) from exc
+        raise AccountExists(User.objects.filter(username=mobile).first()) from exc
     return user
 
 

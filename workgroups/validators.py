@@ -65,6 +65,13 @@ def normalize_mobile(value: str) -> str:
     return digits.removeprefix("+86")
 
 
+def normalize_login_name(value: str) -> str:
+    """What a person types to sign in: a mobile number in any spelling (`138 0013 8000`,
+    `+86...`) becomes the number; any other name stays as typed."""
+    mobile = normalize_mobile(value)
+    return mobile if _MOBILE.match(mobile) else value
+
+
 def validate_mobile(value: str) -> None:
     if not _MOBILE.match(normalize_mobile(value)):
         raise ValidationError(

@@ -1,5 +1,6 @@
-"""Account pages: sign-up, rate-limited sign-in, colleagues and invitations."""
+"""Account pages: sign-up, sign-in, password reset, colleagues and invitations."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -7,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -15,23 +16,30 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from core.client_address import client_address
 from core.web import errors_to_form
 
 from .constants import MemberRole, OrganizationKind
-from .forms import CompanySignupForm, InviteForm, PersonSignupForm, ThrottledAuthenticationForm
+from .forms import CompanySignupForm, InviteForm, PersonSignupForm, SignInForm
 from .models import Membership, User
 from .registration import (
+    AccountExists,
     applicant_company_register,
     applicant_person_register,
     colleague_invite,
 )
+from .signin import account_mail_allowed
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+# An account's owner hears of a sign-up attempt with their number at most this often an hour.
+SIGNUP_NOTICES_PER_HOUR = 1
 
 
 class LoginView(auth_views.LoginView):
+    """How often one may try is django-axes' business (workgroups/signin.py)."""
+
     template_name = "registration/login.html"
-    authentication_form = ThrottledAuthenticationForm
+    authentication_form = SignInForm
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
@@ -39,6 +47,22 @@ class LoginView(auth_views.LoginView):
         if _applicant_membership(self.request.user) is not None:
             return reverse("applications:dashboard")
         return super().get_default_redirect_url()
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's, sending nothing once the client address or the e-mail address has had its
+    hourly share; the answer is the same either way ("if an account uses that address...")."""
+
+    def form_valid(self, form):
+        if not account_mail_allowed(
+            kind="password-reset",
+            address=client_address(self.request),
+            recipient=form.cleaned_data["email"],
+            per_address=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS,
+            per_recipient=settings.PASSWORD_RESET_LIMIT_PER_EMAIL,
+        ):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 def _signup(request: HttpRequest, form_class, register, template: str) -> HttpResponse:
@@ -49,6 +73,18 @@ def _signup(request: HttpRequest, form_class, register, template: str) -> HttpRe
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("password1", "password2")}
         try:
             user = register(password=form.cleaned_data["password1"], **data)
+        except AccountExists as exc:
+            # Never "this number is registered" (anyone could test numbers): the same words
+            # as for any refusal, and the owner hears of it by e-mail.
+            if exc.owner is not None:
+                _tell_owner_of_signup_attempt(request, exc.owner)
+            form.add_error(
+                None,
+                _(
+                    "We could not create an account with these details. If you already have "
+                    "an account, sign in or reset your password."
+                ),
+            )
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
@@ -83,6 +119,30 @@ def _applicant_membership(user: User) -> Membership | None:
         Membership.objects.filter(user=user, organization__kind=OrganizationKind.APPLICANT_COMPANY)
         .select_related("organization")
         .first()
+    )
+
+
+def _tell_owner_of_signup_attempt(request: HttpRequest, owner: User) -> None:
+    if not owner.email or not account_mail_allowed(
+        kind="signup-notice",
+        address=client_address(request),
+        recipient=owner.email,
+        per_address=settings.PASSWORD_RESET_LIMIT_PER_ADDRESS,
+        per_recipient=SIGNUP_NOTICES_PER_HOUR,
+    ):
+        return
+    mobile = owner.mobile or owner.get_username()
+    context = {
+        "user": owner,
+        "masked_mobile": f"{mobile[:3]}****{mobile[-4:]}" if len(mobile) >= 11 else mobile,
+        "reset_link": request.build_absolute_uri(reverse("password_reset")),
+        "login_link": request.build_absolute_uri(reverse("login")),
+    }
+    send_mail(
+        subject=render_to_string("accounts/signup_attempt_subject.txt", context).strip(),
+        message=render_to_string("accounts/signup_attempt_email.txt", context),
+        from_email=None,
+        recipient_list=[owner.email],
     )
 
 

@@ -5,6 +5,7 @@ filesystem transport, so `make run` needs no server. Set DATABASE_URL / REDIS_UR
 PostgreSQL and Redis.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "django_celery_beat",
+    "axes",
     "core",
     "portal",
     "workgroups",
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused by the limiter into the "sign-in paused" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -111,6 +115,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "workgroups.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses to try a password while a sign-in limit holds (workgroups/signin.py). The
+    # standalone backend checks only that; ModelBackend below checks passwords and permissions.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -149,11 +156,38 @@ EMAIL_BACKEND = env(
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 LOGIN_URL = "login"
-# Login rate limiting: failures per login name + IP, and per IP, counted in the default cache
-# within a sliding window.
+# How many reverse proxies stand in front of the application, each appending the address it saw
+# to X-Forwarded-For (docs/operations.md, "Deploy"). 0: none, the header is ignored. Every
+# per-client limit keys on the address this gives (core/client_address.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Sign-in limits, on every sign-in path (portal and admin), by django-axes with its failures in
+# the database (workgroups/signin.py): a name + client address is locked after
+# LOGIN_FAILURE_LIMIT failures, for LOGIN_FAILURE_WINDOW_SECONDS after the last one; a name
+# failing LOGIN_NAME_SLOWDOWN_AFTER times within that window from any addresses is slowed (one
+# attempt per LOGIN_NAME_SLOWDOWN_SECONDS), never locked.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
-LOGIN_FAILURE_LIMIT_PER_IP = env.int("LOGIN_FAILURE_LIMIT_PER_IP", default=50)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
+LOGIN_NAME_SLOWDOWN_AFTER = env.int("LOGIN_NAME_SLOWDOWN_AFTER", default=10)
+LOGIN_NAME_SLOWDOWN_SECONDS = env.int("LOGIN_NAME_SLOWDOWN_SECONDS", default=10)
+AXES_HANDLER = "workgroups.signin.SignInHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = dt.timedelta(seconds=LOGIN_FAILURE_WINDOW_SECONDS)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+AXES_USERNAME_CALLABLE = "workgroups.signin.signin_name"
+AXES_LOCKOUT_CALLABLE = "workgroups.signin.lockout_response"
+# A success clears the failures of its name + address; an attempt refused while locked does not
+# count (the pause runs from the last password actually tried).
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Failures only: no table of every successful sign-in growing without end.
+AXES_DISABLE_ACCESS_LOG = True
+# No "AXES: BEGIN" line from every manage.py command.
+AXES_VERBOSE = False
+# Password-reset mails asked per client address and sent per e-mail address, per hour; beyond
+# them the page answers the same and sends nothing.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=10)
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=3)
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -161,7 +195,7 @@ LOGOUT_REDIRECT_URL = "home"
 # Celery: Redis when REDIS_URL is set, else the filesystem transport shared by web and worker.
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(VAR_DIR / "broker")))
-# The cache holds login failure counters: shared Redis when configured (every web process sees
+# The cache holds rate-limit counters: shared Redis when configured (every web process sees
 # the same count), else per-process memory in the embedded mode. A request never waits long for
 # it: short socket timeouts, and while Redis does not answer each process uses a stand-in of its
 # own and tries Redis again every REDIS_CACHE_RETRY_SECONDS (core/cache_guard.py).
@@ -270,6 +304,8 @@ CELERY_BEAT_SCHEDULE = {
 # The REST API (/api/v1/, docs/api.md): organisation tokens first, the browser's session second;
 # JSON only, one error shape (core/api/problems.py), per-token throttling. Throttle counters live
 # in the default cache: give production a shared cache (Redis) so all workers count together.
+# Anonymous callers are counted by core.client_address (TRUSTED_PROXY_COUNT), never by DRF's
+# NUM_PROXIES, which stays unset.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "workgroups.api.auth.ApiTokenAuthentication",
@@ -358,6 +394,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # django-axes says INFO on every sign-in and sign-out; its warnings (each failure, each
+    # lock, with the name and address masked) are the ones worth keeping.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Error reports to Sentry or a compatible service (GlitchTip...), only when SENTRY_DSN is set.

@@ -242,6 +242,43 @@ def test_anonymous_callers_are_limited_by_address(throttle_cache, reference, cli
     assert other.status_code == 200
 
 
+def test_a_new_forwarded_for_per_call_does_not_escape_the_anonymous_limit(
+    throttle_cache, reference, client, settings
+):
+    # No proxy configured (TRUSTED_PROXY_COUNT=0): X-Forwarded-For is the caller's own writing.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api_client": "3/minute", "anon": "2/minute"},
+    }
+    statuses = [
+        client.get(
+            "/api/v1/stats/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}"
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+
+
+def test_behind_one_proxy_each_real_client_has_its_own_anonymous_budget(
+    throttle_cache, reference, client, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api_client": "3/minute", "anon": "2/minute"},
+    }
+
+    def call(forwarded_for: str) -> int:
+        # Every call arrives from the proxy, which appended the address it saw.
+        return client.get(
+            "/api/v1/stats/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for
+        ).status_code
+
+    # What the client wrote to the left of the proxy's entry changes nothing.
+    assert [call(f"192.0.2.{n}, 203.0.113.9") for n in range(3)] == [200, 200, 429]
+    assert call("198.51.100.7") == 200  # another client behind the same proxy
+
+
 def test_the_command_prints_a_working_token_once_and_revokes_it(token_admin, bearer):
     from io import StringIO
 

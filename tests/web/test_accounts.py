@@ -1,4 +1,6 @@
-"""Sign-up (company, person), validators, rate-limited sign-in, password reset, invitations."""
+"""Sign-up (company, person), validators, sign-in, password reset, invitations.
+
+The sign-in limiter of every path (portal and admin): tests/web/test_signin_limits.py."""
 
 import pytest
 from django.core import mail
@@ -111,15 +113,67 @@ def test_a_company_cannot_register_twice(client, reference):
     assert not User.objects.filter(username="13900139000").exists()
 
 
-def test_a_mobile_number_registers_only_once(client, reference):
+NEUTRAL_REFUSAL = "We could not create an account with these details."
+
+
+def test_a_mobile_number_registers_only_once_and_the_page_never_says_it_is_taken(client, reference):
     client.post("/en/accounts/signup/", _company_form())
     client.logout()
+    mail.outbox.clear()
     response = client.post(
-        "/en/accounts/signup/", _company_form(unified_social_credit_code="91110108551385082Q")
+        "/en/accounts/signup/",
+        _company_form(unified_social_credit_code="91110108551385082Q", email="someone@else.cn"),
     )
-    assert "mobile" in response.context["form"].errors
+    assert response.status_code == 200
+    form = response.context["form"]
+    # Neither the field nor the words give away that the number has an account.
+    assert "mobile" not in form.errors
+    html = response.content.decode()
+    assert NEUTRAL_REFUSAL in html
+    assert "already exists" not in html and "already registered" not in html
     # The second company was not created either: one transaction.
     assert not Organization.objects.filter(unified_social_credit_code="91110108551385082Q").exists()
+    # The number's owner hears of it, at the address of their account, not the one typed.
+    assert [m.to for m in mail.outbox] == [["liming@example.cn"]]
+    notice = mail.outbox[0]
+    assert "tried to register" in notice.subject
+    assert "138****8000" in notice.body and "/en/accounts/password/reset/" in notice.body
+    assert "someone@else.cn" not in notice.body
+
+
+def test_the_owner_is_told_of_sign_up_attempts_at_most_once_an_hour(client, reference):
+    member_of(company(), username="13600136000", email="owner@example.cn")
+    for _ in range(3):
+        response = client.post("/en/accounts/signup/person/", _person_form("13600136000"))
+        assert NEUTRAL_REFUSAL in response.content.decode()
+    assert [m.to for m in mail.outbox] == [["owner@example.cn"]]
+
+
+def test_the_neutral_answer_is_chinese_at_the_root(client, reference):
+    member_of(company(), username="13600136000", email="owner@example.cn")
+    response = client.post("/accounts/signup/person/", _person_form("136 0013 6000"))
+    html = response.content.decode()
+    assert "无法用这些信息注册账户" in html and "已注册" not in html and "已存在" not in html
+
+
+def test_a_manager_inviting_a_colleague_with_a_taken_number_is_told_so(client, reference):
+    member_of(company(code="other"), username="13900139000")
+    client.post("/en/accounts/signup/", _company_form())
+    response = client.post(
+        "/en/accounts/colleagues/",
+        {"full_name": "赵强", "mobile": "13900139000", "email": "zq@example.cn"},
+    )
+    assert "already exists" in str(response.context["form"].errors["mobile"])
+
+
+def _person_form(mobile: str) -> dict:
+    return {
+        "full_name": "王芳",
+        "mobile": mobile,
+        "email": "wf@example.cn",
+        "password1": "Zs-portal-2026",
+        "password2": "Zs-portal-2026",
+    }
 
 
 def test_a_person_signs_up_with_a_one_person_organisation(client, reference):
@@ -149,18 +203,22 @@ def test_sign_in_with_the_mobile_number(client, reference):
     assert response.url == "/en/requests/"
 
 
-def test_sign_in_is_paused_after_five_failures_even_with_the_right_password(client, reference):
+def test_sign_in_is_paused_at_the_fifth_failure_even_with_the_right_password(client, reference):
     member_of(company(), username="13600136000", password="pass-1234")
-    for _ in range(5):
+    for _ in range(4):
         response = client.post(
             "/en/accounts/login/", {"username": "13600136000", "password": "wrong"}
         )
         assert response.status_code == 200
+        assert "Please enter a correct" in response.content.decode()
+    response = client.post("/en/accounts/login/", {"username": "13600136000", "password": "wrong"})
+    assert response.status_code == 429
     response = client.post(
         "/en/accounts/login/", {"username": "13600136000", "password": "pass-1234"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 429
     assert "Too many failed attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
     # Another person signing in from the same address is not locked out.
     member_of(company(code="other"), username="13500135000", password="pass-1234")
     response = client.post(
@@ -198,7 +256,10 @@ def test_password_reset_by_email(client, reference):
         set_url, {"new_password1": "New-pass-2026!", "new_password2": "New-pass-2026!"}
     )
     assert response.status_code == 302
-    assert client.login(username="13600136000", password="New-pass-2026!")
+    response = client.post(
+        "/en/accounts/login/", {"username": "13600136000", "password": "New-pass-2026!"}
+    )
+    assert response.status_code == 302 and "_auth_user_id" in client.session
 
 
 def test_both_languages_render_the_account_pages(client):

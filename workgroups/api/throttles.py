@@ -11,6 +11,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from core.cache_guard import GuardedCache, redis_client_options
+from core.client_address import client_address
 
 from ..models import ApiToken
 
@@ -77,6 +78,11 @@ class FixedWindowRateThrottle(BaseThrottle):
     def get_ident_of(self, request) -> str | None:
         """Whose budget the request spends; None: not this throttle's caller."""
         raise NotImplementedError
+
+    def get_ident(self, request) -> str:
+        # The one rule for the client's address (TRUSTED_PROXY_COUNT), the sign-in limiter's
+        # too; DRF's own reads a client-written X-Forwarded-For when NUM_PROXIES is unset.
+        return client_address(request) or "unknown"
 
     def allow_request(self, request, view) -> bool:
         rate = self.get_rate()
