@@ -71,6 +71,8 @@ def test_no_page_raises_a_violation_and_their_scripts_still_work(
         visit(path)
     visit("/no-such-page/", status=404)
     visit("/api/docs/", ready=".opblock-tag")
+    page.locator(".opblock-summary").first.click()  # an endpoint's parameters and examples
+    expect(page.locator(".opblock-body").first).to_be_visible()
 
     # The applicant: the tracking page with its clock bars (SVG), the correction and the draft
     # (site.js shows only the ticked utilities' sections).
