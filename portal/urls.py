@@ -3,7 +3,7 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 import applications.staff_urls
 import applications.urls
@@ -22,10 +22,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),
+    # Content-Security-Policy violation reports (settings.CONTENT_SECURITY_POLICY's report-uri).
+    path("csp-report/", views.csp_report, name="csp_report"),
     # REST API (docs/api.md): JSON errors under /api/ via the handlers below.
     path("api/v1/", include((api_router.urlpatterns, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     # Any other /api/ path: the JSON 404 here, so not even DEBUG's HTML 404 page answers it.
     re_path(r"^api/", error_views.endpoint_not_found),
 ]

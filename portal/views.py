@@ -1,14 +1,18 @@
-"""Project-level views: the home page, and the probes for load balancers and monitoring
-(answered ahead of the middleware stack: portal/observability/middleware.py)."""
+"""Project-level views: the home page, the probes for load balancers and monitoring
+(answered ahead of the middleware stack: portal/observability/middleware.py), the API docs page
+and the receiver of browsers' Content-Security-Policy violation reports."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
+from portal.observability import csp_reports, readiness
 from portal.observability import metrics as portal_metrics
-from portal.observability import readiness
 
 
 @require_GET
@@ -46,3 +50,36 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if not allowed:
         return HttpResponse("Forbidden\n", status=403, content_type="text/plain")
     return HttpResponse(portal_metrics.exposition(), content_type=CONTENT_TYPE_PLAIN_0_0_4)
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI (/api/docs/) under the site's Content-Security-Policy as it is: its start-up
+    script comes from this same view as a file (`?script`), never inline, and the page's few
+    styles from a stylesheet (templates/portal/swagger_ui.html)."""
+
+    template_name = "portal/swagger_ui.html"
+
+
+@csrf_exempt  # browsers post reports without a CSRF token (and often without cookies)
+@never_cache
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """A browser's Content-Security-Policy violation report: counted and logged, then 204.
+    A body larger than CSP_REPORT_MAX_BYTES gets 413, anything but a report 415 or 400."""
+    if request.content_type not in csp_reports.CONTENT_TYPES:
+        return HttpResponse(status=415)
+    limit = settings.CSP_REPORT_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return HttpResponse(status=400)
+    if declared > limit:
+        return HttpResponse(status=413)
+    body = request.read(limit + 1)  # also bounded when the length was not declared
+    if len(body) > limit:
+        return HttpResponse(status=413)
+    try:
+        csp_reports.csp_reports_record(body)
+    except csp_reports.InvalidReport:
+        return HttpResponse(status=400)
+    return HttpResponse(status=204)

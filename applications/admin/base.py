@@ -124,7 +124,7 @@ def due_display(due_at, *, running: bool) -> str:
     text = date_format(timezone.localtime(due_at), "SHORT_DATETIME_FORMAT")
     if running and due_at < timezone.now():
         return format_html(
-            '<span class="overdue" style="color:#ba2121;font-weight:bold">{} ⚠ {}</span>',
+            '<span class="overdue">{} ⚠ {}</span>',  # portal/static/portal/admin.css
             text,
             gettext("overdue"),
         )

@@ -101,7 +101,7 @@ def _services_summary(combined: CombinedApplication) -> str:
     """The request's status, derived from its applications (never stored twice)."""
     return format_html_join(
         "",
-        '<div style="white-space:nowrap">{}: {}</div>',
+        '<div class="nowrap">{}: {}</div>',  # the admin's own class
         (
             (sa.get_utility_display(), sa.get_status_display())
             for sa in sorted(combined.services.all(), key=lambda sa: sa.pk)

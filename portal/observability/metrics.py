@@ -36,6 +36,12 @@ REQUESTS = Counter(
     "Requests answered, by route, method and status class (2xx, 3xx, 4xx, 5xx).",
     ["route", "method", "status"],
 )
+CSP_REPORTS = Counter(
+    "portal_csp_reports",
+    "Content-Security-Policy violations browsers reported to /csp-report/, by the directive "
+    "broken (a directive outside the policy counts as 'other').",
+    ["directive"],
+)
 
 _DATABASE_REGISTRY = CollectorRegistry(auto_describe=False)
 _DATABASE_REGISTRY.register(PortalCollector())

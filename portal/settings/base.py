@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -38,6 +39,8 @@ INSTALLED_APPS = [
     "guardian",
     "django_celery_beat",
     "axes",
+    # Content-Security-Policy header (below); the app adds django-csp's settings checks.
+    "csp",
     "core",
     "portal",
     "workgroups",
@@ -53,6 +56,8 @@ MIDDLEWARE = [
     "portal.observability.middleware.RequestObservationMiddleware",
     "portal.observability.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything below, so error pages (CSRF failure, 403, 404) carry the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -352,9 +357,34 @@ SPECTACULAR_SETTINGS = {
     },
     # Swagger UI from the vendored sidecar package: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
+    # No badge image from the public online validator (the policy allows images from this site).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# Content-Security-Policy on every response (django-csp): scripts, styles, fonts, images and
+# fetches from this site only; no inline script, no on*= handler, no style attribute or block
+# anywhere (scripts live in portal/static/portal/*.js, styles in its .css files; the API docs
+# load their start-up script as a file too). A browser that blocks something posts a report to
+# /csp-report/, which logs it and counts it in /metrics (portal_csp_reports_total).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "report-uri": ["/csp-report/"],
+    }
+}
+# Largest violation report /csp-report/ reads; a larger body is refused with 413.
+CSP_REPORT_MAX_BYTES = 16 * 1024
 
 # Health, readiness and metrics (docs/operations.md, "Monitoring"). Each readiness check and
 # each Redis call of a scrape gives up after HEALTH_CHECK_TIMEOUT_SECONDS.

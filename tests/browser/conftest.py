@@ -94,14 +94,46 @@ def console_errors(page):
     return errors
 
 
+# Installed in every document before its own scripts: each Content-Security-Policy violation
+# (an inline script, handler or style refused, a file from elsewhere) goes to the test at once
+# through an exposed function, and is kept in window.__cspViolations as well.
+CSP_RECORDER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  const text = `${event.effectiveDirective} refused ${event.blockedURI || "inline"} on ` +
+    `${event.documentURI} (${event.sourceFile || "page"}:${event.lineNumber})`;
+  window.__cspViolations.push(text);
+  if (window.__cspViolation) { window.__cspViolation(text); }
+});
+"""
+
+
 @pytest.fixture
-def shot(page, console_errors):
-    """Screenshot the current page under test-artifacts/screenshots and check its console."""
+def csp_violations(page):
+    """Every Content-Security-Policy violation of the page's documents, from the
+    `securitypolicyviolation` event and from Chrome's console lines about them."""
+    found: list[str] = []
+    page.expose_function("__cspViolation", lambda text: found.append(text))
+    page.add_init_script(CSP_RECORDER)
+    page.on(
+        "console",
+        lambda msg: (
+            found.append(f"console: {msg.text}") if "Content Security Policy" in msg.text else None
+        ),
+    )
+    return found
+
+
+@pytest.fixture
+def shot(page, console_errors, csp_violations):
+    """Screenshot the current page under test-artifacts/screenshots and check its console and
+    that no Content-Security-Policy violation happened so far."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(name: str) -> None:
         page.wait_for_load_state("load")
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         assert not console_errors, f"{name}: {console_errors}"
+        assert not csp_violations, f"{name}: {csp_violations}"
 
     return take
