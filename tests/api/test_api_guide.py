@@ -20,6 +20,7 @@ After a change of the API, `API_GUIDE_WRITE_EXAMPLES=1 pytest tests/api/test_api
 rewrites the examples from a real run: review the diff of docs/api.md.
 """
 
+import http.client
 import json
 import os
 import re
@@ -31,7 +32,7 @@ import time
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -40,8 +41,9 @@ from drf_spectacular.generators import EndpointEnumerator
 
 from notifications.services import facts_process
 from tests.conftest import load_test_world
-from workgroups.api_tokens import _SCOPES_BY_ROLE, ApiScope
+from workgroups.api_tokens import _SCOPES_BY_ROLE, ApiScope, api_token_create, scopes_allowed
 from workgroups.constants import Role
+from workgroups.models import Organization, User
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 GUIDE = BASE_DIR / "docs" / "api.md"
@@ -318,6 +320,35 @@ def test_the_guide_runs_verbatim_and_answers_as_it_shows(_world_again, demo, liv
         GUIDE.write_text(rewritten, encoding="utf-8")
     assert not problems, "\n".join(reversed(problems))
     assert took < WALK_SECONDS, f"the walk-through took {took:.0f} s"
+    _a_chunked_body_is_411_on_the_wire(live_server.url)
+
+
+def _a_chunked_body_is_411_on_the_wire(server_url: str) -> None:
+    """Section 2: a body without Content-Length is refused, through a real HTTP server (whose
+    WSGI environ, unlike the test client's, really lacks CONTENT_LENGTH), not read as empty."""
+    power = Organization.objects.get(code="csg-zhongshan")
+    _token, plaintext = api_token_create(
+        actor=User.objects.get(username="admin"),
+        organization=power,
+        name="chunked",
+        scopes=sorted(scopes_allowed(power)),
+    )
+    parts = urlsplit(server_url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=20)
+    body = json.dumps({"limit": 1, "holder": "chunked"}).encode()
+    conn.putrequest("POST", "/api/v1/work-items/lease/")
+    for name, value in (
+        ("Authorization", f"Bearer {plaintext}"),
+        ("Content-Type", "application/json"),
+        ("Transfer-Encoding", "chunked"),
+    ):
+        conn.putheader(name, value)
+    conn.endheaders()
+    conn.send(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+    response = conn.getresponse()
+    answer = json.loads(response.read())
+    conn.close()
+    assert (response.status, answer["type"]) == (411, "length_required"), answer
 
 
 # --- The scope table -----------------------------------------------------------------------------
