@@ -76,11 +76,6 @@ _SCOPES_BY_ROLE: dict[str, set[str]] = {
 }
 
 
-def scopes_of_role(role: str) -> frozenset[str]:
-    """The scopes one role opens (an organisation with several roles gets their union)."""
-    return frozenset(str(scope) for scope in _SCOPES_BY_ROLE.get(role, set()))
-
-
 def organizations_using_the_api() -> models.QuerySet[Organization]:
     """Active organisations whose roles open some scope: operators, permit agencies and
     data-providing departments (as `roles_for_organization` derives the roles)."""
