@@ -67,6 +67,7 @@ test: $(DEV_STAMP) services lint typecheck ## Lint, type, migration and deploy c
 	@# Pages (and browser tests) need the collected static files under var/static.
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) collectstatic --noinput --verbosity 0
 	@test -x /usr/bin/chromium || { echo "FAIL: tests/browser need Debian's chromium: apt-get install -y chromium" >&2; exit 1; }
+	@command -v curl >/dev/null && command -v jq >/dev/null || { echo "FAIL: docs/api.md's walk-through (tests/api/test_api_guide.py) needs curl and jq: apt-get install -y curl jq" >&2; exit 1; }
 	$(PY) -m pytest
 
 bench: $(DEV_STAMP) services ## Benchmarks on scratch PostgreSQL data (never part of CI): sweep, fan-out, delivery, API

@@ -19,6 +19,9 @@ urlpatterns = [
     path("permits/<uuid:uuid>/<str:decision>/", staff.permit_decide, name="permit_decide"),
     path("escalations/", staff.escalations, name="escalations"),
     path("calendar/", staff.calendar, name="calendar"),
+    path("api-tokens/", staff.api_tokens, name="api_tokens"),
+    path("api-tokens/<uuid:uuid>/rotate/", staff.api_token_rotate_view, name="api_token_rotate"),
+    path("api-tokens/<uuid:uuid>/revoke/", staff.api_token_revoke_view, name="api_token_revoke"),
     path(
         "escalations/<uuid:uuid>/acknowledge/",
         staff.escalation_ack,

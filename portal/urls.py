@@ -3,12 +3,12 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 
 import applications.staff_urls
 import applications.urls
 import indicators.urls
 from core.api import error_views
+from core.api.schema_view import LocalizedSchemaView
 from portal import api_router, views
 
 # The staff site and the public site keep one URL namespace each ("staff", "applications"),
@@ -26,7 +26,7 @@ urlpatterns = [
     path("csp-report/", views.csp_report, name="csp_report"),
     # REST API (docs/api.md): JSON errors under /api/ via the handlers below.
     path("api/v1/", include((api_router.urlpatterns, "api"), namespace="api")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", LocalizedSchemaView.as_view(), name="api-schema"),
     path("api/docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     # Any other /api/ path: the JSON 404 here, so not even DEBUG's HTML 404 page answers it.
     re_path(r"^api/", error_views.endpoint_not_found),

@@ -16,8 +16,10 @@ from django.utils.translation import ngettext
 from core.admin_mixins import ViewOnlyAdminMixin
 
 from .api_tokens import api_token_revoke
+from .constants import ApiTokenChannel
 from .models import (
     ApiToken,
+    ApiTokenEvent,
     EscalationTier,
     IdempotencyRecord,
     Membership,
@@ -342,7 +344,7 @@ class ApiTokenAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
         revoked = 0
         for token in queryset.select_related("organization"):
             try:
-                api_token_revoke(actor=request.user, token=token)
+                api_token_revoke(actor=request.user, token=token, via=ApiTokenChannel.ADMIN)
             except PermissionDenied as exc:
                 self.message_user(request, f"{token}: {exc}", messages.ERROR)
             else:
@@ -353,6 +355,18 @@ class ApiTokenAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
             % {"count": revoked},
             messages.SUCCESS if revoked else messages.WARNING,
         )
+
+
+@admin.register(ApiTokenEvent)
+class ApiTokenEventAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """Who created, rotated or revoked which token, when: read-only, for administrators (an
+    organisation's managers see their own on the staff site's API tokens page)."""
+
+    list_display = ("at", "organization", "action", "token", "replaced", "actor", "via")
+    list_filter = ("action", "via", "organization__kind")
+    search_fields = ("organization__code", "organization__name_zh", "token__prefix")
+    list_select_related = ("organization", "token", "replaced", "actor")
+    date_hierarchy = "at"
 
 
 @admin.register(IdempotencyRecord)

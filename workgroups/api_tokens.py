@@ -3,7 +3,9 @@
 A token is `zsp_` + 43 random URL-safe characters (256 bits). Only its SHA-256 digest is stored:
 with that much entropy a fast hash is enough (nobody can guess their way to a pre-image), and
 it lets a request find its token with one indexed lookup. The plaintext is returned once, by
-`api_token_create`, and never again.
+`api_token_create` (or `api_token_rotate`, which replaces a token by a new one), and never again.
+Who may: a platform administrator, or a manager of the organisation (Membership role
+"manager"); every creation, rotation and revocation writes an ApiTokenEvent.
 
 A resolved token is kept in the default cache (Redis in a deployment) under its digest for
 `API_TOKEN_CACHE_SECONDS`, so a busy client costs one cache read per request, not a join of three
@@ -29,8 +31,8 @@ from django.utils.translation import gettext_lazy
 
 from core.cache_guard import GuardedCache
 
-from .constants import MemberRole, Role
-from .models import ApiToken, Membership, Organization, User
+from .constants import ApiTokenAction, MemberRole, OrganizationKind, Role
+from .models import ApiToken, ApiTokenEvent, Membership, Organization, User
 from .services import membership_add, roles_for_organization
 
 TOKEN_PREFIX = "zsp_"  # noqa: S105 - a marker that makes leaked tokens greppable
@@ -74,6 +76,21 @@ _SCOPES_BY_ROLE: dict[str, set[str]] = {
 }
 
 
+def organizations_using_the_api() -> models.QuerySet[Organization]:
+    """Active organisations whose roles open some scope: operators, permit agencies and
+    data-providing departments (as `roles_for_organization` derives the roles)."""
+    return (
+        Organization.objects.filter(is_active=True)
+        .filter(
+            Q(kind__in=[OrganizationKind.OPERATOR, OrganizationKind.DATA_PROVIDER])
+            | Q(provides_data=True)
+            | Q(permit_authorities__isnull=False)
+        )
+        .distinct()
+        .order_by("kind", "code")
+    )
+
+
 def scopes_allowed(organization: Organization) -> frozenset[str]:
     """Every scope the organisation's roles allow (an applicant company gets none)."""
     roles = roles_for_organization(organization)
@@ -84,7 +101,9 @@ def token_digest(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
-def _may_manage_tokens(actor: User, organization: Organization) -> bool:
+def may_manage_tokens(actor: User, organization: Organization) -> bool:
+    """Platform administrators (and holders of the add-token permission), and the managers of
+    the organisation: Membership role "manager", set by an administrator."""
     if actor.is_superuser or actor.has_perm("workgroups.add_apitoken"):
         return True
     return Membership.objects.filter(
@@ -128,10 +147,26 @@ def api_token_create(
     name: str,
     scopes: list[str],
     expires_at: dt.datetime | None = None,
+    via: str = "",
 ) -> tuple[ApiToken, str]:
     """Create a token for the organisation; return it and its plaintext (shown only now)."""
-    if not _may_manage_tokens(actor, organization):
+    if not may_manage_tokens(actor, organization):
         raise PermissionDenied(_("You may not manage API tokens of this organisation."))
+    token, plaintext = _issue(
+        actor=actor, organization=organization, name=name, scopes=scopes, expires_at=expires_at
+    )
+    _audit(token, ApiTokenAction.CREATED, actor=actor, via=via)
+    return token, plaintext
+
+
+def _issue(
+    *,
+    actor: User,
+    organization: Organization,
+    name: str,
+    scopes: list[str],
+    expires_at: dt.datetime | None,
+) -> tuple[ApiToken, str]:
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
     if not name or len(name) > 100:
@@ -166,15 +201,64 @@ def api_token_create(
 
 
 @transaction.atomic
-def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
+def api_token_rotate(*, actor: User, token: ApiToken, via: str = "") -> tuple[ApiToken, str]:
+    """A new secret for the same use: a new token with the old one's name, scopes and
+    lifetime (counted from now), which is revoked at once. Returns the new token and its
+    plaintext (shown only now). To switch over without a gap, create a second token
+    instead, move the system to it, then revoke the first."""
+    if not may_manage_tokens(actor, token.organization):
+        raise PermissionDenied(_("You may not manage API tokens of this organisation."))
+    old = ApiToken.objects.select_for_update().select_related("organization").get(pk=token.pk)
+    if old.revoked_at is not None:
+        raise ValidationError(_("This token is revoked already: create a new one instead."))
+    lifetime = old.expires_at - old.created_at if old.expires_at is not None else None
+    new, plaintext = _issue(
+        actor=actor,
+        organization=old.organization,
+        name=old.name,
+        scopes=list(old.scopes),
+        expires_at=timezone.now() + lifetime if lifetime is not None else None,
+    )
+    _revoke(actor=actor, token=old)
+    _audit(new, ApiTokenAction.ROTATED, actor=actor, via=via, replaced=old)
+    return new, plaintext
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken, via: str = "") -> ApiToken:
     """Revoke the token at once; revoking twice keeps the first time."""
-    if not _may_manage_tokens(actor, token.organization):
+    if not may_manage_tokens(actor, token.organization):
         raise PermissionDenied(_("You may not manage API tokens of this organisation."))
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.revoked_by = actor
-        token.save(update_fields=["revoked_at", "revoked_by"])
+        _revoke(actor=actor, token=token)
+        _audit(token, ApiTokenAction.REVOKED, actor=actor, via=via)
+    return token
+
+
+def _audit(
+    token: ApiToken,
+    action: str,
+    *,
+    actor: User,
+    via: str,
+    replaced: ApiToken | None = None,
+) -> ApiTokenEvent:
+    return ApiTokenEvent.objects.create(
+        token=token,
+        organization_id=token.organization_id,
+        action=action,
+        actor=actor,
+        replaced=replaced,
+        via=via,
+    )
+
+
+def _revoke(*, actor: User, token: ApiToken) -> None:
+    """Mark the (locked) token revoked, and refuse it from the next request on."""
+    token.revoked_at = timezone.now()
+    token.revoked_by = actor
+    token.save(update_fields=["revoked_at", "revoked_by"])
     # Refused from the next request on: the cached copy goes now (a rollback then only costs a
     # cache miss), and once committed a tombstone replaces whatever a request that read the row
     # before the commit may have cached meanwhile (caching is `add`: it never replaces one).
@@ -182,7 +266,6 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     token_cache.delete(key)
     if seconds:
         transaction.on_commit(lambda: token_cache.set(key, _REVOKED, seconds))
-    return token
 
 
 def _cache_key(digest: str) -> str:

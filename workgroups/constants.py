@@ -37,6 +37,22 @@ class MemberRole(models.TextChoices):
     MANAGER = "manager", _("Manager")
 
 
+class ApiTokenAction(models.TextChoices):
+    """What was done to an API token (its audit trail)."""
+
+    CREATED = "created", _("Created")
+    ROTATED = "rotated", _("Rotated")
+    REVOKED = "revoked", _("Revoked")
+
+
+class ApiTokenChannel(models.TextChoices):
+    """Where a token was created, rotated or revoked."""
+
+    STAFF_SITE = "staff_site", _("Staff site")
+    ADMIN = "admin", _("Administration")
+    COMMAND = "command", _("Command line")
+
+
 class Role(models.TextChoices):
     """Django groups for roles (DESIGN 6); a user's role follows from their organisation."""
 

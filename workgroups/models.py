@@ -9,7 +9,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import AppendOnlyQuerySet
+
 from .constants import (
+    ApiTokenAction,
+    ApiTokenChannel,
     MemberRole,
     NetworkCarrier,
     OrganizationKind,
@@ -373,6 +377,60 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.name} ({self.prefix}…)"
+
+
+class ApiTokenEvent(models.Model):
+    """Append-only audit row: who created, rotated or revoked an API token, and when."""
+
+    token = models.ForeignKey(
+        ApiToken, verbose_name=_("API token"), on_delete=models.PROTECT, related_name="events"
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The token's organisation (whose managers may read this)."),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=ApiTokenAction.choices)
+    actor = models.ForeignKey(
+        User,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    replaced = models.ForeignKey(
+        ApiToken,
+        verbose_name=_("replaced token"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("For a rotation: the token this one replaced (revoked at the same time)."),
+    )
+    via = models.CharField(_("through"), max_length=20, choices=ApiTokenChannel.choices, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API token audit event")
+        verbose_name_plural = _("API token audit events")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["organization", "at"], name="api_token_event_org_at")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.token.prefix}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("audit rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("audit rows are append-only")
 
 
 class IdempotencyRecord(models.Model):

@@ -4,11 +4,14 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import ExtractIsoWeekDay, ExtractYear
 
-from .constants import SlaVariant, WorkgroupRole
+from .api_tokens import organizations_using_the_api
+from .constants import MemberRole, SlaVariant, WorkgroupRole
 from .models import (
+    ApiToken,
+    ApiTokenEvent,
     CalendarDay,
     EscalationTier,
     OperatorCoverage,
@@ -16,6 +19,7 @@ from .models import (
     PermitAuthority,
     SlaPolicy,
     Town,
+    User,
     WorkgroupMembership,
 )
 from .reference import DEFAULT_SLAS
@@ -136,3 +140,43 @@ def calendar_years() -> list[dict]:
         .order_by("-year")
     )
     return [dict(row) for row in rows]
+
+
+# API tokens, for the staff site's token pages and the `api_token` command.
+
+
+def token_organizations_for(*, user: User) -> list[Organization]:
+    """The organisations whose API tokens `user` manages: every one that uses the API for a
+    platform administrator, else those the user is a manager of (Membership role)."""
+    organizations = organizations_using_the_api()
+    if user.is_superuser or user.has_perm("workgroups.add_apitoken"):
+        return list(organizations)
+    return list(organizations.filter(memberships__user=user, memberships__role=MemberRole.MANAGER))
+
+
+def api_tokens_of(*, organization: Organization) -> QuerySet[ApiToken]:
+    """The organisation's tokens, newest first, revoked ones included."""
+    return (
+        ApiToken.objects.filter(organization=organization)
+        .select_related("created_by", "revoked_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def api_token_events_of(*, organization: Organization, limit: int = 20) -> list[ApiTokenEvent]:
+    """The latest creations, rotations and revocations of the organisation's tokens."""
+    return list(
+        ApiTokenEvent.objects.filter(organization=organization)
+        .select_related("token", "actor", "replaced")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def api_token_for_manager(*, user: User, uuid) -> ApiToken | None:
+    """The token if `user` manages its organisation's tokens; else None, as for no token."""
+    organizations = token_organizations_for(user=user)
+    return (
+        ApiToken.objects.filter(organization__in=organizations, uuid=uuid)
+        .select_related("organization")
+        .first()
+    )

@@ -1,6 +1,7 @@
 """Query filters of the list endpoints (django-filter: invalid values are 400 by field)."""
 
 import django_filters
+from django.utils.translation import gettext_lazy
 
 from core.api.filters import ChangedAfterFilter, StrictFilterSet
 
@@ -9,7 +10,8 @@ from ..constants import BusinessType, PermitStatus, ServiceStatus, Utility
 
 class WorkItemFilter(StrictFilterSet):
     status = django_filters.MultipleChoiceFilter(
-        choices=ServiceStatus.choices, help_text="Repeat to match any of several states."
+        choices=ServiceStatus.choices,
+        help_text=gettext_lazy("Repeat to match any of several states."),
     )
     utility = django_filters.ChoiceFilter(choices=Utility.choices)
     business_type = django_filters.ChoiceFilter(

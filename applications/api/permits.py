@@ -1,5 +1,6 @@
 """`/api/v1/permits/`: a permit agency lists and decides its outside-line permits."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -23,7 +24,8 @@ READ, WRITE = ApiScope.PERMITS_READ.value, ApiScope.PERMITS_WRITE.value
 
 
 class PermitApplicationSerializer(serializers.Serializer):
-    """The application the permit is for: read-only context for the agency."""
+    # The schema's description of this shape, in the caller's language (/api/schema/).
+    __doc__ = gettext_lazy("The application the permit is for: read-only context for the agency.")
 
     uuid = serializers.UUIDField()
     reference = serializers.CharField(source="combined.reference", allow_null=True)
@@ -42,7 +44,9 @@ class PermitSerializer(serializers.Serializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:permit-detail", lookup_field="uuid")
     permit_type = serializers.ChoiceField(choices=PermitType.choices)
     status = serializers.ChoiceField(choices=PermitStatus.choices)
-    round = serializers.IntegerField(help_text="Raised each time a returned permit is re-filed.")
+    round = serializers.IntegerField(
+        help_text=gettext_lazy("Raised each time a returned permit is re-filed.")
+    )
     issued_at = serializers.DateTimeField()
     due_at = serializers.DateTimeField(allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
@@ -58,16 +62,16 @@ class PermitDecisionSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=input_fields(PERMIT)["reason"].max_length,
         default="",
-        help_text="Required to return or reject; optional to approve.",
+        help_text=gettext_lazy("Required to return or reject; optional to approve."),
     )
 
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List the agency's permit requests",
-        description="Outside-line permits your agency decides, oldest change first.",
+        summary=gettext_lazy("List the agency's permit requests"),
+        description=gettext_lazy("Outside-line permits your agency decides, oldest change first."),
     ),
-    retrieve=extend_schema(summary="Get one permit request"),
+    retrieve=extend_schema(summary=gettext_lazy("Get one permit request")),
 )
 class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet):
     queryset_model = PermitRequest
@@ -80,10 +84,12 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizati
         return permits_for_agency(organization=self.organization)
 
     @extend_schema(
-        summary="Decide a permit request",
-        description="`approve`, `return_to_applicant` or `reject` (the last two with a "
-        "`reason`). When the last permit of an application is approved, the application "
-        "moves on to construction by itself.",
+        summary=gettext_lazy("Decide a permit request"),
+        description=gettext_lazy(
+            "`approve`, `return_to_applicant` or `reject` (the last two with a "
+            "`reason`). When the last permit of an application is approved, the application "
+            "moves on to construction by itself."
+        ),
         request=PermitDecisionSerializer,
         responses={200: PermitSerializer, 409: problem_response(ERRORS[409])},
     )

@@ -6,7 +6,9 @@ content, size, sanitised name, SHA-256), by the same service code.
 """
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ParseError
@@ -37,7 +39,8 @@ MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 
 class LimitedMultiPartParser(MultiPartParser):
-    """Refuse a body clearly larger than the largest accepted document before reading it."""
+    """Refuse a body clearly larger than the largest accepted document before reading it, and
+    a file over the limit once read: both are 413, as docs/api.md says."""
 
     media_type = "multipart/form-data"
 
@@ -50,33 +53,52 @@ class LimitedMultiPartParser(MultiPartParser):
         except ValueError as exc:
             raise ParseError(_("Invalid Content-Length header.")) from exc
         if too_large:
-            raise PayloadTooLarge(
-                _("The file is larger than %(mb)s MB.")
-                % {"mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024)}
-            )
-        return super().parse(stream, media_type, parser_context)
+            raise _file_too_large()
+        parsed = super().parse(stream, media_type, parser_context)
+        # A file just over the limit fits in the envelope's allowance: the same 413 for it.
+        if any(upload.size > settings.DOCUMENT_MAX_BYTES for upload in parsed.files.values()):
+            raise _file_too_large()
+        return parsed
+
+
+def _file_too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(
+        _("The file is larger than %(mb)s MB.")
+        % {"mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024)}
+    )
 
 
 class ProjectDocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text="A PDF, JPEG or PNG (checked by content, not by name), at most "
-        "DOCUMENT_MAX_BYTES (20 MB by default).",
+        help_text=gettext_lazy(
+            "A PDF, JPEG or PNG (checked by content, not by name), at most "
+            "DOCUMENT_MAX_BYTES (20 MB by default)."
+        ),
     )
     doc_type = serializers.ChoiceField(
         choices=SHAREABLE_TYPES,
-        help_text="Which document it is; only types that may come from shared data.",
+        help_text=gettext_lazy("Which document it is; only types that may come from shared data."),
     )
 
 
 class ProjectDocumentSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     doc_type = serializers.ChoiceField(choices=DocumentType.choices)
-    original_name = serializers.CharField(help_text="The uploaded name, sanitised.")
-    content_type = serializers.CharField(help_text="Detected from the content.")
+    original_name = serializers.CharField(help_text=gettext_lazy("The uploaded name, sanitised."))
+    content_type = serializers.CharField(help_text=gettext_lazy("Detected from the content."))
     size_bytes = serializers.IntegerField()
     sha256 = serializers.CharField()
     source = serializers.ChoiceField(choices=DocumentSource.choices)
     created_at = serializers.DateTimeField()
+    download_url = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "The stored file (token scope `projects:read`): what the applicant will get."
+        )
+    )
+
+    def get_download_url(self, document) -> str:
+        path = reverse("api:document-download", kwargs={"uuid": document.uuid})
+        return self.context["request"].build_absolute_uri(path)
 
 
 class ProjectDocumentsView(AcceptLanguageMixin, GenericAPIView):
@@ -95,10 +117,12 @@ class ProjectDocumentsView(AcceptLanguageMixin, GenericAPIView):
         return project
 
     @extend_schema(
-        summary="List the documents you shared with a pushed project",
-        description="The documents your department shared with the project, by type. An "
-        "applicant company that claims the project gets them without uploading (marked "
-        "`shared_data`).",
+        summary=gettext_lazy("List the documents you shared with a pushed project"),
+        description=gettext_lazy(
+            "The documents your department shared with the project, by type. An "
+            "applicant company that claims the project gets them without uploading (marked "
+            "`shared_data`)."
+        ),
         responses={200: ProjectDocumentSerializer(many=True)},
     )
     def get(self, request, uuid):
@@ -108,18 +132,20 @@ class ProjectDocumentsView(AcceptLanguageMixin, GenericAPIView):
         return Response(self.get_serializer(documents, many=True).data)
 
     @extend_schema(
-        summary="Share a document with a pushed project",
-        description="Multipart form: `file` and `doc_type`. The approval documents of a "
-        "project your department pushed (planning permit, land-use certificate, site "
-        "plan, ...), so the applicant company that claims it uploads nothing (免证办); if it "
-        "has claimed the project already, it gets the document at once. Only PDF, JPEG and "
-        "PNG, recognised by their content; the same file sent again for the same type is "
-        "stored once and answered with the stored document.",
+        summary=gettext_lazy("Share a document with a pushed project"),
+        description=gettext_lazy(
+            "Multipart form: `file` and `doc_type`. The approval documents of a "
+            "project your department pushed (planning permit, land-use certificate, site "
+            "plan, ...), so the applicant company that claims it uploads nothing (免证办); if it "
+            "has claimed the project already, it gets the document at once. Only PDF, JPEG and "
+            "PNG, recognised by their content; the same file sent again for the same type is "
+            "stored once and answered with the stored document."
+        ),
         request={"multipart/form-data": ProjectDocumentUploadSerializer},
         responses={
             201: ProjectDocumentSerializer,
-            413: problem_response("The file is over the size limit."),
-            415: problem_response("The body is not multipart/form-data."),
+            413: problem_response(gettext_lazy("The file is over the size limit.")),
+            415: problem_response(gettext_lazy("The body is not multipart/form-data.")),
         },
     )
     @idempotent

@@ -1,5 +1,6 @@
 """`/api/v1/projects/`: a data-providing department pushes project master data (免证办)."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
@@ -22,13 +23,16 @@ READ, WRITE = ApiScope.PROJECTS_READ.value, ApiScope.PROJECTS_WRITE.value
 
 class ProjectPushSerializer(serializers.Serializer):
     code = serializers.CharField(
-        max_length=40, help_text="The code from the construction project approval system."
+        max_length=40,
+        help_text=gettext_lazy("The code from the construction project approval system."),
     )
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=ProjectKind.choices)
     works_type = serializers.ChoiceField(choices=WorksType.choices)
     address = serializers.CharField(max_length=300)
-    town = serializers.CharField(max_length=40, help_text="Town code, e.g. `xiaolan`.")
+    town = serializers.CharField(
+        max_length=40, help_text=gettext_lazy("Town code, e.g. `xiaolan`.")
+    )
     floor_area_m2 = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True
     )
@@ -48,7 +52,7 @@ class ProjectSerializer(serializers.Serializer):
     planned_start = serializers.DateField(allow_null=True)
     source = serializers.ChoiceField(choices=ProjectSource.choices)
     claimed = serializers.SerializerMethodField(
-        help_text="An applicant company has taken the project over."
+        help_text=gettext_lazy("An applicant company has taken the project over.")
     )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -59,15 +63,19 @@ class ProjectSerializer(serializers.Serializer):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List the projects your department pushed",
-        description="Oldest change first; `claimed` tells whether an applicant took it over.",
+        summary=gettext_lazy("List the projects your department pushed"),
+        description=gettext_lazy(
+            "Oldest change first; `claimed` tells whether an applicant took it over."
+        ),
     ),
-    retrieve=extend_schema(summary="Get one pushed project"),
+    retrieve=extend_schema(summary=gettext_lazy("Get one pushed project")),
     create=extend_schema(
-        summary="Push a project",
-        description="Creates the project from shared data, without an owner: the applicant "
-        "company later finds it by its code and does not type it again. A code that exists "
-        "already is a 400 on `code`.",
+        summary=gettext_lazy("Push a project"),
+        description=gettext_lazy(
+            "Creates the project from shared data, without an owner: the applicant "
+            "company later finds it by its code and does not type it again. A code that exists "
+            "already is a 400 on `code`."
+        ),
         request=ProjectPushSerializer,
         responses={201: ProjectSerializer},
     ),

@@ -2,6 +2,7 @@
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -51,7 +52,10 @@ class ProjectDetailSerializer(ProjectSummarySerializer):
 
 
 class DocumentSerializer(serializers.Serializer):
-    """A document linked to the application; `download_url` checks permission again."""
+    # The schema's description of this shape, in the caller's language (/api/schema/).
+    __doc__ = gettext_lazy(
+        "A document linked to the application; `download_url` checks permission again."
+    )
 
     doc_type = serializers.ChoiceField(choices=DocumentType.choices)
     uuid = serializers.UUIDField(source="document.uuid")
@@ -92,10 +96,14 @@ class StageSpanSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=ServiceStatus.choices)
     party = serializers.ChoiceField(choices=Party.choices)
     entered_at = serializers.DateTimeField()
-    left_at = serializers.DateTimeField(allow_null=True, help_text="Null while in the stage.")
+    left_at = serializers.DateTimeField(
+        allow_null=True, help_text=gettext_lazy("Null while in the stage.")
+    )
     working_days = serializers.IntegerField()
     due_at = serializers.DateTimeField(allow_null=True)
-    late = serializers.BooleanField(help_text="Left after its deadline, or past it now.")
+    late = serializers.BooleanField(
+        help_text=gettext_lazy("Left after its deadline, or past it now.")
+    )
 
 
 class PartySplitSerializer(serializers.Serializer):
@@ -105,8 +113,11 @@ class PartySplitSerializer(serializers.Serializer):
 
 
 class TimeByPartySerializer(serializers.Serializer):
-    """Whose time it was: days from submission to connection (or now) split by who held the
-    case, the applicant's procedures and the fee (the tracking and staff pages' figures)."""
+    # The schema's description of this shape, in the caller's language (/api/schema/).
+    __doc__ = gettext_lazy(
+        "Whose time it was: days from submission to connection (or now) split by who held the "
+        "case, the applicant's procedures and the fee (the tracking and staff pages' figures)."
+    )
 
     working_days = serializers.IntegerField()
     calendar_days = serializers.IntegerField()
@@ -119,7 +130,10 @@ class TimeByPartySerializer(serializers.Serializer):
 
 
 class ClockSerializer(serializers.Serializer):
-    """The working-day clock: the applicant's time (correction, plan confirmation) pauses it."""
+    # The schema's description of this shape, in the caller's language (/api/schema/).
+    __doc__ = gettext_lazy(
+        "The working-day clock: the applicant's time (correction, plan confirmation) pauses it."
+    )
 
     submitted_at = serializers.DateTimeField(allow_null=True)
     stage_entered_at = serializers.DateTimeField(allow_null=True)
@@ -147,7 +161,8 @@ class LeaseStateSerializer(serializers.Serializer):
 
 
 class WorkItemSerializer(serializers.Serializer):
-    """A work item in brief, from one joined query: what a lease hands out."""
+    # The schema's description of this shape, in the caller's language (/api/schema/).
+    __doc__ = gettext_lazy("A work item in brief, from one joined query: what a lease hands out.")
 
     uuid = serializers.UUIDField()
     url = serializers.HyperlinkedIdentityField(
@@ -171,9 +186,13 @@ class WorkItemSerializer(serializers.Serializer):
 
 
 class WorkItemRowSerializer(serializers.Serializer):
-    """One row of the list, made for incremental sync: which item, and what changes over its
-    life (state, deadline, pause, change time). What never changes once submitted (reference,
-    business type, project, applicant) the client reads once, from the detail at `url`."""
+    # The schema's description of this shape, in the caller's language (/api/schema/).
+    __doc__ = gettext_lazy(
+        "One row of the list, made for incremental sync: which item, and what changes over its "
+        "life (state, deadline, pause, change time). What never changes once submitted "
+        "(reference, business type, project, applicant) the client reads once, from the detail "
+        "at `url`."
+    )
 
     uuid = serializers.UUIDField()
     url = serializers.HyperlinkedIdentityField(
@@ -226,7 +245,8 @@ def work_item_rows(rows: list[dict], *, request) -> list[dict]:
 
 
 class ContactSerializer(serializers.Serializer):
-    """Who at the applicant to call for the site survey."""
+    # The schema's description of this shape, in the caller's language (/api/schema/).
+    __doc__ = gettext_lazy("Who at the applicant to call for the site survey.")
 
     name = serializers.SerializerMethodField()
     mobile = serializers.CharField()
@@ -237,7 +257,8 @@ class ContactSerializer(serializers.Serializer):
 
 
 class WorkItemDetailSerializer(WorkItemSerializer):
-    """One work item with everything an operator needs to work it."""
+    # The schema's description of this shape, in the caller's language (/api/schema/).
+    __doc__ = gettext_lazy("One work item with everything an operator needs to work it.")
 
     combined_uuid = serializers.UUIDField(source="combined.uuid")
     workgroup = serializers.CharField(source="workgroup.code")
@@ -248,7 +269,7 @@ class WorkItemDetailSerializer(WorkItemSerializer):
     project = ProjectDetailSerializer(source="combined.project")
     joint_outside_works = serializers.BooleanField(source="combined.joint_outside_works")
     details = serializers.DictField(
-        help_text="The utility's own fields, as the applicant gave them."
+        help_text=gettext_lazy("The utility's own fields, as the applicant gave them.")
     )
     fast_track = serializers.BooleanField()
     needs_inspection = serializers.BooleanField()
@@ -266,7 +287,7 @@ class WorkItemDetailSerializer(WorkItemSerializer):
     permits = PermitSummarySerializer(many=True)
     lease = serializers.SerializerMethodField()
     transitions_available = serializers.SerializerMethodField(
-        help_text="Transitions your organisation may perform now."
+        help_text=gettext_lazy("Transitions your organisation may perform now.")
     )
 
     @extend_schema_field(LeaseStateSerializer(allow_null=True))
@@ -292,7 +313,7 @@ class StateChangeSerializer(serializers.Serializer):
     to_state = serializers.CharField()
     at = serializers.DateTimeField()
     comment = serializers.CharField()
-    data = serializers.DictField(help_text="The stage data the transition recorded.")
+    data = serializers.DictField(help_text=gettext_lazy("The stage data the transition recorded."))
     actor_organization = OrganizationRefSerializer(allow_null=True)
     permit = serializers.UUIDField(source="permit_request.uuid", allow_null=True, default=None)
     clock_event = serializers.ChoiceField(choices=ClockEvent.choices, allow_blank=True)
@@ -301,7 +322,10 @@ class StateChangeSerializer(serializers.Serializer):
 
 
 class TransitionInputSerializer(serializers.Serializer):
-    """A transition and its stage data; which fields a transition needs is in docs/api.md."""
+    # The schema's description of this shape, in the caller's language (/api/schema/).
+    __doc__ = gettext_lazy(
+        "A transition and its stage data; which fields a transition needs is in docs/api.md."
+    )
 
     transition = serializers.ChoiceField(choices=[(t, t) for t in OPERATOR_TRANSITIONS])
     comment = serializers.CharField(
@@ -311,19 +335,19 @@ class TransitionInputSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=STAGE_INPUTS["reason"].max_length,
-        help_text="return_for_correction, reject: why (required).",
+        help_text=gettext_lazy("return_for_correction, reject: why (required)."),
     )
     survey_result = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=STAGE_INPUTS["survey_result"].max_length,
-        help_text="issue_plan (required).",
+        help_text=gettext_lazy("issue_plan (required)."),
     )
     plan = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=STAGE_INPUTS["plan"].max_length,
-        help_text="issue_plan (required).",
+        help_text=gettext_lazy("issue_plan (required)."),
     )
     fee_quote_cny = serializers.DecimalField(
         required=False,
@@ -331,19 +355,21 @@ class TransitionInputSerializer(serializers.Serializer):
         decimal_places=STAGE_INPUTS["fee_quote_cny"].decimal_places,
         min_value=STAGE_INPUTS["fee_quote_cny"].min_value,
         max_value=STAGE_INPUTS["fee_quote_cny"].max_value,
-        help_text="issue_plan (required): what the applicant pays, 0 if nothing.",
+        help_text=gettext_lazy("issue_plan (required): what the applicant pays, 0 if nothing."),
     )
     required_permits = serializers.ListField(
         child=serializers.ChoiceField(choices=STAGE_INPUTS["required_permits"].choices),
         required=False,
         max_length=len(STAGE_INPUTS["required_permits"].choices),
-        help_text="issue_plan: outside-line permits the works need (empty: none).",
+        help_text=gettext_lazy("issue_plan: outside-line permits the works need (empty: none)."),
     )
     inspection_result = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=STAGE_INPUTS["inspection_result"].max_length,
-        help_text="fail_inspection (required), connect after an inspection (required).",
+        help_text=gettext_lazy(
+            "fail_inspection (required), connect after an inspection (required)."
+        ),
     )
 
     def stage_data(self) -> dict:
@@ -358,7 +384,7 @@ class LeaseInputSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=100,
         default="",
-        help_text="Your worker's name for itself, shown on the lease.",
+        help_text=gettext_lazy("Your worker's name for itself, shown on the lease."),
     )
 
 

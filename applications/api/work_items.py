@@ -1,5 +1,6 @@
 """`/api/v1/work-items/`: an operator pulls its work, moves it through its stages, leases it."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -37,16 +38,20 @@ READ, WRITE = ApiScope.WORK_ITEMS_READ.value, ApiScope.WORK_ITEMS_WRITE.value
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List the operator's work items",
-        description="Service applications assigned to your organisation, oldest change first. "
-        "For an incremental sync pass `updated_after` and follow `next` to the end. Each row "
-        "says what changed (`status`, `due_at`, `updated_at`); the project, the applicant and "
-        "everything else are in the detail at `url`.",
+        summary=gettext_lazy("List the operator's work items"),
+        description=gettext_lazy(
+            "Service applications assigned to your organisation, oldest change first. "
+            "For an incremental sync pass `updated_after` and follow `next` to the end. Each row "
+            "says what changed (`status`, `due_at`, `updated_at`); the project, the applicant and "
+            "everything else are in the detail at `url`."
+        ),
     ),
     retrieve=extend_schema(
-        summary="Get one work item",
-        description="The project, the utility's details, documents (with download links), "
-        "commitments, permits, the working-day clock and the transitions you may perform now.",
+        summary=gettext_lazy("Get one work item"),
+        description=gettext_lazy(
+            "The project, the utility's details, documents (with download links), "
+            "commitments, permits, the working-day clock and the transitions you may perform now."
+        ),
         responses=WorkItemDetailSerializer,
     ),
 )
@@ -81,8 +86,10 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
         return WorkItemRowSerializer
 
     @extend_schema(
-        summary="History of a work item",
-        description="Every state change, oldest first, with the stage data it recorded.",
+        summary=gettext_lazy("History of a work item"),
+        description=gettext_lazy(
+            "Every state change, oldest first, with the stage data it recorded."
+        ),
         responses=StateChangeSerializer(many=True),
     )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
@@ -91,10 +98,12 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
         return Response(StateChangeSerializer(rows, many=True).data)
 
     @extend_schema(
-        summary="Perform a transition",
-        description="Move the work item, e.g. `accept`, `start_survey`, `issue_plan` (with "
-        "`survey_result`, `plan`, `fee_quote_cny`, `required_permits`), `reject` (with "
-        "`reason`). Answers with the work item in its new state.",
+        summary=gettext_lazy("Perform a transition"),
+        description=gettext_lazy(
+            "Move the work item, e.g. `accept`, `start_survey`, `issue_plan` (with "
+            "`survey_result`, `plan`, `fee_quote_cny`, `required_permits`), `reject` (with "
+            "`reason`). Answers with the work item in its new state."
+        ),
         request=TransitionInputSerializer,
         responses={200: WorkItemDetailSerializer, 409: problem_response(ERRORS[409])},
     )
@@ -115,10 +124,12 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
         return Response(WorkItemDetailSerializer(moved, context=self.get_serializer_context()).data)
 
     @extend_schema(
-        summary="Lease work items (fetch and lock)",
-        description="Hands out up to `limit` open items that no other worker holds, most "
-        "urgent first, each locked to you for `lease_seconds`. Workers of one operator "
-        "calling at the same time never receive the same item.",
+        summary=gettext_lazy("Lease work items (fetch and lock)"),
+        description=gettext_lazy(
+            "Hands out up to `limit` open items that no other worker holds, most "
+            "urgent first, each locked to you for `lease_seconds`. Workers of one operator "
+            "calling at the same time never receive the same item."
+        ),
         request=LeaseInputSerializer,
         responses={200: LeaseSerializer},
     )

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 
 from workgroups.calendar import last_day_of, next_year_missing
+from workgroups.selectors import token_organizations_for
 
 from .. import workflow
 from ..constants import Party
@@ -87,3 +88,10 @@ def due_day(deadline):
 def calendar_gap() -> int | None:
     """Next year, from 1 November, while the working-day calendar lacks it."""
     return next_year_missing(timezone.localdate())
+
+
+@register.simple_tag
+def manages_api_tokens(user) -> bool:
+    """Whether the staff site's API tokens page is the user's: a manager of an organisation
+    that uses the API, or a platform administrator."""
+    return user.is_authenticated and bool(token_organizations_for(user=user))

@@ -5,6 +5,7 @@ import datetime as dt
 import django_filters
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.fields import IsoDateTimeField
 
 
@@ -57,6 +58,8 @@ class ChangedAfterFilter(django_filters.IsoDateTimeFilter):
         kwargs.setdefault("field_name", "updated_at")
         kwargs.setdefault(
             "help_text",
-            "Only objects changed after this moment (ISO 8601 with offset), for sync.",
+            gettext_lazy(
+                "Only objects changed after this moment (ISO 8601 with offset), for sync."
+            ),
         )
         super().__init__(lookup_expr="gt", **kwargs)

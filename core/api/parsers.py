@@ -19,6 +19,22 @@ class PayloadTooLarge(APIException):
     default_code = "payload_too_large"
 
 
+class LengthRequired(APIException):
+    status_code = status.HTTP_411_LENGTH_REQUIRED
+    default_detail = "Send the body with a Content-Length header."
+    default_code = "length_required"
+
+
+def refuse_unmeasured_body(request) -> None:
+    """A body sent without Content-Length (`Transfer-Encoding: chunked`) is refused with 411:
+    Django reads such a body as empty, so the request would otherwise run without its body
+    (a 3 MB JSON read as `{}`) instead of being checked against the limit."""
+    if "HTTP_TRANSFER_ENCODING" in request.META and not request.META.get("CONTENT_LENGTH"):
+        raise LengthRequired(
+            _("Send the body with a Content-Length header; chunked bodies are not accepted.")
+        )
+
+
 def max_body_bytes() -> int:
     return getattr(settings, "API_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
 

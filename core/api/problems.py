@@ -20,6 +20,7 @@ _TITLES = {
     405: gettext_lazy("Method not allowed"),
     406: gettext_lazy("Not acceptable"),
     409: gettext_lazy("Conflict"),
+    411: gettext_lazy("Length required"),
     413: gettext_lazy("Payload too large"),
     415: gettext_lazy("Unsupported media type"),
     422: gettext_lazy("Unprocessable request"),

@@ -2,6 +2,7 @@
 (data-providing departments)."""
 
 import django_filters
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -31,24 +32,28 @@ SIGNALS_WRITE = ApiScope.DEMAND_SIGNALS_WRITE.value
 class DemandSignalFilter(StrictFilterSet):
     kind = django_filters.ChoiceFilter(choices=SignalKind.choices)
     created_after = ChangedAfterFilter(
-        field_name="created_at", help_text="Only signals pushed after this moment (ISO 8601)."
+        field_name="created_at",
+        help_text=gettext_lazy("Only signals pushed after this moment (ISO 8601)."),
     )
 
 
 class DemandNoticeFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=NoticeStatus.choices)
     created_after = ChangedAfterFilter(
-        field_name="created_at", help_text="Only notices created after this moment (ISO 8601)."
+        field_name="created_at",
+        help_text=gettext_lazy("Only notices created after this moment (ISO 8601)."),
     )
 
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List the operator's demand notices",
-        description="Early word of coming projects in the towns you serve (关口前移), oldest "
-        "first. `?status=new` is what is left to acknowledge.",
+        summary=gettext_lazy("List the operator's demand notices"),
+        description=gettext_lazy(
+            "Early word of coming projects in the towns you serve (关口前移), oldest "
+            "first. `?status=new` is what is left to acknowledge."
+        ),
     ),
-    retrieve=extend_schema(summary="Get one demand notice"),
+    retrieve=extend_schema(summary=gettext_lazy("Get one demand notice")),
 )
 class DemandNoticeViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, OrganizationScopedViewSet
@@ -63,14 +68,16 @@ class DemandNoticeViewSet(
         return demand_notices_for_organization(organization=self.organization)
 
     @extend_schema(
-        summary="Acknowledge a demand notice",
-        description="Confirms your organisation has taken note (counted on its scorecard; an "
-        "unacknowledged notice is reminded after one working day). No body. Answers with "
-        "the notice.",
+        summary=gettext_lazy("Acknowledge a demand notice"),
+        description=gettext_lazy(
+            "Confirms your organisation has taken note (counted on its scorecard; an "
+            "unacknowledged notice is reminded after one working day). No body. Answers with "
+            "the notice."
+        ),
         request=None,
         responses={
             200: DemandNoticeSerializer,
-            409: problem_response("The notice is already acknowledged."),
+            409: problem_response(gettext_lazy("The notice is already acknowledged.")),
         },
     )
     @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
@@ -82,17 +89,21 @@ class DemandNoticeViewSet(
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List the demand signals your department pushed",
-        description="Oldest first. Each carries `operator_notices`: the operators it reached "
-        "and whether and when each acknowledged its notice.",
+        summary=gettext_lazy("List the demand signals your department pushed"),
+        description=gettext_lazy(
+            "Oldest first. Each carries `operator_notices`: the operators it reached "
+            "and whether and when each acknowledged its notice."
+        ),
     ),
-    retrieve=extend_schema(summary="Get one demand signal you pushed"),
+    retrieve=extend_schema(summary=gettext_lazy("Get one demand signal you pushed")),
     create=extend_schema(
-        summary="Push a demand signal",
-        description="A land sale, investment deal, project approval or road-excavation plan "
-        "that will need utilities. Every operator serving an expected utility in the town "
-        "gets a demand notice (in its inbox, and by webhook and email where configured). "
-        "Errors name the field, e.g. an unknown `town` or `project_code`.",
+        summary=gettext_lazy("Push a demand signal"),
+        description=gettext_lazy(
+            "A land sale, investment deal, project approval or road-excavation plan "
+            "that will need utilities. Every operator serving an expected utility in the town "
+            "gets a demand notice (in its inbox, and by webhook and email where configured). "
+            "Errors name the field, e.g. an unknown `town` or `project_code`."
+        ),
         request=DemandSignalPushSerializer,
         responses={201: DemandSignalSerializer},
     ),

@@ -1,5 +1,6 @@
 """`/api/v1/webhooks/`: an operator registers and removes the endpoints its signed events go to."""
 
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.response import Response
@@ -20,32 +21,36 @@ from .serializers import (
 )
 
 WRITE = ApiScope.WEBHOOKS_WRITE.value
-SIGNING = (
-    "Each event is POSTed as JSON `{id, type, created_at, data}` with the headers "
-    "`X-Portal-Event-Id`, `X-Portal-Event-Type`, `X-Portal-Timestamp` and `X-Portal-Signature: "
-    'sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`; see docs/notifications.md.'
-)
 
 
 @extend_schema_view(
     list=extend_schema(
-        summary="List your webhook endpoints",
-        description="Active and removed ones (`is_active`), oldest first; never the secret.",
+        summary=gettext_lazy("List your webhook endpoints"),
+        description=gettext_lazy(
+            "Active and removed ones (`is_active`), oldest first; never the secret."
+        ),
     ),
-    retrieve=extend_schema(summary="Get one webhook endpoint"),
+    retrieve=extend_schema(summary=gettext_lazy("Get one webhook endpoint")),
     create=extend_schema(
-        summary="Register a webhook endpoint",
-        description="Events for your organisation (work item assigned, state changed, demand "
-        "notice created, ...) are then delivered there too, at least once, signed with the "
-        "secret. " + SIGNING + " At most 5 active endpoints; a URL only once.",
+        summary=gettext_lazy("Register a webhook endpoint"),
+        description=gettext_lazy(
+            "Events for your organisation (work item assigned, state changed, demand notice "
+            "created, ...) are then delivered there too, at least once, signed with the secret. "
+            "Each event is POSTed as JSON `{id, type, created_at, data}` with the headers "
+            "`X-Portal-Event-Id`, `X-Portal-Event-Type`, `X-Portal-Timestamp` and "
+            '`X-Portal-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`; see '
+            "docs/notifications.md. At most 5 active endpoints; a URL only once."
+        ),
         request=WebhookEndpointInputSerializer,
         responses={201: WebhookEndpointCreatedSerializer},
     ),
     destroy=extend_schema(
-        summary="Remove a webhook endpoint",
-        description="Nothing more is sent there; events still waiting for it are parked as "
-        "failed. The endpoint stays listed with `is_active: false` (its delivery history "
-        "refers to it). Removing it again changes nothing.",
+        summary=gettext_lazy("Remove a webhook endpoint"),
+        description=gettext_lazy(
+            "Nothing more is sent there; events still waiting for it are parked as "
+            "failed. The endpoint stays listed with `is_active: false` (its delivery history "
+            "refers to it). Removing it again changes nothing."
+        ),
         responses={200: WebhookEndpointSerializer},
     ),
 )

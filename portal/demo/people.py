@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import check_password, make_password
 
-from workgroups.constants import OrganizationKind, Role
+from workgroups.constants import MemberRole, OrganizationKind, Role
 from workgroups.models import Organization, User
 from workgroups.services import membership_add, organization_upsert
 from workgroups.validators import make_uscc
@@ -57,13 +57,16 @@ class DemoUser:
     organization: str = ""  # organisation code
     is_staff: bool = True
     is_superuser: bool = False
+    # A manager of the organisation (Membership role): manages its API tokens on the staff
+    # site (docs/api.md, section 1).
+    manager: bool = False
 
 
 DEMO_USERS = (
     DemoUser("admin", "系统管理员", "", is_superuser=True),
     DemoUser("applicant", "王立新", Role.APPLICANT, "demo-cuiheng-zhizao", is_staff=False),
     DemoUser("applicant2", "陈嘉怡", Role.APPLICANT, "demo-xiaolan-jingmi", is_staff=False),
-    DemoUser("op-power", "李国强", Role.OPERATOR, "csg-zhongshan"),
+    DemoUser("op-power", "李国强", Role.OPERATOR, "csg-zhongshan", manager=True),
     DemoUser("op-water", "黄志明", Role.OPERATOR, "zs-water"),
     DemoUser("op-towngas", "梁伟文", Role.OPERATOR, "towngas-zs"),
     DemoUser("op-crgas", "何敏", Role.OPERATOR, "crgas-zs"),
@@ -79,10 +82,12 @@ DEMO_USERS = (
     DemoUser("lead-miit", "马骏", Role.LEAD_AGENCY, "miit"),
     DemoUser("lead-culture", "朱琳", Role.LEAD_AGENCY, "culture-tourism"),
     DemoUser("permit-nr", "胡斌", Role.PERMIT_AGENCY, "natural-resources"),
-    DemoUser("permit-um", "高峰", Role.PERMIT_AGENCY, "urban-management"),
+    DemoUser("permit-um", "高峰", Role.PERMIT_AGENCY, "urban-management", manager=True),
     DemoUser("permit-police", "罗军", Role.PERMIT_AGENCY, "public-security"),
     DemoUser("leadership", "谢文华", Role.LEADERSHIP_OFFICE, "leadership-office"),
-    DemoUser("data-investment", "曾晓", Role.DATA_PROVIDER, "investment", is_staff=False),
+    DemoUser(
+        "data-investment", "曾晓", Role.DATA_PROVIDER, "investment", is_staff=False, manager=True
+    ),
 )
 
 
@@ -139,7 +144,11 @@ def ensure_user(spec: DemoUser, passwords: DemoPasswords) -> User:
     )
     passwords.ensure(user)
     if spec.organization:
-        membership_add(user=user, organization=Organization.objects.get(code=spec.organization))
+        membership_add(
+            user=user,
+            organization=Organization.objects.get(code=spec.organization),
+            role=MemberRole.MANAGER if spec.manager else MemberRole.STAFF,
+        )
     return user
 
 

@@ -334,9 +334,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.handler.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Zhongshan utility-connection portal API",
-    "DESCRIPTION": "For utility operators, permit agencies and data-providing departments. "
-    "Integration guide with curl examples: docs/api.md.",
+    # Lazy, like every text of the schema: /api/schema/ follows Accept-Language.
+    "TITLE": _("Zhongshan utility-connection portal API"),
+    "DESCRIPTION": _(
+        "For utility operators, permit agencies and data-providing departments. "
+        "Integration guide with curl examples: docs/api.md."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",

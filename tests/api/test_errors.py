@@ -1,6 +1,7 @@
 """One JSON error shape under /api/ for every kind of error, never HTML, never a bare 500."""
 
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -152,6 +153,82 @@ def test_payload_too_large(operator_api, reference):
         "POST", "/api/v1/work-items/lease/", big, content_type="application/json"
     )
     _problem(response, 413, "payload_too_large")
+
+
+def test_a_file_just_over_the_document_limit_is_413(make_token, bearer, reference, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import PDF_BYTES
+
+    provider = bearer(make_token("investment"))
+    project = provider.post(
+        "/api/v1/projects/",
+        {
+            "code": "2026-442000-70-03-000413",
+            "name": "古镇灯饰产业园",
+            "kind": "new",
+            "works_type": "building",
+            "address": "中山市古镇镇东岸北路1号",
+            "town": "guzhen",
+        },
+        format="json",
+    ).json()
+    settings.DOCUMENT_MAX_BYTES = 4096
+    response = provider.post(
+        f"/api/v1/projects/{project['uuid']}/documents/",
+        {
+            "file": SimpleUploadedFile("site-plan.pdf", PDF_BYTES + b"0" * 4096),
+            "doc_type": "site_plan",
+        },
+        format="multipart",
+    )
+    _problem(response, 413, "payload_too_large")
+
+
+def test_a_body_without_content_length_is_411_not_read_as_empty(operator_api, reference):
+    """Django reads a chunked body (no Content-Length) as empty: without this refusal a lease
+    of `{"limit": 1}` or a 3 MB body would run as `{}`."""
+    response = operator_api.generic(
+        "POST",
+        "/api/v1/work-items/lease/",
+        json.dumps({"limit": 1, "holder": "x" * 300_000}),
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+        CONTENT_LENGTH="",
+    )
+    body = _problem(response, 411, "length_required")
+    assert "Content-Length" in body["detail"]
+
+
+FORGED_CURSORS = [
+    "forged",
+    "cD0yMDI2",  # base64 of DRF's own format, "p=2026": a position the portal never wrote
+    "bz05OTk5OTk5OTk5OTk5OTk5OTk5OSZwPTIwMjY=",  # "o=99999999999999999999&p=2026"
+    "eyJwIjoiMjAyNi0xMS0zMCAxMjowMDowMCswMDowMCJ9:forgedsignature",
+    "%00",
+]
+
+
+@pytest.mark.parametrize("cursor", FORGED_CURSORS)
+@pytest.mark.parametrize("path", ["/api/v1/work-items/", "/api/v1/demand-notices/"])
+def test_a_forged_or_damaged_cursor_is_400_naming_cursor(operator_api, reference, path, cursor):
+    response = operator_api.get(f"{path}?cursor={cursor}")
+    body = _problem(response, 400, "validation_error")
+    assert list(body["errors"]) == ["cursor"]
+
+
+def test_a_cursor_the_portal_wrote_still_pages_and_a_changed_one_does_not(
+    operator_api, submit, reference
+):
+    for _ in range(3):
+        submit(["electricity"])
+    first = operator_api.get("/api/v1/work-items/?page_size=2").json()
+    assert first["next"]
+    assert operator_api.get(first["next"]).status_code == 200
+    cursor = parse_qs(urlsplit(first["next"]).query)["cursor"][0]
+    tampered = cursor[:-1] + ("A" if cursor[-1] != "A" else "B")
+    response = operator_api.get("/api/v1/work-items/", {"page_size": 2, "cursor": tampered})
+    assert list(_problem(response, 400, "validation_error")["errors"]) == ["cursor"]
 
 
 def test_unexpected_errors_are_logged_and_answered_as_a_problem(

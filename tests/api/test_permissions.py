@@ -128,8 +128,10 @@ ENDPOINTS = {
             "other_operator": 404,
             "agency": 404,  # decides no permit of this application
             "other_agency": 404,
-            "provider": 403,
-            "other_provider": 403,
+            # projects:read opens the download of what a department shared itself; this
+            # document is the applicant's, not visible to them.
+            "provider": 404,
+            "other_provider": 404,
             "operator": 200,
         },
         None,

@@ -306,3 +306,59 @@ def test_the_command_prints_a_working_token_once_and_revokes_it(token_admin, bea
         "api_token", "revoke", "--prefix", plaintext[:12], "--by", "token-admin", stdout=StringIO()
     )
     assert bearer(plaintext).get("/api/v1/work-items/").status_code == 401
+
+
+def _command(*args: str) -> str:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("api_token", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_the_listing_gives_the_prefix_revoke_takes_and_times_in_the_portals_zone(
+    token_admin, bearer
+):
+    start = dt.datetime(2026, 11, 30, 1, 5, tzinfo=dt.UTC)  # 09:05 in Zhongshan
+    with time_machine.travel(start, tick=False):
+        plaintext = _command(
+            "create",
+            "--org",
+            "zs-water",
+            "--name",
+            "调度 dispatch",
+            "--expires-days",
+            "30",
+            "--by",
+            "token-admin",
+        ).strip()
+        bearer(plaintext).get("/api/v1/work-items/")
+        listing = _command("list", "--org", "zs-water").splitlines()
+    header, row = listing[0].split(), listing[1]
+    assert header[:2] == ["prefix", "name"]
+    prefix = row.split()[0]
+    assert prefix == plaintext[:12]  # the first column, exactly: no ellipsis to trim
+    assert "2026-11-30T09:05+08:00" in row  # created and last used, with the offset
+    assert "2026-12-30T09:05+08:00" in row  # expires
+    assert " active " in row
+
+    assert "Revoked" in _command("revoke", "--prefix", prefix, "--by", "token-admin")
+    assert bearer(plaintext).get("/api/v1/work-items/").status_code == 401
+    assert " revoked " in _command("list", "--org", "zs-water").splitlines()[1]
+
+
+def test_the_command_rotates_a_token_by_its_prefix(token_admin, bearer):
+    plaintext = _command("create", "--org", "zs-water", "--name", "x", "--by", "token-admin")
+    plaintext = plaintext.strip()
+    rotated = _command("rotate", "--prefix", plaintext[:12], "--by", "token-admin").strip()
+    assert rotated.startswith("zsp_") and rotated != plaintext
+    assert bearer(plaintext).get("/api/v1/work-items/").status_code == 401
+    assert bearer(rotated).get("/api/v1/work-items/").status_code == 200
+    actions = list(
+        ApiToken.objects.filter(organization__code="zs-water")
+        .order_by("created_at")
+        .values_list("events__action", "events__via")
+    )
+    assert actions == [("created", "command"), ("rotated", "command")]

@@ -62,7 +62,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "An organisation's API token (`zsp_...`); see docs/api.md.",
+            "description": _("An organisation's API token (`zsp_...`); see docs/api.md."),
         }
 
 

@@ -70,7 +70,8 @@ class Command(BaseCommand):
         login_rows = [
             (
                 spec.username,
-                str(Role(spec.role).label) if spec.role else "Administrator (superuser)",
+                (str(Role(spec.role).label) if spec.role else "Administrator (superuser)")
+                + (" · manager (API tokens)" if spec.manager else ""),
                 names.get(spec.organization, "-"),
                 result.password,
             )
