@@ -19,6 +19,12 @@ urlpatterns = [
     path("permits/<uuid:uuid>/<str:decision>/", staff.permit_decide, name="permit_decide"),
     path("escalations/", staff.escalations, name="escalations"),
     path("calendar/", staff.calendar, name="calendar"),
+    path("companies/", staff.companies, name="companies"),
+    path("companies/<uuid:uuid>/<str:decision>/", staff.company_decide, name="company_decide"),
+    path("disputes/", staff.disputes, name="disputes"),
+    path("disputes/<uuid:uuid>/decide/", staff.dispute_decide, name="dispute_decide"),
+    path("projects/", staff.projects, name="projects"),
+    path("projects/<uuid:uuid>/", staff.project, name="project"),
     path(
         "escalations/<uuid:uuid>/acknowledge/",
         staff.escalation_ack,

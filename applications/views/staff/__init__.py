@@ -8,10 +8,18 @@ ValidationError -> 400 with the form re-rendered, NotFound (or not visible) -> 4
 from .calendar import calendar
 from .case import case, case_transition, permit_decide
 from .escalations import escalation_ack, escalation_res, escalations
+from .identity import companies, company_decide, dispute_decide, disputes
+from .projects import project, projects
 from .queue import queue, queue_bulk
 
 __all__ = [
     "calendar",
+    "companies",
+    "company_decide",
+    "dispute_decide",
+    "disputes",
+    "project",
+    "projects",
     "case",
     "case_transition",
     "escalation_ack",
