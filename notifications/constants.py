@@ -28,6 +28,7 @@ class EventType(models.TextChoices):
     WEBHOOK_RESUMED = "webhook_endpoint.resumed", _("Webhook endpoint resumed")
     COMPANY_IDENTITY = "company.identity", _("Company verification")
     MOBILE_CODE = "account.mobile_code", _("Mobile confirmation code")
+    PROJECT_SHARED = "project.shared", _("Project shared with the company")
     PROJECT_CLAIMED = "project.claimed", _("Pushed project claimed")
     PROJECT_REASSIGNED = "project.reassigned", _("Pushed project reassigned")
 

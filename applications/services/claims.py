@@ -200,13 +200,14 @@ def project_reassign(
     rightful company, named by credit code or by a new claim code, claims it. Recorded with
     the reason; both companies are told."""
     ensure_member(actor, organization)
-    project = Project.objects.select_for_update().filter(pk=project.pk).first()
+    locked = Project.objects.select_for_update().filter(pk=project.pk).first()
     if (
-        project is None
-        or project.source != ProjectSource.SHARED_DATA
-        or project.source_organization_id != organization.pk
+        locked is None
+        or locked.source != ProjectSource.SHARED_DATA
+        or locked.source_organization_id != organization.pk
     ):
         raise NotFound(_("No such project."))
+    project = locked
     errors: dict[str, list[str]] = {}
     code = clean_owner(
         owner_credit_code=owner_credit_code, issue_claim_code=issue_claim_code, errors=errors
@@ -240,13 +241,3 @@ def project_reassign(
         reason=reason,
     )
     return Reassigned(project, plaintext)
-
-
-def verified_company_holding(credit_code: str) -> Organization | None:
-    """The verified applicant company holding `credit_code`, if any."""
-    if not credit_code:
-        return None
-    company = Organization.objects.filter(
-        unified_social_credit_code=credit_code, kind=OrganizationKind.APPLICANT_COMPANY
-    ).first()
-    return company if company_is_verified(company) else None

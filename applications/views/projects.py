@@ -117,8 +117,10 @@ def project_new(request: HttpRequest) -> HttpResponse:
                 )
         except (ValidationError, DomainError) as exc:
             # Claiming a code nobody shared with you is a mistake in the form, not a missing
-            # page: the same message whatever the project behind it.
-            errors_to_form(form, exc)
+            # page: the same message whatever the project behind it. The claim code is not
+            # a field of the form: its errors are the form's own.
+            for messages_ in errors_to_form(form, exc).values():
+                form.add_error(None, messages_)
         else:
             messages.success(request, _("Project %(code)s saved.") % {"code": project.code})
             return redirect("applications:project_list")

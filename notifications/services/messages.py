@@ -363,9 +363,7 @@ def handle_claim_events(events: list[ProjectClaimEvent]) -> int:
                     rows += audience.to_organization(
                         company,
                         event_id=uuid.uuid5(base, "owner"),
-                        event_type=EventType.PROJECT_REASSIGNED
-                        if event.action == ClaimAction.REASSIGNED
-                        else EventType.PROJECT_CLAIMED,
+                        event_type=EventType.PROJECT_SHARED,
                         subject=_("%(department)s shared project %(code)s with your company")
                         % {"department": department, "code": project.code},
                         body=_(

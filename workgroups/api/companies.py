@@ -5,6 +5,7 @@ code when its name matches (workgroups/identity.py); data pushed before the comp
 is kept and verifies it when it does.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
@@ -12,6 +13,7 @@ from rest_framework.response import Response
 from ..api_tokens import ApiScope
 from ..identity import RegistryOutcome, company_registry_push
 from ..models import CompanyRegistryRecord
+from ..validators import normalize_uscc, validate_uscc
 from .auth import principal_of
 from .idempotency import idempotent
 from .viewsets import OrganizationScopedViewSet
@@ -42,6 +44,14 @@ class CompanyRegistryPushSerializer(serializers.Serializer):
     legal_representative = serializers.CharField(
         max_length=100, help_text="The legal representative (法定代表人)."
     )
+
+    def validate_credit_code(self, value: str) -> str:
+        code = normalize_uscc(value)
+        try:
+            validate_uscc(code)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return code
 
 
 class CompanyRegistryRecordSerializer(serializers.Serializer):
