@@ -100,7 +100,7 @@ def shared_project_for_claimant(
     nothing (one look-up, whatever the project's state).
     """
     code = (code or "").strip()
-    if not code or not company_is_verified(organization):
+    if not code or "\x00" in code or not company_is_verified(organization):
         return ClaimLookup()
     project = (
         Project.objects.filter(code=code, owner__isnull=True, source=ProjectSource.SHARED_DATA)

@@ -149,9 +149,10 @@ def project_claim(
         raise NotVerified(not_verified_message())
     owner = Organization.objects.get(pk=owner.pk)  # the credit code it holds now
     now = timezone.now()
+    code = (code or "").strip().replace("\x00", "")  # PostgreSQL takes no NUL in a query
     project = (
         Project.objects.select_for_update()
-        .filter(code=(code or "").strip(), owner__isnull=True, source=ProjectSource.SHARED_DATA)
+        .filter(code=code, owner__isnull=True, source=ProjectSource.SHARED_DATA)
         .first()
     )
     check = (

@@ -206,3 +206,12 @@ def test_an_expired_claim_code_is_refused(web, verified_org, clerk):
     assert "This claim code has expired" in claimed.content.decode()
     project.refresh_from_db()
     assert project.owner is None
+
+
+def test_odd_codes_are_refused_like_unknown_ones_not_with_an_error(web, verified_org):
+    for code in ("2026\x00-1", "x" * 500):
+        assert web.get("/en/projects/new/", {"code": code}).status_code == 200
+        claimed = web.post("/en/projects/new/", _form(claim=code, claim_code="\x00"))
+        assert claimed.status_code == 200
+        found = web.post("/en/projects/find/", {"code": code, "claim_code": "\x00"})
+        assert found.status_code == 302
