@@ -12,8 +12,9 @@ RUFF := $(VENV)/bin/ruff
 MYPY := $(VENV)/bin/mypy
 # What mypy checks (django-stubs, djangorestframework-stubs): the kit, the workflow tables,
 # every services/selectors package and the observability wiring.
-MYPY_PATHS := core applications/workflow.py notifications/workflow.py \
-	applications/services applications/selectors workgroups/services.py workgroups/selectors.py \
+MYPY_PATHS := core applications/workflow.py notifications/workflow.py workgroups/workflow.py \
+	applications/services applications/selectors applications/sharing.py workgroups/services.py \
+	workgroups/selectors.py workgroups/identity.py workgroups/mobile.py \
 	notifications/services notifications/selectors.py indicators/services indicators/selectors \
 	portal/observability
 # Stamps make installs idempotent: pip runs again only when pyproject.toml changes.

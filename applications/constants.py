@@ -7,6 +7,7 @@ from workgroups.constants import PermitType, Utility
 
 __all__ = [
     "BusinessType",
+    "ClaimAction",
     "ClockEvent",
     "DocumentSource",
     "DocumentType",
@@ -105,6 +106,15 @@ class WorksType(models.TextChoices):
 class ProjectSource(models.TextChoices):
     APPLICANT = "applicant", _("Entered by the applicant")
     SHARED_DATA = "shared_data", _("From shared data")
+
+
+class ClaimAction(models.TextChoices):
+    """What happened to who holds a pushed project (免证办)."""
+
+    PUSHED = "pushed", _("Pushed by the department")
+    CLAIMED = "claimed", _("Claimed by the company")
+    REASSIGNED = "reassigned", _("Reassigned by the department")
+    CODE_ISSUED = "code_issued", _("Claim code issued")
 
 
 class DocumentType(models.TextChoices):

@@ -63,6 +63,12 @@ class ProjectForm(forms.ModelForm):
 
 class FindProjectForm(forms.Form):
     code = forms.CharField(label=_("Project code"), max_length=40)
+    claim_code = forms.CharField(
+        label=_("Claim code"),
+        max_length=40,
+        required=False,
+        help_text=_("Only if the department gave you one, e.g. K7QM-2XHD-9PWT-R4NB."),
+    )
 
 
 class RequestForm(forms.Form):

@@ -115,3 +115,14 @@ def _lead_groups_by_workgroup(workgroup_ids: set[int]) -> dict[int, list[int]]:
     for workgroup_id, group_id in rows:
         leads[workgroup_id].append(group_id)
     return leads
+
+
+def revoke_project(project: Project, organization_group_id: int) -> None:
+    """A company whose claim of a pushed project was reassigned no longer sees or edits it,
+    nor the copies of the documents the department shared with it."""
+    ProjectGroupObjectPermission.objects.filter(
+        content_object=project, group_id=organization_group_id
+    ).delete()
+    DocumentGroupObjectPermission.objects.filter(
+        group_id=organization_group_id, content_object__project=project
+    ).delete()

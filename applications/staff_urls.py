@@ -22,6 +22,12 @@ urlpatterns = [
     path("api-tokens/", staff.api_tokens, name="api_tokens"),
     path("api-tokens/<uuid:uuid>/rotate/", staff.api_token_rotate_view, name="api_token_rotate"),
     path("api-tokens/<uuid:uuid>/revoke/", staff.api_token_revoke_view, name="api_token_revoke"),
+    path("companies/", staff.companies, name="companies"),
+    path("companies/<uuid:uuid>/<str:decision>/", staff.company_decide, name="company_decide"),
+    path("disputes/", staff.disputes, name="disputes"),
+    path("disputes/<uuid:uuid>/decide/", staff.dispute_decide, name="dispute_decide"),
+    path("projects/", staff.projects, name="projects"),
+    path("projects/<uuid:uuid>/", staff.project, name="project"),
     path(
         "escalations/<uuid:uuid>/acknowledge/",
         staff.escalation_ack,

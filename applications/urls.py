@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from .views import documents, projects, requests, tracking
+from .views import documents, identity, projects, requests, tracking
 
 app_name = "applications"
 
 urlpatterns = [
     path("projects/", projects.project_list, name="project_list"),
     path("projects/new/", projects.project_new, name="project_new"),
+    path("projects/find/", projects.project_find, name="project_find"),
+    path("company/", identity.company, name="company"),
     path("projects/<uuid:uuid>/edit/", projects.project_edit, name="project_edit"),
     path("requests/", requests.dashboard, name="dashboard"),
     path("requests/new/", requests.request_new, name="request_new"),

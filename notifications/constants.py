@@ -8,6 +8,7 @@ class Channel(models.TextChoices):
     IN_APP = "in_app", _("In-portal inbox")
     EMAIL = "email", _("Email")
     WEBHOOK = "webhook", _("Signed webhook")
+    SMS = "sms", _("SMS")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -25,6 +26,11 @@ class EventType(models.TextChoices):
     ESCALATION = "escalation.changed", _("Escalation")
     WEBHOOK_PAUSED = "webhook_endpoint.paused", _("Webhook endpoint paused")
     WEBHOOK_RESUMED = "webhook_endpoint.resumed", _("Webhook endpoint resumed")
+    COMPANY_IDENTITY = "company.identity", _("Company verification")
+    MOBILE_CODE = "account.mobile_code", _("Mobile confirmation code")
+    PROJECT_SHARED = "project.shared", _("Project shared with the company")
+    PROJECT_CLAIMED = "project.claimed", _("Pushed project claimed")
+    PROJECT_REASSIGNED = "project.reassigned", _("Pushed project reassigned")
 
 
 class SignalKind(models.TextChoices):

@@ -2,8 +2,9 @@
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from workgroups.models import Organization, User
+from workgroups.models import MobileConfirmation, Organization, User
 
 from .constants import Channel, DeliveryStatus
 from .models import Delivery, DemandNotice, DemandSignal, WebhookEndpoint
@@ -87,3 +88,14 @@ def webhook_endpoints_with_parked(*, queryset: QuerySet | None = None) -> QueryS
     )
     endpoints = queryset if queryset is not None else WebhookEndpoint.objects.all()
     return endpoints.annotate(parked=Coalesce(Subquery(parked, output_field=IntegerField()), 0))
+
+
+def mobile_code_pending(*, user: User):
+    """The code last sent to the person, while it can still be typed (None otherwise)."""
+    return (
+        MobileConfirmation.objects.filter(
+            user=user, confirmed_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )

@@ -1,13 +1,24 @@
-"""The in-portal inbox: every message sent to the organisations the user acts for."""
+"""The in-portal inbox (every message sent to the organisations the user acts for), and the
+account page that confirms a mobile number with a code sent by SMS."""
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .selectors import inbox_for
+from workgroups.mobile import mobile_code_confirm
+
+from .selectors import inbox_for, mobile_code_pending
 from .services import inbox_mark_read
+from .services.accounts import mobile_code_send
+from .tasks import dispatch
 
 PAGE_SIZE = 25
 
@@ -25,3 +36,49 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
     ids = [int(v) for v in request.POST.getlist("delivery") if v.isdigit()]
     inbox_mark_read(user=request.user, delivery_ids=ids)
     return redirect("notifications:inbox")
+
+
+class MobileCodeForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Code from the SMS"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"}
+        ),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mobile_confirm(request: HttpRequest) -> HttpResponse:
+    """Send a code to the account's mobile number (action=send), or type the code received."""
+    user = request.user
+    form = MobileCodeForm()
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "send":
+        try:
+            mobile_code_send(user=user)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            # The outbox row is committed: hand it to a worker now rather than at the next
+            # dispatch (a lost enqueue is picked up by that dispatch anyway).
+            transaction.on_commit(lambda: dispatch.delay(), robust=True)
+            messages.success(request, _("A code is on its way to your mobile number."))
+        return redirect("mobile_confirm")
+    if request.method == "POST":
+        form = MobileCodeForm(request.POST)
+        if form.is_valid():
+            result = mobile_code_confirm(user=user, code=form.cleaned_data["code"])
+            if result.confirmed:
+                messages.success(request, _("Your mobile number is confirmed."))
+                return redirect("mobile_confirm")
+            form.add_error("code", result.message)
+        status = 400
+    return render(
+        request,
+        "accounts/mobile.html",
+        {"form": form, "pending": mobile_code_pending(user=user)},
+        status=status,
+    )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from core.workflow import Machine, PermissionSource, Step, Transition, register
 from workgroups.models import Membership
 
-from .constants import CircuitState, WebhookAuditAction
+from .constants import CircuitState, EventType, WebhookAuditAction
 from .models import (
     Delivery,
     DeliveryRetry,
@@ -118,6 +118,11 @@ class DeliveryMachine(Machine[Delivery]):
         retries = []
         for delivery, step in moved:
             delivery.leased_until, delivery.lease_token = None, ""
+            if delivery.event_type == EventType.MOBILE_CODE and transition.name != "retry":
+                # Sent or given up: the one-time code in the text is nobody's business now.
+                delivery.body = _("(one-time code removed after sending)")
+                if "body" not in fields:
+                    fields.append("body")
             if transition.name == "deliver":
                 delivery.sent_at, delivery.last_error = step.now, ""
             elif transition.name == "park":

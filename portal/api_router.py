@@ -11,6 +11,7 @@ from applications.api.work_items import WorkItemViewSet
 from indicators.api.stats import StatsView
 from notifications.api.demand import DemandNoticeViewSet, DemandSignalViewSet
 from notifications.api.webhooks import WebhookViewSet
+from workgroups.api.companies import CompanyRegistryViewSet
 
 router = SimpleRouter()
 router.register("work-items", WorkItemViewSet, basename="work-item")
@@ -19,6 +20,7 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("demand-notices", DemandNoticeViewSet, basename="demand-notice")
 router.register("demand-signals", DemandSignalViewSet, basename="demand-signal")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("companies", CompanyRegistryViewSet, basename="company")
 
 urlpatterns = [
     *router.urls,

@@ -9,6 +9,7 @@ import applications.urls
 import indicators.urls
 from core.api import error_views
 from core.api.schema_view import LocalizedSchemaView
+from notifications import views as notification_views
 from portal import api_router, views
 
 # The staff site and the public site keep one URL namespace each ("staff", "applications"),
@@ -36,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("staff/", include((staff_urlpatterns, "staff"), namespace="staff")),
     # Applicant portal: accounts (sign-up, rate-limited login, password reset) and cases.
+    path("accounts/mobile/", notification_views.mobile_confirm, name="mobile_confirm"),
     path("accounts/", include("workgroups.urls")),
     path("inbox/", include("notifications.urls")),
     path("", include((public_urlpatterns, "applications"), namespace="applications")),

@@ -2,7 +2,7 @@ import pytest
 from django.utils import translation
 
 from applications.services import combined_application_submit
-from tests.factories import ProjectFactory, company, member_of, staff_of, submission
+from tests.factories import ProjectFactory, company, member_of, staff_of, submission, verify
 from workgroups.calendar import forget_cached_years
 from workgroups.models import CalendarSource, Workgroup
 from workgroups.reference import load_reference_data
@@ -62,6 +62,12 @@ def reference(db):
 @pytest.fixture
 def applicant_org(reference):
     return company()
+
+
+@pytest.fixture
+def verified_org(applicant_org):
+    """The applicant company, verified as holding its credit code (registry data)."""
+    return verify(applicant_org)
 
 
 @pytest.fixture

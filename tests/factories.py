@@ -11,8 +11,10 @@ from applications.models import Project
 from applications.registry import DOCUMENT_RULES, documents_required
 from applications.services import SubmissionInput, document_store
 from workgroups.constants import OrganizationKind
+from workgroups.identity import company_identity_start, company_registry_push
 from workgroups.models import Organization, Town, User
 from workgroups.services import membership_add, organization_upsert
+from workgroups.validators import make_uscc
 
 PDF_BYTES = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -35,6 +37,39 @@ def company(code: str = "acme", name: str = "中山示例科技有限公司") ->
         name_en=code.title(),
         kind=OrganizationKind.APPLICANT_COMPANY,
     )
+
+
+def credit_code_for(organization: Organization) -> str:
+    """A valid 统一社会信用代码 of Zhongshan, distinct per organisation."""
+    return make_uscc(division="442000", org_code_body=f"MA{organization.pk % 10**6:06d}")
+
+
+def registry_clerk() -> User:
+    """A staff member of the company registry (市场监督管理局)."""
+    registry = Organization.objects.get(code="market-regulation")
+    user = User.objects.filter(username="registry-clerk").first()
+    if user is None:
+        user = member_of(registry, username="registry-clerk")
+    return user
+
+
+def verify(organization: Organization, *, legal_representative: str = "张伟") -> Organization:
+    """Give the company a credit code (if it has none) and verify it the real way: the
+    registry pushes data naming it."""
+    if not organization.unified_social_credit_code:
+        organization.unified_social_credit_code = credit_code_for(organization)
+        organization.save(update_fields=["unified_social_credit_code"])
+    uscc = organization.unified_social_credit_code
+    company_identity_start(organization=organization, credit_code=uscc)
+    company_registry_push(
+        actor=registry_clerk(),
+        organization=Organization.objects.get(code="market-regulation"),
+        credit_code=uscc,
+        name=organization.name_zh,
+        legal_representative=legal_representative,
+    )
+    organization.refresh_from_db()
+    return organization
 
 
 def member_of(organization: Organization, **kwargs) -> User:

@@ -20,6 +20,10 @@ from .constants import ApiTokenChannel
 from .models import (
     ApiToken,
     ApiTokenEvent,
+    CompanyDispute,
+    CompanyIdentity,
+    CompanyIdentityEvent,
+    CompanyRegistryRecord,
     EscalationTier,
     IdempotencyRecord,
     Membership,
@@ -94,13 +98,16 @@ class MembershipFormsetMixin:
 class UserAdmin(MembershipFormsetMixin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Portal"), {"fields": ("uuid", "mobile", "preferred_language")}),
+        (
+            _("Portal"),
+            {"fields": ("uuid", "mobile", "mobile_confirmed_at", "preferred_language")},
+        ),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
         (_("Personal info"), {"fields": ("first_name", "email", "mobile")}),
     )
-    readonly_fields = ("uuid", "last_login", "date_joined")
+    readonly_fields = ("uuid", "mobile_confirmed_at", "last_login", "date_joined")
     list_display = (
         "username",
         "first_name",
@@ -157,7 +164,7 @@ class OrganizationAdmin(MembershipFormsetMixin, admin.ModelAdmin):
         "provides_data",
         "is_active",
     )
-    list_filter = ("kind", "provides_data", "is_active")
+    list_filter = ("kind", "provides_data", "keeps_company_registry", "is_active")
     search_fields = ("code", "name_zh", "name_en", "unified_social_credit_code")
     readonly_fields = ("uuid", "group", "created_at")
     fields = (
@@ -167,6 +174,7 @@ class OrganizationAdmin(MembershipFormsetMixin, admin.ModelAdmin):
         "kind",
         "unified_social_credit_code",
         "provides_data",
+        "keeps_company_registry",
         "carrier",
         "is_active",
         "uuid",
@@ -193,6 +201,7 @@ class OrganizationAdmin(MembershipFormsetMixin, admin.ModelAdmin):
             unified_social_credit_code=obj.unified_social_credit_code,
             provides_data=obj.provides_data,
             carrier=obj.carrier,
+            keeps_company_registry=obj.keeps_company_registry,
         )
         if saved.is_active != obj.is_active:
             saved.is_active = obj.is_active
@@ -383,3 +392,40 @@ class IdempotencyRecordAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_active and request.user.is_superuser
+
+
+class CompanyIdentityEventInline(admin.TabularInline):
+    model = CompanyIdentityEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "name", "from_state", "to_state", "credit_code", "actor", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CompanyIdentity)
+class CompanyIdentityAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    """A company's verification moves only through workgroups/identity.py (the registry's push,
+    the staff site's review and dispute pages); here administrators read it and its history."""
+
+    list_display = ("organization", "credit_code", "status", "verified_via", "verified_at")
+    list_filter = ("status", "verified_via")
+    search_fields = ("organization__name_zh", "credit_code")
+    list_select_related = ("organization",)
+    inlines = (CompanyIdentityEventInline,)
+
+
+@admin.register(CompanyRegistryRecord)
+class CompanyRegistryRecordAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("credit_code", "name", "legal_representative", "pushed_at")
+    search_fields = ("credit_code", "name")
+
+
+@admin.register(CompanyDispute)
+class CompanyDisputeAdmin(ViewOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("credit_code", "holder", "claimant", "status", "decided_for", "opened_at")
+    list_filter = ("status", "decided_for")
+    search_fields = ("credit_code", "holder__name_zh", "claimant__name_zh")
+    list_select_related = ("holder", "claimant")

@@ -56,6 +56,10 @@ class ApiScope(models.TextChoices):
     DEMAND_NOTICES_READ = "demand_notices:read", gettext_lazy("Read the operator's demand notices")
     DEMAND_NOTICES_WRITE = "demand_notices:write", gettext_lazy("Acknowledge demand notices")
     WEBHOOKS_WRITE = "webhooks:write", gettext_lazy("Register and remove webhook endpoints")
+    COMPANIES_WRITE = (
+        "companies:write",
+        gettext_lazy("Push company registry data (verifies applicant companies)"),
+    )
 
 
 _SCOPES_BY_ROLE: dict[str, set[str]] = {
@@ -73,6 +77,7 @@ _SCOPES_BY_ROLE: dict[str, set[str]] = {
         ApiScope.DEMAND_SIGNALS_READ,
         ApiScope.DEMAND_SIGNALS_WRITE,
     },
+    Role.COMPANY_REGISTRY: {ApiScope.COMPANIES_WRITE},
 }
 
 

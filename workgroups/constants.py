@@ -65,6 +65,9 @@ class Role(models.TextChoices):
     LEADING_GROUP = "leading_group", _("Leading group")
     DATA_PROVIDER = "data_provider", _("Data provider")
     AREA = "area", _("Area committee or town staff")
+    # The organisation that keeps the company registry (市场监督管理局): its pushes verify
+    # applicant companies (workgroups/identity.py).
+    COMPANY_REGISTRY = "company_registry", _("Company registry")
 
 
 class Carrier(models.TextChoices):
@@ -112,3 +115,32 @@ class PermitType(models.TextChoices):
     ROAD_OCCUPATION = "road_occupation", _("Road occupation traffic safety review")
     HIGHWAY = "highway", _("Highway administration permit")
     GREENING = "greening", _("Green space occupation and tree removal permit")
+
+
+class VerificationStatus(models.TextChoices):
+    """How far an applicant company has proven that it holds its 统一社会信用代码."""
+
+    UNVERIFIED = "unverified", _("Not verified")
+    AWAITING_REVIEW = "awaiting_review", _("Business licence awaiting review")
+    VERIFIED = "verified", _("Verified")
+    DISPUTED = "disputed", _("Disputed")
+
+
+class VerifiedVia(models.TextChoices):
+    """What proved a company's identity."""
+
+    REGISTRY = "registry", _("Company registry data")
+    REVIEW = "review", _("Business licence reviewed by staff")
+    DISPUTE = "dispute", _("Dispute decided by staff")
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DECIDED = "decided", _("Decided")
+
+
+class DisputeSide(models.TextChoices):
+    """Which side of a credit-code dispute staff found to hold the code."""
+
+    HOLDER = "holder", _("The company that registered the code first")
+    CLAIMANT = "claimant", _("The company that registered it second")

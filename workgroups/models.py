@@ -8,12 +8,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.querysets import AppendOnlyQuerySet
+from core.workflow import permitted
 
 from .constants import (
     ApiTokenAction,
     ApiTokenChannel,
+    DisputeSide,
+    DisputeStatus,
     MemberRole,
     NetworkCarrier,
     OrganizationKind,
@@ -21,6 +25,8 @@ from .constants import (
     SlaVariant,
     Stage,
     Utility,
+    VerificationStatus,
+    VerifiedVia,
     WorkgroupRole,
 )
 
@@ -33,10 +39,32 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
+    mobile_confirmed_at = models.DateTimeField(
+        _("mobile number confirmed at"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the person typed the code sent by SMS to this number."),
+    )
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._loaded_mobile = user.__dict__.get("mobile")
+        return user
+
+    def save(self, *args, **kwargs) -> None:
+        # A new number is not confirmed by the old one's code: SMS waits for a new code.
+        loaded = getattr(self, "_loaded_mobile", None)
+        if loaded is not None and self.mobile != loaded and self.mobile_confirmed_at is not None:
+            self.mobile_confirmed_at = None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "mobile_confirmed_at"}
+        super().save(*args, **kwargs)
+        self._loaded_mobile = self.mobile
 
 
 class Town(models.Model):
@@ -86,6 +114,14 @@ class Organization(models.Model):
         _("provides shared data"),
         default=False,
         help_text=_("Pushes early demand signals and project data (关口前移, 免证办)."),
+    )
+    keeps_company_registry = models.BooleanField(
+        _("keeps the company registry"),
+        default=False,
+        help_text=_(
+            "The market regulator (市场监督管理局): its registry data verifies applicant "
+            "companies, and its staff review business licences and credit-code disputes."
+        ),
     )
     carrier = models.CharField(
         _("network carrier"),
@@ -501,3 +537,344 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%Y-%m-%d} {'working' if self.is_working_day else 'rest'}"
+
+
+# Company identity: who holds a 统一社会信用代码 (workgroups/identity.py, workgroups/workflow.py).
+
+
+class CompanyRegistryRecord(models.Model):
+    """What the company registry (市场监督管理局) says about one credit code: its name and legal
+    representative, as last pushed."""
+
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    name = models.CharField(_("registered name"), max_length=200)
+    legal_representative = models.CharField(_("legal representative"), max_length=100)
+    pushed_at = models.DateTimeField(_("pushed at"), default=timezone.now)
+    pushed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pushed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    pushed_by_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("pushed by organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("company registry record")
+        verbose_name_plural = _("company registry records")
+        ordering = ["credit_code"]
+
+    def __str__(self) -> str:
+        return f"{self.credit_code} {self.name}"
+
+
+class CompanyIdentity(FSMModelMixin, models.Model):
+    """An applicant company's claim to its credit code and how far it is proven: unverified,
+    awaiting review of its business licence, verified, or disputed by another registration."""
+
+    organization = models.OneToOneField(
+        Organization,
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        related_name="identity",
+    )
+    credit_code = models.CharField(
+        _("claimed credit code"),
+        max_length=18,
+        blank=True,
+        help_text=_(
+            "The code the company registered with. Empty once staff decided a dispute against it."
+        ),
+    )
+    status = FSMField(
+        _("verification"),
+        max_length=20,
+        choices=VerificationStatus.choices,
+        default=VerificationStatus.UNVERIFIED,
+        protected=True,
+    )
+    verified_via = models.CharField(
+        _("verified through"), max_length=20, choices=VerifiedVia.choices, blank=True
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    registry_record = models.ForeignKey(
+        CompanyRegistryRecord,
+        verbose_name=_("registry data"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="identities",
+    )
+    review_requested_at = models.DateTimeField(_("review requested at"), null=True, blank=True)
+    last_reason = models.TextField(
+        _("reason"), blank=True, help_text=_("Why staff refused the licence or decided a dispute.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("company identity")
+        verbose_name_plural = _("company identities")
+        indexes = [models.Index(fields=["status"], name="company_identity_status")]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.get_status_display()}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == VerificationStatus.VERIFIED
+
+    # Who may perform each move and what it records: workgroups/workflow.py (COMPANY).
+
+    @transition(
+        field=status,
+        source=VerificationStatus.UNVERIFIED,
+        target=VerificationStatus.AWAITING_REVIEW,
+        permission=permitted("request_review"),
+    )
+    def request_review(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[VerificationStatus.UNVERIFIED, VerificationStatus.AWAITING_REVIEW],
+        target=VerificationStatus.VERIFIED,
+        permission=permitted("verify_by_registry"),
+    )
+    def verify_by_registry(self, *, record: int) -> None:
+        self.registry_record_id = record
+        self.verified_via = VerifiedVia.REGISTRY
+
+    @transition(
+        field=status,
+        source=[VerificationStatus.UNVERIFIED, VerificationStatus.AWAITING_REVIEW],
+        target=VerificationStatus.VERIFIED,
+        permission=permitted("match_registry"),
+    )
+    def match_registry(self, *, record: int) -> None:
+        self.registry_record_id = record
+        self.verified_via = VerifiedVia.REGISTRY
+
+    @transition(
+        field=status,
+        source=VerificationStatus.AWAITING_REVIEW,
+        target=VerificationStatus.VERIFIED,
+        permission=permitted("accept_review"),
+    )
+    def accept_review(self) -> None:
+        self.verified_via = VerifiedVia.REVIEW
+
+    @transition(
+        field=status,
+        source=VerificationStatus.AWAITING_REVIEW,
+        target=VerificationStatus.UNVERIFIED,
+        permission=permitted("refuse_review"),
+    )
+    def refuse_review(self, *, reason: str) -> None:
+        self.last_reason = reason
+
+    @transition(
+        field=status,
+        source=[VerificationStatus.UNVERIFIED, VerificationStatus.AWAITING_REVIEW],
+        target=VerificationStatus.DISPUTED,
+        permission=permitted("open_dispute"),
+    )
+    def open_dispute(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=VerificationStatus.DISPUTED,
+        target=VerificationStatus.VERIFIED,
+        permission=permitted("settle"),
+    )
+    def settle(self, *, reason: str) -> None:
+        self.verified_via = VerifiedVia.DISPUTE
+        self.last_reason = reason
+
+    @transition(
+        field=status,
+        source=[
+            VerificationStatus.UNVERIFIED,
+            VerificationStatus.AWAITING_REVIEW,
+            VerificationStatus.VERIFIED,
+            VerificationStatus.DISPUTED,
+        ],
+        target=VerificationStatus.UNVERIFIED,
+        permission=permitted("detach"),
+    )
+    def detach(self, *, reason: str) -> None:
+        self.credit_code = ""
+        self.verified_via = ""
+        self.registry_record_id = None
+        self.last_reason = reason
+
+
+class CompanyDispute(FSMModelMixin, models.Model):
+    """Two registrations of one credit code: staff decide which company holds it."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18)
+    holder = models.ForeignKey(
+        Organization,
+        verbose_name=_("company holding the code"),
+        on_delete=models.CASCADE,
+        related_name="disputes_held",
+    )
+    claimant = models.ForeignKey(
+        Organization,
+        verbose_name=_("company claiming the code"),
+        on_delete=models.CASCADE,
+        related_name="disputes_claimed",
+    )
+    claimant_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = FSMField(
+        _("status"),
+        max_length=20,
+        choices=DisputeStatus.choices,
+        default=DisputeStatus.OPEN,
+        protected=True,
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    decided_for = models.CharField(
+        _("decided for"), max_length=20, choices=DisputeSide.choices, blank=True
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("credit-code dispute")
+        verbose_name_plural = _("credit-code disputes")
+        ordering = ["opened_at", "pk"]
+        indexes = [models.Index(fields=["status", "opened_at"], name="company_dispute_status")]
+
+    def __str__(self) -> str:
+        return f"{self.credit_code}: {self.holder} / {self.claimant}"
+
+    @transition(
+        field=status,
+        source=DisputeStatus.OPEN,
+        target=DisputeStatus.DECIDED,
+        permission=permitted("decide_for_holder"),
+    )
+    def decide_for_holder(self, *, reason: str) -> None:
+        self.decided_for = DisputeSide.HOLDER
+        self.reason = reason
+
+    @transition(
+        field=status,
+        source=DisputeStatus.OPEN,
+        target=DisputeStatus.DECIDED,
+        permission=permitted("decide_for_claimant"),
+    )
+    def decide_for_claimant(self, *, reason: str) -> None:
+        self.decided_for = DisputeSide.CLAIMANT
+        self.reason = reason
+
+
+class CompanyIdentityEvent(models.Model):
+    """Append-only audit row of a company's identity: each move and each dispute fact, who,
+    when and why. The notifications engine reads these to tell the company."""
+
+    identity = models.ForeignKey(
+        CompanyIdentity,
+        verbose_name=_("company identity"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("company"), on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(_("what happened"), max_length=40)
+    from_state = models.CharField(_("from"), max_length=20)
+    to_state = models.CharField(_("to"), max_length=20)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when the portal acted (registration matched the registry)."),
+    )
+    dispute = models.ForeignKey(
+        CompanyDispute,
+        verbose_name=_("dispute"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("company identity event")
+        verbose_name_plural = _("company identity events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("identity events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("identity events are append-only")
+
+
+class MobileConfirmation(models.Model):
+    """A one-time code sent by SMS to confirm a person's mobile number. Only a keyed hash of
+    the code is kept; it expires in minutes and takes a few attempts."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="mobile_codes"
+    )
+    mobile = models.CharField(_("mobile number"), max_length=20)
+    code_digest = models.CharField(_("code HMAC-SHA256"), max_length=64)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("wrong attempts"), default=0)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mobile confirmation code")
+        verbose_name_plural = _("mobile confirmation codes")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "created_at"], name="mobile_code_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

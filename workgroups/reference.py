@@ -33,6 +33,7 @@ class Org:
     kind: str
     provides_data: bool = False
     carrier: str = ""
+    keeps_company_registry: bool = False
 
 
 AGENCIES = [
@@ -80,12 +81,14 @@ AGENCIES = [
         K.AGENCY,
         True,
     ),
+    # The company registry: its data verifies applicant companies (workgroups/identity.py).
     Org(
         "market-regulation",
         "中山市市场监督管理局",
         "Zhongshan Administration for Market Regulation",
         K.AGENCY,
         True,
+        keeps_company_registry=True,
     ),
     Org(
         "culture-tourism",

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from .constants import MemberRole, OrganizationKind
+from .identity import company_dispute_open, company_identity_start
 from .models import Membership, Organization, User
 from .services import membership_add, organization_upsert
 from .validators import normalize_mobile, normalize_uscc, validate_mobile, validate_uscc
@@ -49,6 +50,15 @@ def _new_user(*, mobile: str, full_name: str, email: str, password: str | None) 
     return user
 
 
+def _company_code(uscc: str) -> str:
+    """The new company's organisation code: `uscc-<code>` unless that is taken (by a company
+    detached from the code after a dispute, say), then a random one; never an existing row."""
+    code = f"uscc-{uscc.lower()}"
+    if Organization.objects.filter(code=code).exists():
+        code = f"company-{uuid.uuid4().hex[:16]}"
+    return code
+
+
 @transaction.atomic
 def applicant_company_register(
     *,
@@ -59,26 +69,48 @@ def applicant_company_register(
     email: str,
     password: str,
 ) -> User:
-    """Create the company, its first user (a manager of it) and the membership, or nothing."""
+    """Create the company, its first user (a manager of it) and the membership, or nothing.
+
+    The company is unverified until the registry's data or a reviewed business licence proves
+    it holds its code (workgroups/identity.py); registry data pushed before it registered
+    verifies it now. A code another company registered first is not refused: the new account
+    gets a company of its own, disputed, and staff of the company registry decide who holds
+    the code (both are told).
+    """
     uscc = normalize_uscc(unified_social_credit_code)
     validate_uscc(uscc)
-    if Organization.objects.filter(unified_social_credit_code=uscc).exists():
+    user = _new_user(mobile=mobile, full_name=contact_name, email=email, password=password)
+    holder = (
+        Organization.objects.select_for_update()
+        .filter(unified_social_credit_code=uscc)
+        .order_by("pk")
+        .first()
+    )
+    try:
+        with transaction.atomic():
+            organization = organization_upsert(
+                code=_company_code(uscc),
+                name_zh=company_name.strip(),
+                name_en="",
+                kind=OrganizationKind.APPLICANT_COMPANY,
+                unified_social_credit_code=uscc if holder is None else "",
+            )
+    except IntegrityError as exc:  # the same code registered at this very moment
         raise RegistrationError(
             {
                 "unified_social_credit_code": _(
-                    "This company is already registered. Ask its account manager to invite you."
+                    "This code was registered at the same moment. Please send the form again."
                 )
             }
-        )
-    user = _new_user(mobile=mobile, full_name=contact_name, email=email, password=password)
-    organization = organization_upsert(
-        code=f"uscc-{uscc.lower()}",
-        name_zh=company_name.strip(),
-        name_en="",
-        kind=OrganizationKind.APPLICANT_COMPANY,
-        unified_social_credit_code=uscc,
-    )
+        ) from exc
     membership_add(user=user, organization=organization, role=MemberRole.MANAGER)
+    if holder is None:
+        company_identity_start(organization=organization, credit_code=uscc)
+    else:
+        company_identity_start(organization=organization, credit_code=uscc, match_registry=False)
+        company_dispute_open(
+            holder=holder, claimant=organization, claimant_user=user, credit_code=uscc
+        )
     return user
 
 

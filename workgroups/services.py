@@ -54,6 +54,7 @@ def organization_upsert(
     unified_social_credit_code: str = "",
     provides_data: bool = False,
     carrier: str = "",
+    keeps_company_registry: bool = False,
 ) -> Organization:
     """Create or update an organisation by its code, with its own permission group."""
     group, _ = Group.objects.get_or_create(name=organization_group_name(code))
@@ -66,6 +67,7 @@ def organization_upsert(
             "unified_social_credit_code": unified_social_credit_code,
             "provides_data": provides_data,
             "carrier": carrier,
+            "keeps_company_registry": keeps_company_registry,
             "group": group,
         },
     )
@@ -84,6 +86,8 @@ def roles_for_organization(organization: Organization) -> set[str]:
         roles.add(Role.PERMIT_AGENCY)
     if organization.provides_data:
         roles.add(Role.DATA_PROVIDER)
+    if organization.keeps_company_registry:
+        roles.add(Role.COMPANY_REGISTRY)
     return roles
 
 

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from core.client_address import client_address
 from core.web import errors_to_form
 
-from .constants import MemberRole, OrganizationKind
+from .constants import MemberRole, OrganizationKind, VerificationStatus
 from .forms import CompanySignupForm, InviteForm, PersonSignupForm, SignInForm
-from .models import Membership, User
+from .models import CompanyIdentity, Membership, User
 from .registration import (
     AccountExists,
     applicant_company_register,
@@ -89,7 +89,22 @@ def _signup(request: HttpRequest, form_class, register, template: str) -> HttpRe
             errors_to_form(form, exc)
         else:
             login(request, user, backend=BACKEND)
-            messages.success(request, _("Welcome! Your account is ready. Start with a project."))
+            if CompanyIdentity.objects.filter(
+                organization__memberships__user=user, status=VerificationStatus.DISPUTED
+            ).exists():
+                messages.warning(
+                    request,
+                    _(
+                        "Your account is ready, but another account registered this credit "
+                        "code first. Staff of the market regulator will decide which company "
+                        "holds it; you will be told by message and e-mail. If you work for "
+                        "the same company, ask its account manager to invite you instead."
+                    ),
+                )
+            else:
+                messages.success(
+                    request, _("Welcome! Your account is ready. Start with a project.")
+                )
             return redirect("applications:dashboard")
     return render(request, template, {"form": form})
 

@@ -11,6 +11,7 @@ from .documents import (
     Commitment,
     Document,
     DocumentLink,
+    LicenceReview,
 )
 from .escalations import (
     Escalation,
@@ -40,6 +41,7 @@ from .permits import (
 from .requests import (
     CombinedApplication,
     Project,
+    ProjectClaimEvent,
 )
 from .service import (
     WITHDRAWABLE,
@@ -59,10 +61,12 @@ __all__ = [
     "Draft",
     "Escalation",
     "EscalationEvent",
+    "LicenceReview",
     "PermitRequest",
     "PermitRequestGroupObjectPermission",
     "PermitRequestUserObjectPermission",
     "Project",
+    "ProjectClaimEvent",
     "ProjectGroupObjectPermission",
     "ProjectUserObjectPermission",
     "Rating",

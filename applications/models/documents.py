@@ -140,3 +140,37 @@ class Commitment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.combined}: {self.get_doc_type_display()}"
+
+
+class LicenceReview(models.Model):
+    """A company's business licence (a document of its library) sent to staff to verify that
+    it holds its credit code (workgroups/identity.py); the latest one is reviewed."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("company"),
+        on_delete=models.CASCADE,
+        related_name="licence_reviews",
+    )
+    document = models.ForeignKey(
+        Document, verbose_name=_("business licence"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("business licence review")
+        verbose_name_plural = _("business licence reviews")
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organization", "requested_at"], name="licence_review_org_at")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.requested_at:%Y-%m-%d}"

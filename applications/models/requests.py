@@ -8,10 +8,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.querysets import AppendOnlyQuerySet
 from workgroups.models import Organization, Town
 
 from ..constants import (
     BusinessType,
+    ClaimAction,
     ProjectKind,
     ProjectSource,
     WorksType,
@@ -62,6 +64,30 @@ class Project(models.Model):
         null=True,
         blank=True,
     )
+    # Who may claim a pushed project (免证办): the verified company holding this credit code,
+    # or whoever presents the claim code the department handed to the owner (stored hashed).
+    owner_credit_code = models.CharField(
+        _("owner's credit code"),
+        max_length=18,
+        blank=True,
+        help_text=_(
+            "Named by the department that pushed the project: only the verified "
+            "company holding this code may claim it."
+        ),
+    )
+    claim_code_digest = models.CharField(
+        _("claim code HMAC-SHA256"), max_length=64, blank=True, editable=False
+    )
+    claim_code_expires_at = models.DateTimeField(_("claim code expires at"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -77,9 +103,85 @@ class Project(models.Model):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim_code_digest"],
+                condition=~models.Q(claim_code_digest=""),
+                name="project_claim_code_unique",
+            )
+        ]
+
+    # The plaintext of a claim code just issued, on the instance `project_push` returns only
+    # (shown once in the push answer; never stored).
+    issued_claim_code: str | None = None
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class ProjectClaimEvent(models.Model):
+    """Append-only audit row of who holds a pushed project: claimed by a company, reassigned
+    by its department (with the reason), a claim code issued. Also the fact the notifications
+    engine tells the department and the companies about."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="claim_events"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=ClaimAction.choices)
+    owner = models.ForeignKey(
+        Organization,
+        verbose_name=_("owner after"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    previous_owner = models.ForeignKey(
+        Organization,
+        verbose_name=_("owner before"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    owner_credit_code = models.CharField(_("owner's credit code"), max_length=18, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    actor_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("actor's organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("project claim event")
+        verbose_name_plural = _("project claim events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.get_action_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise TypeError("claim events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("claim events are append-only")
 
 
 class CombinedApplication(models.Model):

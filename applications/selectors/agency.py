@@ -6,7 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from workgroups.models import Organization
 
 from ..constants import DocumentSource, ProjectSource
-from ..models import Document, DocumentLink, PermitRequest, Project
+from ..models import Document, DocumentLink, PermitRequest, Project, ProjectClaimEvent
 
 
 def permits_for_agency(*, organization: Organization) -> QuerySet:
@@ -29,10 +29,19 @@ def permits_for_agency(*, organization: Organization) -> QuerySet:
 
 
 def projects_pushed_by(*, organization: Organization) -> QuerySet:
-    """Projects the department pushed from shared data, claimed or not."""
+    """Projects the department pushed from shared data, claimed or not, with who claimed them
+    and the history of their claims (constant queries whatever their number)."""
     return (
         Project.objects.filter(source_organization=organization, source=ProjectSource.SHARED_DATA)
-        .select_related("town", "source_organization")
+        .select_related("town", "source_organization", "owner", "claimed_by")
+        .prefetch_related(
+            Prefetch(
+                "claim_events",
+                queryset=ProjectClaimEvent.objects.select_related(
+                    "owner", "previous_owner", "actor"
+                ).order_by("at", "pk"),
+            )
+        )
         .order_by("updated_at", "pk")
     )
 

@@ -2,21 +2,27 @@
 caller: its requests (the list and the tracking page), drafts, projects, document library and
 the applications it may still rate."""
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from workgroups.constants import OrganizationKind
-from workgroups.models import Membership, Organization
+from workgroups.identity import company_identity_of, company_is_verified
+from workgroups.models import CompanyIdentity, Membership, Organization
 
 from ..constants import ProjectSource, ServiceStatus
 from ..models import (
     CombinedApplication,
     Document,
     Draft,
+    LicenceReview,
     Project,
     Rating,
     ServiceApplication,
 )
+from ..sharing import claim_check, copy_stands_q
 from ..workflow import APPLICANT, permissions_of
 from .common import case_page_prefetches
 
@@ -76,16 +82,39 @@ def projects_for_applicant(*, organization: Organization) -> QuerySet:
     )
 
 
-def shared_project_by_code(*, code: str):
-    """An unclaimed project pushed by a department (免证办), found by its approval code."""
+@dataclass(frozen=True)
+class ClaimLookup:
+    """What an applicant company learns by typing a project code (and a claim code): the
+    project, only when it may claim it; `expired` only for someone holding its claim code."""
+
+    project: Project | None = None
+    expired: bool = False
+
+
+def shared_project_for_claimant(
+    *, organization: Organization, code: str, claim_code: str = ""
+) -> ClaimLookup:
+    """An unclaimed project a department pushed for this company (免证办), found by its code.
+
+    Anyone else, an unverified company included, gets exactly what a code nobody pushed gets:
+    nothing (one look-up, whatever the project's state).
+    """
     code = (code or "").strip()
-    if not code:
-        return None
-    return (
+    if not code or "\x00" in code or not company_is_verified(organization):
+        return ClaimLookup()
+    project = (
         Project.objects.filter(code=code, owner__isnull=True, source=ProjectSource.SHARED_DATA)
         .select_related("town", "source_organization")
         .first()
     )
+    if project is None:
+        return ClaimLookup()
+    check = claim_check(
+        project, organization=organization, claim_code=claim_code, now=timezone.now()
+    )
+    if check.expired:
+        return ClaimLookup(expired=True)
+    return ClaimLookup(project if check.allowed else None)
 
 
 def drafts_for_applicant(*, organization: Organization, open_only: bool = True) -> QuerySet:
@@ -98,8 +127,13 @@ def drafts_for_applicant(*, organization: Organization, open_only: bool = True) 
 
 
 def documents_for_applicant(*, organization: Organization) -> QuerySet:
-    """The applicant's document library (reused across requests: upload once)."""
-    return Document.objects.filter(owner=organization).order_by("doc_type", "-created_at")
+    """The applicant's document library (reused across requests: upload once), without the
+    copies of shared documents whose claim no longer stands (applications/sharing.py)."""
+    return (
+        Document.objects.filter(owner=organization)
+        .filter(copy_stands_q())
+        .order_by("doc_type", "-created_at")
+    )
 
 
 def services_to_rate(*, user, services: list[ServiceApplication], perms=None) -> set[int]:
@@ -116,3 +150,18 @@ def services_to_rate(*, user, services: list[ServiceApplication], perms=None) ->
         if not already:
             ids.add(sa.pk)
     return ids
+
+
+def company_verification(*, organization: Organization) -> CompanyIdentity | None:
+    """The applicant company's identity (None for a person applying for their own home)."""
+    return company_identity_of(organization)
+
+
+def licence_review_latest(*, organization: Organization) -> LicenceReview | None:
+    """The business licence the company last sent for review."""
+    return (
+        LicenceReview.objects.filter(organization=organization)
+        .select_related("document")
+        .order_by("-requested_at", "-pk")
+        .first()
+    )

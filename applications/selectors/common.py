@@ -8,8 +8,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
 
+from workgroups.models import Membership
+
 from ..constants import APPLICANT_HOLDS, ServiceStatus
 from ..models import Document, DocumentLink, PermitRequest, ServiceApplication, StateChange
+from ..sharing import copies_not_standing
 
 S = ServiceStatus
 
@@ -47,7 +50,13 @@ def document_for_user(*, user, uuid) -> Document | None:
     document = Document.objects.filter(uuid=uuid).first()
     if document is None or not user.is_authenticated:
         return None
-    if user.has_perm("applications.view_document", document):
+    if copies_not_standing([document]):
+        # A copy of shared data whose claim was reassigned (or whose company lost its
+        # verification): none of that company's people see it any more; an operator handling
+        # an application it was filed with still does, through the link below.
+        if Membership.objects.filter(user=user, organization_id=document.owner_id).exists():
+            return None
+    elif user.has_perm("applications.view_document", document):
         return document
     visible = get_objects_for_user(
         user,

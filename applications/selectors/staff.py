@@ -14,22 +14,54 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from core.workflow import PermissionSource
 from workgroups.calendar import add_working_days
-from workgroups.constants import OrganizationKind, WorkgroupRole
-from workgroups.models import Membership, Town, WorkgroupMembership
+from workgroups.constants import (
+    DisputeStatus,
+    OrganizationKind,
+    VerificationStatus,
+    WorkgroupRole,
+)
+from workgroups.models import (
+    CompanyDispute,
+    CompanyIdentity,
+    CompanyRegistryRecord,
+    Membership,
+    Town,
+    WorkgroupMembership,
+)
 from workgroups.selectors import escalation_holders
+from workgroups.workflow import may_review_identities
 
-from ..constants import CLOCKED_STATES, EscalationStatus, PermitStatus, ServiceStatus
+from ..constants import (
+    CLOCKED_STATES,
+    EscalationStatus,
+    PermitStatus,
+    ProjectSource,
+    ServiceStatus,
+)
 from ..models import (
     CombinedApplication,
     Document,
     DocumentLink,
     Escalation,
+    LicenceReview,
     PermitRequest,
+    Project,
+    ProjectClaimEvent,
     ServiceApplication,
     ServiceApplicationGroupObjectPermission,
 )
@@ -42,6 +74,8 @@ STAFF_KINDS = frozenset(
         OrganizationKind.OPERATOR,
         OrganizationKind.LEADERSHIP_OFFICE,
         OrganizationKind.LEADING_GROUP,
+        # A department that pushes projects sees who claimed them (staff:projects).
+        OrganizationKind.DATA_PROVIDER,
     }
 )
 OVERSIGHT_KINDS = frozenset({OrganizationKind.LEADERSHIP_OFFICE, OrganizationKind.LEADING_GROUP})
@@ -296,3 +330,97 @@ def escalation_for_staff(*, scope: StaffScope, uuid) -> Escalation | None:
 def filter_towns() -> QuerySet:
     """Reference data for the queue's town filter."""
     return Town.objects.order_by("code")
+
+
+# Company verification (the company registry's staff) and pushed projects (their department).
+
+
+def _latest_licence(outer: str) -> QuerySet:
+    return LicenceReview.objects.filter(organization=OuterRef(outer)).order_by(
+        "-requested_at", "-pk"
+    )
+
+
+def _registry(outer: str) -> QuerySet:
+    return CompanyRegistryRecord.objects.filter(credit_code=OuterRef(outer))
+
+
+def companies_awaiting_review() -> QuerySet:
+    """Companies whose business licence waits for review, oldest request first, each with its
+    licence and the registry's data for its code (if pushed), in one query."""
+    return (
+        CompanyIdentity.objects.filter(status=VerificationStatus.AWAITING_REVIEW)
+        .select_related("organization")
+        .annotate(
+            licence_uuid=Subquery(_latest_licence("organization").values("document__uuid")[:1]),
+            licence_name=Subquery(
+                _latest_licence("organization").values("document__original_name")[:1]
+            ),
+            registry_name=Subquery(_registry("credit_code").values("name")[:1]),
+            registry_representative=Subquery(
+                _registry("credit_code").values("legal_representative")[:1]
+            ),
+        )
+        .order_by("review_requested_at", "pk")
+    )
+
+
+def company_awaiting_review(*, organization_uuid) -> CompanyIdentity | None:
+    return companies_awaiting_review().filter(organization__uuid=organization_uuid).first()
+
+
+def disputes_open() -> QuerySet:
+    """Open credit-code disputes, oldest first, with both companies, their licences and the
+    registry's data for the code, in one query."""
+    return (
+        CompanyDispute.objects.filter(status=DisputeStatus.OPEN)
+        .select_related("holder__identity", "claimant__identity", "claimant_user")
+        .annotate(
+            holder_licence=Subquery(_latest_licence("holder").values("document__uuid")[:1]),
+            claimant_licence=Subquery(_latest_licence("claimant").values("document__uuid")[:1]),
+            registry_name=Subquery(_registry("credit_code").values("name")[:1]),
+            registry_representative=Subquery(
+                _registry("credit_code").values("legal_representative")[:1]
+            ),
+        )
+        .order_by("opened_at", "pk")
+    )
+
+
+def dispute_open(*, uuid) -> CompanyDispute | None:
+    return disputes_open().filter(uuid=uuid).first()
+
+
+def document_for_identity_review(*, user, uuid) -> Document | None:
+    """A business licence a company sent for review, to the staff who review it."""
+    if not may_review_identities(user):
+        return None
+    sent = LicenceReview.objects.filter(document=OuterRef("pk"))
+    return Document.objects.filter(Exists(sent), uuid=uuid).first()
+
+
+def projects_pushed_for_staff(*, scope: StaffScope) -> QuerySet:
+    """The projects the caller's departments pushed (every one for the leadership bodies),
+    newest first, with who claimed each, in one query."""
+    qs = Project.objects.filter(source=ProjectSource.SHARED_DATA)
+    if not scope.oversight:
+        qs = qs.filter(source_organization_id__in=scope.org_ids)
+    return qs.select_related("town", "source_organization", "owner", "claimed_by").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def project_pushed_for_staff(*, scope: StaffScope, uuid) -> Project | None:
+    return (
+        projects_pushed_for_staff(scope=scope)
+        .filter(uuid=uuid)
+        .prefetch_related(
+            models.Prefetch(
+                "claim_events",
+                queryset=ProjectClaimEvent.objects.select_related(
+                    "owner", "previous_owner", "actor", "actor_organization"
+                ).order_by("-at", "-pk"),
+            )
+        )
+        .first()
+    )

@@ -10,6 +10,7 @@ from workgroups.services import ensure_member
 from ..constants import DocumentSource, DocumentType
 from ..models import CombinedApplication, Document, Draft, Project
 from ..registry import DOCUMENT_RULES
+from ..sharing import copy_stands_q
 from .submission import SubmissionInput, combined_application_submit
 
 DRAFT_KEYS = ("business_type", "utilities", "details", "commitments", "joint_outside_works")
@@ -28,9 +29,11 @@ def draft_create(*, actor: User, owner: Organization, project: Project) -> Draft
     if project.owner_id != owner.pk:
         raise PermissionDenied(_("This project belongs to another applicant."))
     # Documents that came with the project from shared data are provided already (免证办).
-    shared = Document.objects.filter(
-        owner=owner, project=project, source=DocumentSource.SHARED_DATA
-    ).order_by("doc_type", "-created_at")
+    shared = (
+        Document.objects.filter(owner=owner, project=project, source=DocumentSource.SHARED_DATA)
+        .filter(copy_stands_q())
+        .order_by("doc_type", "-created_at")
+    )
     documents: dict[str, str] = {}
     for document in shared:
         documents.setdefault(document.doc_type, str(document.uuid))
@@ -92,7 +95,8 @@ def draft_submit(*, actor: User, draft: Draft, client_token: str) -> CombinedApp
     if draft.combined is not None:
         return draft.combined
     uuids = list(draft.documents.values())
-    by_uuid = {str(d.uuid): d for d in Document.objects.filter(owner=draft.owner, uuid__in=uuids)}
+    mine = Document.objects.filter(owner=draft.owner, uuid__in=uuids).filter(copy_stands_q())
+    by_uuid = {str(d.uuid): d for d in mine}
     documents = {t: by_uuid[u] for t, u in draft.documents.items() if u in by_uuid}
     combined = combined_application_submit(
         actor=actor,

@@ -1,6 +1,7 @@
 """Projects: recorded once by the applicant company and reused for every request."""
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import PermissionDenied, ValidationError
@@ -8,7 +9,7 @@ from workgroups.constants import OrganizationKind
 from workgroups.models import Organization, Town, User
 from workgroups.services import ensure_member
 
-from ..constants import ProjectSource
+from ..constants import ClaimAction, ProjectSource
 from ..models import Project
 from ..permissions import grant_project
 
@@ -56,13 +57,25 @@ def project_update(*, actor: User, project: Project, **fields) -> Project:
 
 @transaction.atomic
 def project_push(
-    *, actor: User, organization: Organization, code: str, town_code: str, **fields
+    *,
+    actor: User,
+    organization: Organization,
+    code: str,
+    town_code: str,
+    owner_credit_code: str = "",
+    issue_claim_code: bool = False,
+    **fields,
 ) -> Project:
     """A data-providing department pushes a project's master data (免证办, 关口前移).
 
-    The project has no owner until an applicant company claims it by its code, so the
-    applicant never types it again. Every invalid field is reported at once, by name.
+    The project has no owner until its company claims it by its code, so the applicant never
+    types it again. The department names that company: by its unified social credit code
+    (only the company verified as holding it may claim), or, asking for a claim code, by the
+    code it hands over itself; the plaintext of a claim code is set on the returned project as
+    `issued_claim_code`, and nowhere else, ever. Every invalid field is reported at once.
     """
+    from .claims import claim_code_issue, claim_event, clean_owner
+
     ensure_member(actor, organization)
     if not (organization.provides_data or organization.kind == OrganizationKind.DATA_PROVIDER):
         raise PermissionDenied(_("Only a data-providing department pushes projects."))
@@ -86,11 +99,24 @@ def project_push(
         errors = exc.message_dict
     if town is None:
         errors["town"] = [_("Unknown town code: %s") % town_code]
+    project.owner_credit_code = clean_owner(
+        owner_credit_code=owner_credit_code, issue_claim_code=issue_claim_code, errors=errors
+    )
     if errors:
         raise ValidationError(errors)
+    now = timezone.now()
+    plaintext = claim_code_issue(project, now=now) if issue_claim_code else None
     try:
         with transaction.atomic():
             project.save()
     except IntegrityError as exc:  # the same code pushed concurrently
         raise ValidationError({"code": [_("A project with this code already exists.")]}) from exc
+    claim_event(
+        project,
+        ClaimAction.CODE_ISSUED if issue_claim_code else ClaimAction.PUSHED,
+        actor=actor,
+        organization=organization,
+        at=now,
+    )
+    project.issued_claim_code = plaintext
     return project

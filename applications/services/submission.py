@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..permissions import grant_submission
 from ..registry import UTILITIES, clean_details, document_unmet, documents_required
+from ..sharing import copies_not_standing
 from ..workflow import SERVICE, permissions_of
 from .transitions import service_application_transition
 
@@ -63,12 +64,20 @@ def _validate(data: SubmissionInput, applicant: Organization) -> tuple[dict[str,
                 errors[f"{utility}.{name}"] = messages
 
     required = documents_required(cleaned)
+    revoked = copies_not_standing(data.documents.values())
     for doc_type in required:
         document = data.documents.get(doc_type)
         key = f"documents.{doc_type}"
         if document is not None:
             if document.owner_id != applicant.pk or document.doc_type != doc_type:
                 errors[key] = [_("This document does not belong to this request.")]
+            elif document.pk in revoked:
+                errors[key] = [
+                    _(
+                        "This shared document is no longer yours: the department reassigned "
+                        "its project, or your company is not verified."
+                    )
+                ]
             continue
         committed = bool((data.commitments.get(doc_type) or "").strip())
         unmet = document_unmet(doc_type, uploaded=False, committed=committed)

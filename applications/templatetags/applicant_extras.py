@@ -1,11 +1,15 @@
 """Small template helpers for the applicant pages."""
 
 from django import template
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 
 from workgroups.calendar import last_day_of, next_year_missing
+from workgroups.constants import OrganizationKind
+from workgroups.models import Membership
 from workgroups.selectors import token_organizations_for
+from workgroups.workflow import may_review_identities
 
 from .. import workflow
 from ..constants import Party
@@ -95,3 +99,25 @@ def manages_api_tokens(user) -> bool:
     """Whether the staff site's API tokens page is the user's: a manager of an organisation
     that uses the API, or a platform administrator."""
     return user.is_authenticated and bool(token_organizations_for(user=user))
+
+
+@register.simple_tag(takes_context=True)
+def staff_links(context) -> dict[str, bool]:
+    """Which of the staff site's own pages the caller's organisations use: company
+    verification (the company registry's staff) and pushed projects (departments)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"companies": False, "projects": False}
+    scope = getattr(request, "staff_scope", None)
+    return {
+        "companies": may_review_identities(user),
+        "projects": bool(scope and (scope.oversight or pushes_projects(user))),
+    }
+
+
+def pushes_projects(user) -> bool:
+    return Membership.objects.filter(
+        Q(organization__provides_data=True) | Q(organization__kind=OrganizationKind.DATA_PROVIDER),
+        user=user,
+    ).exists()

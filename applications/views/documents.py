@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from ..models import Document
 from ..selectors.common import document_for_user
-from ..selectors.staff import document_for_oversight, staff_scope
+from ..selectors.staff import document_for_identity_review, document_for_oversight, staff_scope
 
 # Types a browser may show in place. Uploads are sniffed to PDF, PNG or JPEG when stored; anything
 # else (older rows, future types) is only ever sent as an attachment.
@@ -16,11 +16,14 @@ INLINE_CONTENT_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
 
 def _visible_document(request: HttpRequest, uuid) -> Document:
     """The owner (view_document), anyone who may view an application the document is linked
-    to (operator, lead agency, permit agency), or the leadership bodies, who read every
-    submitted case. Anyone else gets a 404, never a hint."""
+    to (operator, lead agency, permit agency), the leadership bodies, who read every
+    submitted case, or the staff reviewing a business licence sent to them. Anyone else gets a
+    404, never a hint."""
     document = document_for_user(user=request.user, uuid=uuid)
     if document is None:
         document = document_for_oversight(scope=staff_scope(user=request.user), uuid=uuid)
+    if document is None:
+        document = document_for_identity_review(user=request.user, uuid=uuid)
     if document is None or not document.file:
         raise Http404
     return document

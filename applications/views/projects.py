@@ -5,14 +5,20 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import NotFound
+from core.errors import DomainError
 from core.web import errors_to_form
 
 from ..forms import FindProjectForm, ProjectForm
-from ..selectors.applicant import projects_for_applicant, shared_project_by_code
+from ..selectors.applicant import (
+    ClaimLookup,
+    company_verification,
+    projects_for_applicant,
+    shared_project_for_claimant,
+)
 from ..services import project_claim, project_create, project_update
+from ..services.claims import no_project_message, not_verified_message
 from .common import applicant_required
 
 
@@ -23,57 +29,126 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "applications/project_list.html",
-        {"projects": projects, "find_form": FindProjectForm()},
+        {
+            "projects": projects,
+            "find_form": FindProjectForm(),
+            "identity": company_verification(organization=request.applicant),
+        },
+    )
+
+
+def _not_found(request: HttpRequest, lookup: ClaimLookup) -> None:
+    """What a company learns of a code that is not waiting for it: the same whatever the
+    project behind it (none, someone else's, claimed already), except that a holder of its
+    expired claim code is told so, and an unverified company why it cannot claim at all."""
+    identity = company_verification(organization=request.applicant)
+    if identity is not None and not identity.is_verified:
+        messages.warning(request, not_verified_message())
+    elif lookup.expired:
+        messages.warning(
+            request, _("This claim code has expired. Ask the department for a new one.")
+        )
+    else:
+        messages.warning(request, no_project_message())
+
+
+def _claim_form(request: HttpRequest, lookup: ClaimLookup, claim_code: str = "") -> HttpResponse:
+    form = ProjectForm(instance=lookup.project, fixed_code=True)
+    return render(
+        request,
+        "applications/project_form.html",
+        {"form": form, "shared": lookup.project, "claim_code": claim_code},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @applicant_required
 def project_new(request: HttpRequest) -> HttpResponse:
-    """A blank form, or (`?code=` / `claim`) a department's pushed project pre-filled."""
-    claim_code = request.POST.get("claim") or request.GET.get("code") or ""
-    shared = shared_project_by_code(code=claim_code) if claim_code else None
-    if claim_code and shared is None and request.method == "GET":
-        messages.warning(
-            request,
-            _("No unclaimed project with code %(code)s was shared by a department. Enter it below.")
-            % {"code": claim_code},
+    """A blank form, or (`?code=`) a project a department pushed for this company, pre-filled;
+    a POST with `claim` takes it over."""
+    if request.method == "GET" and request.GET.get("code"):
+        lookup = shared_project_for_claimant(
+            organization=request.applicant, code=request.GET["code"]
         )
+        if lookup.project is not None:
+            return _claim_form(request, lookup)
+        _not_found(request, lookup)
+        form = ProjectForm(initial={"code": request.GET["code"][:40]})
+        return render(request, "applications/project_form.html", {"form": form})
+
+    claim = request.POST.get("claim", "")
+    claim_code = request.POST.get("claim_code", "")
+    shared = None
+    if claim:
+        shared = shared_project_for_claimant(
+            organization=request.applicant, code=claim, claim_code=claim_code
+        ).project
     form = ProjectForm(
         request.POST or None,
         instance=shared,
-        fixed_code=shared is not None,
-        initial={"code": claim_code} if shared is None and claim_code else None,
+        fixed_code=bool(claim),
+        # Not waiting for this company: its form keeps the code it typed, nothing of the project.
+        initial={"code": claim[:40]} if claim and shared is None else None,
     )
     if request.method == "POST" and form.is_valid():
         try:
-            if shared is not None:
+            if claim:
                 project = project_claim(
                     actor=request.user,
                     owner=request.applicant,
-                    code=shared.code,
+                    code=claim,
+                    claim_code=claim_code,
                     **form.service_fields(),
                 )
-            elif shared_project_by_code(code=form.cleaned_data["code"]) is not None:
-                messages.info(
-                    request,
-                    _("A department has already shared this project: check its data and save."),
-                )
-                return redirect(f"{request.path}?code={form.cleaned_data['code']}")
             else:
+                typed = form.cleaned_data["code"]
+                pending = shared_project_for_claimant(organization=request.applicant, code=typed)
+                if pending.project is not None:
+                    messages.info(
+                        request,
+                        _("A department has already shared this project: check its data and save."),
+                    )
+                    return redirect(f"{request.path}?code={typed}")
                 project = project_create(
                     actor=request.user,
                     owner=request.applicant,
-                    code=form.cleaned_data["code"],
+                    code=typed,
                     **form.service_fields(),
                 )
-        except (ValidationError, NotFound) as exc:
-            # Claiming a code nobody shared is a mistake in the form, not a missing page.
-            errors_to_form(form, exc)
+        except (ValidationError, DomainError) as exc:
+            # Claiming a code nobody shared with you is a mistake in the form, not a missing
+            # page: the same message whatever the project behind it. The claim code is not
+            # a field of the form: its errors are the form's own.
+            for messages_ in errors_to_form(form, exc).values():
+                form.add_error(None, messages_)
         else:
             messages.success(request, _("Project %(code)s saved.") % {"code": project.code})
             return redirect("applications:project_list")
-    return render(request, "applications/project_form.html", {"form": form, "shared": shared})
+    return render(
+        request,
+        "applications/project_form.html",
+        {"form": form, "shared": shared, "claim": claim, "claim_code": claim_code},
+    )
+
+
+@require_POST
+@applicant_required
+def project_find(request: HttpRequest) -> HttpResponse:
+    """The projects page's look-up: a project code, and the claim code a department handed
+    over if it did (sent in the body, never in the address)."""
+    form = FindProjectForm(request.POST)
+    if not form.is_valid():
+        messages.warning(request, no_project_message())
+        return redirect("applications:project_list")
+    lookup = shared_project_for_claimant(
+        organization=request.applicant,
+        code=form.cleaned_data["code"],
+        claim_code=form.cleaned_data["claim_code"],
+    )
+    if lookup.project is not None:
+        return _claim_form(request, lookup, form.cleaned_data["claim_code"])
+    _not_found(request, lookup)
+    return redirect("applications:project_list")
 
 
 @require_http_methods(["GET", "POST"])

@@ -18,6 +18,7 @@ from ..forms import RequestForm, details_form, details_forms, document_rows, raw
 from ..registry import DOCUMENT_RULES, UTILITIES, document_unmet, documents_required
 from ..selectors.applicant import (
     combined_applications_for_applicant,
+    company_verification,
     documents_for_applicant,
     drafts_for_applicant,
     projects_for_applicant,
@@ -43,6 +44,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "requests": requests_,
             "drafts": drafts_for_applicant(organization=request.applicant),
             "project_count": projects_for_applicant(organization=request.applicant).count(),
+            "identity": company_verification(organization=request.applicant),
         },
     )
 

@@ -31,6 +31,7 @@ from ..models import CombinedApplication, ServiceApplication
 from ..registry import UTILITIES
 from ..selectors.applicant import (
     combined_application_tracking,
+    company_verification,
     documents_for_applicant,
     services_to_rate,
 )
@@ -133,6 +134,7 @@ def _render(request, combined, *, bound=None, status=200, error=""):
         "commitments": list(combined.commitments.all()),
         "can_withdraw_all": any("withdraw" in card.actions for card in cards),
         "error": error,
+        "identity": company_verification(organization=request.applicant),
         "ServiceStatus": ServiceStatus,
         "PermitStatus": PermitStatus,
     }

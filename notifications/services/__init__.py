@@ -1,6 +1,7 @@
 """Writes of the notifications engine."""
 
-from applications.models import EscalationEvent, Project, StateChange
+from applications.models import EscalationEvent, Project, ProjectClaimEvent, StateChange
+from workgroups.models import CompanyIdentityEvent
 
 from .circuit import webhook_circuit_record, webhook_endpoint_probe_now
 from .delivery import (
@@ -14,7 +15,13 @@ from .delivery import (
 from .demand import demand_notice_acknowledge, demand_notices_remind, demand_signal_record
 from .facts import facts_consume
 from .leases import delivery_batches_reserve, delivery_leases_release
-from .messages import handle_escalation_events, handle_projects, handle_state_changes
+from .messages import (
+    handle_claim_events,
+    handle_escalation_events,
+    handle_identity_events,
+    handle_projects,
+    handle_state_changes,
+)
 
 
 def facts_process(*, batch: int = 500) -> int:
@@ -37,6 +44,18 @@ def facts_process(*, batch: int = 500) -> int:
         handle=handle_projects,
         batch=batch,
         time_field="created_at",
+    )
+    written += facts_consume(
+        cursor_name="project_claims",
+        queryset=ProjectClaimEvent.objects.all(),
+        handle=handle_claim_events,
+        batch=batch,
+    )
+    written += facts_consume(
+        cursor_name="company_identity_events",
+        queryset=CompanyIdentityEvent.objects.all(),
+        handle=handle_identity_events,
+        batch=batch,
     )
     return written
 

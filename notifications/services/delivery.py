@@ -36,6 +36,7 @@ from ..constants import (
     Channel,
     CircuitState,
     DeliveryStatus,
+    EventType,
 )
 from ..errors import DeliveryError
 from ..models import Delivery, DeliveryAttempt
@@ -47,6 +48,7 @@ from ..signing import (
     TIMESTAMP_HEADER,
     sign,
 )
+from ..sms import SmsError, SmsMessage, get_backend
 from ..workflow import DELIVERY
 from .circuit import webhook_circuit_record
 from .leases import Lease, webhook_lane_next
@@ -203,9 +205,30 @@ def _send_email(delivery: Delivery) -> int | None:
     return None
 
 
+def _sms_number(delivery: Delivery) -> str:
+    # A confirmation code goes to the number being confirmed; anything else to the person's
+    # confirmed number.
+    user = delivery.recipient_user
+    return str(delivery.payload.get("to") or (user.mobile if user is not None else ""))
+
+
+def _send_sms(delivery: Delivery) -> int | None:
+    number = _sms_number(delivery)
+    if not number:
+        raise DeliveryError("no mobile number", outcome=AttemptOutcome.UNDELIVERABLE)
+    text = delivery.body if delivery.event_type == EventType.MOBILE_CODE else delivery.subject
+    try:
+        get_backend().send_messages([SmsMessage(to=number, text=text)])
+    except (SmsError, OSError) as exc:
+        outcome = AttemptOutcome.TIMEOUT if _timed_out(exc) else AttemptOutcome.CONNECTION_ERROR
+        raise DeliveryError(f"{type(exc).__name__}: {exc}", outcome=outcome) from exc
+    return None
+
+
 _SENDERS: dict[str, Callable[[Delivery], int | None]] = {
     Channel.WEBHOOK: _send_webhook,
     Channel.EMAIL: _send_email,
+    Channel.SMS: _send_sms,
 }
 
 
@@ -214,6 +237,8 @@ def _target(delivery: Delivery) -> str:
         return delivery.endpoint.url if delivery.endpoint else ""
     if delivery.channel == Channel.EMAIL:
         return delivery.recipient_user.email if delivery.recipient_user else ""
+    if delivery.channel == Channel.SMS:
+        return _sms_number(delivery)
     return ""
 
 

@@ -1,4 +1,5 @@
-"""Turning facts into messages: state changes, escalation events, new projects.
+"""Turning facts into messages: state changes, escalation events, new projects, who holds a
+pushed project, and a company's verification.
 
 Each handler receives a batch of fact rows (see facts.py) and writes Delivery rows in the
 caller's transaction. Messages are written in Chinese, the portal's first language.
@@ -9,9 +10,17 @@ import uuid
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from applications.constants import PermitType, ProjectSource, ServiceStatus
-from applications.models import EscalationEvent, Project, StateChange
+from applications.constants import (
+    APPLICANT_HOLDS,
+    ClaimAction,
+    PermitType,
+    ProjectSource,
+    ServiceStatus,
+)
+from applications.models import EscalationEvent, Project, ProjectClaimEvent, StateChange
 from applications.workflow import NOTICE_PERMIT_ISSUED, NOTICE_WORK_ASSIGNED, notice_of
+from workgroups.constants import OrganizationKind, VerificationStatus
+from workgroups.models import CompanyIdentity, CompanyIdentityEvent, Organization
 from workgroups.selectors import escalation_holders
 
 from ..constants import EventType, SignalKind
@@ -116,6 +125,8 @@ def _messages_for(change: StateChange, audience: Audience) -> list[Delivery]:
         subject=subject,
         body=body,
         payload=payload,
+        # The applicant's turn (a correction, a plan and fee to confirm): by SMS too.
+        sms=change.to_state in APPLICANT_HOLDS,
     )
     acted_by_operator = change.actor_organization_id == sa.operator_id
     if notice == NOTICE_WORK_ASSIGNED:
@@ -212,3 +223,188 @@ def handle_projects(projects: list[Project]) -> int:
         )
         count += 1
     return count
+
+
+# A company's verification: every move and dispute fact its people must hear of.
+
+_IDENTITY_NAMESPACE = uuid.UUID("6f1d2c3e-8b4a-4f0e-9a57-3c1e2b7d9a10")
+
+
+def _identity_message(event: CompanyIdentityEvent) -> tuple[str, str] | None:
+    """Subject and text of the message about `event` (in the active language), or None when
+    nobody needs to hear of it."""
+    code = event.credit_code or (event.dispute.credit_code if event.dispute else "")
+    reason = event.reason
+    if event.name in ("verify_by_registry", "match_registry"):
+        return _("Your company is verified"), _(
+            "The market regulator's registry data for credit code %(code)s names your "
+            "company. You can now take over the projects departments shared with it."
+        ) % {"code": code}
+    if event.name == "accept_review":
+        return _("Your company is verified"), _(
+            "Staff accepted your business licence for credit code %(code)s. You can now take "
+            "over the projects departments shared with your company."
+        ) % {"code": code}
+    if event.name == "refuse_review":
+        return _("Your business licence was not accepted"), _(
+            "Reason: %(reason)s\nSend a clear copy of the current licence on the company "
+            "verification page."
+        ) % {"reason": reason}
+    if event.name in ("open_dispute", "dispute_opened"):
+        body = (
+            _(
+                "Another account registered credit code %(code)s, which your company "
+                "registered first. Your company stays verified; the market regulator's staff "
+                "decide and may contact you."
+            )
+            if event.to_state == VerificationStatus.VERIFIED
+            else _(
+                "Two accounts registered credit code %(code)s. The market regulator's staff "
+                "decide which company holds it; until then your company is not verified."
+            )
+        )
+        return _("Credit code %(code)s is disputed") % {"code": code}, body % {"code": code}
+    if event.name in ("settle", "dispute_kept"):
+        return _("Dispute decided: credit code %(code)s is your company's") % {"code": code}, (
+            _("Reason: %(reason)s") % {"reason": reason}
+        )
+    if event.name == "detach":
+        return _("Dispute decided: credit code %(code)s belongs to another company") % {
+            "code": code
+        }, _(
+            "Reason: %(reason)s\nYour company stays in the portal, unverified, and can still "
+            "file requests. If you work for the company that holds the code, ask its account "
+            "manager to invite you."
+        ) % {"reason": reason}
+    return None
+
+
+def handle_identity_events(events: list[CompanyIdentityEvent]) -> int:
+    """The company is told of each move of its verification and of each dispute fact: in the
+    inbox, by e-mail to its people and by SMS to their confirmed numbers."""
+    events = list(
+        CompanyIdentityEvent.objects.filter(pk__in=[e.pk for e in events])
+        .select_related("dispute", "organization")
+        .order_by("pk")
+    )
+    audience = Audience({e.organization_id for e in events})
+    rows: list[Delivery] = []
+    for event in events:
+        with override("zh-hans"):
+            message = _identity_message(event)
+        if message is None:
+            continue
+        subject, body = message
+        payload = {
+            "company": str(event.organization.uuid),
+            "event": event.name,
+            "status": event.to_state,
+            "credit_code": event.credit_code,
+            "dispute": str(event.dispute.uuid) if event.dispute else None,
+            "reason": event.reason,
+            "at": event.at.isoformat(),
+        }
+        rows += audience.to_organization(
+            event.organization_id,
+            event_id=uuid.uuid5(_IDENTITY_NAMESPACE, f"identity-event-{event.pk}"),
+            event_type=EventType.COMPANY_IDENTITY,
+            subject=subject,
+            body=body,
+            payload=payload,
+            webhook=False,
+            sms=True,
+        )
+    return save_deliveries(rows)
+
+
+# Who holds a pushed project (免证办).
+
+
+def _verified_holders(codes: set[str]) -> dict[str, int]:
+    """Credit code -> the verified applicant company holding it (one query)."""
+    rows = CompanyIdentity.objects.filter(
+        status=VerificationStatus.VERIFIED,
+        organization__unified_social_credit_code__in=codes,
+        organization__kind=OrganizationKind.APPLICANT_COMPANY,
+    ).values_list("organization__unified_social_credit_code", "organization_id")
+    return dict(rows)
+
+
+def handle_claim_events(events: list[ProjectClaimEvent]) -> int:
+    """The verified company a project was pushed for hears of it (and takes it over from the
+    link); the department hears who claimed its project; a company whose claim the department
+    reassigned hears that, with the reason. Nobody else learns anything of the project."""
+    events = list(
+        ProjectClaimEvent.objects.filter(pk__in=[e.pk for e in events])
+        .select_related("project__source_organization", "owner", "previous_owner")
+        .order_by("pk")
+    )
+    holders = _verified_holders({e.owner_credit_code for e in events if e.owner_credit_code})
+    orgs = set(holders.values())
+    orgs |= {e.project.source_organization_id for e in events if e.project.source_organization_id}
+    orgs |= {e.previous_owner_id for e in events if e.previous_owner_id}
+    audience = Audience(orgs)
+    rows: list[Delivery] = []
+    for event in events:
+        project = event.project
+        payload = {
+            "project": str(project.uuid),
+            "code": project.code,
+            "action": event.action,
+            "owner": str(event.owner.uuid) if event.owner else None,
+            "at": event.at.isoformat(),
+        }
+        base = uuid.uuid5(event.uuid, "claim")
+        with override("zh-hans"):
+            department = project.source_organization.name_zh if project.source_organization else ""
+            if event.action in (ClaimAction.PUSHED, ClaimAction.REASSIGNED):
+                company = holders.get(event.owner_credit_code)
+                if company is not None:
+                    rows += audience.to_organization(
+                        company,
+                        event_id=uuid.uuid5(base, "owner"),
+                        event_type=EventType.PROJECT_SHARED,
+                        subject=_("%(department)s shared project %(code)s with your company")
+                        % {"department": department, "code": project.code},
+                        body=_(
+                            "%(name)s: take it over on the Projects page with its code; its "
+                            "data and documents come with it (no upload needed)."
+                        )
+                        % {"name": project.name},
+                        payload=payload,
+                        webhook=False,
+                    )
+            if event.action == ClaimAction.REASSIGNED and event.previous_owner_id:
+                rows += audience.to_organization(
+                    event.previous_owner_id,
+                    event_id=uuid.uuid5(base, "previous"),
+                    event_type=EventType.PROJECT_REASSIGNED,
+                    subject=_("%(department)s reassigned project %(code)s")
+                    % {"department": department, "code": project.code},
+                    body=_(
+                        "The project and the documents the department shared with it are no "
+                        "longer your company's. Reason: %(reason)s"
+                    )
+                    % {"reason": event.reason},
+                    payload={"project": str(project.uuid), "code": project.code},
+                    webhook=False,
+                )
+            if event.action == ClaimAction.CLAIMED and project.source_organization_id:
+                rows += audience.to_organization(
+                    project.source_organization_id,
+                    event_id=uuid.uuid5(base, "department"),
+                    event_type=EventType.PROJECT_CLAIMED,
+                    subject=_("Project %(code)s was claimed by %(company)s")
+                    % {"code": project.code, "company": _name(event.owner)},
+                    body=_(
+                        "If this is not the project's owner, reassign it in the staff site or "
+                        "through the API."
+                    ),
+                    payload=payload,
+                    email=False,
+                )
+    return save_deliveries(rows)
+
+
+def _name(organization: Organization | None) -> str:
+    return organization.name_zh if organization is not None else ""

@@ -19,12 +19,15 @@ class Audience:
         for endpoint in WebhookEndpoint.objects.filter(organization_id__in=ids, is_active=True):
             self.endpoints[endpoint.organization_id].append(endpoint)
         self.people: dict[int, list[User]] = defaultdict(list)
+        self.phones: dict[int, list[User]] = defaultdict(list)
         memberships = Membership.objects.filter(
             organization_id__in=ids, user__is_active=True
         ).select_related("user")
         for membership in memberships:
             if membership.user.email:
                 self.people[membership.organization_id].append(membership.user)
+            if has_confirmed_mobile(membership.user):
+                self.phones[membership.organization_id].append(membership.user)
 
     def to_organization(
         self,
@@ -37,6 +40,7 @@ class Audience:
         payload: dict,
         email: bool = True,
         webhook: bool = True,
+        sms: bool = False,
     ) -> list[Delivery]:
         org_id = organization if isinstance(organization, int) else organization.pk
         common = {
@@ -65,6 +69,17 @@ class Audience:
                 )
                 for user in self.people[org_id]
             ]
+        if sms:
+            rows += [
+                Delivery(
+                    channel=Channel.SMS,
+                    recipient_organization_id=org_id,
+                    recipient_user=user,
+                    idempotency_key=f"{event_id}:sms:user{user.pk}",
+                    **common,
+                )
+                for user in self.phones[org_id]
+            ]
         if webhook:
             rows += [
                 Delivery(
@@ -88,23 +103,38 @@ def to_person(
     subject: str,
     body: str,
     payload: dict,
+    sms: bool = False,
 ) -> list[Delivery]:
-    """Email to the one person who filed something (the applicant's submitter)."""
-    if not user.email or not user.is_active:
+    """Email to the one person who filed something (the applicant's submitter), and an SMS to
+    their confirmed mobile number when `sms` (the applicant has to act)."""
+    if not user.is_active:
         return []
-    return [
-        Delivery(
-            channel=Channel.EMAIL,
-            recipient_organization_id=organization_id,
-            recipient_user=user,
-            idempotency_key=f"{event_id}:email:user{user.pk}",
-            event_id=event_id,
-            event_type=event_type,
-            subject=subject[:200],
-            body=body,
-            payload=payload,
+    common = {
+        "recipient_organization_id": organization_id,
+        "recipient_user": user,
+        "event_id": event_id,
+        "event_type": event_type,
+        "subject": subject[:200],
+        "body": body,
+        "payload": payload,
+    }
+    rows = []
+    if user.email:
+        rows.append(
+            Delivery(
+                channel=Channel.EMAIL, idempotency_key=f"{event_id}:email:user{user.pk}", **common
+            )
         )
-    ]
+    if sms and has_confirmed_mobile(user):
+        rows.append(
+            Delivery(channel=Channel.SMS, idempotency_key=f"{event_id}:sms:user{user.pk}", **common)
+        )
+    return rows
+
+
+def has_confirmed_mobile(user: User) -> bool:
+    """SMS goes only to a number its owner confirmed with a code (workgroups/mobile.py)."""
+    return bool(user.mobile and user.mobile_confirmed_at)
 
 
 def save_deliveries(rows: list[Delivery]) -> int:

@@ -25,6 +25,7 @@ from .people import (
     demo_password,
     ensure_companies,
     ensure_users,
+    verify_companies,
 )
 
 __all__ = [
@@ -60,8 +61,9 @@ def build_demo(*, password: str) -> DemoResult:
     """Reference data, demo companies and users, then every demo case not yet present."""
     load_reference_data()
     ensure_demo_calendar()
-    ensure_companies()
+    companies = ensure_companies()
     users = ensure_users(password)
+    verify_companies(companies, users["registry-amr"])
     cases = build_cases(users)
     shared = build_shared_project(users)
     # The indicators pages read a rollup beat rebuilds every few minutes: have it now

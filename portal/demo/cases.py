@@ -27,7 +27,7 @@ from workgroups.calendar import local_zone, working_day_after, working_day_befor
 from workgroups.models import Organization, Town, User
 
 from .files import demo_document, demo_pdf
-from .people import DEMO_USERS
+from .people import COMPANIES, DEMO_USERS
 
 DEMO_NAMESPACE = uuid.UUID("6f1c3a52-7a0e-4f57-9d0a-2b1e5f3c8d41")
 
@@ -377,7 +377,8 @@ SHARED_DOCUMENTS = (
 
 
 def build_shared_project(users: dict[str, User]) -> Project:
-    """Pushed by 市自然资源局 with its land and planning documents (免证办)."""
+    """Pushed by 市自然资源局 with its land and planning documents (免证办), for the first demo
+    company (its credit code): the demo `applicant` finds it on the projects page by its code."""
     existing = Project.objects.filter(code=SHARED_PROJECT_CODE).first()
     if existing is not None:
         return existing
@@ -394,6 +395,7 @@ def build_shared_project(users: dict[str, User]) -> Project:
             works_type="building",
             address="中山市火炬开发区沿江东三路8号",
             floor_area_m2=Decimal("45000"),
+            owner_credit_code=COMPANIES[0].uscc,
         )
         for doc_type in SHARED_DOCUMENTS:
             content = demo_pdf(f"Zhongshan shared data - {SHARED_PROJECT_CODE} - {doc_type}")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import check_password, make_password
 
 from workgroups.constants import MemberRole, OrganizationKind, Role
+from workgroups.identity import company_identity_start, company_registry_push
 from workgroups.models import Organization, User
 from workgroups.services import membership_add, organization_upsert
 from workgroups.validators import make_uscc
@@ -27,6 +28,7 @@ class DemoCompany:
     name_zh: str
     name_en: str
     org_code_body: str
+    legal_representative: str
 
     @property
     def uscc(self) -> str:
@@ -39,12 +41,14 @@ COMPANIES = (
         "中山市翠亨智造科技有限公司",
         "Zhongshan Cuiheng Smart Manufacturing Technology Co., Ltd.",
         "MA55C8R1",
+        "王建华",
     ),
     DemoCompany(
         "demo-xiaolan-jingmi",
         "中山市小榄精密五金制品有限公司",
         "Zhongshan Xiaolan Precision Hardware Co., Ltd.",
         "MA4W2T7K",
+        "陈志强",
     ),
 )
 
@@ -85,6 +89,7 @@ DEMO_USERS = (
     DemoUser("permit-um", "高峰", Role.PERMIT_AGENCY, "urban-management", manager=True),
     DemoUser("permit-police", "罗军", Role.PERMIT_AGENCY, "public-security"),
     DemoUser("leadership", "谢文华", Role.LEADERSHIP_OFFICE, "leadership-office"),
+    DemoUser("registry-amr", "冯晓东", Role.COMPANY_REGISTRY, "market-regulation"),
     DemoUser(
         "data-investment", "曾晓", Role.DATA_PROVIDER, "investment", is_staff=False, manager=True
     ),
@@ -102,6 +107,23 @@ def ensure_companies() -> dict[str, Organization]:
         )
         for c in COMPANIES
     }
+
+
+def verify_companies(companies: dict[str, Organization], registry_clerk: User) -> None:
+    """The demo companies are verified the way a real one is: the market regulator's registry
+    data for their credit codes names them (pushed once; a re-run changes nothing)."""
+    registry = Organization.objects.get(code="market-regulation")
+    for spec in COMPANIES:
+        identity = company_identity_start(organization=companies[spec.code], credit_code=spec.uscc)
+        if identity.is_verified:
+            continue
+        company_registry_push(
+            actor=registry_clerk,
+            organization=registry,
+            credit_code=spec.uscc,
+            name=spec.name_zh,
+            legal_representative=spec.legal_representative,
+        )
 
 
 class DemoPasswords:

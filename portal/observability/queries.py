@@ -18,12 +18,14 @@ from applications.models import (
     Escalation,
     EscalationEvent,
     Project,
+    ProjectClaimEvent,
     ServiceApplication,
     StateChange,
 )
 from notifications.constants import DeliveryStatus, NoticeStatus
 from notifications.models import Delivery, DemandNotice, FactCursor, FactSeen
 from workgroups.calendar import holiday_data_covers
+from workgroups.models import CompanyIdentityEvent
 
 # The fact tables notifications reads, by the name of its durable cursor
 # (notifications.services.facts_process); tests/portal check the two lists agree.
@@ -31,6 +33,8 @@ FACT_SOURCES: tuple[tuple[str, type[models.Model], str], ...] = (
     ("state_changes", StateChange, "at"),
     ("escalation_events", EscalationEvent, "at"),
     ("projects", Project, "created_at"),
+    ("project_claims", ProjectClaimEvent, "at"),
+    ("company_identity_events", CompanyIdentityEvent, "at"),
 )
 # Counting unread facts stops here: past it the reader is simply far behind.
 FACT_COUNT_LIMIT = 100_000

@@ -160,6 +160,16 @@ EMAIL_BACKEND = env(
 )
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localhost")
 
+# SMS (notifications/sms.py): like EMAIL_BACKEND, a dotted path; the console backend prints.
+SMS_BACKEND = env("SMS_BACKEND", default="notifications.sms.ConsoleBackend")
+# Mobile numbers are confirmed with a one-time code sent by SMS (workgroups/mobile.py).
+MOBILE_CODE_TTL_SECONDS = env.int("MOBILE_CODE_TTL_SECONDS", default=600)
+MOBILE_CODE_MAX_ATTEMPTS = env.int("MOBILE_CODE_MAX_ATTEMPTS", default=5)
+MOBILE_CODE_RESEND_SECONDS = env.int("MOBILE_CODE_RESEND_SECONDS", default=60)
+MOBILE_CODE_DAILY_LIMIT = env.int("MOBILE_CODE_DAILY_LIMIT", default=10)
+# A claim code a department issues with a pushed project (免证办) is valid this long.
+PROJECT_CLAIM_CODE_TTL_DAYS = env.int("PROJECT_CLAIM_CODE_TTL_DAYS", default=30)
+
 LOGIN_URL = "login"
 # How many reverse proxies stand in front of the application, each appending the address it saw
 # to X-Forwarded-For (docs/operations.md, "Deploy"). 0: none, the header is ignored. Every

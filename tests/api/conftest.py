@@ -138,6 +138,7 @@ def world(submit, applicant_org, applicant, project):
         kind="new",
         works_type="building",
         address="中山市小榄镇滨河路8号",
+        owner_credit_code="91442000MA7QX31P2X",
     )
     power = Organization.objects.get(code="csg-zhongshan")
     signal = demand_signal_record(

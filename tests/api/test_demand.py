@@ -128,6 +128,7 @@ def test_a_signal_about_a_known_project_carries_its_code_and_is_announced_once(
             "works_type": "building",
             "address": "中山市小榄镇工业大道 9 号",
             "town": "xiaolan",
+            "owner_credit_code": "91442000MA7QX31P2X",
         },
         format="json",
     )

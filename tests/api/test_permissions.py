@@ -194,6 +194,7 @@ def _push_body(role: str) -> dict:
         "works_type": "building",
         "address": "中山市南朗街道华南现代中医药城",
         "town": "nanlang",
+        "owner_credit_code": "91442000MA7QX31P2X",
     }
 
 

@@ -5,6 +5,8 @@ from applications.constants import ServiceStatus as S
 from applications.models import PermitRequest, Project, ServiceApplication
 from tests.api.conftest import permitting_item
 
+OWNER = "91442000MA7QX31P2X"
+
 
 def _decide(api, permit, decision, **data):
     return api.post(
@@ -58,6 +60,7 @@ def _push(api, **overrides):
         "town": "guzhen",
         "floor_area_m2": "56000.00",
         "planned_start": "2027-03-01",
+        "owner_credit_code": OWNER,
     }
     body.update(overrides)
     return api.post("/api/v1/projects/", body, format="json")
@@ -85,3 +88,10 @@ def test_push_errors_name_every_field(reference, make_token, bearer):
     assert set(duplicate.json()["errors"]) == {"code", "town"}
     bad = _push(api, code="P-2", kind="castle", floor_area_m2="-1", planned_start="soon")
     assert set(bad.json()["errors"]) == {"kind", "floor_area_m2", "planned_start"}
+    nobody = _push(api, code="P-3", owner_credit_code="")
+    assert set(nobody.json()["errors"]) == {"owner_credit_code"}
+    both = _push(api, code="P-4", issue_claim_code=True)
+    assert set(both.json()["errors"]) == {"owner_credit_code"}
+    typo = _push(api, code="P-5", owner_credit_code=OWNER[:-1] + "1")
+    assert set(typo.json()["errors"]) == {"owner_credit_code"}
+    assert not Project.objects.filter(code__startswith="P-").exists()

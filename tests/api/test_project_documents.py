@@ -18,7 +18,7 @@ def provider_api(make_token, bearer):
 
 
 @pytest.fixture
-def pushed(provider_api):
+def pushed(provider_api, verified_org):
     response = provider_api.post(
         "/api/v1/projects/",
         {
@@ -28,6 +28,7 @@ def pushed(provider_api):
             "works_type": "building",
             "address": "中山市古镇镇东岸北路2号",
             "town": "guzhen",
+            "owner_credit_code": verified_org.unified_social_credit_code,
         },
         format="json",
     )

@@ -17,7 +17,7 @@ SHARED = (DocumentType.PROPERTY_RIGHT, DocumentType.PLANNING_PERMIT, DocumentTyp
 
 
 @pytest.fixture
-def pushed(reference):
+def pushed(verified_org):
     provider = Organization.objects.get(code="natural-resources")
     project = project_push(
         actor=staff_of("natural-resources", username="nr-clerk"),
@@ -28,6 +28,7 @@ def pushed(reference):
         kind="new",
         works_type="building",
         address="中山市火炬开发区沿江东三路8号",
+        owner_credit_code=verified_org.unified_social_credit_code,
     )
     for doc_type in SHARED:
         project_document_share(

@@ -210,3 +210,21 @@ def test_demo_indicators_are_ready_without_waiting_for_beat(seeded, client):
     page = client.get(reverse("staff:kpi"))
     assert page.status_code == 200
     assert 'data-table="connections"' in page.content.decode()
+
+
+def test_the_demo_companies_are_verified_and_the_shared_project_waits_for_the_first(seeded):
+    """`make run` shows 免证办: the demo applicant finds the pushed project by its code."""
+    from applications.selectors.applicant import shared_project_for_claimant
+    from portal.demo.cases import SHARED_PROJECT_CODE
+
+    for spec in COMPANIES:
+        org = Organization.objects.get(code=spec.code)
+        assert org.identity.status == "verified", spec.code
+        assert org.identity.registry_record.legal_representative == spec.legal_representative
+    first = Organization.objects.get(code=COMPANIES[0].code)
+    second = Organization.objects.get(code=COMPANIES[1].code)
+    lookup = shared_project_for_claimant(organization=first, code=SHARED_PROJECT_CODE)
+    assert lookup.project is not None and lookup.project.owner_credit_code == COMPANIES[0].uscc
+    other = shared_project_for_claimant(organization=second, code=SHARED_PROJECT_CODE)
+    assert other.project is None
+    assert "registry-amr" in seeded

@@ -101,16 +101,25 @@ def test_sign_up_errors_are_shown_next_to_each_field_and_nothing_is_saved(client
     assert (Organization.objects.count(), User.objects.count()) == before
 
 
-def test_a_company_cannot_register_twice(client, reference):
+def test_a_second_registration_of_a_code_opens_a_dispute_instead_of_a_refusal(client, reference):
+    from workgroups.models import CompanyDispute
+
     client.post("/en/accounts/signup/", _company_form())
     client.logout()
     response = client.post(
-        "/en/accounts/signup/", _company_form(mobile="13900139000", email="b@example.cn")
+        "/en/accounts/signup/",
+        _company_form(mobile="13900139000", email="b@example.cn"),
+        follow=True,
     )
     assert response.status_code == 200
-    assert "already registered" in str(response.context["form"].errors)
+    assert "another account registered this credit code first" in response.content.decode()
+    # The code stays with the first company; the second gets a company of its own, disputed.
     assert Organization.objects.filter(unified_social_credit_code=VALID_USCC).count() == 1
-    assert not User.objects.filter(username="13900139000").exists()
+    second = User.objects.get(username="13900139000").memberships.get().organization
+    assert second.unified_social_credit_code == ""
+    assert second.identity.status == "disputed" and second.identity.credit_code == VALID_USCC
+    dispute = CompanyDispute.objects.get()
+    assert (dispute.claimant, dispute.credit_code, dispute.status) == (second, VALID_USCC, "open")
 
 
 NEUTRAL_REFUSAL = "We could not create an account with these details."

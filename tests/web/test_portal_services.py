@@ -15,17 +15,18 @@ from applications.services import (
     service_application_transition,
 )
 from core.errors import IllegalTransition, NotFound, PermissionDenied
-from tests.factories import ProjectFactory, upload
+from tests.factories import ProjectFactory, upload, verify
 from workgroups.models import Organization
 
 pytestmark = pytest.mark.django_db
 
 
-def _pushed():
+def _pushed(owner_credit_code=""):
     return ProjectFactory(
         owner=None,
         source=ProjectSource.SHARED_DATA,
         source_organization=Organization.objects.get(code="natural-resources"),
+        owner_credit_code=owner_credit_code,
     )
 
 
@@ -39,13 +40,15 @@ def test_an_operator_cannot_claim_a_pushed_project(operator_staff):
 def test_a_project_entered_by_an_applicant_cannot_be_claimed(
     applicant, applicant_org, rival, rival_org
 ):
+    verify(rival_org)
     own = ProjectFactory(owner=applicant_org)
     with pytest.raises(NotFound):
         project_claim(actor=rival, owner=rival_org, code=own.code)
 
 
-def test_claim_errors_are_field_errors_and_leave_the_project_unclaimed(applicant, applicant_org):
-    pushed = _pushed()
+def test_claim_errors_are_field_errors_and_leave_the_project_unclaimed(applicant, verified_org):
+    applicant_org = verified_org
+    pushed = _pushed(applicant_org.unified_social_credit_code)
     with pytest.raises(ValidationError) as exc:
         project_claim(actor=applicant, owner=applicant_org, code=pushed.code, name="")
     assert "name" in exc.value.message_dict

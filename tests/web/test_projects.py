@@ -69,7 +69,7 @@ def test_another_applicants_project_is_not_found(web, rival_project):
     assert "rival" not in web.get("/en/projects/").content.decode()
 
 
-def _pushed(code="2026-442000-48-01-777777"):
+def _pushed(code="2026-442000-48-01-777777", *, owner_credit_code=""):
     provider = Organization.objects.get(code="natural-resources")
     return ProjectFactory(
         code=code,
@@ -77,11 +77,12 @@ def _pushed(code="2026-442000-48-01-777777"):
         owner=None,
         source=ProjectSource.SHARED_DATA,
         source_organization=provider,
+        owner_credit_code=owner_credit_code,
     )
 
 
-def test_a_pushed_project_is_found_by_code_prefilled_and_claimed(web, applicant_org):
-    pushed = _pushed()
+def test_a_pushed_project_is_found_by_code_prefilled_and_claimed(web, verified_org):
+    pushed = _pushed(owner_credit_code=verified_org.unified_social_credit_code)
     response = web.get(f"/en/projects/new/?code={pushed.code}")
     assert response.status_code == 200
     html = response.content.decode()
@@ -91,35 +92,39 @@ def test_a_pushed_project_is_found_by_code_prefilled_and_claimed(web, applicant_
     response = web.post("/en/projects/new/", data)
     assert response.status_code == 302
     pushed.refresh_from_db()
-    assert pushed.owner == applicant_org
+    assert pushed.owner == verified_org
     assert pushed.source == ProjectSource.SHARED_DATA and pushed.name == "翠亨新区学校(一期)"
     assert "From shared data" in web.get("/en/projects/").content.decode()
 
 
-def test_typing_a_pushed_projects_code_leads_to_the_claim(web):
-    pushed = _pushed()
+def test_typing_a_pushed_projects_code_leads_to_the_claim(web, verified_org):
+    pushed = _pushed(owner_credit_code=verified_org.unified_social_credit_code)
     response = web.post("/en/projects/new/", _project_form(code=pushed.code))
     assert response.status_code == 302
     assert response.url.endswith(f"?code={pushed.code}")
 
 
-def test_a_claimed_project_cannot_be_claimed_again(web, rival_org, rival, client):
-    pushed = _pushed()
+def test_a_claimed_project_cannot_be_claimed_again(web, verified_org, rival_org, rival, client):
+    from tests.factories import verify
+
+    verify(rival_org)
+    pushed = _pushed(owner_credit_code=verified_org.unified_social_credit_code)
     data = _project_form(code=pushed.code)
     data["claim"] = pushed.code
     assert web.post("/en/projects/new/", data).status_code == 302
     client.force_login(rival)
     response = client.post("/en/projects/new/", data)
-    assert response.status_code == 200  # a fresh form: the code is taken
+    assert response.status_code == 200  # the form again, with the neutral refusal
+    assert "No project with this code is waiting for your company" in response.content.decode()
     pushed.refresh_from_db()
-    assert pushed.owner != rival_org
+    assert pushed.owner == verified_org
 
 
 def test_an_unknown_code_offers_a_blank_form(web):
     response = web.get("/en/projects/new/?code=NOPE-1")
     assert response.status_code == 200
-    assert response.context["shared"] is None
-    assert "No unclaimed project" in response.content.decode()
+    assert response.context.get("shared") is None
+    assert "No project with this code is waiting for your company" in response.content.decode()
 
 
 def test_staff_without_an_applicant_company_are_told_where_to_go(client, operator_staff):
@@ -132,13 +137,13 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
-def test_documents_shared_with_a_pushed_project_need_no_upload(web, applicant_org):
+def test_documents_shared_with_a_pushed_project_need_no_upload(web, verified_org):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from applications.services import project_document_share
     from tests.factories import PDF_BYTES
 
-    pushed = _pushed()
+    pushed = _pushed(owner_credit_code=verified_org.unified_social_credit_code)
     project_document_share(
         provider=pushed.source_organization,
         project=pushed,

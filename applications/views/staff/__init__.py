@@ -10,6 +10,8 @@ from .api_tokens import api_token_revoke_view, api_token_rotate_view, api_tokens
 from .calendar import calendar
 from .case import case, case_transition, permit_decide
 from .escalations import escalation_ack, escalation_res, escalations
+from .identity import companies, company_decide, dispute_decide, disputes
+from .projects import project, projects
 from .queue import queue, queue_bulk
 
 __all__ = [
@@ -17,6 +19,12 @@ __all__ = [
     "api_token_rotate_view",
     "api_tokens",
     "calendar",
+    "companies",
+    "company_decide",
+    "dispute_decide",
+    "disputes",
+    "project",
+    "projects",
     "case",
     "case_transition",
     "escalation_ack",

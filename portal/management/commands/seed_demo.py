@@ -63,7 +63,9 @@ class Command(BaseCommand):
         shared = result.shared_project
         self.stdout.write(
             f"  {shared.code}  {shared.name}: pushed by a department with "
-            f"{shared.shared_documents.count()} documents; claim it by its code (免证办)."
+            f"{shared.shared_documents.count()} documents for {shared.owner_credit_code}; "
+            "the verified company's user `applicant` claims it by its code on the projects "
+            "page (免证办)."
         )
 
         names = dict(Organization.objects.values_list("code", "name_zh"))

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workgroups', '0007_seed_calendar'),
+        ('workgroups', '0008_redact_replayed_secrets'),
     ]
 
     operations = [
