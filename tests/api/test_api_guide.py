@@ -357,6 +357,7 @@ ROLE_WORDS = {
     Role.OPERATOR: "operators",
     Role.PERMIT_AGENCY: "permit agencies",
     Role.DATA_PROVIDER: "data providers",
+    Role.COMPANY_REGISTRY: "the company registry",
 }
 
 

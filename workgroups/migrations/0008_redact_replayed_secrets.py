@@ -22,6 +22,10 @@ def redact_replayed_secrets(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("workgroups", "0007_seed_calendar")]
+    # The table is still the one applications created (workgroups 0002 took over its state only).
+    dependencies = [
+        ("workgroups", "0007_seed_calendar"),
+        ("applications", "0006_idempotency_record_to_workgroups"),
+    ]
 
     operations = [migrations.RunPython(redact_replayed_secrets, migrations.RunPython.noop)]
