@@ -12,7 +12,6 @@ guard each of those paths, every request is read once here and one holding a NUL
 import json
 from collections.abc import Callable, Iterator
 
-from django.core.validators import ProhibitNullCharactersValidator
 from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -107,7 +106,8 @@ class NullCharacterGuardMiddleware:
         fields = null_character_fields(request)
         if not fields:
             return self.get_response(request)
-        message = str(ProhibitNullCharactersValidator.message)
+        # Django's own message, translated here too: its Chinese says "empty string".
+        message = _("Null characters are not allowed.")
         errors = {_shown(name): [message] for name in fields}
         if request.path.startswith(API_PREFIX):
             body = problem(400, "validation_error", summary(errors), errors, _("Invalid input"))

@@ -77,7 +77,7 @@ def test_the_refusal_is_in_chinese_on_the_chinese_site(applicant_client, referen
     assert response.status_code == 400
     page = response.content.decode()
     assert "输入被拒绝" in page
-    assert "<code>code</code>" in page
+    assert "<code>code</code>: 不允许包含空字符（NUL）。" in page
 
 
 def test_clean_input_passes_through(applicant_client, applicant, applicant_org, project):
