@@ -51,7 +51,7 @@ class EndpointFilter(admin.SimpleListFilter):
         return choices
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        if self.value() and self.value().isdecimal():  # "²" is a digit int() refuses
             return queryset.filter(endpoint_id=int(self.value()))
         return queryset
 
@@ -66,7 +66,7 @@ class OrganizationFilter(admin.SimpleListFilter):
         return [(str(org.pk), str(org)) for org in delivery_filter_organizations()]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        if self.value() and self.value().isdecimal():  # "²" is a digit int() refuses
             return queryset.filter(recipient_organization_id=int(self.value()))
         return queryset
 

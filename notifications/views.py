@@ -33,7 +33,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_read(request: HttpRequest) -> HttpResponse:
-    ids = [int(v) for v in request.POST.getlist("delivery") if v.isdigit()]
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    ids = [int(v) for v in request.POST.getlist("delivery") if v.isdecimal()]
     inbox_mark_read(user=request.user, delivery_ids=ids)
     return redirect("notifications:inbox")
 

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin_mixins import ViewOnlyAdminMixin
+from core.admin_mixins import CheckedAutocompleteMixin, ViewOnlyAdminMixin
 
 from .api_tokens import api_token_revoke
 from .constants import ApiTokenChannel
@@ -58,7 +58,7 @@ class MembershipInlineForm(forms.ModelForm):
                     self.fields[name].disabled = True
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = Membership
     form = MembershipInlineForm
     extra = 0
@@ -141,7 +141,7 @@ class UserAdmin(MembershipFormsetMixin, DjangoUserAdmin):
         return ", ".join(str(m.organization) for m in obj.memberships.all())
 
 
-class WorkgroupMembershipInline(admin.TabularInline):
+class WorkgroupMembershipInline(CheckedAutocompleteMixin, admin.TabularInline):
     model = WorkgroupMembership
     extra = 0
     autocomplete_fields = ("organization",)
@@ -215,7 +215,7 @@ class OrganizationAdmin(MembershipFormsetMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(CheckedAutocompleteMixin, admin.ModelAdmin):
     list_display = ("user", "organization", "role", "created_at")
     list_filter = ("role", "organization__kind")
     search_fields = (
@@ -261,7 +261,7 @@ class WorkgroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkgroupMembership)
-class WorkgroupMembershipAdmin(admin.ModelAdmin):
+class WorkgroupMembershipAdmin(CheckedAutocompleteMixin, admin.ModelAdmin):
     list_display = ("workgroup", "organization", "role")
     list_filter = ("workgroup", "role", "organization__kind")
     search_fields = ("organization__name_zh", "organization__name_en", "organization__code")
@@ -270,7 +270,7 @@ class WorkgroupMembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Town)
-class TownAdmin(admin.ModelAdmin):
+class TownAdmin(CheckedAutocompleteMixin, admin.ModelAdmin):
     list_display = ("code", "name_zh", "name_en", "governing_organization")
     search_fields = ("code", "name_zh", "name_en")
     list_select_related = ("governing_organization",)
@@ -299,7 +299,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(EscalationTier)
-class EscalationTierAdmin(admin.ModelAdmin):
+class EscalationTierAdmin(CheckedAutocompleteMixin, admin.ModelAdmin):
     list_display = ("level", "name_zh", "name_en", "organization", "climb_after_working_days")
     list_editable = ("climb_after_working_days",)
     list_select_related = ("organization",)
@@ -307,7 +307,7 @@ class EscalationTierAdmin(admin.ModelAdmin):
 
 
 @admin.register(PermitAuthority)
-class PermitAuthorityAdmin(admin.ModelAdmin):
+class PermitAuthorityAdmin(CheckedAutocompleteMixin, admin.ModelAdmin):
     list_display = ("permit_type", "agency", "working_days")
     list_editable = ("working_days",)
     list_select_related = ("agency",)

@@ -3,7 +3,7 @@
 import datetime as dt
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from applications.constants import Party, ServiceStatus, Utility
 from applications.models import RatingLevel
 from applications.views.staff.common import staff_required
 
+from ..forms import PeriodForm
 from ..selectors.kpi import (
     INDICATORS_UNAVAILABLE,
     KpiFilter,
@@ -30,25 +31,13 @@ from ..selectors.kpi import (
 from .exports import requested_download
 
 
-def _month(value: str) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 (a calendar month)
-    except ValueError:
-        return None
-
-
-def filters_from(request: HttpRequest) -> tuple[KpiFilter, list[tuple[int, str]]]:
+def filters_from(request: HttpRequest) -> tuple[PeriodForm, KpiFilter | None, list]:
     """`?from=YYYY-MM&to=YYYY-MM&workgroup=<id>` (the last 12 months of every workgroup by
-    default), and the workgroups the caller may choose from."""
-    params: QueryDict = request.GET
+    default): the form, its filters (None when the period is refused), and the workgroups
+    the caller may choose from."""
     workgroups = kpi_workgroups(scope=request.staff_scope)
-    default = KpiFilter.last_months(timezone.localdate())
-    first = _month(params.get("from", "")) or default.first
-    last = _month(params.get("to", "")) or default.last
-    wanted = params.get("workgroup", "")
-    workgroup_id = next((pk for pk, _name in workgroups if str(pk) == wanted), None)
-    filters = KpiFilter(first=min(first, last), last=max(first, last), workgroup_id=workgroup_id)
-    return filters, workgroups
+    form = PeriodForm(request.GET, today=timezone.localdate())
+    return form, (form.filters(workgroups) if form.is_valid() else None), workgroups
 
 
 def month(value) -> str:
@@ -313,12 +302,21 @@ def unavailable_context() -> dict | None:
     return {"indicators_unavailable": INDICATORS_UNAVAILABLE}
 
 
-def page_context(request: HttpRequest, filters: KpiFilter, workgroups: list) -> dict:
-    """What both indicator pages show above their tables: the filter form and the date of
-    the figures."""
+def page_context(
+    request: HttpRequest, form: PeriodForm, filters: KpiFilter | None, workgroups: list
+) -> dict:
+    """What both indicator pages show above their tables: the filter form (as typed, with
+    its errors, when the period is refused) and the date of the figures."""
     query = request.GET.copy()
     for key in ("csv", "xlsx"):
         query.pop(key, None)
+    if filters is None:
+        return {
+            "period_errors": form.errors,
+            "workgroups": workgroups,
+            "period_from": form["from"].value() or "",
+            "period_to": form["to"].value() or "",
+        }
     return {
         "filters": filters,
         "workgroups": workgroups,
@@ -345,13 +343,19 @@ def indicator_page(
     unavailable = unavailable_context()
     if unavailable is not None:
         return render(request, template, {**unavailable, **context})
-    filters, workgroups = filters_from(request)
+    form, filters, workgroups = filters_from(request)
+    if filters is None:
+        # The figures of another period than the one asked for would mislead: only the form.
+        page = page_context(request, form, filters, workgroups)
+        return render(request, template, {**page, **context}, status=400)
     tables, extra = build(scope, filters)
     download = requested_download(request, tables, prefix=prefix)
     if download is not None:
         return download
     return render(
-        request, template, {**page_context(request, filters, workgroups), **extra, **context}
+        request,
+        template,
+        {**page_context(request, form, filters, workgroups), **extra, **context},
     )
 
 

@@ -238,3 +238,14 @@ def test_a_signal_recorded_in_the_staff_site_reaches_the_operators(admin_client)
         "csg-zhongshan",
         "zs-water",
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("parameter", ["endpoint", "organization"])
+def test_a_filter_value_that_is_no_number_lists_everything(admin_client, endpoint, parameter):
+    """`"²".isdigit()` is true but `int("²")` fails: that was a server error."""
+    _delivery(endpoint, DeliveryStatus.FAILED)
+    changelist = reverse("admin:notifications_delivery_changelist")
+    response = admin_client.get(changelist, {parameter: "²"})
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 1

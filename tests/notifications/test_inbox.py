@@ -64,3 +64,12 @@ def test_the_inbox_runs_a_constant_number_of_queries(
     facts_process()
     with django_assert_max_num_queries(len(small.captured_queries)):
         signed_in.get("/en/inbox/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["²", "9999999999999999999999", "-1", "x"])
+def test_an_id_that_is_no_number_marks_nothing_and_is_no_server_error(signed_in, value):
+    """`"²".isdigit()` is true but `int("²")` fails: that was a server error."""
+    signed_in.raise_request_exception = False
+    response = signed_in.post("/en/inbox/read/", {"delivery": [value]})
+    assert response.status_code == 302

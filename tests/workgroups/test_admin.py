@@ -314,3 +314,21 @@ def test_an_agency_that_stops_providing_data_loses_the_provider_role(admin_clien
         project_push(
             actor=clerk, organization=bureau, code="2026-442000-48-01-990077", town_code="shiqi"
         )
+
+
+@pytest.mark.parametrize("value", ["10000-01-01", "x" * 1000, "9999999999999999999999", "-1"])
+def test_an_impossible_organisation_in_an_autocomplete_field_is_a_form_error(admin_client, value):
+    """The autocomplete widget looked the posted value up to show it again: a value the id
+    column cannot hold was a server error instead of the form's own error."""
+    response = admin_client.post(
+        reverse("admin:workgroups_escalationtier_add"),
+        {
+            "level": "4",
+            "name_zh": "第四级",
+            "name_en": "Tier 4",
+            "organization": value,
+            "climb_after_working_days": "2",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["organization"]
