@@ -14,6 +14,7 @@ MYPY := $(VENV)/bin/mypy
 # every services/selectors package and the observability wiring.
 MYPY_PATHS := core applications/workflow.py notifications/workflow.py \
 	applications/services applications/selectors workgroups/services.py workgroups/selectors.py \
+	coordination/workflow.py coordination/clock.py coordination/services coordination/selectors \
 	notifications/services notifications/selectors.py indicators/services indicators/selectors \
 	portal/observability
 # Stamps make installs idempotent: pip runs again only when pyproject.toml changes.

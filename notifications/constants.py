@@ -23,6 +23,10 @@ class EventType(models.TextChoices):
     DEMAND_NOTICE = "demand_notice.created", _("Early demand notice")
     DEMAND_REMINDER = "demand_notice.reminder", _("Early demand notice reminder")
     ESCALATION = "escalation.changed", _("Escalation")
+    DEMAND_RECEIVED = "demand.received", _("Demand or suggestion received")
+    DEMAND_ACKNOWLEDGED = "demand.acknowledged", _("Demand or suggestion acknowledged")
+    DEMAND_ANSWERED = "demand.answered", _("Demand or suggestion answered")
+    DEMAND_REOPENED = "demand.reopened", _("Demand or suggestion reopened")
     WEBHOOK_PAUSED = "webhook_endpoint.paused", _("Webhook endpoint paused")
     WEBHOOK_RESUMED = "webhook_endpoint.resumed", _("Webhook endpoint resumed")
 

@@ -7,14 +7,23 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import applications.staff_urls
 import applications.urls
+import coordination.urls
 import indicators.urls
 from core.api import error_views
 from portal import api_router, views
 
 # The staff site and the public site keep one URL namespace each ("staff", "applications"),
 # gathering the pages of every app that serves them.
-staff_urlpatterns = [*applications.staff_urls.urlpatterns, *indicators.urls.staff_urlpatterns]
-public_urlpatterns = [*applications.urls.urlpatterns, *indicators.urls.public_urlpatterns]
+staff_urlpatterns = [
+    *applications.staff_urls.urlpatterns,
+    *coordination.urls.staff_urlpatterns,
+    *indicators.urls.staff_urlpatterns,
+]
+public_urlpatterns = [
+    *applications.urls.urlpatterns,
+    *coordination.urls.public_urlpatterns,
+    *indicators.urls.public_urlpatterns,
+]
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
