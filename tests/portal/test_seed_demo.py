@@ -152,3 +152,32 @@ def test_demo_indicators_are_ready_without_waiting_for_beat(seeded, client):
     page = client.get(reverse("staff:kpi"))
     assert page.status_code == 200
     assert 'data-table="connections"' in page.content.decode()
+
+
+def test_demo_demands_give_staff_a_realistic_queue(seeded, client):
+    """Right after `seed_demo` staff see demands in every state, the overdue one escalated."""
+    from coordination.constants import DemandStatus
+    from coordination.models import Demand, ItemEscalation
+
+    statuses = set(Demand.objects.values_list("status", flat=True))
+    assert statuses == {
+        DemandStatus.ACKNOWLEDGED,
+        DemandStatus.SUBMITTED,
+        DemandStatus.ANSWERED,
+        DemandStatus.CLOSED,
+        DemandStatus.REOPENED,
+    }
+    overdue = Demand.objects.get(title="水费账单重复扣款")
+    assert ItemEscalation.objects.filter(demand=overdue, tier=1).exists()
+    linked = Demand.objects.exclude(service_application=None).get()
+    assert linked.organization.code == "demo-cuiheng-zhizao"
+    client.force_login(User.objects.get(username="lead-water"))
+    page = client.get(reverse("staff:demands")).content.decode()
+    assert f'data-demand="{overdue.uuid}"' in page
+    assert 'data-tier="1"' in page
+    client.force_login(User.objects.get(username="leadership"))
+    page = client.get(reverse("staff:demands"), {"state": "all"}).content.decode()
+    assert page.count("data-demand=") == Demand.objects.count() == 6
+    client.force_login(User.objects.get(username="applicant"))
+    mine = client.get(reverse("applications:demands")).content.decode()
+    assert mine.count("data-demand=") == 2
