@@ -21,6 +21,7 @@ from applications.models import (
     ServiceApplication,
     StateChange,
 )
+from coordination.models import DemandHistory, ItemEscalationEvent
 from notifications.constants import DeliveryStatus, NoticeStatus
 from notifications.models import Delivery, DemandNotice, FactCursor, FactSeen
 from workgroups.calendar import holiday_data_covers
@@ -31,6 +32,8 @@ FACT_SOURCES: tuple[tuple[str, type[models.Model], str], ...] = (
     ("state_changes", StateChange, "at"),
     ("escalation_events", EscalationEvent, "at"),
     ("projects", Project, "created_at"),
+    ("demand_history", DemandHistory, "at"),
+    ("item_escalation_events", ItemEscalationEvent, "at"),
 )
 # Counting unread facts stops here: past it the reader is simply far behind.
 FACT_COUNT_LIMIT = 100_000
