@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.http import QueryDict
 from django.utils.translation import get_language
@@ -152,7 +154,7 @@ def queue_filters(params: QueryDict) -> DemandFilters:
     return DemandFilters(
         state=state if state in ("open", "closed", "all") else "open",
         utility=choice("utility", Utility.values),
-        town=params.get("town", "")[:40],
+        town=town if re.fullmatch(r"[a-z0-9-]{1,40}", town := params.get("town", "")) else "",
         theme=choice("theme", DemandTheme.values),
         kind=choice("kind", DemandKind.values),
         overdue=params.get("overdue") == "1",

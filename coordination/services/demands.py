@@ -221,6 +221,8 @@ def demand_transition(
 ) -> Demand:
     """A person moves a demand: staff acknowledge, answer, close; the submitter says whether
     the answer solved it."""
+    if "\x00" in (comment or ""):
+        raise ValidationError({"comment": _("Null characters are not allowed.")})
     return apply(
         DEMAND,
         demand,

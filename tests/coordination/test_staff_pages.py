@@ -160,8 +160,9 @@ def test_the_queue_is_ordered_by_deadline_and_filtered(users, submit_demand, sta
     assert order == [str(late.uuid), str(water.uuid), str(recent.uuid)]
     only_water = client.get(reverse("staff:demands"), {"utility": "water"}).content.decode()
     assert re.findall(r'data-demand="([0-9a-f-]+)"', only_water) == [str(water.uuid)]
-    odd = client.get(reverse("staff:demands"), {"q": "\x00" * 10, "town": "x" * 999, "size": "x"})
-    assert odd.status_code == 200
+    for town in ("x" * 999, "\x00", "shiqi\x00"):
+        odd = client.get(reverse("staff:demands"), {"q": "\x00" * 10, "town": town, "size": "x"})
+        assert odd.status_code == 200
 
 
 def test_the_queue_costs_the_same_queries_for_many_demands(
@@ -192,3 +193,39 @@ def test_the_submitters_list_costs_the_same_queries_for_many_demands(
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get(reverse("applications:demands")).content.decode()
     assert html.count("data-demand=") == 11
+
+
+@pytest.mark.parametrize("answer", ["已处理\x00", "答" * 5000, ""])
+def test_odd_answers_give_field_errors_never_a_server_error(answer, users, demand):
+    client = client_for(users["lead"])
+    url = reverse("staff:demand_act", args=[demand.uuid, "answer"])
+    response = client.post(url, {"answer-answer": answer, "answer-comment": "\x00" * 3})
+    assert response.status_code == 400
+    assert 'id="id_answer-answer_errors"' in response.content.decode()
+    demand.refresh_from_db()
+    assert demand.status == DemandStatus.SUBMITTED
+
+
+def test_an_odd_verdict_through_the_private_link_is_a_field_error(submit_demand, users, client):
+    from coordination.access import demand_private_path
+    from coordination.services import demand_transition
+
+    demand = submit_demand()
+    demand_transition(
+        actor=users["lead"], demand=demand, transition="answer", data={"answer": "已处理。"}
+    )
+    path = demand_private_path(demand)
+    response = client.post(path, {"action": "report_unsolved", "reason": "\x00" + "x" * 9000})
+    assert response.status_code == 400
+    assert 'id="id_reason_errors"' in response.content.decode()
+    demand.refresh_from_db()
+    assert demand.status == DemandStatus.ANSWERED
+
+
+def test_a_comment_with_a_null_character_is_refused_not_stored(users, demand):
+    client = client_for(users["lead"])
+    url = reverse("staff:demand_act", args=[demand.uuid, "acknowledge"])
+    response = client.post(url, {"acknowledge-comment": "收到\x00"})
+    assert response.status_code == 400
+    demand.refresh_from_db()
+    assert demand.status == DemandStatus.SUBMITTED
