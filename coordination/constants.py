@@ -11,6 +11,7 @@ __all__ = [
     "DemandStatus",
     "DemandTheme",
     "EscalationEventKind",
+    "EscalationOrigin",
     "EscalationStatus",
     "ItemKind",
     "Utility",
@@ -23,6 +24,14 @@ class ItemKind(models.TextChoices):
     Follow-ups, referrals and action items join here."""
 
     DEMAND = "demand", _("Demand or suggestion")
+
+
+class EscalationOrigin(models.TextChoices):
+    """Why an item is with a higher tier: a missed deadline (the sweep), or a referral by the
+    tier below that could not solve it (提级协调, policy 四(八))."""
+
+    DEADLINE = "deadline", _("Missed deadline")
+    REFERRAL = "referral", _("Referred up")
 
 
 class DemandKind(models.TextChoices):

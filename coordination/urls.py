@@ -26,6 +26,7 @@ public_urlpatterns = [
 staff_urlpatterns = [
     path("demands/", staff.demand_queue_page, name="demands"),
     path("demands/analysis/", staff.demand_analysis_page, name="demand_analysis"),
+    path("demands/escalations/", staff.demand_escalations_page, name="demand_escalations"),
     path("demands/<uuid:uuid>/", staff.demand_page, name="demand"),
     path(
         "demands/<uuid:uuid>/files/<uuid:attachment_uuid>/",

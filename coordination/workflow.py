@@ -28,7 +28,13 @@ from workgroups.models import Membership, User, WorkgroupMembership
 from workgroups.selectors import escalation_holders
 
 from .clock import ClockedItem, Limits, enter_state
-from .constants import DemandStatus, EscalationEventKind, EscalationStatus
+from .constants import (
+    DemandStatus,
+    EscalationEventKind,
+    EscalationOrigin,
+    EscalationStatus,
+    ItemKind,
+)
 from .models import Demand, DemandHistory, ItemEscalation, ItemEscalationEvent
 from .permissions import ANSWER_AS_TOWN, HANDLE_DEMAND, SUBMITTER, VIEW_DEMAND
 from .registry import ANSWER_MAX_LENGTH, DEMAND_LIMITS
@@ -49,6 +55,8 @@ NOTICE_REOPENED = "demand_reopened"
 NOTICE_NONE = "none"
 
 UNRESOLVED = ~Q(status=EscalationStatus.RESOLVED)
+# A workgroup refers what it cannot solve to the leadership office (policy 四(八)).
+REFERRAL_TIER = 2
 
 
 def person(actor: Any) -> User | None:
@@ -57,6 +65,25 @@ def person(actor: Any) -> User | None:
 
 
 # --- Escalations of any clocked item ------------------------------------------------------------
+
+
+class TierHolding(PermissionSource):
+    """Who holds which tier and which organisations the caller acts for, read once: a page
+    listing many escalations asks `ITEM_ESCALATION.available(..., perms=holding)` for each
+    without a query per row."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.holders = escalation_holders()
+        account = person(user)
+        self.org_ids: frozenset[int] = frozenset(
+            Membership.objects.filter(user=account).values_list("organization_id", flat=True)
+            if account is not None
+            else ()
+        )
+
+    def has(self, perm: str, obj: Model) -> bool:
+        return False  # tiers are held by organisations, not granted per object
 
 
 class ItemEscalationMachine(Machine[ItemEscalation]):
@@ -76,13 +103,19 @@ class ItemEscalationMachine(Machine[ItemEscalation]):
     def may(
         self, user: Any, name: str, obj: ItemEscalation, *, perms: PermissionSource | None = None
     ) -> bool:
+        """Acknowledge and resolve: whoever handles the tier (as for cases). Refer up: only the
+        tier that holds it now (the office refers to the leading group, not the leads)."""
         transition = self.transitions.get(name)
         if transition is None or transition.system_only or person(user) is None:
             return False
         if user.is_superuser:
             return True
-        holders = escalation_holders().handling(workgroup_id=obj.workgroup_id, tier=obj.tier)
-        return Membership.objects.filter(user=user, organization_id__in=holders).exists()
+        holding = perms if isinstance(perms, TierHolding) else TierHolding(user)
+        if name == "refer_up":
+            orgs = holding.holders.told(workgroup_id=obj.workgroup_id, tier=obj.tier)
+        else:
+            orgs = holding.holders.handling(workgroup_id=obj.workgroup_id, tier=obj.tier)
+        return bool(orgs & holding.org_ids)
 
     def refusal(self, transition: Transition, obj: ItemEscalation) -> str:
         if obj.status == EscalationStatus.RESOLVED:
@@ -95,29 +128,67 @@ class ItemEscalationMachine(Machine[ItemEscalation]):
     def record_many(
         self, moved: Sequence[tuple[ItemEscalation, Step]], transition: Transition
     ) -> None:
-        fields = ["status"]
+        kind = _EVENT_OF[transition.name]
+        fields = _SAVED_BY[kind]
         for escalation, step in moved:
-            if escalation.status == EscalationStatus.ACKNOWLEDGED:
+            if kind == EscalationEventKind.ACKNOWLEDGED:
                 escalation.acknowledged_at = step.now
-                fields = ["status", "acknowledged_at"]
+            elif kind == EscalationEventKind.CLIMBED:
+                escalation.tier_since = step.now
             else:
                 escalation.resolved_at = step.now
                 escalation.resolved_by = person(step.actor)
-                fields = ["status", "resolved_at", "resolved_by", "resolution_note"]
         ItemEscalation.objects.bulk_update([e for e, _step in moved], fields)
         ItemEscalationEvent.objects.bulk_create(
             [
                 ItemEscalationEvent(
                     escalation=escalation,
-                    kind=EscalationEventKind(escalation.status),
+                    kind=kind,
                     tier=escalation.tier,
                     actor=person(step.actor),
-                    note=step.data.get("note", ""),
+                    note=step.data.get("note", "") or step.data.get("reason", ""),
                     at=step.now,
                 )
                 for escalation, step in moved
             ]
         )
+        if kind == EscalationEventKind.RESOLVED:
+            # A resolved referral frees its item for another one.
+            referrals = [
+                e.demand_id
+                for e, _s in moved
+                if e.origin == EscalationOrigin.REFERRAL and e.demand_id is not None
+            ]
+            if referrals:
+                Demand.objects.filter(pk__in=referrals).update(referral_open=False)
+
+
+_EVENT_OF = {
+    "acknowledge": EscalationEventKind.ACKNOWLEDGED,
+    "refer_up": EscalationEventKind.CLIMBED,
+    "resolve": EscalationEventKind.RESOLVED,
+    "close_overtaken": EscalationEventKind.RESOLVED,
+}
+_SAVED_BY = {
+    EscalationEventKind.ACKNOWLEDGED: ["status", "acknowledged_at"],
+    EscalationEventKind.CLIMBED: ["status", "tier", "tier_since"],
+    EscalationEventKind.RESOLVED: ["status", "resolved_at", "resolved_by", "resolution_note"],
+}
+
+
+class ReferInput(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("What could not be solved, and what is needed"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Say why it needs the next tier.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 2:
+            raise forms.ValidationError(_("Say why it needs the next tier."))
+        return reason
 
 
 ITEM_ESCALATION = register(
@@ -137,6 +208,13 @@ ITEM_ESCALATION = register(
                 input_form=ResolveInput,
             ),
             Transition(
+                "refer_up",
+                gettext_lazy("Refer to the next tier"),
+                gettext_lazy("Referred to the next tier"),
+                (HOLDS_TIER,),
+                input_form=ReferInput,
+            ),
+            Transition(
                 "close_overtaken",
                 gettext_lazy("Close"),
                 gettext_lazy("Closed by the system"),
@@ -148,12 +226,17 @@ ITEM_ESCALATION = register(
 
 
 def escalations_close_overtaken(*, field: str, items: Sequence[Model], now: dt.datetime) -> int:
-    """Close the open escalations of items that moved on (their deadline no longer stands),
-    in the transaction of the move. `field` is the escalation's foreign key to that kind."""
+    """Close the open deadline escalations of items that moved on (their deadline no longer
+    stands), in the transaction of the move; a referral stays until its holder resolves it.
+    `field` is the escalation's foreign key to that kind."""
     if not items:
         return 0
     stale = list(
-        ItemEscalation.objects.filter(UNRESOLVED, **{f"{field}__in": [i.pk for i in items]})
+        ItemEscalation.objects.filter(
+            UNRESOLVED,
+            origin=EscalationOrigin.DEADLINE,
+            **{f"{field}__in": [i.pk for i in items]},
+        )
         .select_for_update()
         .order_by("pk")
     )
@@ -163,6 +246,41 @@ def escalations_close_overtaken(*, field: str, items: Sequence[Model], now: dt.d
             ITEM_ESCALATION, stale, "close_overtaken", actor=None, now=now, data={"note": note}
         )
     return len(stale)
+
+
+def referrals_open(*, kind: str, field: str, referred: Sequence[tuple[Model, Step]]) -> None:
+    """Hand items to the leadership office (tier 2) with the referrer's reason, in the
+    transaction of the referral; the event tells the office."""
+    escalations = ItemEscalation.objects.bulk_create(
+        [
+            ItemEscalation(
+                item_kind=kind,
+                origin=EscalationOrigin.REFERRAL,
+                workgroup_id=item.workgroup_id,  # type: ignore[attr-defined]
+                stage=str(item.status),  # type: ignore[attr-defined]
+                tier=REFERRAL_TIER,
+                opened_at=step.now,
+                tier_since=step.now,
+                reason=step.data.get("reason", ""),
+                referred_by=person(step.actor),
+                **{field: item},
+            )
+            for item, step in referred
+        ]
+    )
+    ItemEscalationEvent.objects.bulk_create(
+        [
+            ItemEscalationEvent(
+                escalation=escalation,
+                kind=EscalationEventKind.OPENED,
+                tier=escalation.tier,
+                actor=escalation.referred_by,
+                note=escalation.reason,
+                at=escalation.opened_at,
+            )
+            for escalation in escalations
+        ]
+    )
 
 
 # --- What every clocked item's table shares ------------------------------------------------------
@@ -262,7 +380,7 @@ class DemandMachine(ClockedMachine[Demand]):
     model = Demand
     limits = DEMAND_LIMITS
     escalation_field = "demand"
-    saved_fields = ["status", "stage_entered_at", "due_at", "closed_at"]
+    saved_fields = ["status", "stage_entered_at", "due_at", "closed_at", "referral_open"]
     not_found = gettext_lazy("No such demand.")
     forbidden = gettext_lazy("You may not perform this action on this demand.")
     unknown = gettext_lazy("Unknown action: %s")
@@ -297,6 +415,15 @@ class DemandMachine(ClockedMachine[Demand]):
                 item.answer_working_days = working_days_between(item.submitted_at, now)
         elif item.status == DemandStatus.CLOSED:
             item.closed_at = now
+
+    def record_many(self, moved: Sequence[tuple[Demand, Step]], transition: Transition) -> None:
+        super().record_many(moved, transition)
+        if transition.name == "refer_up":
+            referrals_open(
+                kind=ItemKind.DEMAND,
+                field=self.escalation_field,
+                referred=[(demand, step) for demand, step in moved],
+            )
 
     def history(self, item: Demand, transition: Transition, step: Step) -> DemandHistory:
         actor = person(step.actor)
@@ -372,6 +499,15 @@ DEMAND = DemandMachine(
             (SUBMITTER,),
             input_form=VerdictInput,
             notice=NOTICE_REOPENED,
+        ),
+        # The state stays: the demand goes up to the leadership office with a reason.
+        Transition(
+            "refer_up",
+            gettext_lazy("Refer to the leadership office"),
+            gettext_lazy("Referred to the leadership office"),
+            (HANDLE_DEMAND,),
+            input_form=ReferInput,
+            notice=NOTICE_NONE,
         ),
         # An answer nobody rated within the limit: the sweep closes it.
         Transition(

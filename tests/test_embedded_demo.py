@@ -75,6 +75,7 @@ DEMAND_PAGES = [
     "/staff/demands/?state=all",
     "/staff/demands/analysis/",
     "/staff/demands/analysis/?xlsx=trend",
+    "/staff/demands/escalations/",
     "/en/staff/demands/analysis/",
     f"/staff/demands/{Demand.objects.get(utility='electricity').uuid}/",
 ]

@@ -101,6 +101,9 @@ class Demand(FSMModelMixin, ClockedItem):
     answer_text = models.TextField(_("answer"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # Set while a referral of the demand is open with a higher tier (coordination/workflow.py
+    # keeps it; the escalations' unique constraint backs it).
+    referral_open = models.BooleanField(_("referred up"), default=False)
     verdict = models.CharField(
         _("verdict"), max_length=10, choices=Verdict.choices, default=Verdict.NONE, blank=True
     )
@@ -170,6 +173,18 @@ class Demand(FSMModelMixin, ClockedItem):
             self.reopen_count += 1
             return D.REOPENED
         return D.CLOSED
+
+    @transition(
+        field=status,
+        source="*",
+        target=None,
+        permission=permitted("refer_up"),
+        conditions=[lambda demand: not demand.referral_open],
+    )
+    def refer_up(self, *, reason: str) -> None:
+        """The workgroup cannot solve it alone: the leadership office takes it up (提级协调).
+        The demand's own state and clock stay as they are."""
+        self.referral_open = True
 
     @transition(
         field=status, source=D.ANSWERED, target=D.CLOSED, permission=permitted("close_unrated")

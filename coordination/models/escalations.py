@@ -12,14 +12,18 @@ from core.querysets import AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.models import Workgroup
 
-from ..constants import EscalationEventKind, EscalationStatus, ItemKind
+from ..constants import EscalationEventKind, EscalationOrigin, EscalationStatus, ItemKind
 from .demands import Demand
+
+TOP_TIER = 3
 
 
 class ItemEscalation(FSMModelMixin, models.Model):
-    """A missed working-day deadline of a demand (later: a follow-up or an action item),
-    climbing from the workgroup's lead agencies (tier 1) to the leadership office (2) and the
-    leading group (3) until someone who holds it resolves it or the item moves on.
+    """A demand (later: a follow-up, an action item, a case) with a higher tier: a missed
+    working-day deadline, climbing from the workgroup's lead agencies (tier 1) to the leadership
+    office (2) and the leading group (3) until someone who holds it resolves it or the item moves
+    on; or a referral (提级协调) by the tier below that could not solve it, which the holder
+    resolves or refers up in turn.
 
     One nullable foreign key per kind of item (`demand` today), exactly one of them set: the
     sweep and the pages join the item directly, with no generic relation."""
@@ -37,9 +41,24 @@ class ItemEscalation(FSMModelMixin, models.Model):
     workgroup = models.ForeignKey(
         Workgroup, verbose_name=_("workgroup"), on_delete=models.PROTECT, related_name="+"
     )
-    # The item's state whose deadline was missed.
+    origin = models.CharField(
+        _("origin"),
+        max_length=20,
+        choices=EscalationOrigin.choices,
+        default=EscalationOrigin.DEADLINE,
+    )
+    # The item's state whose deadline was missed (or in which it was referred).
     stage = models.CharField(_("stage"), max_length=40)
-    breached_due_at = models.DateTimeField(_("missed deadline"))
+    breached_due_at = models.DateTimeField(_("missed deadline"), null=True, blank=True)
+    reason = models.TextField(_("reason for the referral"), blank=True)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("referred by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     tier = models.PositiveSmallIntegerField(_("tier"), default=1)
     status = FSMField(
         _("status"),
@@ -72,6 +91,18 @@ class ItemEscalation(FSMModelMixin, models.Model):
                 fields=["demand", "breached_due_at"],
                 condition=models.Q(demand__isnull=False),
                 name="item_escalation_demand_deadline_unique",
+            ),
+            # One referral of an item at a time (it climbs; a new one waits for its resolution).
+            models.UniqueConstraint(
+                fields=["demand"],
+                condition=models.Q(origin="referral") & ~models.Q(status="resolved"),
+                name="item_escalation_demand_open_referral_unique",
+            ),
+            # A deadline escalation names its deadline; a referral its reason.
+            models.CheckConstraint(
+                condition=models.Q(origin="deadline", breached_due_at__isnull=False)
+                | models.Q(origin="referral"),
+                name="item_escalation_deadline_named",
             ),
             # Exactly one item: the one its kind names.
             models.CheckConstraint(
@@ -113,6 +144,18 @@ class ItemEscalation(FSMModelMixin, models.Model):
     )
     def resolve(self, *, note: str) -> None:
         self.resolution_note = note
+
+    @transition(
+        field=status,
+        source=[EscalationStatus.OPEN, EscalationStatus.ACKNOWLEDGED],
+        target=EscalationStatus.OPEN,
+        permission=permitted("refer_up"),
+        conditions=[lambda escalation: escalation.tier < TOP_TIER],
+    )
+    def refer_up(self, *, reason: str) -> None:
+        """The tier holding it could not solve it: the next tier takes it (the leadership
+        office refers to the leading group)."""
+        self.tier += 1
 
     @transition(
         field=status,

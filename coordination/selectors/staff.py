@@ -23,7 +23,13 @@ from workgroups.models import Membership, Town, Workgroup, WorkgroupMembership
 from workgroups.selectors import escalation_holders
 
 from ..constants import OPEN_DEMAND_STATES, WORKGROUP_HOLDS, DemandStatus
-from ..models import Demand, DemandGroupObjectPermission, DemandHistory, ItemEscalation
+from ..models import (
+    Demand,
+    DemandGroupObjectPermission,
+    DemandHistory,
+    ItemEscalation,
+    ItemEscalationEvent,
+)
 from ..workflow import UNRESOLVED
 
 OVERSIGHT_KINDS = frozenset({OrganizationKind.LEADERSHIP_OFFICE, OrganizationKind.LEADING_GROUP})
@@ -170,17 +176,38 @@ def demand_for_staff(*, user, scope: DemandScope, uuid) -> Demand | None:
     )
 
 
-def item_escalation_for_staff(*, scope: DemandScope, uuid) -> ItemEscalation | None:
-    """An escalation the caller's organisations handle (escalation_holders, as for cases): the
-    workgroups they lead at any tier, and from the lowest tier they hold up."""
-    qs = ItemEscalation.objects.filter(uuid=uuid)
+def _held(scope: DemandScope) -> QuerySet:
+    """The escalations the caller's organisations handle (escalation_holders, as for cases):
+    the workgroups they lead at any tier, and from the lowest tier they hold up."""
+    qs = ItemEscalation.objects.all()
     if not scope.superuser:
         workgroup_ids, from_tier = escalation_holders().reach(scope.org_ids)
         visible = Q(workgroup_id__in=workgroup_ids)
         if from_tier is not None:
             visible |= Q(tier__gte=from_tier)
         qs = qs.filter(visible)
-    return qs.select_related("demand").first()
+    return qs
+
+
+def item_escalation_for_staff(*, scope: DemandScope, uuid) -> ItemEscalation | None:
+    return _held(scope).filter(uuid=uuid).select_related("demand").first()
+
+
+def item_escalations_for_staff(*, scope: DemandScope, status: str) -> QuerySet:
+    """The escalations and referrals the caller holds in `status`, highest tier and oldest
+    first, each with its demand and its history (events), in three queries."""
+    return (
+        _held(scope)
+        .filter(status=status)
+        .select_related("demand__town", "workgroup", "referred_by", "resolved_by")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=ItemEscalationEvent.objects.select_related("actor").order_by("at", "pk"),
+            )
+        )
+        .order_by("-tier", "opened_at", "pk")
+    )
 
 
 def analysis_workgroups(*, scope: DemandScope) -> list[Workgroup]:

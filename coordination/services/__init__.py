@@ -8,6 +8,7 @@ from .escalations import (
     coordination_sweep,
     item_escalation_acknowledge,
     item_escalation_resolve,
+    item_escalation_transition,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "demand_transition_by_link",
     "item_escalation_acknowledge",
     "item_escalation_resolve",
+    "item_escalation_transition",
 ]

@@ -25,7 +25,7 @@ from workgroups.calendar import working_day_cutoff
 from workgroups.models import EscalationTier, User
 
 from ..clock import escalating_states, lapsing_states
-from ..constants import EscalationEventKind, EscalationStatus, ItemKind
+from ..constants import EscalationEventKind, EscalationOrigin, EscalationStatus, ItemKind
 from ..models import ItemEscalation, ItemEscalationEvent
 from ..workflow import DEMAND, ITEM_ESCALATION, ClockedMachine
 
@@ -130,10 +130,12 @@ def _lapse(kind: ClockedKind, now: dt.datetime) -> int:
 
 # One statement per tier, as the case sweep: the WHERE clause is the climb's condition, so a row
 # another sweep climbed meanwhile no longer matches, and RETURNING names the rows moved here.
+# A referral climbs only when its holder refers it up.
 _CLIMB = """
 UPDATE coordination_itemescalation
 SET tier = %(next)s, tier_since = %(now)s
 WHERE tier = %(tier)s AND tier_since < %(cutoff)s AND status <> %(resolved)s
+  AND origin = %(deadline)s
 RETURNING id
 """
 
@@ -154,6 +156,7 @@ def _climb(now: dt.datetime) -> int:
                 "tier": level,
                 "cutoff": cutoff,
                 "resolved": EscalationStatus.RESOLVED.value,
+                "deadline": EscalationOrigin.DEADLINE.value,
             }
             cursor.execute(_CLIMB, params)
             climbed += [ItemEscalation(pk=pk, tier=level + 1) for (pk,) in cursor.fetchall()]
@@ -184,11 +187,20 @@ def coordination_sweep(*, now: dt.datetime | None = None) -> SweepResult:
     return SweepResult(opened=opened, climbed=climbed, lapsed=lapsed)
 
 
+def item_escalation_transition(
+    *, actor: User, escalation: ItemEscalation, transition: str, data: dict | None = None
+) -> ItemEscalation:
+    """A tier's holder acknowledges, resolves (with a note) or refers up (with a reason)."""
+    return apply(ITEM_ESCALATION, escalation, transition, actor=actor, data=data)
+
+
 def item_escalation_acknowledge(*, actor: User, escalation: ItemEscalation) -> ItemEscalation:
-    return apply(ITEM_ESCALATION, escalation, "acknowledge", actor=actor)
+    return item_escalation_transition(actor=actor, escalation=escalation, transition="acknowledge")
 
 
 def item_escalation_resolve(
     *, actor: User, escalation: ItemEscalation, note: str
 ) -> ItemEscalation:
-    return apply(ITEM_ESCALATION, escalation, "resolve", actor=actor, data={"note": note or ""})
+    return item_escalation_transition(
+        actor=actor, escalation=escalation, transition="resolve", data={"note": note or ""}
+    )

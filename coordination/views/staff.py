@@ -39,13 +39,15 @@ from ..selectors.staff import (
     demand_queue,
     demand_scope,
     item_escalation_for_staff,
+    item_escalations_for_staff,
 )
-from ..services import demand_transition, item_escalation_acknowledge, item_escalation_resolve
+from ..services import demand_transition, item_escalation_transition
 from ..workflow import (
     COMMENT_MAX_LENGTH,
     DEMAND,
     ITEM_ESCALATION,
     STAFF_ACTIONS,
+    TierHolding,
     demand_history_label,
 )
 
@@ -121,17 +123,9 @@ def _render_demand(
     for name in DEMAND.available(request.user, demand, perms=perms):
         form = failed[1] if failed and failed[0] == name else DEMAND.form(name, demand, prefix=name)
         actions.append((name, DEMAND[name].button, form))
+    holding = TierHolding(request.user)
     escalations = [
-        (
-            escalation,
-            [
-                name
-                for name in ("acknowledge", "resolve")
-                if escalation.status != EscalationStatus.RESOLVED
-                and ITEM_ESCALATION.may(request.user, name, escalation)
-                and (name == "resolve" or escalation.status == EscalationStatus.OPEN)
-            ],
-        )
+        (escalation, _escalation_moves(request, escalation, holding))
         for escalation in demand.escalations.all()
     ]
     limit = DEMAND_LIMITS.get(demand.status)
@@ -198,7 +192,20 @@ def demand_act(request: HttpRequest, uuid, name: str) -> HttpResponse:
     return redirect("staff:demand", uuid=uuid)
 
 
+def _escalation_moves(
+    request: HttpRequest, escalation: ItemEscalation, holding: TierHolding
+) -> list[tuple]:
+    """What the caller may do with an escalation now: (name, button, input form)."""
+    return [
+        (name, ITEM_ESCALATION[name].button, ITEM_ESCALATION.form(name, escalation))
+        for name in ITEM_ESCALATION.available(request.user, escalation, perms=holding)
+    ]
+
+
 def _escalation_back(request: HttpRequest, uuid, **kwargs) -> str:
+    """The page the escalation was handled from: the escalations list, or its demand's page."""
+    if request.POST.get("from") == "escalations":
+        return reverse("staff:demand_escalations")
     escalation = ItemEscalation.objects.filter(uuid=uuid).select_related("demand").first()
     if escalation is None or escalation.demand is None:
         return reverse("staff:demands")
@@ -210,21 +217,47 @@ def _escalation_back(request: HttpRequest, uuid, **kwargs) -> str:
 @staff_errors(back=_escalation_back)
 def demand_escalation_act(request: HttpRequest, uuid, action: str) -> HttpResponse:
     escalation = item_escalation_for_staff(scope=request.demand_scope, uuid=uuid)
-    if escalation is None or escalation.demand is None:
+    if escalation is None or action not in ITEM_ESCALATION or ITEM_ESCALATION[action].system_only:
         raise Http404
-    if action == "acknowledge":
-        item_escalation_acknowledge(actor=request.user, escalation=escalation)
-        messages.success(request, _("Escalation acknowledged."))
-    elif action == "resolve":
-        item_escalation_resolve(
-            actor=request.user,
-            escalation=escalation,
-            note=request.POST.get("note", "")[:COMMENT_MAX_LENGTH],
-        )
-        messages.success(request, _("Escalation resolved."))
-    else:
-        raise Http404
-    return redirect("staff:demand", uuid=escalation.demand.uuid)
+    form = ITEM_ESCALATION.form(action, escalation)
+    data = {name: request.POST.get(name, "") for name in (form.fields if form else ())}
+    item_escalation_transition(
+        actor=request.user, escalation=escalation, transition=action, data=data
+    )
+    messages.success(request, _("%(action)s: done.") % {"action": ITEM_ESCALATION[action].button})
+    return redirect(_escalation_back(request, uuid))
+
+
+ESCALATION_TABS = (
+    (EscalationStatus.OPEN, EscalationStatus.OPEN.label),
+    (EscalationStatus.ACKNOWLEDGED, EscalationStatus.ACKNOWLEDGED.label),
+    (EscalationStatus.RESOLVED, EscalationStatus.RESOLVED.label),
+)
+
+
+@require_GET
+@demand_staff_required
+def demand_escalations_page(request: HttpRequest) -> HttpResponse:
+    """The escalations and referrals of demands the caller's organisations hold: missed
+    deadlines and referrals up to them, with their history, and what they may do now."""
+    tab = request.GET.get("status", EscalationStatus.OPEN)
+    if tab not in EscalationStatus.values:
+        tab = EscalationStatus.OPEN
+    page = _page(request, item_escalations_for_staff(scope=request.demand_scope, status=tab))
+    holding = TierHolding(request.user)
+    return render(
+        request,
+        "staff/demand_escalations.html",
+        {
+            "tab": tab,
+            "tabs": ESCALATION_TABS,
+            "page": page,
+            "rows": [(e, _escalation_moves(request, e, holding)) for e in page],
+            "limits": {state: limit.what for state, limit in DEMAND_LIMITS.items()},
+            "comment_max_length": COMMENT_MAX_LENGTH,
+            "staff_section": "demands",
+        },
+    )
 
 
 @require_GET

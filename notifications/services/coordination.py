@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from coordination.access import demand_private_path
-from coordination.constants import DemandStatus
+from coordination.constants import DemandStatus, EscalationEventKind, EscalationOrigin
 from coordination.models import Demand, DemandHistory, ItemEscalationEvent
 from coordination.registry import DEMAND_LIMITS
 from coordination.workflow import (
@@ -244,8 +244,35 @@ def handle_demand_history(entries: list[DemandHistory]) -> int:
     return save_deliveries(rows)
 
 
+def _escalation_subject(event: ItemEscalationEvent, demand: Demand) -> str:
+    escalation = event.escalation
+    values = {"tier": event.tier, "reference": demand.reference, "title": demand.title}
+    if escalation.origin == EscalationOrigin.REFERRAL:
+        if event.kind == EscalationEventKind.RESOLVED:
+            return _("Referral resolved: demand %(reference)s: %(title)s") % values
+        return _("Referred up (tier %(tier)s): demand %(reference)s: %(title)s") % values
+    limit = DEMAND_LIMITS.get(escalation.stage)
+    values["what"] = str(limit.what) if limit else escalation.stage
+    return _("Escalation (tier %(tier)s): demand %(reference)s, %(what)s overdue") % values
+
+
+def _told(event: ItemEscalationEvent, holders: EscalationHolders) -> frozenset[int]:
+    """The tier that now holds it; a referral's resolution flows back down to every tier it
+    passed (the workgroup's lead agencies included)."""
+    escalation = event.escalation
+    resolved = event.kind == EscalationEventKind.RESOLVED
+    if escalation.origin == EscalationOrigin.REFERRAL and resolved:
+        tiers = range(1, event.tier + 1)
+    else:
+        tiers = range(event.tier, event.tier + 1)
+    return frozenset().union(
+        *(holders.told(workgroup_id=escalation.workgroup_id, tier=tier) for tier in tiers)
+    )
+
+
 def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
-    """Tell the tier that now holds the escalation: leads (1), office (2), leading group (3)."""
+    """Tell the tier that now holds the escalation: leads (1), office (2), leading group (3);
+    and every tier below when a referral is resolved."""
     events = list(
         ItemEscalationEvent.objects.filter(pk__in=[e.pk for e in events])
         .select_related("escalation__demand")
@@ -259,27 +286,24 @@ def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
         demand = escalation.demand
         if demand is None:
             continue
-        limit = DEMAND_LIMITS.get(escalation.stage)
         with override("zh-hans"):
-            subject = _("Escalation (tier %(tier)s): demand %(reference)s, %(what)s overdue") % {
-                "tier": event.tier,
-                "reference": demand.reference,
-                "what": str(limit.what) if limit else escalation.stage,
-            }
+            subject = _escalation_subject(event, demand)
+        due = escalation.breached_due_at
         payload = {
             "escalation": str(escalation.uuid),
             "demand": str(demand.uuid),
+            "origin": escalation.origin,
             "kind": event.kind,
             "tier": event.tier,
             "stage": escalation.stage,
-            "missed_deadline": escalation.breached_due_at.isoformat(),
+            "missed_deadline": due.isoformat() if due else None,
             "note": event.note,
         }
         event_id = uuid.uuid5(escalation.uuid, f"event-{event.pk}")
         body = "\n".join(
             p for p in (event.note, _url(reverse("staff:demand", args=[demand.uuid]))) if p
         )
-        for org_id in sorted(holders.told(workgroup_id=escalation.workgroup_id, tier=event.tier)):
+        for org_id in sorted(_told(event, holders)):
             rows += audience.to_organization(
                 org_id,
                 event_id=event_id,

@@ -1,6 +1,7 @@
 """Demo demands and suggestions (诉求与建议), played back in time through the real services so
 the staff queue shows a realistic mix: new, acknowledged, overdue and escalated, answered and
-waiting for the submitter, solved, reopened. Each is keyed by its subject and never built twice.
+waiting for the submitter, solved, reopened and referred to the leadership office. Each is keyed
+by its subject and never built twice.
 """
 
 from __future__ import annotations
@@ -115,6 +116,12 @@ DEMO_DEMANDS = (
             (1, "lead-culture", "acknowledge", {}),
             (2, "lead-culture", "answer", {"answer": "已安排广电网络公司上门检修分支器。"}),
             (3, "applicant", "report_unsolved", {"reason": "检修后仍有马赛克，晚上尤其明显。"}),
+            (
+                4,
+                "lead-culture",
+                "refer_up",
+                {"reason": "信号问题源于片区主干线路老化，需市级统筹改造资金。"},
+            ),
         ),
     ),
     DemoDemand(

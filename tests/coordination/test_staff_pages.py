@@ -64,7 +64,7 @@ def test_each_role_sees_exactly_the_demands_routed_to_it(role, users, demand):
 
 # role -> the actions offered on a new demand
 ACTIONS = {
-    "lead": {"acknowledge", "answer"},
+    "lead": {"acknowledge", "answer", "refer_up"},
     "town": {"answer"},
     "leadership": set(),
     "leading_group": set(),

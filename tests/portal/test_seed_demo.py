@@ -178,6 +178,10 @@ def test_demo_demands_give_staff_a_realistic_queue(seeded, client):
     client.force_login(User.objects.get(username="leadership"))
     page = client.get(reverse("staff:demands"), {"state": "all"}).content.decode()
     assert page.count("data-demand=") == Demand.objects.count() == 6
+    referred = ItemEscalation.objects.get(origin="referral")
+    assert (referred.demand.utility, referred.tier) == ("cable_tv", 2)
+    held = client.get(reverse("staff:demand_escalations")).content.decode()
+    assert f'data-escalation="{referred.uuid}"' in held
     client.force_login(User.objects.get(username="applicant"))
     mine = client.get(reverse("applications:demands")).content.decode()
     assert mine.count("data-demand=") == 2
