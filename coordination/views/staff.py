@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from applications.selectors.staff import staff_scope
 from applications.views.documents import private_file_response
 from applications.views.staff.common import PAGE_SIZES, staff_errors
 from applications.workflow import permissions_of
@@ -61,6 +62,13 @@ def demand_staff_required(view: Callable) -> Callable:
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         scope = demand_scope(user=request.user)
         if not scope.is_staff:
+            if staff_scope(user=request.user).is_staff:  # an operator or a permit agency
+                return render(
+                    request,
+                    "staff/demands_not_yours.html",
+                    {"staff_section": "demands"},
+                    status=403,
+                )
             return render(request, "staff/not_staff.html", status=403)
         request.demand_scope = scope
         return view(request, *args, **kwargs)

@@ -55,8 +55,11 @@ def test_each_role_sees_exactly_the_demands_routed_to_it(role, users, demand):
     client = client_for(users[role])
     page = client.get(reverse("staff:demand", args=[demand.uuid]))
     if role in NOT_STAFF:
-        assert client.get(reverse("staff:demands")).status_code == 403
+        queue = client.get(reverse("staff:demands"))
+        assert queue.status_code == 403
         assert page.status_code == 403
+        # An operator is told who handles demands; an applicant that these are staff pages.
+        assert ("data-not-yours" in queue.content.decode()) == (role == "operator")
         return
     assert _listed(client) == ({str(demand.uuid)} if role in SEES else set())
     assert page.status_code == (200 if role in SEES else 404)
