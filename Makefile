@@ -15,6 +15,7 @@ MYPY := $(VENV)/bin/mypy
 MYPY_PATHS := core applications/workflow.py notifications/workflow.py workgroups/workflow.py \
 	applications/services applications/selectors applications/sharing.py workgroups/services.py \
 	workgroups/selectors.py workgroups/identity.py workgroups/mobile.py \
+	coordination/workflow.py coordination/clock.py coordination/services coordination/selectors \
 	notifications/services notifications/selectors.py indicators/services indicators/selectors \
 	portal/observability
 # Stamps make installs idempotent: pip runs again only when pyproject.toml changes.

@@ -213,9 +213,12 @@ def apply(
     comment: str = "",
     now: dt.datetime | None = None,
     locked: bool = False,
+    perms: PermissionSource | None = None,
 ) -> M:
     """Perform transition `name` on `obj` as `actor` (None: the system) and record it.
 
+    `perms` answers for an actor whose permissions are not guardian's (someone holding a
+    private link); by default the actor's object permissions are read.
     The row is locked first (unless the caller already holds its lock: `locked`), so of two
     concurrent callers exactly one moves it. Checks run in
     the order a caller can act on: unknown name (400), unseen (404), not permitted (403), not
@@ -223,7 +226,7 @@ def apply(
     """
     transition = machine.get(name, by_person=actor is not None)
     obj = obj if locked else machine.lock(obj)
-    _check(machine, transition, obj, actor, None)
+    _check(machine, transition, obj, actor, perms)
     cleaned = machine.clean(transition, obj, data or {})
     step = Step(_state(machine, obj), actor, cleaned, comment, now or timezone.now())
     getattr(obj, name)(**cleaned)

@@ -328,6 +328,11 @@ class Delivery(FSMModelMixin, models.Model):
         blank=True,
         related_name="deliveries",
     )
+    recipient_address = models.EmailField(
+        _("recipient e-mail address"),
+        blank=True,
+        help_text=_("For someone without an account (a demand's submitter), in place of a user."),
+    )
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"), blank=True)
     payload = models.JSONField(_("payload"), default=dict)

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 
 import applications.staff_urls
 import applications.urls
+import coordination.urls
 import indicators.urls
 from core.api import error_views
 from core.api.schema_view import LocalizedSchemaView
@@ -14,8 +15,16 @@ from portal import api_router, views
 
 # The staff site and the public site keep one URL namespace each ("staff", "applications"),
 # gathering the pages of every app that serves them.
-staff_urlpatterns = [*applications.staff_urls.urlpatterns, *indicators.urls.staff_urlpatterns]
-public_urlpatterns = [*applications.urls.urlpatterns, *indicators.urls.public_urlpatterns]
+staff_urlpatterns = [
+    *applications.staff_urls.urlpatterns,
+    *coordination.urls.staff_urlpatterns,
+    *indicators.urls.staff_urlpatterns,
+]
+public_urlpatterns = [
+    *applications.urls.urlpatterns,
+    *coordination.urls.public_urlpatterns,
+    *indicators.urls.public_urlpatterns,
+]
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

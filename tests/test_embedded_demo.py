@@ -27,6 +27,7 @@ from django.db import connection
 from django.test import Client
 
 from applications.models import ServiceApplication
+from coordination.models import Demand
 from indicators import tasks
 from indicators.models import KpiRollup
 
@@ -60,7 +61,24 @@ STAFF_PAGES = [
     "/staff/escalations/",
     f"/staff/cases/{case.uuid}/",
 ]
-PUBLIC_PAGES = ["/transparency/", "/en/transparency/", "/api/v1/stats/", "/"]
+PUBLIC_PAGES = [
+    "/transparency/",
+    "/en/transparency/",
+    "/api/v1/stats/",
+    "/",
+    "/demands/new/",
+    "/en/demands/new/",
+]
+# The workgroups' demand pages: lead agencies and the leadership office; not operators.
+DEMAND_PAGES = [
+    "/staff/demands/",
+    "/staff/demands/?state=all",
+    "/staff/demands/analysis/",
+    "/staff/demands/analysis/?xlsx=trend",
+    "/staff/demands/escalations/",
+    "/en/staff/demands/analysis/",
+    f"/staff/demands/{Demand.objects.get(utility='electricity').uuid}/",
+]
 INDICATOR_PAGES = {p for p in STAFF_PAGES if "/kpi/" in p or "/scorecards/" in p}
 
 User = get_user_model()
@@ -75,6 +93,10 @@ for who in ["leadership", "op-power", "lead-ndrc", "applicant", None]:
     expected["/api/v1/work-items/"] = 200 if who == "op-power" else (403 if who else 401)
     expected["/requests/"] = 200 if who == "applicant" else (403 if who else 302)
     expected["/inbox/"] = 200 if who else 302
+    for page in DEMAND_PAGES:
+        handles = who in ("leadership", "lead-ndrc")
+        expected[page] = 200 if handles else (403 if who else 302)
+    expected["/demands/"] = 200 if who else 302
     for page, status in expected.items():
         response = client.get(page, HTTP_HOST="127.0.0.1")
         print(who, page, response.status_code, flush=True)
@@ -82,7 +104,7 @@ for who in ["leadership", "op-power", "lead-ndrc", "applicant", None]:
         if status == 302:
             login = "/en/accounts/login/" if page.startswith("/en/") else "/accounts/login/"
             assert response["Location"].startswith(login), response["Location"]
-        if status != 200 or page.startswith("/api/"):
+        if status != 200 or page.startswith("/api/") or "xlsx=" in page:
             continue
         html = response.content.decode()
         if page in INDICATOR_PAGES:

@@ -97,6 +97,53 @@ def test_the_layer_test_sees_an_upward_import(tmp_path, monkeypatch):
         test_no_raw_sql_names_a_table_of_an_app_above("applications")
 
 
+def test_every_layer_is_an_installed_app_in_layer_order():
+    """The list above is the real one: each app exists and is installed, lower layers first
+    (coordination between the cases and the notifications engine)."""
+    from django.conf import settings
+
+    # The project package (portal) is installed early for its models; the rest bottom up.
+    installed = [app for app in settings.INSTALLED_APPS if app in RANK and app != "portal"]
+    assert installed == [app for app in LAYERS if app != "portal"]
+    for app in LAYERS:
+        assert (ROOT / app / "__init__.py").exists(), app
+    assert _modules("coordination"), "the coordination app has no modules"
+
+
+@pytest.mark.parametrize(
+    ("app", "source"),
+    [
+        # coordination sits below the notifications engine and the indicators...
+        ("coordination", "from notifications.models import Delivery\n"),
+        ("coordination", "import indicators.selectors\n"),
+        ("coordination", 'SQL = "SELECT 1 FROM notifications_delivery"\n'),
+        # ...and above the cases and who-is-who, which never reach up to it.
+        ("applications", "from coordination.models import Demand\n"),
+        ("workgroups", 'SQL = "UPDATE coordination_demand SET title = 1"\n'),
+    ],
+)
+def test_coordination_keeps_its_place_between_cases_and_notifications(
+    app, source, tmp_path, monkeypatch
+):
+    fake = tmp_path / app
+    fake.mkdir()
+    (fake / "bad.py").write_text(source)
+    monkeypatch.setattr(__import__(__name__, fromlist=["ROOT"]), "ROOT", tmp_path)
+    check = (
+        test_no_raw_sql_names_a_table_of_an_app_above
+        if source.startswith("SQL")
+        else test_no_module_imports_an_app_above_its_own
+    )
+    with pytest.raises(AssertionError):
+        check(app)
+
+
+def test_the_apps_above_coordination_may_read_it():
+    """notifications turns its facts into messages: an import down the layers is allowed."""
+    assert "coordination" in _imported_apps(ROOT / "notifications" / "services" / "coordination.py")
+    test_no_module_imports_an_app_above_its_own("notifications")
+
+
 def _selector_modules_imported(path: Path) -> set[str]:
     """The modules of applications/selectors/ that `path` (one of them) imports."""
     names: set[str] = set()

@@ -40,20 +40,21 @@ def sanitize_filename(name: str) -> str:
     return name[:150] or "document"
 
 
-def _checked(upload: UploadedFile) -> tuple[str, str, str, int]:
+def upload_checked(upload: UploadedFile, *, field: str = "file") -> tuple[str, str, str, int]:
     """Size and content checks; the SHA-256, content type, extension and size of a valid
-    upload."""
+    upload. Every upload of the portal goes through here (documents, demand attachments);
+    errors are keyed by `field`."""
     limit = settings.DOCUMENT_MAX_BYTES
     if upload.size is None or upload.size > limit:
         raise ValidationError(
-            {"file": _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}}
+            {field: _("The file is larger than %(mb)s MB.") % {"mb": limit // (1024 * 1024)}}
         )
     if upload.size == 0:
-        raise ValidationError({"file": _("The file is empty.")})
+        raise ValidationError({field: _("The file is empty.")})
     upload.seek(0)
     sniffed = sniff_content_type(upload.read(16))
     if sniffed is None:
-        raise ValidationError({"file": _("Only PDF, JPEG and PNG files are accepted.")})
+        raise ValidationError({field: _("Only PDF, JPEG and PNG files are accepted.")})
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
@@ -77,7 +78,7 @@ def document_store(
     ensure_member(actor, owner)
     if doc_type not in DocumentType.values:
         raise ValidationError({"doc_type": _("Unknown document type.")})
-    sha256, content_type, extension, size = _checked(upload)
+    sha256, content_type, extension, size = upload_checked(upload)
     existing = Document.objects.filter(
         owner=owner, doc_type=doc_type, sha256=sha256, project__isnull=True
     ).first()
@@ -108,7 +109,7 @@ def project_document_share(
         )
     if doc_type not in DocumentType.values or not DOCUMENT_RULES[doc_type].shared_data_allowed:
         raise ValidationError({"doc_type": _("This document cannot come from shared data.")})
-    sha256, content_type, extension, size = _checked(upload)
+    sha256, content_type, extension, size = upload_checked(upload)
     same_file = Document.objects.filter(owner=provider, doc_type=doc_type, sha256=sha256)
     existing = same_file.filter(project=project).first()
     if existing is not None:

@@ -29,7 +29,10 @@ def _visible_document(request: HttpRequest, uuid) -> Document:
     return document
 
 
-def _file_response(document: Document, *, inline: bool) -> FileResponse:
+def private_file_response(document: Document, *, inline: bool) -> FileResponse:
+    """A private file as its own response: sanitised name, sniffed type, no caching, no
+    script. Any stored upload with `file`, `original_name`, `extension` and `content_type`
+    (documents, demand attachments) is served through here."""
     try:
         handle = document.file.open("rb")
     except FileNotFoundError as exc:
@@ -53,7 +56,7 @@ def _file_response(document: Document, *, inline: bool) -> FileResponse:
 @require_GET
 @login_required
 def document_download(request: HttpRequest, uuid) -> FileResponse:
-    return _file_response(_visible_document(request, uuid), inline=False)
+    return private_file_response(_visible_document(request, uuid), inline=False)
 
 
 @require_GET
@@ -63,4 +66,4 @@ def document_inline(request: HttpRequest, uuid) -> FileResponse:
     """The same file and the same check, shown in the browser (preview) when it is a PDF or
     an image; any other type is still sent as an attachment."""
     document = _visible_document(request, uuid)
-    return _file_response(document, inline=document.content_type in INLINE_CONTENT_TYPES)
+    return private_file_response(document, inline=document.content_type in INLINE_CONTENT_TYPES)

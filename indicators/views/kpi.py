@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from applications.constants import Party, ServiceStatus, Utility
 from applications.models import RatingLevel
 from applications.views.staff.common import staff_required
+from core.exports import requested_download
 
 from ..forms import PeriodForm
 from ..selectors.kpi import (
@@ -28,7 +29,6 @@ from ..selectors.kpi import (
     kpi_stages,
     kpi_workgroups,
 )
-from .exports import requested_download
 
 
 def filters_from(request: HttpRequest) -> tuple[PeriodForm, KpiFilter | None, list]:

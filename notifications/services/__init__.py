@@ -1,9 +1,11 @@
 """Writes of the notifications engine."""
 
 from applications.models import EscalationEvent, Project, ProjectClaimEvent, StateChange
+from coordination.models import DemandHistory, ItemEscalationEvent
 from workgroups.models import CompanyIdentityEvent
 
 from .circuit import webhook_circuit_record, webhook_endpoint_probe_now
+from .coordination import handle_demand_history, handle_item_escalation_events
 from .delivery import (
     deliveries_retry,
     deliveries_send,
@@ -55,6 +57,18 @@ def facts_process(*, batch: int = 500) -> int:
         cursor_name="company_identity_events",
         queryset=CompanyIdentityEvent.objects.all(),
         handle=handle_identity_events,
+        batch=batch,
+    )
+    written += facts_consume(
+        cursor_name="demand_history",
+        queryset=DemandHistory.objects.all(),
+        handle=handle_demand_history,
+        batch=batch,
+    )
+    written += facts_consume(
+        cursor_name="item_escalation_events",
+        queryset=ItemEscalationEvent.objects.all(),
+        handle=handle_item_escalation_events,
         batch=batch,
     )
     return written

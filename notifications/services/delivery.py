@@ -192,13 +192,20 @@ def _send_webhook(delivery: Delivery) -> int | None:
     return status
 
 
+def _email_address(delivery: Delivery) -> str:
+    """The user's address, or the one given without an account (a demand's submitter)."""
+    if delivery.recipient_address:
+        return delivery.recipient_address
+    return delivery.recipient_user.email if delivery.recipient_user else ""
+
+
 def _send_email(delivery: Delivery) -> int | None:
-    user = delivery.recipient_user
-    if user is None or not user.email:
+    address = _email_address(delivery)
+    if not address:
         raise DeliveryError("no email address", outcome=AttemptOutcome.UNDELIVERABLE)
     try:
         text = "\n\n".join(part for part in (delivery.subject, delivery.body) if part)
-        send_mail(delivery.subject, text, None, [user.email], fail_silently=False)
+        send_mail(delivery.subject, text, None, [address], fail_silently=False)
     except OSError as exc:
         outcome = AttemptOutcome.TIMEOUT if _timed_out(exc) else AttemptOutcome.CONNECTION_ERROR
         raise DeliveryError(f"{type(exc).__name__}: {exc}", outcome=outcome) from exc
@@ -236,7 +243,7 @@ def _target(delivery: Delivery) -> str:
     if delivery.channel == Channel.WEBHOOK:
         return delivery.endpoint.url if delivery.endpoint else ""
     if delivery.channel == Channel.EMAIL:
-        return delivery.recipient_user.email if delivery.recipient_user else ""
+        return _email_address(delivery)
     if delivery.channel == Channel.SMS:
         return _sms_number(delivery)
     return ""

@@ -1,5 +1,6 @@
 """Who hears of something, and over which channels: one Delivery row per channel."""
 
+import hashlib
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -135,6 +136,33 @@ def to_person(
 def has_confirmed_mobile(user: User) -> bool:
     """SMS goes only to a number its owner confirmed with a code (workgroups/mobile.py)."""
     return bool(user.mobile and user.mobile_confirmed_at)
+
+
+def to_address(
+    address: str,
+    *,
+    event_id: uuid.UUID,
+    event_type: str,
+    subject: str,
+    body: str,
+    payload: dict,
+) -> list[Delivery]:
+    """Email to someone without an account, at the address they gave (a demand's submitter)."""
+    if not address:
+        return []
+    digest = hashlib.sha256(address.strip().lower().encode()).hexdigest()[:24]
+    return [
+        Delivery(
+            channel=Channel.EMAIL,
+            recipient_address=address,
+            idempotency_key=f"{event_id}:email:addr{digest}",
+            event_id=event_id,
+            event_type=event_type,
+            subject=subject[:200],
+            body=body,
+            payload=payload,
+        )
+    ]
 
 
 def save_deliveries(rows: list[Delivery]) -> int:

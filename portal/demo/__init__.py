@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from applications.models import Project
+from coordination.models import Demand
 from indicators.selectors.kpi import indicators_available
 from indicators.services.rollup import kpi_rollup_refresh
 from workgroups.calendar import year_covered
@@ -18,6 +19,7 @@ from workgroups.reference import load_reference_data
 from workgroups.services import calendar_year_enter
 
 from .cases import CaseResult, build_cases, build_shared_project
+from .demands import DemoDemand, build_demands
 from .people import (
     COMPANIES,
     DEFAULT_DEMO_PASSWORD,
@@ -44,6 +46,7 @@ class DemoResult:
     users: dict[str, User]
     cases: list[CaseResult]
     shared_project: Project
+    demands: list[tuple[DemoDemand, Demand, bool]]
 
 
 def ensure_demo_calendar() -> None:
@@ -58,7 +61,8 @@ def ensure_demo_calendar() -> None:
 
 
 def build_demo(*, password: str) -> DemoResult:
-    """Reference data, demo companies and users, then every demo case not yet present."""
+    """Reference data, demo companies and users, then every demo case and demand not yet
+    present."""
     load_reference_data()
     ensure_demo_calendar()
     companies = ensure_companies()
@@ -66,8 +70,9 @@ def build_demo(*, password: str) -> DemoResult:
     verify_companies(companies, users["registry-amr"])
     cases = build_cases(users)
     shared = build_shared_project(users)
+    demands = build_demands(users)
     # The indicators pages read a rollup beat rebuilds every few minutes: have it now
     # (PostgreSQL only: on the embedded SQLite database the pages say they need it).
     if indicators_available():
         kpi_rollup_refresh()
-    return DemoResult(password, users, cases, shared)
+    return DemoResult(password, users, cases, shared, demands)

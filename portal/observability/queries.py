@@ -22,6 +22,7 @@ from applications.models import (
     ServiceApplication,
     StateChange,
 )
+from coordination.models import DemandHistory, ItemEscalationEvent
 from notifications.constants import DeliveryStatus, NoticeStatus
 from notifications.models import Delivery, DemandNotice, FactCursor, FactSeen
 from workgroups.calendar import holiday_data_covers
@@ -35,6 +36,8 @@ FACT_SOURCES: tuple[tuple[str, type[models.Model], str], ...] = (
     ("projects", Project, "created_at"),
     ("project_claims", ProjectClaimEvent, "at"),
     ("company_identity_events", CompanyIdentityEvent, "at"),
+    ("demand_history", DemandHistory, "at"),
+    ("item_escalation_events", ItemEscalationEvent, "at"),
 )
 # Counting unread facts stops here: past it the reader is simply far behind.
 FACT_COUNT_LIMIT = 100_000

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "portal",
     "workgroups",
     "applications",
+    "coordination",
     "notifications",
     "indicators",
 ]
@@ -156,6 +157,10 @@ STORAGES = {
 }
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+
+# The portal's address as people reach it, for links in e-mails sent without a request (the
+# private link to a demand, written by the notifications worker).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
@@ -305,6 +310,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "applications.sla_sweep",
         "schedule": env.int("SLA_SWEEP_SECONDS", default=300),
     },
+    # The deadlines of demands (and the workgroups' other clocked work), on the same rhythm.
+    "coordination-sweep": {
+        "task": "coordination.sla_sweep",
+        "schedule": env.int("SLA_SWEEP_SECONDS", default=300),
+    },
     "process-facts": {"task": "notifications.process_facts", "schedule": 5.0},
     "dispatch-deliveries": {"task": "notifications.dispatch", "schedule": 15.0},
     "remind-demand-notices": {"task": "notifications.remind_demand_notices", "schedule": 900.0},
@@ -336,7 +346,13 @@ REST_FRAMEWORK = {
         "workgroups.api.throttles.ApiClientRateThrottle",
         "workgroups.api.throttles.PublicRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"api_client": "600/minute", "anon": "60/minute"},
+    # `demand_submit`: demands and suggestions from the public form, per person signed in or
+    # per address without an account (coordination/throttles.py): no CAPTCHA, this instead.
+    "DEFAULT_THROTTLE_RATES": {
+        "api_client": "600/minute",
+        "anon": "60/minute",
+        "demand_submit": env("DEMAND_SUBMIT_RATE", default="10/hour"),
+    },
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.LimitedJSONParser"],
     # DRF's JSON, written by orjson (core/api/renderers.py).
     "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.FastJSONRenderer"],

@@ -228,3 +228,36 @@ def test_the_demo_companies_are_verified_and_the_shared_project_waits_for_the_fi
     other = shared_project_for_claimant(organization=second, code=SHARED_PROJECT_CODE)
     assert other.project is None
     assert "registry-amr" in seeded
+
+
+def test_demo_demands_give_staff_a_realistic_queue(seeded, client):
+    """Right after `seed_demo` staff see demands in every state, the overdue one escalated."""
+    from coordination.constants import DemandStatus
+    from coordination.models import Demand, ItemEscalation
+
+    statuses = set(Demand.objects.values_list("status", flat=True))
+    assert statuses == {
+        DemandStatus.ACKNOWLEDGED,
+        DemandStatus.SUBMITTED,
+        DemandStatus.ANSWERED,
+        DemandStatus.CLOSED,
+        DemandStatus.REOPENED,
+    }
+    overdue = Demand.objects.get(title="水费账单重复扣款")
+    assert ItemEscalation.objects.filter(demand=overdue, tier=1).exists()
+    linked = Demand.objects.exclude(service_application=None).get()
+    assert linked.organization.code == "demo-cuiheng-zhizao"
+    client.force_login(User.objects.get(username="lead-water"))
+    page = client.get(reverse("staff:demands")).content.decode()
+    assert f'data-demand="{overdue.uuid}"' in page
+    assert 'data-tier="1"' in page
+    client.force_login(User.objects.get(username="leadership"))
+    page = client.get(reverse("staff:demands"), {"state": "all"}).content.decode()
+    assert page.count("data-demand=") == Demand.objects.count() == 6
+    referred = ItemEscalation.objects.get(origin="referral")
+    assert (referred.demand.utility, referred.tier) == ("cable_tv", 2)
+    held = client.get(reverse("staff:demand_escalations")).content.decode()
+    assert f'data-escalation="{referred.uuid}"' in held
+    client.force_login(User.objects.get(username="applicant"))
+    mine = client.get(reverse("applications:demands")).content.decode()
+    assert mine.count("data-demand=") == 2

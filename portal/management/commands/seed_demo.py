@@ -68,6 +68,21 @@ class Command(BaseCommand):
             "page (免证办)."
         )
 
+        self.stdout.write("")
+        self.stdout.write("Demo demands and suggestions (staff: Demands):")
+        demand_rows = [
+            (
+                demand.reference or "",
+                demand.get_utility_display(),
+                spec.title,
+                demand.get_status_display(),
+                "created" if created else "exists",
+            )
+            for spec, demand, created in result.demands
+        ]
+        for text in _table(("reference", "utility", "subject", "state", ""), demand_rows):
+            self.stdout.write(f"  {text}")
+
         names = dict(Organization.objects.values_list("code", "name_zh"))
         login_rows = [
             (

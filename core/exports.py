@@ -1,4 +1,5 @@
-"""Downloads of a staff table (headers and display rows) as CSV or Excel."""
+"""Downloads of a table (headers and display rows) as CSV or Excel: the staff site's exports
+(indicators, the workgroups' demand analysis) all go through here."""
 
 import csv
 import io

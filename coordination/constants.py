@@ -1,0 +1,78 @@
+"""Enumerations of the workgroups' own work (policy 四 and 五(二))."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from applications.constants import EscalationEventKind, EscalationStatus
+from workgroups.constants import Utility
+
+__all__ = [
+    "DemandKind",
+    "DemandStatus",
+    "DemandTheme",
+    "EscalationEventKind",
+    "EscalationOrigin",
+    "EscalationStatus",
+    "ItemKind",
+    "Utility",
+    "Verdict",
+]
+
+
+class ItemKind(models.TextChoices):
+    """The kinds of work that run on a working-day clock and escalate (coordination/clock.py).
+    Follow-ups, referrals and action items join here."""
+
+    DEMAND = "demand", _("Demand or suggestion")
+
+
+class EscalationOrigin(models.TextChoices):
+    """Why an item is with a higher tier: a missed deadline (the sweep), or a referral by the
+    tier below that could not solve it (提级协调, policy 四(八))."""
+
+    DEADLINE = "deadline", _("Missed deadline")
+    REFERRAL = "referral", _("Referred up")
+
+
+class DemandKind(models.TextChoices):
+    """What the person brings (诉求与建议)."""
+
+    NEED = "need", _("Need")
+    COMPLAINT = "complaint", _("Complaint")
+    SUGGESTION = "suggestion", _("Suggestion")
+
+
+class DemandTheme(models.TextChoices):
+    """What it is about (policy 五(二): connection, payment, change and relocation)."""
+
+    CONNECTION = "connection", _("Connection")
+    PAYMENT = "payment", _("Payment")
+    CHANGE_RELOCATION = "change_relocation", _("Change or relocation")
+    QUALITY = "quality", _("Service quality")
+    OTHER = "other", _("Other")
+
+
+class DemandStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Received")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ANSWERED = "answered", _("Answered")
+    REOPENED = "reopened", _("Reopened")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_DEMAND_STATES = (
+    DemandStatus.SUBMITTED,
+    DemandStatus.ACKNOWLEDGED,
+    DemandStatus.ANSWERED,
+    DemandStatus.REOPENED,
+)
+# The workgroup holds the demand (it waits for an acknowledgement or an answer).
+WORKGROUP_HOLDS = (DemandStatus.SUBMITTED, DemandStatus.ACKNOWLEDGED, DemandStatus.REOPENED)
+
+
+class Verdict(models.TextChoices):
+    """The submitter's word on the answer."""
+
+    NONE = "", _("No verdict")
+    SOLVED = "solved", _("Solved")
+    UNSOLVED = "unsolved", _("Not solved")

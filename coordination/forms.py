@@ -1,0 +1,163 @@
+"""The public form for demands and suggestions (诉求与建议), and the staff site's filters."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from applications.models import ServiceApplication
+from workgroups.forms import MobileField
+from workgroups.models import Town
+
+from .constants import DemandKind, DemandTheme, Utility
+from .registry import (
+    ADDRESS_MAX_LENGTH,
+    ATTACHMENTS_MAX,
+    DESCRIPTION_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+)
+from .selectors.staff import DemandFilters
+from .services.demands import CONTACT_NAME_MAX_LENGTH, DemandInput
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; each is checked by content and size by the service."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            files = [single(item, initial) for item in data if item]
+        else:
+            files = [single(data, initial)] if data else []
+        if len(files) > ATTACHMENTS_MAX:
+            raise forms.ValidationError(_("At most %(n)s files."), params={"n": ATTACHMENTS_MAX})
+        return files
+
+
+class TownChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Town) -> str:
+        english = not (get_language() or "").startswith("zh")
+        return obj.name_en if english and obj.name_en else obj.name_zh
+
+
+class CaseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ServiceApplication) -> str:
+        combined = obj.combined
+        reference = combined.reference or combined.uuid
+        return f"{reference} · {obj.get_utility_display()} · {combined.project.name}"
+
+
+class DemandForm(forms.Form):
+    """What someone asks of the workgroups. Signed in, the contact comes from the account and
+    a demand may be about one of the organisation's own applications; without an account, a
+    name and a mobile number or an e-mail address are needed."""
+
+    kind = forms.ChoiceField(
+        label=_("What is it?"), choices=DemandKind.choices, widget=forms.RadioSelect
+    )
+    utility = forms.ChoiceField(label=_("Utility"), choices=Utility.choices)
+    theme = forms.ChoiceField(label=_("Theme"), choices=DemandTheme.choices)
+    town = TownChoiceField(
+        label=_("Town or sub-district"),
+        queryset=Town.objects.order_by("code"),
+        empty_label=_("Choose…"),
+    )
+    address = forms.CharField(label=_("Address"), max_length=ADDRESS_MAX_LENGTH, required=False)
+    title = forms.CharField(label=_("Subject"), max_length=TITLE_MAX_LENGTH)
+    description = forms.CharField(
+        label=_("Details"),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What happened, where, since when, and what you would like done."),
+    )
+    case = CaseChoiceField(
+        label=_("About one of your applications (optional)"),
+        queryset=ServiceApplication.objects.none(),
+        required=False,
+        empty_label=_("None"),
+    )
+    attachments = MultipleFileField(
+        label=_("Attachments (optional)"),
+        required=False,
+        help_text=_("Up to 5 files: PDF, JPEG or PNG."),
+    )
+    contact_name = forms.CharField(
+        label=_("Your name"),
+        max_length=CONTACT_NAME_MAX_LENGTH,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    contact_mobile = MobileField(required=False)
+    contact_email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("Your private link to the answer is sent here."),
+    )
+
+    def __init__(self, *args, signed_in: bool, cases=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.signed_in = signed_in
+        if signed_in:
+            for name in ("contact_name", "contact_mobile", "contact_email"):
+                del self.fields[name]
+        if cases is None:
+            del self.fields["case"]
+        else:
+            self.fields["case"].queryset = cases
+
+    def clean(self) -> dict:
+        data = super().clean()
+        contact_given = data.get("contact_mobile") or data.get("contact_email")
+        contact_refused = "contact_mobile" in self.errors or "contact_email" in self.errors
+        if not self.signed_in and not contact_given and not contact_refused:
+            self.add_error("contact_mobile", _("Give a mobile number or an e-mail address."))
+        return data
+
+    def to_input(self) -> DemandInput:
+        data = self.cleaned_data
+        return DemandInput(
+            kind=data["kind"],
+            theme=data["theme"],
+            utility=data["utility"],
+            town=data["town"],
+            title=data["title"],
+            description=data["description"],
+            address=data.get("address", ""),
+            service_application=data.get("case"),
+            contact_name=data.get("contact_name", ""),
+            contact_mobile=data.get("contact_mobile", ""),
+            contact_email=data.get("contact_email", ""),
+            attachments=data.get("attachments") or [],
+        )
+
+
+def queue_filters(params: QueryDict) -> DemandFilters:
+    """The staff queue's filters from the query string; anything unknown is ignored."""
+
+    def choice(name: str, values) -> str:
+        value = params.get(name, "")
+        return value if value in values else ""
+
+    state = params.get("state", "open")
+    return DemandFilters(
+        state=state if state in ("open", "closed", "all") else "open",
+        utility=choice("utility", Utility.values),
+        town=town if re.fullmatch(r"[a-z0-9-]{1,40}", town := params.get("town", "")) else "",
+        theme=choice("theme", DemandTheme.values),
+        kind=choice("kind", DemandKind.values),
+        overdue=params.get("overdue") == "1",
+        escalated=params.get("escalated") == "1",
+        q=params.get("q", "")[:100].replace("\x00", ""),
+    )

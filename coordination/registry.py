@@ -1,0 +1,36 @@
+"""The working-day limits of the workgroups' own work, in one place (docs/coordination.md).
+
+Demands and suggestions (诉求与建议), counted in working days on the working-day calendar, the
+day of receipt not counting:
+- acknowledged within 1 working day of receipt;
+- answered within 5 working days of receipt;
+- answered again within 5 working days when the submitter says the answer did not solve it
+  (once: a second "not solved" closes the demand with that verdict);
+- an answer waits 10 working days for the submitter's verdict, then the demand closes by itself.
+A missed acknowledgement or answer escalates like a case (tier 1 the workgroup's lead agencies,
+2 the leadership office, 3 the leading group, after the escalation tiers' working days).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from .clock import FROM_SUBMISSION, LAPSE, Limit, Limits
+from .constants import DemandStatus
+
+DEMAND_LIMITS: Limits = {
+    DemandStatus.SUBMITTED: Limit(1, _("Acknowledgement"), counted_from=FROM_SUBMISSION),
+    DemandStatus.ACKNOWLEDGED: Limit(5, _("Answer"), counted_from=FROM_SUBMISSION),
+    DemandStatus.REOPENED: Limit(5, _("Answer after reopening")),
+    DemandStatus.ANSWERED: Limit(10, _("Submitter's verdict"), on_breach=LAPSE),
+}
+# The deadlines of receipt, stamped on the demand for the analysis (answered on time or not).
+ACKNOWLEDGE_WORKING_DAYS = DEMAND_LIMITS[DemandStatus.SUBMITTED].working_days
+ANSWER_WORKING_DAYS = DEMAND_LIMITS[DemandStatus.ACKNOWLEDGED].working_days
+# How often "not solved" sends a demand back to the workgroup.
+MAX_REOPENINGS = 1
+
+# What a submission may carry.
+TITLE_MAX_LENGTH = 100
+DESCRIPTION_MAX_LENGTH = 4000
+ADDRESS_MAX_LENGTH = 200
+ANSWER_MAX_LENGTH = 4000
+ATTACHMENTS_MAX = 5

@@ -1,0 +1,26 @@
+"""Every write path of the workgroups' own work: atomic, audited, permission-checked."""
+
+from .demands import DemandInput, demand_submit, demand_transition, demand_transition_by_link
+from .escalations import (
+    CLOCKED_KINDS,
+    ClockedKind,
+    SweepResult,
+    coordination_sweep,
+    item_escalation_acknowledge,
+    item_escalation_resolve,
+    item_escalation_transition,
+)
+
+__all__ = [
+    "CLOCKED_KINDS",
+    "ClockedKind",
+    "DemandInput",
+    "SweepResult",
+    "coordination_sweep",
+    "demand_submit",
+    "demand_transition",
+    "demand_transition_by_link",
+    "item_escalation_acknowledge",
+    "item_escalation_resolve",
+    "item_escalation_transition",
+]

@@ -1,0 +1,18 @@
+"""Celery tasks of the workgroups' own work: thin wrappers that call one service."""
+
+from celery import shared_task
+
+from .services import coordination_sweep
+
+
+@shared_task(name="coordination.sla_sweep", acks_late=True, ignore_result=True)
+def coordination_sweep_task() -> dict[str, int]:
+    """Open, climb and lapse the deadlines of demands (idempotent; skips while another sweep
+    runs)."""
+    result = coordination_sweep()
+    return {
+        "opened": result.opened,
+        "climbed": result.climbed,
+        "lapsed": result.lapsed,
+        "skipped": int(result.skipped),
+    }

@@ -1,0 +1,42 @@
+"""URLs of the workgroups' own work: the public pages (mounted in the portal's public
+namespace, "applications") and the staff pages (under /staff/, namespace "staff")."""
+
+from django.urls import path
+
+from .views import public, staff
+
+public_urlpatterns = [
+    path("demands/", public.demand_list, name="demands"),
+    path("demands/new/", public.demand_new, name="demand_new"),
+    path("demands/submitted/", public.demand_submitted, name="demand_submitted"),
+    path("demands/<uuid:uuid>/", public.demand_detail, name="demand_detail"),
+    path(
+        "demands/<uuid:uuid>/files/<uuid:attachment_uuid>/",
+        public.demand_attachment,
+        name="demand_attachment",
+    ),
+    path("demands/p/<uuid:uuid>/<str:token>/", public.demand_private, name="demand_private"),
+    path(
+        "demands/p/<uuid:uuid>/<str:token>/files/<uuid:attachment_uuid>/",
+        public.demand_private_attachment,
+        name="demand_private_attachment",
+    ),
+]
+
+staff_urlpatterns = [
+    path("demands/", staff.demand_queue_page, name="demands"),
+    path("demands/analysis/", staff.demand_analysis_page, name="demand_analysis"),
+    path("demands/escalations/", staff.demand_escalations_page, name="demand_escalations"),
+    path("demands/<uuid:uuid>/", staff.demand_page, name="demand"),
+    path(
+        "demands/<uuid:uuid>/files/<uuid:attachment_uuid>/",
+        staff.demand_staff_attachment,
+        name="demand_attachment",
+    ),
+    path("demands/<uuid:uuid>/<str:name>/", staff.demand_act, name="demand_act"),
+    path(
+        "demands/escalations/<uuid:uuid>/<str:action>/",
+        staff.demand_escalation_act,
+        name="demand_escalation",
+    ),
+]

@@ -1,0 +1,541 @@
+"""The transition tables of the workgroups' own work: demands, and the escalations of every
+clocked item's deadlines.
+
+Same idiom as the cases (core.workflow): each status is a protected FSM field, each move a model
+method, and the tables here say who may perform it, how it is labelled, which input it takes and
+which notice it raises. `ClockedMachine` is what every clocked item's table shares (demands now;
+follow-ups, referrals and action items next): each move stamps the deadline of the state the item
+enters (coordination/clock.py) and closes the escalations of the deadline it left, in the
+transaction of the move.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, ClassVar, TypeVar
+
+from django import forms
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from applications.workflow import COMMENT_MAX_LENGTH, ResolveInput
+from core.workflow import Machine, PermissionSource, Step, Transition, apply_many, register
+from workgroups.calendar import working_days_between
+from workgroups.constants import OrganizationKind, WorkgroupRole
+from workgroups.models import Membership, User, WorkgroupMembership
+from workgroups.selectors import escalation_holders
+
+from .clock import ClockedItem, Limits, enter_state
+from .constants import (
+    DemandStatus,
+    EscalationEventKind,
+    EscalationOrigin,
+    EscalationStatus,
+    ItemKind,
+)
+from .models import Demand, DemandHistory, ItemEscalation, ItemEscalationEvent
+from .permissions import ANSWER_AS_TOWN, HANDLE_DEMAND, SUBMITTER, VIEW_DEMAND
+from .registry import ANSWER_MAX_LENGTH, DEMAND_LIMITS
+
+__all__ = ["COMMENT_MAX_LENGTH", "DEMAND", "ITEM_ESCALATION", "ClockedMachine"]
+
+C = TypeVar("C", bound=ClockedItem)
+
+# Not an object permission: holding the escalation's tier (workgroups.selectors.escalation_holders).
+HOLDS_TIER = "tier"
+OVERSIGHT_KINDS = (OrganizationKind.LEADERSHIP_OFFICE, OrganizationKind.LEADING_GROUP)
+
+# Notices the notifications layer raises for a recorded demand transition.
+NOTICE_RECEIVED = "demand_received"
+NOTICE_ACKNOWLEDGED = "demand_acknowledged"
+NOTICE_ANSWERED = "demand_answered"
+NOTICE_REOPENED = "demand_reopened"
+NOTICE_NONE = "none"
+
+UNRESOLVED = ~Q(status=EscalationStatus.RESOLVED)
+# A workgroup refers what it cannot solve to the leadership office (policy 四(八)).
+REFERRAL_TIER = 2
+
+
+def person(actor: Any) -> User | None:
+    """The account behind an actor (None for the system and a private-link holder)."""
+    return actor if isinstance(actor, User) else None
+
+
+# --- Escalations of any clocked item ------------------------------------------------------------
+
+
+class TierHolding(PermissionSource):
+    """Who holds which tier and which organisations the caller acts for, read once: a page
+    listing many escalations asks `ITEM_ESCALATION.available(..., perms=holding)` for each
+    without a query per row."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.holders = escalation_holders()
+        account = person(user)
+        self.org_ids: frozenset[int] = frozenset(
+            Membership.objects.filter(user=account).values_list("organization_id", flat=True)
+            if account is not None
+            else ()
+        )
+
+    def has(self, perm: str, obj: Model) -> bool:
+        return False  # tiers are held by organisations, not granted per object
+
+
+class ItemEscalationMachine(Machine[ItemEscalation]):
+    """A missed deadline of a coordination item climbing the tiers until someone who holds it
+    resolves it, or the item moves on. The same holders as a case's (escalation_holders)."""
+
+    model = ItemEscalation
+    not_found = gettext_lazy("No such escalation.")
+    forbidden = gettext_lazy("You may not handle this escalation.")
+
+    def lock(self, obj: ItemEscalation) -> ItemEscalation:
+        try:
+            return ItemEscalation.objects.select_for_update(of=("self",)).get(pk=obj.pk)
+        except ItemEscalation.DoesNotExist:
+            raise self.missing() from None
+
+    def may(
+        self, user: Any, name: str, obj: ItemEscalation, *, perms: PermissionSource | None = None
+    ) -> bool:
+        """Acknowledge and resolve: whoever handles the tier (as for cases). Refer up: only the
+        tier that holds it now (the office refers to the leading group, not the leads)."""
+        transition = self.transitions.get(name)
+        if transition is None or transition.system_only or person(user) is None:
+            return False
+        if user.is_superuser:
+            return True
+        holding = perms if isinstance(perms, TierHolding) else TierHolding(user)
+        if name == "refer_up":
+            orgs = holding.holders.told(workgroup_id=obj.workgroup_id, tier=obj.tier)
+        else:
+            orgs = holding.holders.handling(workgroup_id=obj.workgroup_id, tier=obj.tier)
+        return bool(orgs & holding.org_ids)
+
+    def refusal(self, transition: Transition, obj: ItemEscalation) -> str:
+        if obj.status == EscalationStatus.RESOLVED:
+            return _("This escalation is already resolved.")
+        return _("This escalation is already %s.") % obj.get_status_display()
+
+    def record(self, obj: ItemEscalation, transition: Transition, step: Step) -> None:
+        self.record_many([(obj, step)], transition)
+
+    def record_many(
+        self, moved: Sequence[tuple[ItemEscalation, Step]], transition: Transition
+    ) -> None:
+        kind = _EVENT_OF[transition.name]
+        fields = _SAVED_BY[kind]
+        for escalation, step in moved:
+            if kind == EscalationEventKind.ACKNOWLEDGED:
+                escalation.acknowledged_at = step.now
+            elif kind == EscalationEventKind.CLIMBED:
+                escalation.tier_since = step.now
+            else:
+                escalation.resolved_at = step.now
+                escalation.resolved_by = person(step.actor)
+        ItemEscalation.objects.bulk_update([e for e, _step in moved], fields)
+        ItemEscalationEvent.objects.bulk_create(
+            [
+                ItemEscalationEvent(
+                    escalation=escalation,
+                    kind=kind,
+                    tier=escalation.tier,
+                    actor=person(step.actor),
+                    note=step.data.get("note", "") or step.data.get("reason", ""),
+                    at=step.now,
+                )
+                for escalation, step in moved
+            ]
+        )
+        if kind == EscalationEventKind.RESOLVED:
+            # A resolved referral frees its item for another one.
+            referrals = [
+                e.demand_id
+                for e, _s in moved
+                if e.origin == EscalationOrigin.REFERRAL and e.demand_id is not None
+            ]
+            if referrals:
+                Demand.objects.filter(pk__in=referrals).update(referral_open=False)
+
+
+_EVENT_OF = {
+    "acknowledge": EscalationEventKind.ACKNOWLEDGED,
+    "refer_up": EscalationEventKind.CLIMBED,
+    "resolve": EscalationEventKind.RESOLVED,
+    "close_overtaken": EscalationEventKind.RESOLVED,
+}
+_SAVED_BY = {
+    EscalationEventKind.ACKNOWLEDGED: ["status", "acknowledged_at"],
+    EscalationEventKind.CLIMBED: ["status", "tier", "tier_since"],
+    EscalationEventKind.RESOLVED: ["status", "resolved_at", "resolved_by", "resolution_note"],
+}
+
+
+class ReferInput(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("What could not be solved, and what is needed"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Say why it needs the next tier.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 2:
+            raise forms.ValidationError(_("Say why it needs the next tier."))
+        return reason
+
+
+ITEM_ESCALATION = register(
+    ItemEscalationMachine(
+        [
+            Transition(
+                "acknowledge",
+                gettext_lazy("Acknowledge"),
+                gettext_lazy("Acknowledged"),
+                (HOLDS_TIER,),
+            ),
+            Transition(
+                "resolve",
+                gettext_lazy("Resolve"),
+                gettext_lazy("Resolved"),
+                (HOLDS_TIER,),
+                input_form=ResolveInput,
+            ),
+            Transition(
+                "refer_up",
+                gettext_lazy("Refer to the next tier"),
+                gettext_lazy("Referred to the next tier"),
+                (HOLDS_TIER,),
+                input_form=ReferInput,
+            ),
+            Transition(
+                "close_overtaken",
+                gettext_lazy("Close"),
+                gettext_lazy("Closed by the system"),
+                input_form=ResolveInput,
+            ),
+        ]
+    )
+)
+
+
+def escalations_close_overtaken(*, field: str, items: Sequence[Model], now: dt.datetime) -> int:
+    """Close the open deadline escalations of items that moved on (their deadline no longer
+    stands), in the transaction of the move; a referral stays until its holder resolves it.
+    `field` is the escalation's foreign key to that kind."""
+    if not items:
+        return 0
+    stale = list(
+        ItemEscalation.objects.filter(
+            UNRESOLVED,
+            origin=EscalationOrigin.DEADLINE,
+            **{f"{field}__in": [i.pk for i in items]},
+        )
+        .select_for_update()
+        .order_by("pk")
+    )
+    if stale:
+        note = _("The item moved on; closed by the system.")
+        apply_many(
+            ITEM_ESCALATION, stale, "close_overtaken", actor=None, now=now, data={"note": note}
+        )
+    return len(stale)
+
+
+def referrals_open(*, kind: str, field: str, referred: Sequence[tuple[Model, Step]]) -> None:
+    """Hand items to the leadership office (tier 2) with the referrer's reason, in the
+    transaction of the referral; the event tells the office."""
+    escalations = ItemEscalation.objects.bulk_create(
+        [
+            ItemEscalation(
+                item_kind=kind,
+                origin=EscalationOrigin.REFERRAL,
+                workgroup_id=item.workgroup_id,  # type: ignore[attr-defined]
+                stage=str(item.status),  # type: ignore[attr-defined]
+                tier=REFERRAL_TIER,
+                opened_at=step.now,
+                tier_since=step.now,
+                reason=step.data.get("reason", ""),
+                referred_by=person(step.actor),
+                **{field: item},
+            )
+            for item, step in referred
+        ]
+    )
+    ItemEscalationEvent.objects.bulk_create(
+        [
+            ItemEscalationEvent(
+                escalation=escalation,
+                kind=EscalationEventKind.OPENED,
+                tier=escalation.tier,
+                actor=escalation.referred_by,
+                note=escalation.reason,
+                at=escalation.opened_at,
+            )
+            for escalation in escalations
+        ]
+    )
+
+
+# --- What every clocked item's table shares ------------------------------------------------------
+
+
+class ClockedMachine(Machine[C]):
+    """The table of a clocked item. A move into another state stamps that state's deadline from
+    `limits` and closes the escalations of the deadline the item left; `stamp` sets what the
+    move itself records on the row, `history` builds its audit row (the fact the notifications
+    engine reads)."""
+
+    limits: ClassVar[Limits]
+    # The ItemEscalation foreign key that names this kind of item.
+    escalation_field: ClassVar[str]
+    # What a move writes, when several rows move at once (the sweep).
+    saved_fields: ClassVar[list[str]]
+
+    def stamp(self, item: C, transition: Transition, step: Step) -> None:
+        pass
+
+    def history(self, item: C, transition: Transition, step: Step) -> Model:
+        raise NotImplementedError
+
+    def record(self, obj: C, transition: Transition, step: Step) -> None:
+        self.record_many([(obj, step)], transition)
+
+    def record_many(self, moved: Sequence[tuple[C, Step]], transition: Transition) -> None:
+        rows, left = [], []
+        for item, step in moved:
+            state = str(getattr(item, self.state_field))
+            if state != step.from_state:
+                enter_state(self.limits, item, now=step.now, state=state)
+                left.append(item)
+            self.stamp(item, transition, step)
+            rows.append(self.history(item, transition, step))
+        if len(moved) == 1:
+            moved[0][0].save()
+        else:
+            type(moved[0][0])._default_manager.bulk_update(
+                [i for i, _s in moved], self.saved_fields
+            )
+        if rows:
+            type(rows[0])._default_manager.bulk_create(rows)
+        if left:
+            escalations_close_overtaken(
+                field=self.escalation_field, items=left, now=moved[0][1].now
+            )
+
+
+# --- Demands and suggestions ---------------------------------------------------------------------
+
+
+class AnswerInput(forms.Form):
+    answer = forms.CharField(
+        label=gettext_lazy("Answer"),
+        max_length=ANSWER_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": gettext_lazy("Write the answer.")},
+    )
+
+    def clean_answer(self) -> str:
+        answer = self.cleaned_data["answer"].strip()
+        if len(answer) < 2:
+            raise forms.ValidationError(_("Write the answer."))
+        return answer
+
+
+class VerdictInput(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("What is still not solved?"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Say what is still not solved.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 2:
+            raise forms.ValidationError(_("Say what is still not solved."))
+        return reason
+
+
+def is_oversight(user: Any) -> bool:
+    """A member of the leadership office or the leading group (they read every demand)."""
+    account = person(user)
+    if account is None:
+        return False
+    if account.is_superuser:
+        return True
+    return Membership.objects.filter(user=account, organization__kind__in=OVERSIGHT_KINDS).exists()
+
+
+class DemandMachine(ClockedMachine[Demand]):
+    """A demand or suggestion: received, acknowledged, answered, the submitter's verdict,
+    closed (policy 四: 常态化收集企业和群众的需求信息)."""
+
+    model = Demand
+    limits = DEMAND_LIMITS
+    escalation_field = "demand"
+    saved_fields = ["status", "stage_entered_at", "due_at", "closed_at", "referral_open"]
+    not_found = gettext_lazy("No such demand.")
+    forbidden = gettext_lazy("You may not perform this action on this demand.")
+    unknown = gettext_lazy("Unknown action: %s")
+
+    def lock(self, obj: Demand) -> Demand:
+        try:
+            return (
+                Demand.objects.select_for_update(of=("self",))
+                .select_related("town", "organization")
+                .get(pk=obj.pk)
+            )
+        except Demand.DoesNotExist:
+            raise self.missing() from None
+
+    def visible(self, user: Any, obj: Demand, perms: PermissionSource) -> bool:
+        return perms.has(VIEW_DEMAND, obj) or is_oversight(user)
+
+    def refusal(self, transition: Transition, obj: Demand) -> str:
+        return _("“%(transition)s” is not possible while the demand is “%(status)s”.") % {
+            "transition": transition.button,
+            "status": obj.get_status_display(),
+        }
+
+    def stamp(self, item: Demand, transition: Transition, step: Step) -> None:
+        now = step.now
+        if item.status == DemandStatus.ACKNOWLEDGED:
+            item.acknowledged_at = now
+        elif item.status == DemandStatus.ANSWERED:
+            item.answered_at, item.answered_by = now, person(step.actor)
+            if item.first_answered_at is None:
+                item.first_answered_at = now
+                item.answer_working_days = working_days_between(item.submitted_at, now)
+        elif item.status == DemandStatus.CLOSED:
+            item.closed_at = now
+
+    def record_many(self, moved: Sequence[tuple[Demand, Step]], transition: Transition) -> None:
+        super().record_many(moved, transition)
+        if transition.name == "refer_up":
+            referrals_open(
+                kind=ItemKind.DEMAND,
+                field=self.escalation_field,
+                referred=[(demand, step) for demand, step in moved],
+            )
+
+    def history(self, item: Demand, transition: Transition, step: Step) -> DemandHistory:
+        actor = person(step.actor)
+        return DemandHistory(
+            demand=item,
+            transition=transition.name,
+            from_state=step.from_state,
+            to_state=item.status,
+            actor=actor,
+            actor_organization_id=_acting_for(item, transition, actor),
+            actor_label="" if actor is not None or step.actor is None else str(step.actor)[:80],
+            at=step.now,
+            comment=step.comment or step.data.get("reason", "") or step.data.get("answer", ""),
+            data={},
+            due_at=item.due_at,
+        )
+
+
+def _acting_for(demand: Demand, transition: Transition, actor: User | None) -> int | None:
+    """The organisation a person acted for: the submitting organisation, or the lead agency or
+    town organisation through which they handle the demand; None for the system, a private-link
+    holder or a platform administrator."""
+    if actor is None:
+        return None
+    if SUBMITTER in transition.permissions:
+        candidates = Q(organization_id=demand.organization_id)
+    else:
+        leads = WorkgroupMembership.objects.filter(
+            workgroup_id=demand.workgroup_id, role=WorkgroupRole.LEAD
+        ).values("organization_id")
+        candidates = Q(organization_id__in=leads)
+        if demand.town.governing_organization_id is not None:
+            candidates |= Q(organization_id=demand.town.governing_organization_id)
+    memberships: QuerySet = Membership.objects.filter(candidates, user=actor).order_by("pk")
+    return memberships.values_list("organization_id", flat=True).first()
+
+
+DEMAND = DemandMachine(
+    [
+        Transition(
+            "acknowledge",
+            gettext_lazy("Acknowledge receipt"),
+            gettext_lazy("Acknowledged"),
+            (HANDLE_DEMAND,),
+            notice=NOTICE_ACKNOWLEDGED,
+        ),
+        Transition(
+            "answer",
+            gettext_lazy("Answer"),
+            gettext_lazy("Answered"),
+            (HANDLE_DEMAND, ANSWER_AS_TOWN),
+            input_form=AnswerInput,
+            notice=NOTICE_ANSWERED,
+        ),
+        Transition(
+            "close",
+            gettext_lazy("Close"),
+            gettext_lazy("Closed"),
+            (HANDLE_DEMAND,),
+            notice=NOTICE_NONE,
+        ),
+        Transition(
+            "confirm_solved",
+            gettext_lazy("Yes, it is solved"),
+            gettext_lazy("Submitter: solved"),
+            (SUBMITTER,),
+            notice=NOTICE_NONE,
+        ),
+        Transition(
+            "report_unsolved",
+            gettext_lazy("No, it is not solved"),
+            gettext_lazy("Submitter: not solved"),
+            (SUBMITTER,),
+            input_form=VerdictInput,
+            notice=NOTICE_REOPENED,
+        ),
+        # The state stays: the demand goes up to the leadership office with a reason.
+        Transition(
+            "refer_up",
+            gettext_lazy("Refer to the leadership office"),
+            gettext_lazy("Referred to the leadership office"),
+            (HANDLE_DEMAND,),
+            input_form=ReferInput,
+            notice=NOTICE_NONE,
+        ),
+        # An answer nobody rated within the limit: the sweep closes it.
+        Transition(
+            "close_unrated",
+            gettext_lazy("Close without a verdict"),
+            gettext_lazy("Closed without a verdict"),
+            notice=NOTICE_NONE,
+        ),
+    ],
+    events=[
+        Transition(
+            "submit", gettext_lazy("Submit"), gettext_lazy("Received"), notice=NOTICE_RECEIVED
+        )
+    ],
+)
+register(DEMAND)
+
+STAFF_ACTIONS = tuple(
+    DEMAND.names(where=lambda t: bool(set(t.permissions) & {HANDLE_DEMAND, ANSWER_AS_TOWN}))
+)
+SUBMITTER_ACTIONS = tuple(DEMAND.names(where=lambda t: SUBMITTER in t.permissions))
+
+
+def demand_history_label(entry: DemandHistory) -> str:
+    transition = DEMAND.entry(entry.transition)
+    return str(transition.history) if transition is not None else entry.transition
+
+
+def demand_notice_of(entry: DemandHistory) -> str:
+    transition = DEMAND.entry(entry.transition)
+    return transition.notice if transition is not None else ""
