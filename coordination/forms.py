@@ -6,7 +6,7 @@ import re
 
 from django import forms
 from django.http import QueryDict
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import ServiceApplication
@@ -77,7 +77,7 @@ class DemandForm(forms.Form):
     address = forms.CharField(label=_("Address"), max_length=ADDRESS_MAX_LENGTH, required=False)
     title = forms.CharField(label=_("Subject"), max_length=TITLE_MAX_LENGTH)
     description = forms.CharField(
-        label=_("Details"),
+        label=pgettext_lazy("demand", "Details"),
         max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What happened, where, since when, and what you would like done."),
