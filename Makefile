@@ -37,6 +37,8 @@ COMPOSE_ENV := DJANGO_SECRET_KEY=$(DUMMY_SECRET_KEY) \
 PG_START := pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 REDIS_START := redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
 	--appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+# pytest-xdist workers for `make test`: the suite takes about 6 minutes on 2 cores with 2 workers.
+PYTEST_WORKERS ?= 2
 PORT_OPEN := $(PY) -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)'
 
 .PHONY: help run test bench lint typecheck fmt migrations messages services compose-check \
@@ -70,7 +72,7 @@ test: $(DEV_STAMP) services lint typecheck ## Lint, type, migration and deploy c
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) collectstatic --noinput --verbosity 0
 	@test -x /usr/bin/chromium || { echo "FAIL: tests/browser need Debian's chromium: apt-get install -y chromium" >&2; exit 1; }
 	@command -v curl >/dev/null && command -v jq >/dev/null || { echo "FAIL: docs/api.md's walk-through (tests/api/test_api_guide.py) needs curl and jq: apt-get install -y curl jq" >&2; exit 1; }
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS)
 
 bench: $(DEV_STAMP) services ## Benchmarks on scratch PostgreSQL data (never part of CI): sweep, fan-out, delivery, API
 	@command -v wrk >/dev/null || { echo "FAIL: the API benchmark needs wrk: apt-get install wrk" >&2; exit 1; }
