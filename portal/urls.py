@@ -10,6 +10,7 @@ import coordination.urls
 import indicators.urls
 from core.api import error_views
 from core.api.schema_view import LocalizedSchemaView
+from notifications import signup as signup_views
 from notifications import views as notification_views
 from portal import api_router, views
 
@@ -47,6 +48,10 @@ urlpatterns += i18n_patterns(
     path("staff/", include((staff_urlpatterns, "staff"), namespace="staff")),
     # Applicant portal: accounts (sign-up, rate-limited login, password reset) and cases.
     path("accounts/mobile/", notification_views.mobile_confirm, name="mobile_confirm"),
+    # Sign-up ends on the code sent by SMS, the same page whatever the number.
+    path("accounts/signup/", signup_views.signup_company, name="signup"),
+    path("accounts/signup/person/", signup_views.signup_person, name="signup_person"),
+    path("accounts/signup/confirm/", signup_views.signup_confirm, name="signup_confirm"),
     path("accounts/", include("workgroups.urls")),
     path("inbox/", include("notifications.urls")),
     path("", include((public_urlpatterns, "applications"), namespace="applications")),

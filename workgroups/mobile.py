@@ -57,24 +57,12 @@ def mobile_code_issue(
     except ValidationError as exc:
         raise ValidationError({"mobile": _("Your account has no valid mobile number.")}) from exc
     last = MobileConfirmation.objects.filter(user=user).order_by("-created_at").first()
-    wait = settings.MOBILE_CODE_RESEND_SECONDS
-    if last is not None and (now - last.created_at).total_seconds() < wait:
-        seconds = math.ceil(wait - (now - last.created_at).total_seconds())
-        raise ValidationError(
-            {
-                "mobile": ngettext(
-                    "A code was just sent. You can ask for another in %(n)s second.",
-                    "A code was just sent. You can ask for another in %(n)s seconds.",
-                    seconds,
-                )
-                % {"n": seconds}
-            }
-        )
     sent_today = MobileConfirmation.objects.filter(
         user=user, created_at__gt=now - dt.timedelta(days=1)
     ).count()
-    if sent_today >= settings.MOBILE_CODE_DAILY_LIMIT:
-        raise ValidationError({"mobile": _("Too many codes were sent today. Try again tomorrow.")})
+    mobile_code_allowance(
+        last_sent=last.created_at if last else None, sent_today=sent_today, now=now
+    )
     # A new code ends the earlier ones: only the last SMS counts.
     _live(user, now).update(expires_at=now)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
@@ -86,6 +74,28 @@ def mobile_code_issue(
         expires_at=now + dt.timedelta(seconds=settings.MOBILE_CODE_TTL_SECONDS),
     )
     return challenge, code
+
+
+def mobile_code_allowance(
+    *, last_sent: dt.datetime | None, sent_today: int, now: dt.datetime
+) -> None:
+    """Refuse a new code (ValidationError on `mobile`, the words the person sees) while the
+    last one went out too recently, and past the day's limit."""
+    wait = settings.MOBILE_CODE_RESEND_SECONDS
+    if last_sent is not None and (now - last_sent).total_seconds() < wait:
+        seconds = math.ceil(wait - (now - last_sent).total_seconds())
+        raise ValidationError(
+            {
+                "mobile": ngettext(
+                    "A code was just sent. You can ask for another in %(n)s second.",
+                    "A code was just sent. You can ask for another in %(n)s seconds.",
+                    seconds,
+                )
+                % {"n": seconds}
+            }
+        )
+    if sent_today >= settings.MOBILE_CODE_DAILY_LIMIT:
+        raise ValidationError({"mobile": _("Too many codes were sent today. Try again tomorrow.")})
 
 
 @dataclass(frozen=True)

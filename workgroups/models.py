@@ -878,3 +878,32 @@ class MobileConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PendingSignup(models.Model):
+    """A public sign-up waiting for the code sent by SMS to its mobile number. Its user is
+    inactive (cannot sign in, gets no password-reset mail) and has no organisation yet: the
+    company or one-person organisation is created when the code is entered
+    (workgroups/registration.py). Unconfirmed, it expires, and the number is free again."""
+
+    KIND_COMPANY = "company"
+    KIND_PERSON = "person"
+
+    user = models.OneToOneField(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="pending_signup"
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=[(KIND_COMPANY, _("company")), (KIND_PERSON, _("person"))],
+    )
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("pending sign-up")
+        verbose_name_plural = _("pending sign-ups")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind}"

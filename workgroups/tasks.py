@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .registration import pending_signups_expire
 from .services import idempotency_records_purge
 
 
@@ -9,3 +10,9 @@ from .services import idempotency_records_purge
 def idempotency_records_purge_task() -> int:
     """Delete Idempotency-Keys past their retention (idempotent: safe to run at any interval)."""
     return idempotency_records_purge()
+
+
+@shared_task(name="workgroups.pending_signups_expire", acks_late=True, ignore_result=True)
+def pending_signups_expire_task() -> int:
+    """Delete sign-ups never confirmed with their SMS code in time (their numbers are free)."""
+    return pending_signups_expire()

@@ -8,8 +8,6 @@ from . import views
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("signup/", views.signup_company, name="signup"),
-    path("signup/person/", views.signup_person, name="signup_person"),
     path("colleagues/", views.colleagues, name="colleagues"),
     path(
         "password/reset/",

@@ -1,8 +1,8 @@
-"""Account pages: sign-up, sign-in, password reset, colleagues and invitations."""
+"""Account pages: sign-in, password reset, colleagues and invitations. The public sign-up
+pages send SMS codes, so they live in notifications/signup.py."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
@@ -19,18 +19,12 @@ from django.utils.translation import gettext as _
 from core.client_address import client_address
 from core.web import errors_to_form
 
-from .constants import MemberRole, OrganizationKind, VerificationStatus
-from .forms import CompanySignupForm, InviteForm, PersonSignupForm, SignInForm
-from .models import CompanyIdentity, Membership, User
-from .registration import (
-    AccountExists,
-    applicant_company_register,
-    applicant_person_register,
-    colleague_invite,
-)
+from .constants import MemberRole, OrganizationKind
+from .forms import InviteForm, SignInForm
+from .models import Membership, User
+from .registration import colleague_invite
 from .signin import account_mail_allowed
 
-BACKEND = "django.contrib.auth.backends.ModelBackend"
 # An account's owner hears of a sign-up attempt with their number at most this often an hour.
 SIGNUP_NOTICES_PER_HOUR = 1
 
@@ -65,70 +59,6 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-def _signup(request: HttpRequest, form_class, register, template: str) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("applications:dashboard")
-    form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in ("password1", "password2")}
-        try:
-            user = register(password=form.cleaned_data["password1"], **data)
-        except AccountExists as exc:
-            # Never "this number is registered" (anyone could test numbers): the same words
-            # as for any refusal, and the owner hears of it by e-mail.
-            if exc.owner is not None:
-                _tell_owner_of_signup_attempt(request, exc.owner)
-            form.add_error(
-                None,
-                _(
-                    "We could not create an account with these details. If you already have "
-                    "an account, sign in or reset your password."
-                ),
-            )
-        except ValidationError as exc:
-            errors_to_form(form, exc)
-        else:
-            login(request, user, backend=BACKEND)
-            if CompanyIdentity.objects.filter(
-                organization__memberships__user=user, status=VerificationStatus.DISPUTED
-            ).exists():
-                messages.warning(
-                    request,
-                    _(
-                        "Your account is ready, but another account registered this credit "
-                        "code first. Staff of the market regulator will decide which company "
-                        "holds it; you will be told by message and e-mail. If you work for "
-                        "the same company, ask its account manager to invite you instead."
-                    ),
-                )
-            else:
-                messages.success(
-                    request, _("Welcome! Your account is ready. Start with a project.")
-                )
-            return redirect("applications:dashboard")
-    return render(request, template, {"form": form})
-
-
-def signup_company(request: HttpRequest) -> HttpResponse:
-    def register(**data):
-        return applicant_company_register(
-            company_name=data["company_name"],
-            unified_social_credit_code=data["unified_social_credit_code"],
-            contact_name=data["contact_name"],
-            mobile=data["mobile"],
-            email=data["email"],
-            password=data["password"],
-        )
-
-    return _signup(request, CompanySignupForm, register, "accounts/signup_company.html")
-
-
-def signup_person(request: HttpRequest) -> HttpResponse:
-    return _signup(
-        request, PersonSignupForm, applicant_person_register, "accounts/signup_person.html"
-    )
-
-
 def _applicant_membership(user: User) -> Membership | None:
     return (
         Membership.objects.filter(user=user, organization__kind=OrganizationKind.APPLICANT_COMPANY)
@@ -137,7 +67,9 @@ def _applicant_membership(user: User) -> Membership | None:
     )
 
 
-def _tell_owner_of_signup_attempt(request: HttpRequest, owner: User) -> None:
+def signup_attempt_mail(request: HttpRequest, owner: User) -> None:
+    """Tell the owner of a number that someone tried to sign up with it (by e-mail, at most
+    SIGNUP_NOTICES_PER_HOUR; the SMS to a confirmed number: notifications/signup.py)."""
     if not owner.email or not account_mail_allowed(
         kind="signup-notice",
         address=client_address(request),

@@ -326,6 +326,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workgroups.idempotency_records_purge",
         "schedule": 3600.0,
     },
+    # Sign-ups never confirmed with their SMS code within a day free their numbers.
+    "expire-pending-signups": {
+        "task": "workgroups.pending_signups_expire",
+        "schedule": 3600.0,
+    },
 }
 
 # The REST API (/api/v1/, docs/api.md): organisation tokens first, the browser's session second;

@@ -12,6 +12,7 @@ from applications.models import CombinedApplication, Document, Rating
 from applications.registry import documents_required
 from applications.services import service_application_transition
 from tests.factories import PDF_BYTES, member_of
+from tests.signup import sms_code
 from workgroups.models import Organization, Town
 from workgroups.validators import uscc_check_character
 
@@ -41,6 +42,11 @@ def _sign_up(page: Page, base: str, mobile: str, uscc: str) -> None:
     page.fill("#id_email", "chenxiao@example.cn")
     page.fill("#id_password1", "Zs-portal-2026")
     page.fill("#id_password2", "Zs-portal-2026")
+    page.click("form.card button.primary")
+    # The code arrives by SMS (the test backend): typing it creates the account.
+    expect(page).to_have_url(re.compile(r"/accounts/signup/confirm/$"))
+    expect(page.locator("[data-signup-mobile]")).to_contain_text(f"{mobile[:3]}****{mobile[-4:]}")
+    page.fill("#id_code", sms_code(mobile))
     page.click("form.card button.primary")
     expect(page).to_have_url(re.compile(r"/requests/$"))
 

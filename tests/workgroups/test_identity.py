@@ -11,6 +11,7 @@ from notifications.constants import Channel, EventType
 from notifications.models import Delivery
 from notifications.services import deliveries_send, facts_process
 from tests.factories import PDF_BYTES, registry_clerk, staff_of
+from tests.signup import sign_up
 from workgroups.constants import VerificationStatus, VerifiedVia
 from workgroups.identity import company_name_key
 from workgroups.models import CompanyDispute, CompanyIdentity, Organization, User
@@ -21,7 +22,8 @@ CODE = "91442000MA4W2T7K1M"
 
 
 def _sign_up(client: Client, *, name: str, mobile: str, email: str):
-    response = client.post(
+    response = sign_up(
+        client,
         "/en/accounts/signup/",
         {
             "company_name": name,
