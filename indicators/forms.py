@@ -1,7 +1,8 @@
 """The period and workgroup the indicator pages show (`?from=YYYY-MM&to=YYYY-MM&workgroup=`).
 
-Months are bounded, and so is the period: each month of it is a point of the charts and a
-range of the queries, so a period of ten thousand years took seconds of the database's time.
+Months are bounded (core.months), and so is the period: each month of it is a point of the
+charts and a range of the queries, so a period of ten thousand years took seconds of the
+database's time.
 """
 
 import datetime as dt
@@ -10,45 +11,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.months import MonthField
+
 from .selectors.kpi import KpiFilter
 
-FIRST_MONTH = dt.date(2000, 1, 1)
-LAST_MONTH = dt.date(2099, 12, 1)
 MAX_PERIOD_MONTHS = 120
-
-
-def month_label(month: dt.date) -> str:
-    return month.strftime("%Y-%m")
 
 
 def months_covered(first: dt.date, last: dt.date) -> int:
     """Months from `first` to `last`, both included."""
     return (last.year - first.year) * 12 + last.month - first.month + 1
-
-
-class MonthField(forms.Field):
-    """A calendar month typed as YYYY-MM (what `<input type="month">` sends), as the date of
-    its first day, between FIRST_MONTH and LAST_MONTH."""
-
-    default_error_messages = {
-        "invalid": _("Enter a month as YYYY-MM."),
-        "out_of_range": _("Choose a month from %(first)s to %(last)s."),
-    }
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        try:
-            month = dt.datetime.strptime(str(value).strip(), "%Y-%m").date()  # noqa: DTZ007
-        except ValueError as exc:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
-        if not FIRST_MONTH <= month <= LAST_MONTH:
-            raise ValidationError(
-                self.error_messages["out_of_range"],
-                code="out_of_range",
-                params={"first": month_label(FIRST_MONTH), "last": month_label(LAST_MONTH)},
-            )
-        return month
 
 
 class PeriodForm(forms.Form):

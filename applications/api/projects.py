@@ -23,7 +23,7 @@ from .filters import ProjectFilter
 READ, WRITE = ApiScope.PROJECTS_READ.value, ApiScope.PROJECTS_WRITE.value
 
 
-OWNER_CODE_HELP = (
+OWNER_CODE_HELP = gettext_lazy(
     "The owner's unified social credit code (统一社会信用代码): only the applicant company "
     "verified as holding it may claim the project. Required unless `issue_claim_code` is true."
 )
@@ -51,8 +51,10 @@ class ProjectPushSerializer(serializers.Serializer):
     issue_claim_code = serializers.BooleanField(
         required=False,
         default=False,
-        help_text="Instead of `owner_credit_code`: the answer carries a claim code, once, that "
-        "you hand to the owner; single-use, valid PROJECT_CLAIM_CODE_TTL_DAYS (30 days).",
+        help_text=gettext_lazy(
+            "Instead of `owner_credit_code`: the answer carries a claim code, once, that "
+            "you hand to the owner; single-use, valid PROJECT_CLAIM_CODE_TTL_DAYS (30 days)."
+        ),
     )
 
 
@@ -65,9 +67,11 @@ class ProjectOwnerSerializer(serializers.Serializer):
 
 class ProjectClaimEventSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=ClaimAction.choices)
-    owner = ProjectOwnerSerializer(allow_null=True, help_text="Who holds it after this.")
+    owner = ProjectOwnerSerializer(
+        allow_null=True, help_text=gettext_lazy("Who holds it after this.")
+    )
     previous_owner = ProjectOwnerSerializer(allow_null=True)
-    owner_credit_code = serializers.CharField(help_text="The credit code named then.")
+    owner_credit_code = serializers.CharField(help_text=gettext_lazy("The credit code named then."))
     reason = serializers.CharField()
     at = serializers.DateTimeField()
 
@@ -85,20 +89,26 @@ class ProjectSerializer(serializers.Serializer):
     planned_start = serializers.DateField(allow_null=True)
     source = serializers.ChoiceField(choices=ProjectSource.choices)
     owner_credit_code = serializers.CharField(
-        help_text="The credit code you named the owner by (empty when a claim code names it)."
+        help_text=gettext_lazy(
+            "The credit code you named the owner by (empty when a claim code names it)."
+        )
     )
     claimed = serializers.SerializerMethodField(
         help_text=gettext_lazy("An applicant company has taken the project over.")
     )
     owner = ProjectOwnerSerializer(
-        allow_null=True, help_text="The company that claimed the project (null until then)."
+        allow_null=True,
+        help_text=gettext_lazy("The company that claimed the project (null until then)."),
     )
     claimed_at = serializers.DateTimeField(allow_null=True)
     claim_code_expires_at = serializers.DateTimeField(
-        allow_null=True, help_text="While a claim code you were given waits to be used."
+        allow_null=True,
+        help_text=gettext_lazy("While a claim code you were given waits to be used."),
     )
     claim_history = ProjectClaimEventSerializer(
-        source="claim_events", many=True, help_text="Pushed, claimed, reassigned: oldest first."
+        source="claim_events",
+        many=True,
+        help_text=gettext_lazy("Pushed, claimed, reassigned: oldest first."),
     )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -111,9 +121,12 @@ class ProjectPushedSerializer(ProjectSerializer):
     claim_code = serializers.CharField(
         source="issued_claim_code",
         allow_null=True,
-        help_text="The claim code you asked for, in this answer only (only a keyed hash is "
-        "kept): hand it to the owner. null when you named the owner by credit code, and in a "
-        "replayed answer (Idempotency-Key): reassign with `issue_claim_code` for a new one.",
+        help_text=gettext_lazy(
+            "The claim code you asked for, in this answer only (only a keyed hash is kept): "
+            "hand it to the owner. null when you named the owner by credit code, and in a "
+            "replayed answer (Idempotency-Key), which says `claim_code_redacted: true`: "
+            "reassign with `issue_claim_code` for a new one."
+        ),
     )
 
 
@@ -122,10 +135,13 @@ class ProjectReassignSerializer(serializers.Serializer):
         max_length=22, required=False, allow_blank=True, default="", help_text=OWNER_CODE_HELP
     )
     issue_claim_code = serializers.BooleanField(
-        required=False, default=False, help_text="Name the owner by a new claim code instead."
+        required=False,
+        default=False,
+        help_text=gettext_lazy("Name the owner by a new claim code instead."),
     )
     reason = serializers.CharField(
-        max_length=2000, help_text="Why: recorded, and told to the company that loses it."
+        max_length=2000,
+        help_text=gettext_lazy("Why: recorded, and told to the company that loses it."),
     )
 
 
@@ -184,13 +200,15 @@ class ProjectViewSet(
         return _shown_once(self, project, project.issued_claim_code, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Reassign a pushed project",
-        description="For a project claimed by the wrong company, or to name its owner again: "
-        "the company that claimed it loses the project and the documents you shared with it "
-        "at once and is told your `reason`; the project waits, unclaimed, for the company "
-        "you name now (`owner_credit_code`; it is told if verified) or for whoever presents "
-        "a new claim code (`issue_claim_code: true`, in this answer only). Recorded in "
-        "`claim_history`.",
+        summary=gettext_lazy("Reassign a pushed project"),
+        description=gettext_lazy(
+            "For a project claimed by the wrong company, or to name its owner again: "
+            "the company that claimed it loses the project and the documents you shared with "
+            "it at once and is told your `reason`; the project waits, unclaimed, for the "
+            "company you name now (`owner_credit_code`; it is told if verified) or for whoever "
+            "presents a new claim code (`issue_claim_code: true`, in this answer only). "
+            "Recorded in `claim_history`."
+        ),
         request=ProjectReassignSerializer,
         responses={200: ProjectPushedSerializer},
     )

@@ -25,6 +25,7 @@ from applications.views.staff.common import PAGE_SIZES, staff_errors
 from applications.workflow import permissions_of
 from core.errors import ValidationError
 from core.exports import requested_download
+from core.months import parse_month
 from core.web import errors_to_form
 from workgroups.models import Town
 
@@ -282,10 +283,8 @@ def demand_staff_attachment(request: HttpRequest, uuid, attachment_uuid) -> File
 
 
 def _month(value: str) -> dt.date | None:
-    try:
-        return dt.datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 (a calendar month)
-    except ValueError:
-        return None
+    """The month asked for; a month out of bounds (year 9999 has no next month) as none."""
+    return parse_month(value)
 
 
 def _percent(figures: Figures) -> str:

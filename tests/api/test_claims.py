@@ -65,6 +65,7 @@ def test_a_claim_code_is_in_the_push_answer_only(provider_api):
     assert re.fullmatch(r"[2-9A-HJ-NP-Z]{4}(-[2-9A-HJ-NP-Z]{4}){3}", code)
     assert first.json()["owner_credit_code"] == ""
     assert first.json()["claim_code_expires_at"]
+    assert "claim_code_redacted" not in first.json()
 
     replay = provider_api.post(
         "/api/v1/projects/",
@@ -73,7 +74,8 @@ def test_a_claim_code_is_in_the_push_answer_only(provider_api):
         HTTP_IDEMPOTENCY_KEY="push-with-code",
     )
     assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
-    assert replay.json() == {**first.json(), "claim_code": None}
+    # Redacted like a webhook's secret (workgroups.api.idempotency.shown_once).
+    assert replay.json() == {**first.json(), "claim_code": None, "claim_code_redacted": True}
     stored = IdempotencyRecord.objects.get(key="push-with-code").response_body
     assert code not in json.dumps(stored)
     row = Project.objects.filter(uuid=first.json()["uuid"]).values().get()

@@ -170,6 +170,7 @@ def test_a_file_just_over_the_document_limit_is_413(make_token, bearer, referenc
             "works_type": "building",
             "address": "中山市古镇镇东岸北路1号",
             "town": "guzhen",
+            "owner_credit_code": "91442000MA7QX31P2X",
         },
         format="json",
     ).json()

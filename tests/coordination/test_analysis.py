@@ -176,3 +176,14 @@ def test_the_analysis_costs_the_same_queries_for_many_demands(
     generate(staff, 40, seed=2)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse("staff:demand_analysis"), {"month": "2025-10"}).status_code == 200
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "1999-12", "2100-01", "2025-13", "x"])
+def test_a_month_out_of_bounds_shows_the_current_month_not_an_error(frozen, staff, month):
+    client = client_for(staff("leadership-office"))
+    page = client.get(reverse("staff:demand_analysis"), {"month": month})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'value="2025-11"' in html
+    trend = client.get(reverse("staff:demand_analysis"), {"month": month, "csv": "trend"})
+    assert trend.status_code == 200

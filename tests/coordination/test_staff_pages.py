@@ -163,9 +163,16 @@ def test_the_queue_is_ordered_by_deadline_and_filtered(users, submit_demand, sta
     assert order == [str(late.uuid), str(water.uuid), str(recent.uuid)]
     only_water = client.get(reverse("staff:demands"), {"utility": "water"}).content.decode()
     assert re.findall(r'data-demand="([0-9a-f-]+)"', only_water) == [str(water.uuid)]
-    for town in ("x" * 999, "\x00", "shiqi\x00"):
-        odd = client.get(reverse("staff:demands"), {"q": "\x00" * 10, "town": town, "size": "x"})
+    for town in ("x" * 999, "999999999999", "-1"):
+        odd = client.get(reverse("staff:demands"), {"q": "答" * 999, "town": town, "size": "x"})
         assert odd.status_code == 200
+    # A NUL anywhere is refused before the queue reads it (core.input_guard), naming the field.
+    for query, field in (({"q": "\x00" * 10}, "q"), ({"town": "shiqi\x00"}, "town")):
+        refused = client.get(reverse("staff:demands"), {**query, "size": "x"})
+        assert refused.status_code == 400
+        page = refused.content.decode()
+        assert f"<code>{field}</code>" in page and "<code>size</code>" not in page
+        assert "data-demand=" not in page
 
 
 def test_the_queue_costs_the_same_queries_for_many_demands(
@@ -198,15 +205,36 @@ def test_the_submitters_list_costs_the_same_queries_for_many_demands(
     assert html.count("data-demand=") == 11
 
 
-@pytest.mark.parametrize("answer", ["已处理\x00", "答" * 5000, ""])
+@pytest.mark.parametrize("answer", ["答" * 5000, "", " \t\n"])
 def test_odd_answers_give_field_errors_never_a_server_error(answer, users, demand):
     client = client_for(users["lead"])
     url = reverse("staff:demand_act", args=[demand.uuid, "answer"])
-    response = client.post(url, {"answer-answer": answer, "answer-comment": "\x00" * 3})
+    response = client.post(url, {"answer-answer": answer, "answer-comment": "评" * 5000})
     assert response.status_code == 400
     assert 'id="id_answer-answer_errors"' in response.content.decode()
     demand.refresh_from_db()
     assert demand.status == DemandStatus.SUBMITTED
+
+
+@pytest.mark.parametrize(
+    "data, fields",
+    [
+        ({"answer-answer": "已处理\x00", "answer-comment": "好"}, ["answer-answer"]),
+        ({"answer-answer": "已处理。", "answer-comment": "\x00" * 3}, ["answer-comment"]),
+    ],
+    ids=["answer", "comment"],
+)
+def test_an_answer_holding_a_nul_is_refused_naming_the_field(data, fields, users, demand):
+    client = client_for(users["lead"])
+    url = reverse("staff:demand_act", args=[demand.uuid, "answer"])
+    response = client.post(url, data)
+    assert response.status_code == 400
+    page = response.content.decode()
+    for name in ("answer-answer", "answer-comment"):
+        assert (f"<code>{name}</code>" in page) == (name in fields), name
+    demand.refresh_from_db()
+    assert demand.status == DemandStatus.SUBMITTED
+    assert not demand.history.filter(transition="answer").exists()
 
 
 def test_an_odd_verdict_through_the_private_link_is_a_field_error(submit_demand, users, client):
@@ -218,9 +246,16 @@ def test_an_odd_verdict_through_the_private_link_is_a_field_error(submit_demand,
         actor=users["lead"], demand=demand, transition="answer", data={"answer": "已处理。"}
     )
     path = demand_private_path(demand)
-    response = client.post(path, {"action": "report_unsolved", "reason": "\x00" + "x" * 9000})
+    response = client.post(path, {"action": "report_unsolved", "reason": "x" * 9000})
     assert response.status_code == 400
     assert 'id="id_reason_errors"' in response.content.decode()
+    demand.refresh_from_db()
+    assert demand.status == DemandStatus.ANSWERED
+    # A NUL is refused before the view (core.input_guard): the page names the field.
+    response = client.post(path, {"action": "report_unsolved", "reason": "\x00" + "x" * 20})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "<code>reason</code>" in page and "<code>action</code>" not in page
     demand.refresh_from_db()
     assert demand.status == DemandStatus.ANSWERED
 

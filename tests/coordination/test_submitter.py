@@ -184,21 +184,30 @@ def test_attachments_are_checked_by_content_and_served_only_to_who_may_see(
 def test_odd_input_gives_field_errors_never_a_server_error(form_data, client):
     odd = {
         **form_data,
-        "title": "标题\x00",
+        "title": "标" * 500,
         "description": "字" * 50_000,
-        "address": "\x00",
+        "address": " ",
         "contact_name": "x" * 500,
         "contact_mobile": "not-a-number",
         "contact_email": "not-an-address",
         "kind": "nonsense",
         "town": "999999999999",
-        "utility": "\x00",
+        "utility": "-1",
     }
     response = client.post(reverse("applications:demand_new"), odd)
     assert response.status_code == 400
     html = response.content.decode()
     for name in ("title", "description", "contact_name", "contact_mobile", "kind", "town"):
         assert f'id="id_{name}_errors"' in html, name
+    assert not Demand.objects.exists()
+    # A NUL is refused before the form (core.input_guard): the page names each such field.
+    nul = {**form_data, "title": "标题\x00", "address": "\x00", "utility": "\x00"}
+    response = client.post(reverse("applications:demand_new"), nul)
+    assert response.status_code == 400
+    html = response.content.decode()
+    for name in ("title", "address", "utility"):
+        assert f"<code>{name}</code>" in html, name
+    assert "<code>description</code>" not in html
     assert not Demand.objects.exists()
     # Without any contact at all.
     response = client.post(reverse("applications:demand_new"), {**form_data, "contact_name": "x"})

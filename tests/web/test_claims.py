@@ -209,9 +209,31 @@ def test_an_expired_claim_code_is_refused(web, verified_org, clerk):
 
 
 def test_odd_codes_are_refused_like_unknown_ones_not_with_an_error(web, verified_org):
-    for code in ("2026\x00-1", "x" * 500):
+    for code in ("2026-1", "x" * 500):
         assert web.get("/en/projects/new/", {"code": code}).status_code == 200
-        claimed = web.post("/en/projects/new/", _form(claim=code, claim_code="\x00"))
+        claimed = web.post("/en/projects/new/", _form(claim=code, claim_code="!" * 300))
         assert claimed.status_code == 200
-        found = web.post("/en/projects/find/", {"code": code, "claim_code": "\x00"})
+        found = web.post("/en/projects/find/", {"code": code, "claim_code": "!" * 300})
         assert found.status_code == 302
+
+
+def test_a_code_holding_a_nul_is_refused_before_the_view_and_reveals_no_project(
+    web, verified_org, clerk
+):
+    # Pushed for this very company: without the NUL the form would show it prefilled.
+    project = _push(clerk, owner_credit_code=verified_org.unified_social_credit_code)
+    pushed, unknown = f"{CODE}\x00", f"{UNKNOWN}\x00"
+    looks = [web.get("/en/projects/new/", {"code": code}) for code in (pushed, unknown)]
+    claims = [web.post("/en/projects/new/", _form(claim=code)) for code in (pushed, unknown)]
+    finds = [
+        web.post("/en/projects/find/", {"code": code, "claim_code": ""})
+        for code in (pushed, unknown)
+    ]
+    for (answer, other), field in ((looks, "code"), (claims, "claim"), (finds, "code")):
+        assert answer.status_code == other.status_code == 400
+        assert f"<code>{field}</code>" in answer.content.decode()
+        assert _page(answer, CODE) == _page(other, UNKNOWN)
+        _shows_nothing_of_the_project(answer.content.decode())
+    project.refresh_from_db()
+    assert project.owner is None
+    assert not Document.objects.filter(owner=verified_org).exists()

@@ -68,6 +68,7 @@ def world(submit, applicant_org, applicant, project, django_user_model):
         kind="new",
         works_type="building",
         address="中山市小榄镇滨河路8号",
+        owner_credit_code="91442000MA7QX31P2X",  # as in the API tests' world
     )
     people = {"anonymous": None, "applicant": applicant}
     people.update({role: staff_of(code, username=f"odd-{code}") for role, code in STAFF.items()})

@@ -6,6 +6,8 @@ is kept and verifies it when it does.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.response import Response
@@ -21,16 +23,26 @@ from .viewsets import OrganizationScopedViewSet
 WRITE = ApiScope.COMPANIES_WRITE.value
 
 OUTCOMES = [
-    (RegistryOutcome.VERIFIED, "The company registered with this code is verified now."),
-    (RegistryOutcome.ALREADY_VERIFIED, "The company registered with this code was verified."),
+    (
+        RegistryOutcome.VERIFIED,
+        gettext_lazy("The company registered with this code is verified now."),
+    ),
+    (
+        RegistryOutcome.ALREADY_VERIFIED,
+        gettext_lazy("The company registered with this code was verified."),
+    ),
     (
         RegistryOutcome.NAME_DIFFERS,
-        "A company registered with this code under another name: it stays unverified.",
+        gettext_lazy(
+            "A company registered with this code under another name: it stays unverified."
+        ),
     ),
-    (RegistryOutcome.DISPUTED, "Two registrations claim this code: staff decide."),
+    (RegistryOutcome.DISPUTED, gettext_lazy("Two registrations claim this code: staff decide.")),
     (
         RegistryOutcome.NOT_REGISTERED,
-        "Nobody registered with this code yet: the data verifies the company when it does.",
+        gettext_lazy(
+            "Nobody registered with this code yet: the data verifies the company when it does."
+        ),
     ),
 ]
 
@@ -38,11 +50,15 @@ OUTCOMES = [
 class CompanyRegistryPushSerializer(serializers.Serializer):
     credit_code = serializers.CharField(
         max_length=22,
-        help_text="统一社会信用代码: 18 characters (spaces are ignored, letters upper-cased).",
+        help_text=gettext_lazy(
+            "统一社会信用代码: 18 characters (spaces are ignored, letters upper-cased)."
+        ),
     )
-    name = serializers.CharField(max_length=200, help_text="The registered company name.")
+    name = serializers.CharField(
+        max_length=200, help_text=gettext_lazy("The registered company name.")
+    )
     legal_representative = serializers.CharField(
-        max_length=100, help_text="The legal representative (法定代表人)."
+        max_length=100, help_text=gettext_lazy("The legal representative (法定代表人).")
     )
 
     def validate_credit_code(self, value: str) -> str:
@@ -61,20 +77,28 @@ class CompanyRegistryRecordSerializer(serializers.Serializer):
     pushed_at = serializers.DateTimeField()
     portal_company = serializers.ChoiceField(
         choices=OUTCOMES,
-        help_text="What the push did for the applicant company holding the code in the portal: "
-        + "; ".join(f"`{value}`: {text}" for value, text in OUTCOMES),
+        help_text=format_lazy(
+            "{} " + "; ".join(f"`{value}`: {{}}" for value, _text in OUTCOMES),
+            gettext_lazy(
+                "What the push did for the applicant company holding the code in the portal:"
+            ),
+            *(text for _value, text in OUTCOMES),
+        ),
     )
 
 
 @extend_schema_view(
     create=extend_schema(
-        summary="Push company registry data",
-        description="The company registry states the registered name and legal representative "
-        "of a unified social credit code. The applicant company that registered in the portal "
-        "with the code is verified when its name matches (compared after removing spaces and "
-        "folding full-width characters); otherwise, or when nobody registered yet, the data is "
-        "kept and verifies the company that registers later with a matching name. A later "
-        "push of the same code replaces the data. 201 for a new code, 200 for an update.",
+        summary=gettext_lazy("Push company registry data"),
+        description=gettext_lazy(
+            "The company registry states the registered name and legal representative "
+            "of a unified social credit code. The applicant company that registered in the "
+            "portal with the code is verified when its name matches (compared after removing "
+            "spaces and folding full-width characters); otherwise, or when nobody registered "
+            "yet, the data is kept and verifies the company that registers later with a "
+            "matching name. A later push of the same code replaces the data. 201 for a new "
+            "code, 200 for an update."
+        ),
         request=CompanyRegistryPushSerializer,
         responses={200: CompanyRegistryRecordSerializer, 201: CompanyRegistryRecordSerializer},
     ),
