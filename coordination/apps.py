@@ -9,4 +9,10 @@ class CoordinationConfig(AppConfig):
     def ready(self) -> None:
         # The transition tables register their machines, which the models' FSM permissions and
         # the workflow kernel look up.
+        # The applicant's tracking page shows a rated utility's follow-up (回访).
+        from applications.extensions import register_tracking_panel
+
         from . import workflow  # noqa: F401
+        from .views.follow_ups import tracking_panels
+
+        register_tracking_panel(tracking_panels)

@@ -13,6 +13,7 @@ __all__ = [
     "EscalationEventKind",
     "EscalationOrigin",
     "EscalationStatus",
+    "FollowUpStatus",
     "ItemKind",
     "Utility",
     "Verdict",
@@ -24,6 +25,7 @@ class ItemKind(models.TextChoices):
     Follow-ups, referrals and action items join here."""
 
     DEMAND = "demand", _("Demand or suggestion")
+    FOLLOW_UP = "follow_up", _("Follow-up of a bad rating")
 
 
 class EscalationOrigin(models.TextChoices):
@@ -76,3 +78,16 @@ class Verdict(models.TextChoices):
     NONE = "", _("No verdict")
     SOLVED = "solved", _("Solved")
     UNSOLVED = "unsolved", _("Not solved")
+
+
+class FollowUpStatus(models.TextChoices):
+    """A follow-up of a bad rating (回访): the call, the answer (cause and fix), closed once the
+    applicant rates again or nobody does within the limit."""
+
+    OPEN = "open", _("To call")
+    CALLED = "called", _("Called")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_FOLLOW_UP_STATES = (FollowUpStatus.OPEN, FollowUpStatus.CALLED, FollowUpStatus.ANSWERED)

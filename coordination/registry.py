@@ -14,7 +14,7 @@ A missed acknowledgement or answer escalates like a case (tier 1 the workgroup's
 from django.utils.translation import gettext_lazy as _
 
 from .clock import FROM_SUBMISSION, LAPSE, Limit, Limits
-from .constants import DemandStatus
+from .constants import DemandStatus, FollowUpStatus
 
 DEMAND_LIMITS: Limits = {
     DemandStatus.SUBMITTED: Limit(1, _("Acknowledgement"), counted_from=FROM_SUBMISSION),
@@ -22,6 +22,18 @@ DEMAND_LIMITS: Limits = {
     DemandStatus.REOPENED: Limit(5, _("Answer after reopening")),
     DemandStatus.ANSWERED: Limit(10, _("Submitter's verdict"), on_breach=LAPSE),
 }
+
+# Follow-up of a bad rating (回访): called and answered (cause and fix) within 15 working days of
+# the rating, or it escalates like a case; the answer then waits 10 working days for the
+# applicant's second rating, after which the follow-up closes by itself.
+FOLLOW_UP_LIMITS: Limits = {
+    FollowUpStatus.OPEN: Limit(15, _("Follow-up"), counted_from=FROM_SUBMISSION),
+    FollowUpStatus.CALLED: Limit(15, _("Follow-up"), counted_from=FROM_SUBMISSION),
+    FollowUpStatus.ANSWERED: Limit(10, _("Applicant's second rating"), on_breach=LAPSE),
+}
+# A rating invitation reaches the applicant this many working days after connection.
+RATING_INVITATION_WORKING_DAYS = 3
+
 # The deadlines of receipt, stamped on the demand for the analysis (answered on time or not).
 ACKNOWLEDGE_WORKING_DAYS = DEMAND_LIMITS[DemandStatus.SUBMITTED].working_days
 ANSWER_WORKING_DAYS = DEMAND_LIMITS[DemandStatus.ACKNOWLEDGED].working_days

@@ -7,12 +7,14 @@ from .services import coordination_sweep
 
 @shared_task(name="coordination.sla_sweep", acks_late=True, ignore_result=True)
 def coordination_sweep_task() -> dict[str, int]:
-    """Open, climb and lapse the deadlines of demands (idempotent; skips while another sweep
-    runs)."""
+    """Invite ratings, open follow-ups of bad ones; open, climb and lapse the deadlines of
+    demands and follow-ups (idempotent; skips while another sweep runs)."""
     result = coordination_sweep()
     return {
         "opened": result.opened,
         "climbed": result.climbed,
         "lapsed": result.lapsed,
         "skipped": int(result.skipped),
+        "invited": result.invited,
+        "followed_up": result.followed_up,
     }

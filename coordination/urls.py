@@ -3,7 +3,7 @@ namespace, "applications") and the staff pages (under /staff/, namespace "staff"
 
 from django.urls import path
 
-from .views import public, staff
+from .views import follow_ups, public, staff
 
 public_urlpatterns = [
     path("demands/", public.demand_list, name="demands"),
@@ -17,6 +17,11 @@ public_urlpatterns = [
     ),
     path("demands/p/<uuid:uuid>/<str:token>/", public.demand_private, name="demand_private"),
     path(
+        "requests/<uuid:uuid>/follow-ups/<uuid:follow_up_uuid>/rate/",
+        follow_ups.follow_up_rate_again,
+        name="follow_up_rate_again",
+    ),
+    path(
         "demands/p/<uuid:uuid>/<str:token>/files/<uuid:attachment_uuid>/",
         public.demand_private_attachment,
         name="demand_private_attachment",
@@ -24,6 +29,9 @@ public_urlpatterns = [
 ]
 
 staff_urlpatterns = [
+    path("follow-ups/", follow_ups.follow_up_queue_page, name="follow_ups"),
+    path("follow-ups/<uuid:uuid>/", follow_ups.follow_up_page, name="follow_up"),
+    path("follow-ups/<uuid:uuid>/<str:name>/", follow_ups.follow_up_act, name="follow_up_act"),
     path("demands/", staff.demand_queue_page, name="demands"),
     path("demands/analysis/", staff.demand_analysis_page, name="demand_analysis"),
     path("demands/escalations/", staff.demand_escalations_page, name="demand_escalations"),

@@ -17,9 +17,11 @@ from typing import Any, ClassVar, TypeVar
 
 from django import forms
 from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from applications.models import RatingLevel
 from applications.workflow import COMMENT_MAX_LENGTH, ResolveInput
 from core.workflow import Machine, PermissionSource, Step, Transition, apply_many, register
 from workgroups.calendar import working_days_between
@@ -33,13 +35,22 @@ from .constants import (
     EscalationEventKind,
     EscalationOrigin,
     EscalationStatus,
+    FollowUpStatus,
     ItemKind,
 )
-from .models import Demand, DemandHistory, ItemEscalation, ItemEscalationEvent
+from .models import (
+    Demand,
+    DemandHistory,
+    FollowUp,
+    FollowUpHistory,
+    ItemEscalation,
+    ItemEscalationEvent,
+)
+from .models.follow_ups import CAUSE_MAX_LENGTH, REACHED_MAX_LENGTH
 from .permissions import ANSWER_AS_TOWN, HANDLE_DEMAND, SUBMITTER, VIEW_DEMAND
-from .registry import ANSWER_MAX_LENGTH, DEMAND_LIMITS
+from .registry import ANSWER_MAX_LENGTH, DEMAND_LIMITS, FOLLOW_UP_LIMITS
 
-__all__ = ["COMMENT_MAX_LENGTH", "DEMAND", "ITEM_ESCALATION", "ClockedMachine"]
+__all__ = ["COMMENT_MAX_LENGTH", "DEMAND", "FOLLOW_UP", "ITEM_ESCALATION", "ClockedMachine"]
 
 C = TypeVar("C", bound=ClockedItem)
 
@@ -538,4 +549,233 @@ def demand_history_label(entry: DemandHistory) -> str:
 
 def demand_notice_of(entry: DemandHistory) -> str:
     transition = DEMAND.entry(entry.transition)
+    return transition.notice if transition is not None else ""
+
+
+# --- Follow-ups of bad ratings (回访) -------------------------------------------------------------
+
+# Not object permissions: a follow-up is handled by its workgroup's lead agencies and rated again
+# by the applicant organisation that gave the rating (memberships, read in FollowUpMachine.may).
+HANDLE_FOLLOW_UP = "workgroup_lead"
+APPLICANT_RATES_AGAIN = "applicant"
+
+NOTICE_FOLLOW_UP_OPENED = "follow_up_opened"
+NOTICE_FOLLOW_UP_ANSWERED = "follow_up_answered"
+
+
+class CallInput(forms.Form):
+    called_at = forms.DateTimeField(
+        label=gettext_lazy("Called at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        error_messages={
+            "required": gettext_lazy("Say when you called."),
+            "invalid": gettext_lazy("Enter the date and time of the call."),
+        },
+    )
+    reached = forms.CharField(
+        label=gettext_lazy("Who was reached"),
+        max_length=REACHED_MAX_LENGTH,
+        error_messages={"required": gettext_lazy("Say whom you spoke to.")},
+    )
+
+    def clean_called_at(self) -> dt.datetime:
+        called_at = self.cleaned_data["called_at"]
+        if called_at > timezone.now() + dt.timedelta(minutes=5):
+            raise forms.ValidationError(_("A call cannot be in the future."))
+        return called_at
+
+    def clean_reached(self) -> str:
+        reached = self.cleaned_data["reached"].strip()
+        if len(reached) < 2:
+            raise forms.ValidationError(_("Say whom you spoke to."))
+        return reached
+
+
+class FollowUpAnswerInput(forms.Form):
+    cause = forms.CharField(
+        label=gettext_lazy("Cause"),
+        max_length=CAUSE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Write the cause.")},
+    )
+    fix = forms.CharField(
+        label=gettext_lazy("Fix"),
+        max_length=CAUSE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Write what was done about it.")},
+    )
+
+    def clean_cause(self) -> str:
+        cause = self.cleaned_data["cause"].strip()
+        if len(cause) < 2:
+            raise forms.ValidationError(_("Write the cause."))
+        return cause
+
+    def clean_fix(self) -> str:
+        fix = self.cleaned_data["fix"].strip()
+        if len(fix) < 2:
+            raise forms.ValidationError(_("Write what was done about it."))
+        return fix
+
+
+class ReRateInput(forms.Form):
+    level = forms.ChoiceField(
+        label=gettext_lazy("Your rating now"),
+        choices=RatingLevel.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": gettext_lazy("Choose one of the five levels."),
+            "invalid_choice": gettext_lazy("Choose one of the five levels."),
+        },
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Comment (optional)"),
+        max_length=CAUSE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_comment(self) -> str:
+        return self.cleaned_data.get("comment", "").strip()
+
+
+def _lead_of(user: User, workgroup_id: int) -> bool:
+    return WorkgroupMembership.objects.filter(
+        workgroup_id=workgroup_id,
+        role=WorkgroupRole.LEAD,
+        organization__memberships__user=user,
+    ).exists()
+
+
+class FollowUpMachine(ClockedMachine[FollowUp]):
+    """A follow-up of a bad rating: to call, called, answered (cause and fix), closed when the
+    applicant rates again or the limit for that lapses (policy: 差评回访整改)."""
+
+    model = FollowUp
+    limits = FOLLOW_UP_LIMITS
+    escalation_field = "follow_up"
+    saved_fields = ["status", "stage_entered_at", "due_at", "closed_at"]
+    not_found = gettext_lazy("No such follow-up.")
+    forbidden = gettext_lazy("You may not perform this action on this follow-up.")
+    unknown = gettext_lazy("Unknown action: %s")
+
+    def lock(self, obj: FollowUp) -> FollowUp:
+        try:
+            return FollowUp.objects.select_for_update(of=("self",)).get(pk=obj.pk)
+        except FollowUp.DoesNotExist:
+            raise self.missing() from None
+
+    def may(
+        self, user: Any, name: str, obj: FollowUp, *, perms: PermissionSource | None = None
+    ) -> bool:
+        transition = self.transitions.get(name)
+        account = person(user)
+        if transition is None or transition.system_only or account is None:
+            return False
+        if not account.is_active:
+            return False
+        if HANDLE_FOLLOW_UP in transition.permissions:
+            return account.is_superuser or _lead_of(account, obj.workgroup_id)
+        return Membership.objects.filter(user=account, organization_id=obj.organization_id).exists()
+
+    def visible(self, user: Any, obj: FollowUp, perms: PermissionSource) -> bool:
+        account = person(user)
+        if account is None:
+            return False
+        return (
+            is_oversight(account)
+            or _lead_of(account, obj.workgroup_id)
+            or Membership.objects.filter(user=account, organization_id=obj.organization_id).exists()
+        )
+
+    def refusal(self, transition: Transition, obj: FollowUp) -> str:
+        return _("“%(transition)s” is not possible while the follow-up is “%(status)s”.") % {
+            "transition": transition.button,
+            "status": obj.get_status_display(),
+        }
+
+    def stamp(self, item: FollowUp, transition: Transition, step: Step) -> None:
+        if item.status == FollowUpStatus.ANSWERED:
+            item.answered_at, item.answered_by = step.now, person(step.actor)
+        elif item.status == FollowUpStatus.CLOSED:
+            item.closed_at = step.now
+            if transition.name == "re_rate":
+                item.re_rated_at = step.now
+
+    def history(self, item: FollowUp, transition: Transition, step: Step) -> FollowUpHistory:
+        data = step.data
+        if transition.name == "record_call":
+            comment = str(data.get("reached", ""))
+        elif transition.name == "answer":
+            comment = f"{data.get('cause', '')}\n{data.get('fix', '')}"
+        else:
+            comment = str(data.get("comment", "") or step.comment)
+        return FollowUpHistory(
+            follow_up=item,
+            transition=transition.name,
+            from_state=step.from_state,
+            to_state=item.status,
+            actor=person(step.actor),
+            at=step.now,
+            comment=comment,
+            due_at=item.due_at,
+        )
+
+
+FOLLOW_UP = FollowUpMachine(
+    [
+        Transition(
+            "record_call",
+            gettext_lazy("Record the call"),
+            gettext_lazy("Called"),
+            (HANDLE_FOLLOW_UP,),
+            input_form=CallInput,
+            notice=NOTICE_NONE,
+        ),
+        Transition(
+            "answer",
+            gettext_lazy("Record the cause and the fix"),
+            gettext_lazy("Answered"),
+            (HANDLE_FOLLOW_UP,),
+            input_form=FollowUpAnswerInput,
+            notice=NOTICE_FOLLOW_UP_ANSWERED,
+        ),
+        Transition(
+            "re_rate",
+            gettext_lazy("Rate again"),
+            gettext_lazy("Rated again by the applicant"),
+            (APPLICANT_RATES_AGAIN,),
+            input_form=ReRateInput,
+            notice=NOTICE_NONE,
+        ),
+        # An answer the applicant did not rate again within the limit: the sweep closes it.
+        Transition(
+            "close_unrated",
+            gettext_lazy("Close without a second rating"),
+            gettext_lazy("Closed without a second rating"),
+            notice=NOTICE_NONE,
+        ),
+    ],
+    events=[
+        Transition(
+            "open",
+            gettext_lazy("Open"),
+            gettext_lazy("Opened after a bad rating"),
+            notice=NOTICE_FOLLOW_UP_OPENED,
+        )
+    ],
+)
+register(FOLLOW_UP)
+
+FOLLOW_UP_STAFF_ACTIONS = tuple(FOLLOW_UP.names(where=lambda t: HANDLE_FOLLOW_UP in t.permissions))
+
+
+def follow_up_history_label(entry: FollowUpHistory) -> str:
+    transition = FOLLOW_UP.entry(entry.transition)
+    return str(transition.history) if transition is not None else entry.transition
+
+
+def follow_up_notice_of(entry: FollowUpHistory) -> str:
+    transition = FOLLOW_UP.entry(entry.transition)
     return transition.notice if transition is not None else ""

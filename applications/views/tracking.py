@@ -18,6 +18,7 @@ from core.web import errors_to_form, maps_domain_errors
 from ..case_clock import CaseClock, combined_clock, service_clock
 from ..clock import working_days_used
 from ..constants import PermitStatus, ServiceStatus
+from ..extensions import tracking_panels
 from ..forms import (
     CommentForm,
     CorrectionForm,
@@ -71,6 +72,8 @@ class Card:
     working_days: int
     clock: CaseClock
     forms: dict = field(default_factory=dict)
+    # What the layers above add under the utility (a follow-up of its rating).
+    panels: list = field(default_factory=list)
 
 
 def _cards(request: HttpRequest, combined: CombinedApplication, bound: dict | None = None):
@@ -79,6 +82,7 @@ def _cards(request: HttpRequest, combined: CombinedApplication, bound: dict | No
     actions = transitions_available_each(actor=request.user, objs=services, perms=perms)
     to_rate = services_to_rate(user=request.user, services=services, perms=perms)
     now = timezone.now()
+    panels = tracking_panels(request, services)
     cards = []
     for sa in services:
         who, kind = holder(sa)
@@ -108,6 +112,7 @@ def _cards(request: HttpRequest, combined: CombinedApplication, bound: dict | No
                 working_days=working_days_used(sa, now=now),
                 clock=service_clock(sa, history, now=now),
                 forms=forms,
+                panels=panels.get(sa.pk, []),
             )
         )
     return cards

@@ -2,6 +2,7 @@
 
 from .demands import Demand, DemandAttachment, DemandHistory
 from .escalations import ItemEscalation, ItemEscalationEvent
+from .follow_ups import FollowUp, FollowUpHistory, RatingInvitation
 from .object_permissions import DemandGroupObjectPermission, DemandUserObjectPermission
 
 __all__ = [
@@ -10,6 +11,9 @@ __all__ = [
     "DemandGroupObjectPermission",
     "DemandHistory",
     "DemandUserObjectPermission",
+    "FollowUp",
+    "FollowUpHistory",
     "ItemEscalation",
     "ItemEscalationEvent",
+    "RatingInvitation",
 ]

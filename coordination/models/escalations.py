@@ -14,6 +14,7 @@ from workgroups.models import Workgroup
 
 from ..constants import EscalationEventKind, EscalationOrigin, EscalationStatus, ItemKind
 from .demands import Demand
+from .follow_ups import FollowUp
 
 TOP_TIER = 3
 
@@ -33,6 +34,14 @@ class ItemEscalation(FSMModelMixin, models.Model):
     demand = models.ForeignKey(
         Demand,
         verbose_name=_("demand"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations",
+    )
+    follow_up = models.ForeignKey(
+        FollowUp,
+        verbose_name=_("follow-up"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -92,6 +101,11 @@ class ItemEscalation(FSMModelMixin, models.Model):
                 condition=models.Q(demand__isnull=False),
                 name="item_escalation_demand_deadline_unique",
             ),
+            models.UniqueConstraint(
+                fields=["follow_up", "breached_due_at"],
+                condition=models.Q(follow_up__isnull=False),
+                name="item_escalation_follow_up_deadline_unique",
+            ),
             # One referral of an item at a time (it climbs; a new one waits for its resolution).
             models.UniqueConstraint(
                 fields=["demand"],
@@ -106,7 +120,12 @@ class ItemEscalation(FSMModelMixin, models.Model):
             ),
             # Exactly one item: the one its kind names.
             models.CheckConstraint(
-                condition=models.Q(item_kind=ItemKind.DEMAND, demand__isnull=False),
+                condition=models.Q(
+                    item_kind=ItemKind.DEMAND, demand__isnull=False, follow_up__isnull=True
+                )
+                | models.Q(
+                    item_kind=ItemKind.FOLLOW_UP, follow_up__isnull=False, demand__isnull=True
+                ),
                 name="item_escalation_one_item",
             ),
         ]
@@ -123,7 +142,7 @@ class ItemEscalation(FSMModelMixin, models.Model):
 
     @property
     def item(self) -> models.Model | None:
-        return self.demand
+        return self.demand or self.follow_up
 
     # Who may handle an escalation and what each move records: coordination/workflow.py.
 

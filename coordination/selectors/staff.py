@@ -22,11 +22,20 @@ from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import Membership, Town, Workgroup, WorkgroupMembership
 from workgroups.selectors import escalation_holders
 
-from ..constants import OPEN_DEMAND_STATES, WORKGROUP_HOLDS, DemandStatus
+from ..constants import (
+    OPEN_DEMAND_STATES,
+    OPEN_FOLLOW_UP_STATES,
+    WORKGROUP_HOLDS,
+    DemandStatus,
+    FollowUpStatus,
+    ItemKind,
+)
 from ..models import (
     Demand,
     DemandGroupObjectPermission,
     DemandHistory,
+    FollowUp,
+    FollowUpHistory,
     ItemEscalation,
     ItemEscalationEvent,
 )
@@ -198,7 +207,7 @@ def item_escalations_for_staff(*, scope: DemandScope, status: str) -> QuerySet:
     first, each with its demand and its history (events), in three queries."""
     return (
         _held(scope)
-        .filter(status=status)
+        .filter(status=status, item_kind=ItemKind.DEMAND)
         .select_related("demand__town", "workgroup", "referred_by", "resolved_by")
         .prefetch_related(
             Prefetch(
@@ -217,3 +226,46 @@ def analysis_workgroups(*, scope: DemandScope) -> list[Workgroup]:
     if not (scope.oversight or scope.town_ids):
         qs = qs.filter(pk__in=scope.workgroup_ids)
     return list(qs)
+
+
+# --- Follow-ups of bad ratings -------------------------------------------------------------------
+
+
+def visible_follow_ups(*, scope: DemandScope) -> QuerySet:
+    """The follow-ups the caller may open: their workgroups' (as lead agency); every one for the
+    leadership bodies (read-only). Towns and everybody else: none."""
+    if scope.oversight:
+        return FollowUp.objects.all()
+    if not scope.workgroup_ids:
+        return FollowUp.objects.none()
+    return FollowUp.objects.filter(workgroup_id__in=scope.workgroup_ids)
+
+
+def follow_up_queue(*, scope: DemandScope, state: str = "open") -> QuerySet:
+    """The caller's follow-ups, soonest due first (no deadline last)."""
+    qs = visible_follow_ups(scope=scope)
+    if state == "open":
+        qs = qs.filter(status__in=OPEN_FOLLOW_UP_STATES)
+    elif state == "closed":
+        qs = qs.filter(status=FollowUpStatus.CLOSED)
+    return qs.select_related(
+        "rating", "organization", "workgroup", "service_application__combined"
+    ).order_by(F("due_at").asc(nulls_last=True), "pk")
+
+
+def follow_up_for_staff(*, scope: DemandScope, uuid) -> FollowUp | None:
+    return (
+        visible_follow_ups(scope=scope)
+        .filter(uuid=uuid)
+        .select_related(
+            "rating", "organization", "workgroup", "answered_by", "service_application__combined"
+        )
+        .prefetch_related(
+            Prefetch("history", queryset=FollowUpHistory.objects.select_related("actor")),
+            Prefetch(
+                "escalations",
+                queryset=ItemEscalation.objects.prefetch_related("events").order_by("opened_at"),
+            ),
+        )
+        .first()
+    )

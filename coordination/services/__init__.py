@@ -10,6 +10,7 @@ from .escalations import (
     item_escalation_resolve,
     item_escalation_transition,
 )
+from .follow_ups import follow_up_transition, follow_ups_open, rating_invitations_record
 
 __all__ = [
     "CLOCKED_KINDS",
@@ -20,7 +21,10 @@ __all__ = [
     "demand_submit",
     "demand_transition",
     "demand_transition_by_link",
+    "follow_up_transition",
+    "follow_ups_open",
     "item_escalation_acknowledge",
     "item_escalation_resolve",
     "item_escalation_transition",
+    "rating_invitations_record",
 ]

@@ -27,7 +27,8 @@ from workgroups.models import EscalationTier, User
 from ..clock import escalating_states, lapsing_states
 from ..constants import EscalationEventKind, EscalationOrigin, EscalationStatus, ItemKind
 from ..models import ItemEscalation, ItemEscalationEvent
-from ..workflow import DEMAND, ITEM_ESCALATION, ClockedMachine
+from ..workflow import DEMAND, FOLLOW_UP, ITEM_ESCALATION, ClockedMachine
+from .follow_ups import follow_ups_open, rating_invitations_record
 
 TOP_TIER = 3
 LAPSE_BATCH = 1000
@@ -45,6 +46,7 @@ class ClockedKind:
 
 CLOCKED_KINDS: tuple[ClockedKind, ...] = (
     ClockedKind(ItemKind.DEMAND, DEMAND, lapse_transition="close_unrated"),
+    ClockedKind(ItemKind.FOLLOW_UP, FOLLOW_UP, lapse_transition="close_unrated"),
 )
 
 
@@ -54,6 +56,8 @@ class SweepResult:
     climbed: int
     lapsed: int
     skipped: bool = False  # another sweep was running: this one changed nothing
+    invited: int = 0  # rating invitations recorded
+    followed_up: int = 0  # follow-ups opened for bad ratings
 
 
 def _events(escalations: list[ItemEscalation], kind: str, *, at: dt.datetime) -> None:
@@ -176,15 +180,20 @@ def _sweep_lock_taken() -> bool:
 
 @transaction.atomic
 def coordination_sweep(*, now: dt.datetime | None = None) -> SweepResult:
-    """Climb the unresolved escalations, open escalations for newly missed deadlines and move
+    """Record due rating invitations, open follow-ups of new bad ratings, climb the
+    unresolved escalations, open escalations for newly missed deadlines and move
     on the items whose deadline lapsed; skip when another sweep is running."""
     now = now or timezone.now()
     if not _sweep_lock_taken():
         return SweepResult(opened=0, climbed=0, lapsed=0, skipped=True)
+    invited = rating_invitations_record(now=now)
+    followed_up = follow_ups_open(now=now)
     climbed = _climb(now)
     opened = sum(_open_for_overdue(kind, now) for kind in CLOCKED_KINDS)
     lapsed = sum(_lapse(kind, now) for kind in CLOCKED_KINDS)
-    return SweepResult(opened=opened, climbed=climbed, lapsed=lapsed)
+    return SweepResult(
+        opened=opened, climbed=climbed, lapsed=lapsed, invited=invited, followed_up=followed_up
+    )
 
 
 def item_escalation_transition(

@@ -215,7 +215,11 @@ def _escalation_back(request: HttpRequest, uuid, **kwargs) -> str:
     """The page the escalation was handled from: the escalations list, or its demand's page."""
     if request.POST.get("from") == "escalations":
         return reverse("staff:demand_escalations")
-    escalation = ItemEscalation.objects.filter(uuid=uuid).select_related("demand").first()
+    escalation = (
+        ItemEscalation.objects.filter(uuid=uuid).select_related("demand", "follow_up").first()
+    )
+    if escalation is not None and escalation.follow_up is not None:
+        return reverse("staff:follow_up", args=[escalation.follow_up.uuid])
     if escalation is None or escalation.demand is None:
         return reverse("staff:demands")
     return reverse("staff:demand", args=[escalation.demand.uuid])

@@ -31,6 +31,11 @@ from ..services.case_clocks import PARTY_MEASURES, SHARE_MEASURES
 from ..services.rollup import MEASURED_STAGES
 
 RATING_MEASURES = [f"rating:{level}" for level, _label in RatingLevel.choices]
+# The same ratings after follow-up (the second rating where one was given).
+FINAL_RATING_MEASURES = [f"rating_final:{level}" for level, _label in RatingLevel.choices]
+GOOD_FINAL_RATING_MEASURES = [
+    f"rating_final:{lv}" for lv, _ in RatingLevel.choices if lv not in BAD_RATINGS
+]
 GOOD_RATING_MEASURES = [f"rating:{lv}" for lv, _ in RatingLevel.choices if lv not in BAD_RATINGS]
 STAGE_MEASURES = [f"stage:{s}" for s in MEASURED_STAGES]
 CLOCKED_STAGE_MEASURES = [f"stage:{s}" for s in MEASURED_STAGES if s in CLOCKED_STATES]
@@ -84,6 +89,7 @@ _SCOPE = """(%(all)s OR workgroup_id = ANY(%(workgroups)s) OR operator_id = ANY(
 _KEYS = {
     "utility_month": "utility, month, ",
     "utility": "utility, ",
+    "workgroup": "workgroup_id, ",
     "measure": "",
     "operator": "operator_id, ",
     "operator_month": "operator_id, month, ",
@@ -275,6 +281,47 @@ def kpi_ratings(*, scope: StaffScope, filters: KpiFilter) -> dict[str, dict[str,
     out: dict[str, dict[str, int]] = {}
     for row in rows:
         out.setdefault(row["utility"], {})[row["measure"].removeprefix("rating:")] = row["n"]
+    return out
+
+
+def kpi_follow_ups(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
+    """Per workgroup, over the ratings given in the period: satisfied ratings (the three good
+    levels) before follow-up (the first rating) and after it (the second rating where the
+    applicant gave one after the follow-up, else the first); follow-ups opened, answered by
+    their deadline, and rated again."""
+    measures = [
+        *RATING_MEASURES,
+        *FINAL_RATING_MEASURES,
+        "follow_ups",
+        "follow_ups_re_rated",
+    ]
+    pivot = _pivot(
+        _tally("workgroup", scope=scope, filters=filters, measures=measures), ("workgroup_id",)
+    )
+    names = dict(
+        Workgroup.objects.filter(pk__in=[k[0] for k in pivot]).values_list("pk", "name_zh")
+    )
+    out = []
+    for (workgroup_id,), m in sorted(pivot.items(), key=lambda kv: kv[0][0] or 0):
+
+        def n(*names: str, field: str = "n", m=m) -> int:
+            return sum(m[x][field] for x in names if x in m)
+
+        ratings = n(*RATING_MEASURES)
+        if not ratings:
+            continue
+        out.append(
+            {
+                "workgroup_id": workgroup_id,
+                "workgroup": names.get(workgroup_id, ""),
+                "ratings": ratings,
+                "good_before": n(*GOOD_RATING_MEASURES),
+                "good_after": n(*GOOD_FINAL_RATING_MEASURES),
+                "follow_ups": n("follow_ups"),
+                "follow_ups_on_time": n("follow_ups", field="on_time"),
+                "re_rated": n("follow_ups_re_rated"),
+            }
+        )
     return out
 
 

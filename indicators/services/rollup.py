@@ -147,6 +147,30 @@ JOIN applications_serviceapplication s ON s.id = r.service_application_id
 GROUP BY 1, 2, 3, 4, 5
 """
 
+# Follow-ups of bad ratings (回访), by month of the first rating: every rating's final level (the
+# second rating where the applicant gave one after the follow-up, else the first), so
+# satisfaction before follow-up ('rating:*') and after it ('rating_final:*') compare the same
+# ratings; and the follow-ups themselves: answered by their deadline (on_time), rated again.
+_FOLLOW_UPS = """
+INSERT INTO applications_kpirollup
+    (month, utility, workgroup_id, operator_id, measure, value, n, on_time)
+SELECT date_trunc('month', ((r.created_at) AT TIME ZONE %(tz)s)::date)::date,
+       s.utility, s.workgroup_id, s.operator_id, m.measure, NULL::numeric, sum(m.n),
+       sum(m.on_time)
+FROM applications_rating r
+JOIN applications_serviceapplication s ON s.id = r.service_application_id
+LEFT JOIN coordination_followup f ON f.rating_id = r.id
+CROSS JOIN LATERAL (VALUES
+    ('rating_final:' || coalesce(nullif(f.final_level, ''), r.level), 1, 0),
+    ('follow_ups', CASE WHEN f.id IS NULL THEN 0 ELSE 1 END,
+     CASE WHEN f.answered_at IS NOT NULL AND f.answered_at <= coalesce(f.due_at, f.answered_at)
+          THEN 1 ELSE 0 END),
+    ('follow_ups_re_rated', CASE WHEN coalesce(f.final_level, '') <> '' THEN 1 ELSE 0 END, 0)
+) AS m(measure, n, on_time)
+WHERE m.n > 0
+GROUP BY 1, 2, 3, 4, 5
+"""
+
 # Early demand notices per operator by month sent: acknowledged within one working day means
 # by the end of the working day after the notice (the SLA clock's rule for one day).
 _NOTICES = """
@@ -202,7 +226,7 @@ def kpi_rollup_refresh() -> KpiRefresh:
         }
         cursor.execute(_CALENDAR, params)
         cursor.execute("DELETE FROM applications_kpirollup")
-        rebuilds = (_CONNECTED, _STAGES, _APPLICATIONS, _RATINGS, _NOTICES)
+        rebuilds = (_CONNECTED, _STAGES, _APPLICATIONS, _RATINGS, _FOLLOW_UPS, _NOTICES)
         for sql in (*rebuilds, CASE_CLOCKS, PARTY_ROLLUP):
             cursor.execute(sql, params)
         cursor.execute("DROP TABLE kpi_cal")

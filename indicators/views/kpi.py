@@ -23,6 +23,7 @@ from ..selectors.kpi import (
     kpi_as_of,
     kpi_connections,
     kpi_demand_notices,
+    kpi_follow_ups,
     kpi_longest_holds,
     kpi_party_shares,
     kpi_ratings,
@@ -129,6 +130,19 @@ def _kpi_tables(scope, filters: KpiFilter) -> dict[str, dict]:
         [utility_labels[u], *[counts[u].get(level, 0) for level in levels], sum(counts[u].values())]
         for u in utility_labels
         if u in counts
+    ]
+    follow_ups = [
+        [
+            r["workgroup"],
+            r["ratings"],
+            rate(r["good_before"], r["ratings"]),
+            rate(r["good_after"], r["ratings"]),
+            r["follow_ups"],
+            r["follow_ups_on_time"],
+            rate(r["follow_ups_on_time"], r["follow_ups"]),
+            r["re_rated"],
+        ]
+        for r in kpi_follow_ups(scope=scope, filters=filters)
     ]
     notices = [
         [
@@ -248,6 +262,26 @@ def _kpi_tables(scope, filters: KpiFilter) -> dict[str, dict]:
                 _("Total"),
             ],
             "rows": ratings,
+        },
+        "follow_ups": {
+            "title": _("Satisfaction before and after follow-up, per workgroup"),
+            "note": _(
+                "Ratings given in the period. Satisfied: very satisfied, satisfied or basically "
+                "satisfied. After follow-up counts the applicant's second rating where they gave "
+                "one after a dissatisfied rating was followed up, else the first. On time: "
+                "the cause and the fix were recorded within 15 working days of the rating."
+            ),
+            "headers": [
+                _("Workgroup"),
+                _("Ratings"),
+                _("Satisfied before follow-up (%)"),
+                _("Satisfied after follow-up (%)"),
+                _("Follow-ups"),
+                _("Answered on time"),
+                _("On-time rate (%)"),
+                _("Rated again"),
+            ],
+            "rows": follow_ups,
         },
         "notices": {
             "text_columns": 2,

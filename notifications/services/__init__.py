@@ -1,7 +1,12 @@
 """Writes of the notifications engine."""
 
 from applications.models import EscalationEvent, Project, ProjectClaimEvent, StateChange
-from coordination.models import DemandHistory, ItemEscalationEvent
+from coordination.models import (
+    DemandHistory,
+    FollowUpHistory,
+    ItemEscalationEvent,
+    RatingInvitation,
+)
 from workgroups.models import CompanyIdentityEvent
 
 from .circuit import webhook_circuit_record, webhook_endpoint_probe_now
@@ -16,6 +21,7 @@ from .delivery import (
 )
 from .demand import demand_notice_acknowledge, demand_notices_remind, demand_signal_record
 from .facts import facts_consume
+from .follow_ups import handle_follow_up_history, handle_rating_invitations
 from .leases import delivery_batches_reserve, delivery_leases_release
 from .messages import (
     handle_claim_events,
@@ -69,6 +75,18 @@ def facts_process(*, batch: int = 500) -> int:
         cursor_name="item_escalation_events",
         queryset=ItemEscalationEvent.objects.all(),
         handle=handle_item_escalation_events,
+        batch=batch,
+    )
+    written += facts_consume(
+        cursor_name="rating_invitations",
+        queryset=RatingInvitation.objects.all(),
+        handle=handle_rating_invitations,
+        batch=batch,
+    )
+    written += facts_consume(
+        cursor_name="follow_up_history",
+        queryset=FollowUpHistory.objects.all(),
+        handle=handle_follow_up_history,
         batch=batch,
     )
     return written

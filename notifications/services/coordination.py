@@ -25,7 +25,7 @@ from django.utils.translation import override
 from coordination.access import demand_private_path
 from coordination.constants import DemandStatus, EscalationEventKind, EscalationOrigin
 from coordination.models import Demand, DemandHistory, ItemEscalationEvent
-from coordination.registry import DEMAND_LIMITS
+from coordination.registry import DEMAND_LIMITS, FOLLOW_UP_LIMITS
 from coordination.workflow import (
     NOTICE_ACKNOWLEDGED,
     NOTICE_ANSWERED,
@@ -275,7 +275,7 @@ def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
     and every tier below when a referral is resolved."""
     events = list(
         ItemEscalationEvent.objects.filter(pk__in=[e.pk for e in events])
-        .select_related("escalation__demand")
+        .select_related("escalation__demand", "escalation__follow_up__service_application")
         .order_by("pk")
     )
     holders = escalation_holders()
@@ -285,6 +285,7 @@ def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
         escalation = event.escalation
         demand = escalation.demand
         if demand is None:
+            rows += _follow_up_escalation(event, audience, holders)
             continue
         with override("zh-hans"):
             subject = _escalation_subject(event, demand)
@@ -313,3 +314,46 @@ def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
                 payload=payload,
             )
     return save_deliveries(rows)
+
+
+def _follow_up_escalation(
+    event: ItemEscalationEvent, audience: Audience, holders: EscalationHolders
+) -> list[Delivery]:
+    """A follow-up of a bad rating that missed its deadline: told to the tier that holds it."""
+    escalation = event.escalation
+    follow_up = escalation.follow_up
+    if follow_up is None:
+        return []
+    sa = follow_up.service_application
+    limit = FOLLOW_UP_LIMITS.get(escalation.stage)
+    with override("zh-hans"):
+        subject = _("Escalation (tier %(tier)s): follow-up of a %(utility)s rating overdue") % {
+            "tier": event.tier,
+            "utility": sa.get_utility_display(),
+        }
+        what = str(limit.what) if limit else escalation.stage
+    due = escalation.breached_due_at
+    payload = {
+        "escalation": str(escalation.uuid),
+        "follow_up": str(follow_up.uuid),
+        "origin": escalation.origin,
+        "kind": event.kind,
+        "tier": event.tier,
+        "stage": escalation.stage,
+        "missed_deadline": due.isoformat() if due else None,
+        "note": event.note,
+    }
+    body = "\n".join(
+        p for p in (what, event.note, _url(reverse("staff:follow_up", args=[follow_up.uuid]))) if p
+    )
+    rows: list[Delivery] = []
+    for org_id in sorted(_told(event, holders)):
+        rows += audience.to_organization(
+            org_id,
+            event_id=uuid.uuid5(escalation.uuid, f"event-{event.pk}"),
+            event_type=EventType.ESCALATION,
+            subject=subject,
+            body=body,
+            payload=payload,
+        )
+    return rows

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from applications.models import Project
-from coordination.models import Demand
+from coordination.models import Demand, FollowUp
 from indicators.selectors.kpi import indicators_available
 from indicators.services.rollup import kpi_rollup_refresh
 from workgroups.calendar import year_covered
@@ -20,6 +20,7 @@ from workgroups.services import calendar_year_enter
 
 from .cases import CaseResult, build_cases, build_shared_project
 from .demands import DemoDemand, build_demands
+from .follow_ups import build_follow_up
 from .people import (
     COMPANIES,
     DEFAULT_DEMO_PASSWORD,
@@ -47,6 +48,7 @@ class DemoResult:
     cases: list[CaseResult]
     shared_project: Project
     demands: list[tuple[DemoDemand, Demand, bool]]
+    follow_up: FollowUp | None = None
 
 
 def ensure_demo_calendar() -> None:
@@ -62,7 +64,7 @@ def ensure_demo_calendar() -> None:
 
 def build_demo(*, password: str) -> DemoResult:
     """Reference data, demo companies and users, then every demo case and demand not yet
-    present."""
+    present, and the follow-up of a bad rating."""
     load_reference_data()
     ensure_demo_calendar()
     companies = ensure_companies()
@@ -71,8 +73,9 @@ def build_demo(*, password: str) -> DemoResult:
     cases = build_cases(users)
     shared = build_shared_project(users)
     demands = build_demands(users)
+    follow_up = build_follow_up(users)
     # The indicators pages read a rollup beat rebuilds every few minutes: have it now
     # (PostgreSQL only: on the embedded SQLite database the pages say they need it).
     if indicators_available():
         kpi_rollup_refresh()
-    return DemoResult(password, users, cases, shared, demands)
+    return DemoResult(password, users, cases, shared, demands, follow_up)

@@ -261,3 +261,20 @@ def test_demo_demands_give_staff_a_realistic_queue(seeded, client):
     client.force_login(User.objects.get(username="applicant"))
     mine = client.get(reverse("applications:demands")).content.decode()
     assert mine.count("data-demand=") == 2
+
+
+def test_demo_follow_up_waits_in_the_water_workgroups_queue(seeded, client):
+    """Right after `seed_demo` the water workgroup's lead agency has a follow-up of a bad
+    rating to call; other workgroups see none."""
+    from coordination.models import FollowUp
+
+    follow_up = FollowUp.objects.get()
+    assert (follow_up.workgroup.code, follow_up.status) == ("water", "open")
+    assert follow_up.rating.level == "dissatisfied"
+    client.force_login(User.objects.get(username="lead-water"))
+    page = client.get(reverse("staff:follow_ups")).content.decode()
+    assert f'data-follow-up="{follow_up.uuid}"' in page
+    client.force_login(User.objects.get(username="lead-ndrc"))
+    assert str(follow_up.uuid) not in client.get(reverse("staff:follow_ups")).content.decode()
+    _seed()
+    assert FollowUp.objects.count() == 1
