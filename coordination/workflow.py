@@ -323,8 +323,12 @@ class ClockedMachine(Machine[C]):
         for item, step in moved:
             state = str(getattr(item, self.state_field))
             if state != step.from_state:
+                before = item.due_at
                 enter_state(self.limits, item, now=step.now, state=state)
-                left.append(item)
+                # A state that keeps the same deadline (a follow-up called but not yet
+                # answered) has not left it: its escalation stands.
+                if item.due_at is None or item.due_at != before:
+                    left.append(item)
             self.stamp(item, transition, step)
             rows.append(self.history(item, transition, step))
         if len(moved) == 1:

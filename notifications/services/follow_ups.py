@@ -14,6 +14,7 @@ webhook: these messages have none.
 from __future__ import annotations
 
 import uuid
+from typing import TypedDict
 
 from django.conf import settings
 from django.urls import reverse
@@ -32,6 +33,13 @@ from workgroups.selectors import escalation_holders
 from ..constants import EventType
 from ..models import Delivery
 from .recipients import Audience, save_deliveries, to_person
+
+
+class _Message(TypedDict):
+    event_type: str
+    subject: str
+    body: str
+    payload: dict
 
 
 def _url(path: str) -> str:
@@ -67,7 +75,7 @@ def handle_rating_invitations(invitations: list[RatingInvitation]) -> int:
                     _url(reverse("applications:request_detail", args=[combined.uuid])),
                 ]
             )
-        message = {
+        message: _Message = {
             "event_type": EventType.RATING_INVITATION,
             "subject": subject,
             "body": body,
@@ -161,7 +169,7 @@ def handle_follow_up_history(entries: list[FollowUpHistory]) -> int:
                         _url(reverse("applications:request_detail", args=[sa.combined.uuid])),
                     ]
                 )
-                message = {
+                message: _Message = {
                     "event_type": EventType.FOLLOW_UP_ANSWERED,
                     "subject": subject,
                     "body": body,

@@ -149,6 +149,8 @@ def test_answering_closes_the_escalation_and_no_answer_lapses(bad, staff):
             transition="record_call",
             data={"called_at": "2025-10-30 08:30", "reached": "王经理（申请人联系人）"},
         )
+        # Called, but the cause and the fix are still missing: the escalation stands.
+        assert ItemEscalation.objects.get(follow_up=bad).status == "open"
         done = follow_up_transition(
             actor=staff("ndrc"),
             follow_up=bad,
