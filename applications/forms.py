@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from workgroups.models import Town
+from workgroups.validators import normalize_project_code, validate_project_code
 
 from .constants import BusinessType, DocumentType, ProjectKind, Utility, WorksType
 from .models import Document, Project, RatingLevel
@@ -52,6 +53,14 @@ class ProjectForm(forms.ModelForm):
         self.fields["works_type"].choices = WorksType.choices
         if fixed_code:
             self.fields["code"].disabled = True
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        if self.fields["code"].disabled:  # a recorded project's code stays as it is
+            return code
+        code = normalize_project_code(code)
+        validate_project_code(code)
+        return code
 
     def validate_unique(self) -> None:
         # The service decides (a pushed project's code is claimed, not duplicated).

@@ -8,6 +8,7 @@ from .views import staff
 app_name = "staff"
 
 urlpatterns = [
+    path("", staff.home, name="home"),
     path("queue/", staff.queue, name="queue"),
     path("queue/bulk/", staff.queue_bulk, name="queue_bulk"),
     path("cases/<uuid:uuid>/", staff.case, name="case"),

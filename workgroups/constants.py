@@ -22,6 +22,19 @@ class OrganizationKind(models.TextChoices):
     APPLICANT_COMPANY = "applicant_company", _("Applicant company")
 
 
+# Members of these organisations work on the staff site (/staff/).
+STAFF_KINDS = frozenset(
+    {
+        OrganizationKind.AGENCY,
+        OrganizationKind.OPERATOR,
+        OrganizationKind.LEADERSHIP_OFFICE,
+        OrganizationKind.LEADING_GROUP,
+        # A department that pushes projects sees who claimed them (staff:projects).
+        OrganizationKind.DATA_PROVIDER,
+    }
+)
+
+
 class WorkgroupRole(models.TextChoices):
     """The part an organisation plays in one of the five workgroups."""
 

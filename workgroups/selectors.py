@@ -8,12 +8,13 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import ExtractIsoWeekDay, ExtractYear
 
 from .api_tokens import organizations_using_the_api
-from .constants import MemberRole, SlaVariant, WorkgroupRole
+from .constants import STAFF_KINDS, MemberRole, SlaVariant, WorkgroupRole
 from .models import (
     ApiToken,
     ApiTokenEvent,
     CalendarDay,
     EscalationTier,
+    Membership,
     OperatorCoverage,
     Organization,
     PermitAuthority,
@@ -27,6 +28,14 @@ from .reference import DEFAULT_SLAS
 logger = logging.getLogger(__name__)
 
 SlaTable = dict[tuple[int, str, str], int]
+
+
+def is_staff_member(user: User) -> bool:
+    """Works on the staff site: a member of an agency, operator, leadership body or
+    data-providing department, or a superuser."""
+    return user.is_superuser or (
+        Membership.objects.filter(user=user, organization__kind__in=STAFF_KINDS).exists()
+    )
 
 
 def sla_table(workgroup_ids: Iterable[int]) -> SlaTable:

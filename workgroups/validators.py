@@ -13,6 +13,8 @@ USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _USCC_SHAPE = re.compile(rf"^[{USCC_CHARSET}]{{2}}\d{{6}}[{USCC_CHARSET}]{{10}}$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# 全国投资项目在线审批监管平台: year, 6-digit division, industry, project type, serial number.
+_PROJECT_CODE = re.compile(r"^(19|20)\d{2}-\d{6}-\d{2}-\d{2}-\d{6}$")
 
 
 def normalize_uscc(value: str) -> str:
@@ -77,4 +79,20 @@ def validate_mobile(value: str) -> None:
         raise ValidationError(
             _("Enter an 11-digit mainland mobile number starting with 13 to 19."),
             code="mobile",
+        )
+
+
+def normalize_project_code(value: str) -> str:
+    return re.sub(r"\s", "", value or "")
+
+
+def validate_project_code(value: str) -> None:
+    """A national investment project code (项目代码), e.g. 2026-442000-48-01-000001."""
+    if not _PROJECT_CODE.match(normalize_project_code(value)):
+        raise ValidationError(
+            _(
+                "Enter the project code as issued by the investment project approval "
+                "platform: YYYY-NNNNNN-NN-NN-NNNNNN, e.g. 2026-442000-48-01-000001."
+            ),
+            code="project_code",
         )

@@ -23,6 +23,7 @@ from .constants import MemberRole, OrganizationKind
 from .forms import InviteForm, SignInForm
 from .models import Membership, User
 from .registration import colleague_invite
+from .selectors import is_staff_member
 from .signin import account_mail_allowed
 
 # An account's owner hears of a sign-up attempt with their number at most this often an hour.
@@ -37,9 +38,13 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self) -> str:
-        # Applicants land on their requests; staff on the home page with the staff-site link.
-        if _applicant_membership(self.request.user) is not None:
+        # Without a safe `next` (Django's get_redirect_url answers that first): applicants land
+        # on their requests, staff on their work queue.
+        user = self.request.user
+        if _applicant_membership(user) is not None:
             return reverse("applications:dashboard")
+        if is_staff_member(user):
+            return reverse("staff:queue")
         return super().get_default_redirect_url()
 
 

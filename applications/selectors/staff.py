@@ -30,6 +30,7 @@ from django.utils import timezone
 from core.workflow import PermissionSource
 from workgroups.calendar import add_working_days
 from workgroups.constants import (
+    STAFF_KINDS,
     DisputeStatus,
     OrganizationKind,
     VerificationStatus,
@@ -68,16 +69,6 @@ from ..models import (
 from ..workflow import VIEW_SERVICE
 from .common import case_page_prefetches
 
-STAFF_KINDS = frozenset(
-    {
-        OrganizationKind.AGENCY,
-        OrganizationKind.OPERATOR,
-        OrganizationKind.LEADERSHIP_OFFICE,
-        OrganizationKind.LEADING_GROUP,
-        # A department that pushes projects sees who claimed them (staff:projects).
-        OrganizationKind.DATA_PROVIDER,
-    }
-)
 OVERSIGHT_KINDS = frozenset({OrganizationKind.LEADERSHIP_OFFICE, OrganizationKind.LEADING_GROUP})
 
 

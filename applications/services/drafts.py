@@ -23,11 +23,25 @@ def commitment_statement(doc_type: str) -> str:
     ) % {"document": DocumentType(doc_type).label}
 
 
+def draft_is_empty(draft: Draft) -> bool:
+    """Nothing typed yet (documents that came from shared data are not the applicant's doing)."""
+    return not any(draft.data.get(key) for key in DRAFT_KEYS)
+
+
 @transaction.atomic
 def draft_create(*, actor: User, owner: Organization, project: Project) -> Draft:
+    """A draft for `project`; an empty open draft of the same project is reused, so starting a
+    request twice leaves one draft, not one per click."""
     ensure_member(actor, owner)
     if project.owner_id != owner.pk:
         raise PermissionDenied(_("This project belongs to another applicant."))
+    # Two clicks at once wait for each other here, so the second finds the first one's draft.
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    for draft in Draft.objects.filter(owner=owner, project=project, combined__isnull=True).order_by(
+        "-updated_at"
+    ):
+        if draft_is_empty(draft):
+            return draft
     # Documents that came with the project from shared data are provided already (免证办).
     shared = (
         Document.objects.filter(owner=owner, project=project, source=DocumentSource.SHARED_DATA)

@@ -8,6 +8,7 @@ from core.errors import PermissionDenied, ValidationError
 from workgroups.constants import OrganizationKind
 from workgroups.models import Organization, Town, User
 from workgroups.services import ensure_member
+from workgroups.validators import normalize_project_code, validate_project_code
 
 from ..constants import ClaimAction, ProjectSource
 from ..models import Project
@@ -24,6 +25,14 @@ EDITABLE_FIELDS = (
 )
 
 
+def _check_code(code: str, errors: dict[str, list[str]]) -> None:
+    """The national project code's format, beside the model's own errors on the field."""
+    try:
+        validate_project_code(code)
+    except ValidationError as exc:
+        errors.setdefault("code", []).extend(exc.messages)
+
+
 @transaction.atomic
 def project_create(*, actor: User, owner: Organization, code: str, **fields) -> Project:
     """Record a project for `owner`; field errors come back as a ValidationError dict."""
@@ -33,8 +42,15 @@ def project_create(*, actor: User, owner: Organization, code: str, **fields) -> 
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"unknown project fields: {sorted(unknown)}")
-    project = Project(code=code.strip(), owner=owner, created_by=actor, **fields)
-    project.full_clean()
+    project = Project(code=normalize_project_code(code), owner=owner, created_by=actor, **fields)
+    errors: dict[str, list[str]] = {}
+    try:
+        project.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict
+    _check_code(project.code, errors)
+    if errors:
+        raise ValidationError(errors)
     project.save()
     grant_project(project)
     return project
@@ -84,7 +100,7 @@ def project_push(
         raise TypeError(f"unknown project fields: {sorted(unknown)}")
     town = Town.objects.filter(code=(town_code or "").strip()).first()
     project = Project(
-        code=(code or "").strip(),
+        code=normalize_project_code(code),
         town=town,
         owner=None,
         source=ProjectSource.SHARED_DATA,
@@ -97,6 +113,7 @@ def project_push(
         project.full_clean(exclude=["town"] if town is None else None)
     except ValidationError as exc:
         errors = exc.message_dict
+    _check_code(project.code, errors)
     if town is None:
         errors["town"] = [_("Unknown town code: %s") % town_code]
     project.owner_credit_code = clean_owner(

@@ -1,9 +1,12 @@
 """Projects: recorded once and reused; a department's pushed project is claimed by its code."""
 
+import uuid as uuid_lib
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,14 +25,29 @@ from ..services.claims import no_project_message, not_verified_message
 from .common import applicant_required
 
 
+def _saved(request: HttpRequest, project) -> HttpResponse:
+    """Say so, and offer the next step: the projects page shows the saved project with a
+    button that starts a request for it."""
+    messages.success(request, _("Project %(code)s saved.") % {"code": project.code})
+    return redirect(f"{reverse('applications:project_list')}?saved={project.uuid}")
+
+
 @require_GET
 @applicant_required
 def project_list(request: HttpRequest) -> HttpResponse:
     projects = projects_for_applicant(organization=request.applicant)
+    saved = None
+    try:
+        saved_uuid = uuid_lib.UUID(request.GET.get("saved", ""))
+    except ValueError:
+        pass
+    else:
+        saved = projects.filter(uuid=saved_uuid).first()
     return render(
         request,
         "applications/project_list.html",
         {
+            "saved": saved,
             "projects": projects,
             "find_form": FindProjectForm(),
             "identity": company_verification(organization=request.applicant),
@@ -122,8 +140,7 @@ def project_new(request: HttpRequest) -> HttpResponse:
             for messages_ in errors_to_form(form, exc).values():
                 form.add_error(None, messages_)
         else:
-            messages.success(request, _("Project %(code)s saved.") % {"code": project.code})
-            return redirect("applications:project_list")
+            return _saved(request, project)
     return render(
         request,
         "applications/project_form.html",
@@ -162,6 +179,5 @@ def project_edit(request: HttpRequest, uuid) -> HttpResponse:
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, _("Project %(code)s saved.") % {"code": project.code})
-            return redirect("applications:project_list")
+            return _saved(request, project)
     return render(request, "applications/project_form.html", {"form": form, "project": project})

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core.web import maps_domain_errors
 
@@ -260,11 +260,14 @@ def _label(form_field, value) -> str:
     return str(dict(form_field.choices).get(value, "")) if value else ""
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @applicant_required
 @maps_domain_errors()
 def draft_discard(request: HttpRequest, uuid) -> HttpResponse:
+    """GET asks first (a page, no script: the CSP allows none inline); POST deletes."""
     draft = get_object_or_404(drafts_for_applicant(organization=request.applicant), uuid=uuid)
+    if request.method == "GET":
+        return render(request, "applications/draft_delete.html", {"draft": draft})
     draft_delete(actor=request.user, draft=draft)
     messages.success(request, _("Draft deleted."))
     return redirect("applications:dashboard")

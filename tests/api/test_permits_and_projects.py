@@ -1,5 +1,7 @@
 """Permit agencies decide in parallel; data providers push projects."""
 
+import pytest
+
 from applications.constants import ProjectSource
 from applications.constants import ServiceStatus as S
 from applications.models import PermitRequest, Project, ServiceApplication
@@ -86,12 +88,30 @@ def test_push_errors_name_every_field(reference, make_token, bearer):
     duplicate = _push(api, town="atlantis")
     assert duplicate.status_code == 400
     assert set(duplicate.json()["errors"]) == {"code", "town"}
-    bad = _push(api, code="P-2", kind="castle", floor_area_m2="-1", planned_start="soon")
+    bad = _push(
+        api,
+        code="2026-442000-70-03-900002",
+        kind="castle",
+        floor_area_m2="-1",
+        planned_start="soon",
+    )
     assert set(bad.json()["errors"]) == {"kind", "floor_area_m2", "planned_start"}
-    nobody = _push(api, code="P-3", owner_credit_code="")
+    nobody = _push(api, code="2026-442000-70-03-900003", owner_credit_code="")
     assert set(nobody.json()["errors"]) == {"owner_credit_code"}
-    both = _push(api, code="P-4", issue_claim_code=True)
+    both = _push(api, code="2026-442000-70-03-900004", issue_claim_code=True)
     assert set(both.json()["errors"]) == {"owner_credit_code"}
-    typo = _push(api, code="P-5", owner_credit_code=OWNER[:-1] + "1")
+    typo = _push(api, code="2026-442000-70-03-900005", owner_credit_code=OWNER[:-1] + "1")
     assert set(typo.json()["errors"]) == {"owner_credit_code"}
-    assert not Project.objects.filter(code__startswith="P-").exists()
+    assert not Project.objects.filter(code__startswith="2026-442000-70-03-9").exists()
+
+
+@pytest.mark.parametrize("code", ["P-2", "2026-442000-70-03-00001", "2026/442000/70/03/000001"])
+def test_a_push_with_a_code_not_in_the_national_format_is_a_400_on_code(
+    reference, make_token, bearer, code
+):
+    api = bearer(make_token("investment"))
+    refused = _push(api, code=code)
+    assert refused.status_code == 400
+    assert set(refused.json()["errors"]) == {"code"}
+    assert "YYYY-NNNNNN-NN-NN-NNNNNN" in refused.json()["errors"]["code"][0]
+    assert not Project.objects.exists()

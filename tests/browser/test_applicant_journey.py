@@ -64,7 +64,9 @@ def _record_project(page: Page, base: str, code: str) -> None:
     page.click("form.card button.primary")
     errors = page.locator(".field-error, .errors").all_inner_texts()
     assert not errors, errors
-    expect(page).to_have_url(re.compile(r"/projects/$"))
+    # Saved: the projects page says so and offers to apply for it (issue 11, item 5).
+    expect(page).to_have_url(re.compile(r"/projects/\?saved=[0-9a-f-]{36}$"))
+    expect(page.locator("[data-saved-project] button.primary")).to_be_visible()
 
 
 def _fill_details(page: Page, utilities) -> None:
@@ -291,5 +293,6 @@ def test_sign_in_with_the_keyboard_only(page: Page, live_server, shot, reference
     assert page.evaluate("document.activeElement.id") == "id_password"
     page.keyboard.type("pass-1234")
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/en/$"))
+    # A staff member (NDRC is an agency) lands on the work queue (issue 11, item 1).
+    expect(page).to_have_url(re.compile(r"/en/staff/queue/$"))
     shot("en-17-signed-in-by-keyboard")

@@ -12,7 +12,7 @@ from .case import case, case_transition, permit_decide
 from .escalations import escalation_ack, escalation_res, escalations
 from .identity import companies, company_decide, dispute_decide, disputes
 from .projects import project, projects
-from .queue import queue, queue_bulk
+from .queue import home, queue, queue_bulk
 
 __all__ = [
     "api_token_revoke_view",
@@ -30,6 +30,7 @@ __all__ = [
     "escalation_ack",
     "escalation_res",
     "escalations",
+    "home",
     "permit_decide",
     "queue",
     "queue_bulk",

@@ -37,6 +37,14 @@ def _may_bulk(scope: StaffScope) -> bool:
 
 @require_GET
 @staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    """/staff/: the staff site's front door leads to the caller's work queue (an anonymous
+    visitor signs in first and comes back here)."""
+    return redirect("staff:queue")
+
+
+@require_GET
+@staff_required
 def queue(request: HttpRequest) -> HttpResponse:
     scope = request.staff_scope
     tab = request.GET.get("tab", "cases")
