@@ -22,7 +22,12 @@ from applications.models import (
     ServiceApplication,
     StateChange,
 )
-from coordination.models import DemandHistory, ItemEscalationEvent
+from coordination.models import (
+    DemandHistory,
+    FollowUpHistory,
+    ItemEscalationEvent,
+    RatingInvitation,
+)
 from notifications.constants import DeliveryStatus, NoticeStatus
 from notifications.models import Delivery, DemandNotice, FactCursor, FactSeen
 from workgroups.calendar import holiday_data_covers
@@ -38,6 +43,8 @@ FACT_SOURCES: tuple[tuple[str, type[models.Model], str], ...] = (
     ("company_identity_events", CompanyIdentityEvent, "at"),
     ("demand_history", DemandHistory, "at"),
     ("item_escalation_events", ItemEscalationEvent, "at"),
+    ("rating_invitations", RatingInvitation, "at"),
+    ("follow_up_history", FollowUpHistory, "at"),
 )
 # Counting unread facts stops here: past it the reader is simply far behind.
 FACT_COUNT_LIMIT = 100_000
