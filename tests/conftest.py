@@ -4,7 +4,14 @@ from django.utils import translation
 from applications.services import combined_application_submit
 from tests.factories import ProjectFactory, company, member_of, staff_of, submission, verify
 from workgroups.calendar import forget_cached_years
-from workgroups.models import CalendarSource, Workgroup
+from workgroups.models import (
+    CalendarDay,
+    CalendarSource,
+    EscalationTier,
+    OperatorCoverage,
+    SlaPolicy,
+    Workgroup,
+)
 from workgroups.reference import load_reference_data
 from workgroups.services import calendar_year_enter
 
@@ -53,10 +60,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def reference(db):
     """The policy's organisations, workgroups, operators, SLAs (seed_reference).
 
-    Reloaded only when a transactional test has flushed the database before this one.
+    Reloaded when a transactional test has flushed the database before this one, or left
+    only part of the world behind (a live-server test may create its own organisations after
+    the flush): loading is idempotent.
     """
-    if not Workgroup.objects.exists():
+    if not _world_complete():
         load_test_world()
+
+
+def _world_complete() -> bool:
+    return all(
+        model.objects.exists()
+        for model in (Workgroup, SlaPolicy, EscalationTier, OperatorCoverage, CalendarDay)
+    )
 
 
 @pytest.fixture
