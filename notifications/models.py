@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from applications.models import Project
-from core.querysets import AppendOnlyQuerySet
+from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.models import ApiToken, Organization, Town
 
@@ -128,7 +128,7 @@ class WebhookEndpoint(FSMModelMixin, models.Model):
         pass
 
 
-class WebhookEndpointEvent(models.Model):
+class WebhookEndpointEvent(AppendOnlyModel, models.Model):
     """Append-only audit row: who registered, deactivated or changed a webhook endpoint, when."""
 
     endpoint = models.ForeignKey(
@@ -177,14 +177,6 @@ class WebhookEndpointEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.url}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError("audit rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("audit rows are append-only")
 
 
 class DemandSignal(models.Model):

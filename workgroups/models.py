@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from core.querysets import AppendOnlyQuerySet
+from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 
 from .constants import (
@@ -415,7 +415,7 @@ class ApiToken(models.Model):
         return f"{self.organization}: {self.name} ({self.prefix}…)"
 
 
-class ApiTokenEvent(models.Model):
+class ApiTokenEvent(AppendOnlyModel, models.Model):
     """Append-only audit row: who created, rotated or revoked an API token, and when."""
 
     token = models.ForeignKey(
@@ -459,14 +459,6 @@ class ApiTokenEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.token.prefix}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError("audit rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("audit rows are append-only")
 
 
 class IdempotencyRecord(models.Model):
@@ -800,7 +792,7 @@ class CompanyDispute(FSMModelMixin, models.Model):
         self.reason = reason
 
 
-class CompanyIdentityEvent(models.Model):
+class CompanyIdentityEvent(AppendOnlyModel, models.Model):
     """Append-only audit row of a company's identity: each move and each dispute fact, who,
     when and why. The notifications engine reads these to tell the company."""
 
@@ -846,14 +838,6 @@ class CompanyIdentityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.name}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError("identity events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("identity events are append-only")
 
 
 class MobileConfirmation(models.Model):

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.querysets import AppendOnlyQuerySet
+from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from workgroups.models import Organization
 
 from ..constants import (
@@ -17,7 +17,7 @@ from .permits import PermitRequest
 from .service import ServiceApplication
 
 
-class StateChange(models.Model):
+class StateChange(AppendOnlyModel, models.Model):
     """Append-only audit row of one transition: who, for which organisation, from, to, when."""
 
     uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
@@ -76,14 +76,6 @@ class StateChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_application}: {self.from_state} -> {self.to_state}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError("state changes are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("state changes are append-only")
 
 
 # Direct foreign-key object permissions (guardian): fast joins for the hot models.

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from core.querysets import AppendOnlyQuerySet
+from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 
 from ..constants import (
@@ -123,7 +123,7 @@ class Escalation(FSMModelMixin, models.Model):
         self.resolution_note = note
 
 
-class EscalationEvent(models.Model):
+class EscalationEvent(AppendOnlyModel, models.Model):
     """Append-only fact: an escalation opened, climbed, was acknowledged or resolved.
     The notifications engine reads these rows to tell each tier."""
 
@@ -152,11 +152,6 @@ class EscalationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.escalation}: {self.kind}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError("escalation events are append-only")
-        super().save(*args, **kwargs)
 
 
 # The applicant portal: drafts of combined requests and satisfaction ratings.

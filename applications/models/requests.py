@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.querysets import AppendOnlyQuerySet
+from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from workgroups.models import Organization, Town
 
 from ..constants import (
@@ -119,7 +119,7 @@ class Project(models.Model):
         return f"{self.code} {self.name}"
 
 
-class ProjectClaimEvent(models.Model):
+class ProjectClaimEvent(AppendOnlyModel, models.Model):
     """Append-only audit row of who holds a pushed project: claimed by a company, reassigned
     by its department (with the reason), a claim code issued. Also the fact the notifications
     engine tells the department and the companies about."""
@@ -174,14 +174,6 @@ class ProjectClaimEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project}: {self.get_action_display()}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError("claim events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("claim events are append-only")
 
 
 class CombinedApplication(models.Model):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
 from applications.models import ServiceApplication
-from core.querysets import AppendOnlyQuerySet
+from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.models import Organization, Town
 
@@ -222,7 +222,7 @@ class DemandAttachment(models.Model):
         return self.original_name or self.sha256[:12]
 
 
-class DemandHistory(models.Model):
+class DemandHistory(AppendOnlyModel, models.Model):
     """Append-only fact: one transition of a demand (who, for which organisation, from, to,
     when, comment). The notifications engine reads these rows to tell people."""
 
@@ -271,11 +271,3 @@ class DemandHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand}: {self.from_state} -> {self.to_state}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError("demand history is append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("demand history is append-only")

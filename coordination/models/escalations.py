@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from core.querysets import AppendOnlyQuerySet
+from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.models import Workgroup
 
@@ -187,7 +187,7 @@ class ItemEscalation(FSMModelMixin, models.Model):
         self.resolution_note = note
 
 
-class ItemEscalationEvent(models.Model):
+class ItemEscalationEvent(AppendOnlyModel, models.Model):
     """Append-only fact: an escalation of a coordination item opened, climbed, was
     acknowledged or resolved. The notifications engine reads these rows to tell each tier."""
 
@@ -219,8 +219,3 @@ class ItemEscalationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.escalation}: {self.kind}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError("escalation events are append-only")
-        super().save(*args, **kwargs)

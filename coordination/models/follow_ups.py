@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from applications.models import Rating, RatingLevel, ServiceApplication
-from core.querysets import AppendOnlyQuerySet
+from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.models import Organization
 
@@ -25,7 +25,7 @@ CAUSE_MAX_LENGTH = 2000
 REACHED_MAX_LENGTH = 200
 
 
-class RatingInvitation(models.Model):
+class RatingInvitation(AppendOnlyModel, models.Model):
     """Append-only fact: the applicant was invited to rate one utility's connection, three
     working days after it (once per application: the unique key). The notifications engine
     reads these rows (inbox, e-mail, SMS to a confirmed number)."""
@@ -50,11 +50,6 @@ class RatingInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_application}: {self.at:%Y-%m-%d}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError("rating invitations are append-only")
-        super().save(*args, **kwargs)
 
 
 class FollowUp(FSMModelMixin, ClockedItem):
@@ -157,7 +152,7 @@ class FollowUp(FSMModelMixin, ClockedItem):
         pass
 
 
-class FollowUpHistory(models.Model):
+class FollowUpHistory(AppendOnlyModel, models.Model):
     """Append-only fact: one move of a follow-up (opened, called, answered, rated again,
     closed). The notifications engine reads these rows."""
 
@@ -189,8 +184,3 @@ class FollowUpHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follow_up}: {self.transition}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise TypeError("follow-up history is append-only")
-        super().save(*args, **kwargs)
