@@ -4,7 +4,6 @@ selection, whose script is a file now), the admin and the API docs, and not one 
 violation, while each page's scripts still do their work. A page given an inline script again
 does raise one, which the browser also reports to /csp-report/."""
 
-import re
 import time
 
 import pytest
@@ -13,25 +12,15 @@ from playwright.sync_api import Page, expect
 from prometheus_client import REGISTRY
 
 from applications.constants import ServiceStatus
+from tests.browser.signin import sign_in
 from tests.csp_pages import busy_portal
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-PASSWORD = "pass-1234"  # UserFactory's
 
 
 @pytest.fixture
 def world(reference):
     return busy_portal()
-
-
-def _sign_in(page: Page, base: str, user) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
 @pytest.fixture
@@ -76,7 +65,7 @@ def test_no_page_raises_a_violation_and_their_scripts_still_work(
 
     # The applicant: the tracking page with its clock bars (SVG), the correction and the draft
     # (site.js shows only the ticked utilities' sections).
-    _sign_in(page, base, world["applicant"])
+    sign_in(page, base, world["applicant"])
     visit("/requests/")
     visit(f"/requests/{combined.uuid}/", ready=".case-clock svg rect")
     visit(f"/requests/{combined.uuid}/{services['water'].uuid}/correct/")
@@ -88,7 +77,7 @@ def test_no_page_raises_a_violation_and_their_scripts_still_work(
         visit(path)
 
     # Staff: the queue's bulk selection (queue.js), then the bulk action itself.
-    _sign_in(page, base, world["gas"])
+    sign_in(page, base, world["gas"])
     visit("/staff/queue/", ready="[data-select-all]")
     boxes = page.locator('input[name="case"][form="bulk"]')
     assert boxes.count() >= 1
@@ -105,19 +94,19 @@ def test_no_page_raises_a_violation_and_their_scripts_still_work(
     gas.refresh_from_db()
     assert gas.status == ServiceStatus.ACCEPTED
     assert csp_violations == []
-    _sign_in(page, base, world["operator"])
+    sign_in(page, base, world["operator"])
     visit(f"/staff/cases/{combined.uuid}/", ready=".case-clock svg rect")
     visit("/staff/escalations/")
-    _sign_in(page, base, world["permit_agency"])
+    sign_in(page, base, world["permit_agency"])
     visit("/staff/queue/?tab=permits", ready="[data-permit]")
-    _sign_in(page, base, world["office"])
+    sign_in(page, base, world["office"])
     for path in ("/staff/kpi/", "/staff/scorecards/", "/staff/calendar/"):
         visit(path)
 
     # The admin: index, a change list marking overdue cases, the autocomplete of a form
     # (select2 builds its widgets and fetches the choices), and the periodic task page, whose
     # crontab reading runs from a file.
-    _sign_in(page, base, world["root"])
+    sign_in(page, base, world["root"])
     visit("/admin/")
     visit("/admin/applications/serviceapplication/", ready="#result_list")
     visit("/admin/workgroups/membership/add/", ready=".field-organization .select2")

@@ -16,11 +16,11 @@ from playwright.sync_api import Page, expect
 
 from applications.constants import BusinessType, ServiceStatus
 from applications.services import SubmissionInput, combined_application_submit, document_store
+from tests.browser.signin import sign_in
 from tests.factories import DETAILS, ProjectFactory, company, member_of, staff_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PASSWORD = "pass-1234"  # UserFactory's
 S = ServiceStatus
 
 
@@ -132,15 +132,6 @@ def electricity(people):
     return _submit_electricity(people, "翠亨新区智能制造产业园")
 
 
-def _sign_in(page: Page, base: str, user) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/en/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.press("#id_password", "Enter")
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
-
-
 def _status(page: Page, sa, status: str) -> None:
     expect(page.locator(f"#u-{sa.uuid} .service-head [data-status]")).to_have_attribute(
         "data-status", status
@@ -206,7 +197,7 @@ def test_return_correct_and_connect_through_the_staff_case_page(
     site_plan = sa.documents.get(doc_type="site_plan")
 
     # The operator's reviewer finds it in the queue and previews its files.
-    _sign_in(page, base, people["operator"])
+    sign_in(page, base, people["operator"], prefix="/en")
     page.goto(f"{base}/staff/queue/")
     expect(page.locator(f'tr[data-case="{sa.uuid}"]')).to_be_visible()
     _no_horizontal_overflow(page)
@@ -219,7 +210,7 @@ def test_return_correct_and_connect_through_the_staff_case_page(
 
     # The workgroup's lead agency (发改局) reviews the files and returns it with a reason: the
     # only action it is offered.
-    _sign_in(page, base, people["lead"])
+    sign_in(page, base, people["lead"], prefix="/en")
     page.goto(f"{base}{case_url}")
     thumb = page.locator(f'[data-document="{site_plan.uuid}"] img.doc-thumb')
     expect(thumb).to_be_visible()
@@ -236,7 +227,7 @@ def test_return_correct_and_connect_through_the_staff_case_page(
     assert returned.actor_organization.code == "ndrc"
 
     # The applicant answers the correction in the portal.
-    _sign_in(page, base, people["applicant"])
+    sign_in(page, base, people["applicant"], prefix="/en")
     page.goto(f"{base}/requests/{combined.uuid}/")
     page.click(f"#u-{sa.uuid} a.button.primary")
     expect(page).to_have_url(re.compile(r"/correct/$"))
@@ -251,7 +242,7 @@ def test_return_correct_and_connect_through_the_staff_case_page(
     assert sa.status == S.SUBMITTED
 
     # The operator moves it on, each step with the inputs it needs.
-    _sign_in(page, base, people["operator"])
+    sign_in(page, base, people["operator"], prefix="/en")
     page.goto(f"{base}{case_url}")
     _act(page, sa, "accept", comment="材料齐全")
     _act(page, sa, "start_survey")
@@ -266,14 +257,14 @@ def test_return_correct_and_connect_through_the_staff_case_page(
     _status(page, sa, S.PLAN_ISSUED)
 
     # The applicant confirms the plan and fee (no outside-line permits: straight to works).
-    _sign_in(page, base, people["applicant"])
+    sign_in(page, base, people["applicant"], prefix="/en")
     page.goto(f"{base}/requests/{combined.uuid}/")
     page.click(f"#u-{sa.uuid} form.action-form button.primary")
     expect(page.locator(".message-success")).to_be_visible()
     sa.refresh_from_db()
     assert sa.status == S.CONSTRUCTING
 
-    _sign_in(page, base, people["operator"])
+    sign_in(page, base, people["operator"], prefix="/en")
     page.goto(f"{base}{case_url}")
     _act(page, sa, "complete_construction")
     # Connecting after an inspection needs its result: the browser asks for it first.
@@ -292,7 +283,7 @@ def test_return_correct_and_connect_through_the_staff_case_page(
 
     tasks.kpi_refresh_task()
     cache.clear()
-    _sign_in(page, base, people["office"])
+    sign_in(page, base, people["office"], prefix="/en")
     page.goto(f"{base}/en/staff/kpi/")
     assert _kpi_connected(page, "Electricity") == 1
     _no_horizontal_overflow(page)
@@ -302,7 +293,7 @@ def test_return_correct_and_connect_through_the_staff_case_page(
     shot("zh-22-staff-kpi")
 
     # The same pages in English, as an operator works them all day.
-    _sign_in(page, base, people["operator"])
+    sign_in(page, base, people["operator"], prefix="/en")
     page.goto(f"{base}/en/staff/queue/?status=connected")
     expect(page.locator(f'tr[data-case="{sa.uuid}"]')).to_be_visible()
     _no_horizontal_overflow(page)
@@ -336,7 +327,7 @@ def test_bulk_accept_in_the_queue(page: Page, live_server, shot, people, electri
     base = live_server.url
     _, first = electricity
     _, second = _submit_electricity(people, "火炬开发区电子信息产业园", serial=2)
-    _sign_in(page, base, people["operator"])
+    sign_in(page, base, people["operator"], prefix="/en")
     page.goto(f"{base}/en/staff/queue/")
     page.check(f'tr[data-case="{first.uuid}"] input[name=case]')
     page.check(f'tr[data-case="{second.uuid}"] input[name=case]')
