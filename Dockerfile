@@ -11,6 +11,11 @@ WORKDIR /app
 RUN groupadd --system portal \
  && useradd --system --gid portal --home-dir /app --no-create-home --shell /usr/sbin/nologin portal
 
+# The TrueType Chinese font embedded in decision-package PDFs (settings.PDF_CJK_FONT_FILE).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so a code change does not reinstall them. pyproject lists no packages
 # (`packages = []`): this installs the dependencies only; the code runs from /app.
 COPY pyproject.toml README.md ./

@@ -1,8 +1,8 @@
 """Applicant portal URLs (mounted inside i18n_patterns, so /en/... serves English)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from .views import documents, identity, projects, requests, tracking
+from .views import documents, identity, packages, projects, requests, tracking
 
 app_name = "applications"
 
@@ -29,6 +29,14 @@ urlpatterns = [
         "requests/<uuid:uuid>/<uuid:sa_uuid>/<str:action>/",
         tracking.service_action,
         name="service_action",
+    ),
+    path("requests/<uuid:uuid>/package.pdf", packages.package_pdf, name="package_pdf"),
+    path("requests/<uuid:uuid>/package.json", packages.package_json, name="package_json"),
+    path("verify/", packages.verify_start, name="package_verify_start"),
+    re_path(
+        r"^verify/(?P<code>[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4})/$",
+        packages.verify,
+        name="package_verify",
     ),
     path("documents/", tracking.documents_library, name="documents"),
     path("documents/<uuid:uuid>/", documents.document_download, name="document_download"),

@@ -5,7 +5,7 @@ NUL that reaches a query or a save is a server error. Django's CharField refuses
 input never passes one: choice and model-choice lookups, raw query parameters, the admin's
 changelist filters, JSON values kept as typed (drafts). No person types a NUL; so rather than
 guard each of those paths, every request is read once here and one holding a NUL anywhere
-(a query parameter's or form field's name or value, a JSON key or value) is answered
+(the path, a query parameter's or form field's name or value, a JSON key or value) is answered
 400 naming each field: under /api/ in the one JSON error shape, elsewhere as a page.
 """
 
@@ -69,6 +69,8 @@ def _json_body(request: HttpRequest):
 def null_character_fields(request: HttpRequest) -> list[str]:
     """Names of the request's fields that hold a NUL character (in the name or a value)."""
     found: list[str] = []
+    if NUL in request.path:  # a URL parameter (%00) reaches lookups like a query value
+        found.append("path")
     for key, values in _multi(request.GET):
         if NUL in key or any(NUL in value for value in values):
             found.append(key)

@@ -35,6 +35,9 @@ from .object_permissions import (
     ServiceApplicationGroupObjectPermission,
     ServiceApplicationUserObjectPermission,
 )
+from .packages import (
+    DecisionPackage,
+)
 from .permits import (
     PermitRequest,
 )
@@ -54,6 +57,7 @@ __all__ = [
     "CombinedApplicationGroupObjectPermission",
     "CombinedApplicationUserObjectPermission",
     "Commitment",
+    "DecisionPackage",
     "Document",
     "DocumentGroupObjectPermission",
     "DocumentLink",

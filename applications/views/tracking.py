@@ -37,6 +37,7 @@ from ..selectors.applicant import (
     services_to_rate,
 )
 from ..selectors.common import CombinedStatus, combined_status
+from ..selectors.packages import package_ready
 from ..services import (
     combined_application_withdraw,
     document_store,
@@ -137,6 +138,8 @@ def _render(request, combined, *, bound=None, status=200, error=""):
         "fee_total": sum(fees) if fees else None,
         "clock": combined_clock(card.clock for card in cards),
         "commitments": list(combined.commitments.all()),
+        "package_ready": package_ready(card.sa.status for card in cards),
+        "packages": list(combined.decision_packages.all()),
         "can_withdraw_all": any("withdraw" in card.actions for card in cards),
         "error": error,
         "identity": company_verification(organization=request.applicant),

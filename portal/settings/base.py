@@ -162,6 +162,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 # private link to a demand, written by the notifications worker).
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# The decision package (统一出件, applications/packages.py): the platform's PAdES signature
+# (core/pdf_signing.py; PEM files of a real certificate in production, else a self-signed pair
+# made once under PDF_SIGNING_DIR) and the Chinese font embedded in the PDF (a TrueType font:
+# Debian's fonts-wqy-microhei).
+PDF_SIGNING_KEY_FILE = env("PDF_SIGNING_KEY_FILE", default="")
+PDF_SIGNING_CERT_FILE = env("PDF_SIGNING_CERT_FILE", default="")
+PDF_SIGNING_SELF_SIGNED = env.bool("PDF_SIGNING_SELF_SIGNED", default=True)
+PDF_SIGNING_DIR = env("PDF_SIGNING_DIR", default=str(VAR_DIR / "signing"))
+PDF_SIGNING_EARLIER_CERT_FILES = env.list("PDF_SIGNING_EARLIER_CERT_FILES", default=[])
+PDF_SIGNING_SELF_SIGNED_NAME = "中山市市政公用服务接入联动平台"
+PDF_CJK_FONT_FILE = env(
+    "PDF_CJK_FONT_FILE", default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+)
+
 EMAIL_BACKEND = env(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )

@@ -20,6 +20,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# A real certificate (PDF_SIGNING_KEY_FILE, PDF_SIGNING_CERT_FILE) signs decision packages.
+PDF_SIGNING_SELF_SIGNED = env.bool("PDF_SIGNING_SELF_SIGNED", default=False)
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env("DJANGO_EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("DJANGO_EMAIL_PORT", default=25)

@@ -72,6 +72,15 @@ def test_the_admin_changelist_filters_refuse_a_nul(django_user_model, reference)
     assert "<code>status__exact</code>" in response.content.decode()
 
 
+def test_a_nul_in_the_path_is_refused_before_any_lookup(reference):
+    """A URL parameter such as a demand's private-link token reaches a query as typed."""
+    response = Client().get("/en/demands/p/00000000-0000-0000-0000-000000000000/tok%00en/")
+    assert response.status_code == 400
+    assert "<code>path</code>" in response.content.decode()
+    api = Client().get("/api/v1/work-items/a%00b/")
+    assert api.status_code == 400 and api.json()["errors"]["path"]
+
+
 def test_the_refusal_is_in_chinese_on_the_chinese_site(applicant_client, reference):
     response = applicant_client.get("/projects/new/", {"code": NUL})
     assert response.status_code == 400

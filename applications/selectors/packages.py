@@ -1,0 +1,129 @@
+"""What a request's decision package (统一出件) holds, read in a fixed number of queries."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils import translation
+
+from ..constants import DocumentType, PermitStatus, PermitType, ServiceStatus, Utility
+from ..models import CombinedApplication, DecisionPackage, PermitRequest, ServiceApplication
+
+# A utility has its plan and its permits once its construction may start.
+DECIDED = frozenset(
+    {
+        ServiceStatus.CONSTRUCTING,
+        ServiceStatus.INSPECTING,
+        ServiceStatus.CONNECTED,
+        ServiceStatus.CLOSED,
+    }
+)
+# Utilities that left the request do not hold the package back and are not in it.
+LEFT = frozenset({ServiceStatus.WITHDRAWN, ServiceStatus.REJECTED})
+
+
+def package_ready(statuses) -> bool:
+    """Every utility still in the request has its plan and its permits (and one at least)."""
+    remaining = [status for status in statuses if status not in LEFT]
+    return bool(remaining) and all(status in DECIDED for status in remaining)
+
+
+def _both(label_of) -> dict[str, str]:
+    """A label in Chinese and in English (the package is bilingual whoever downloads it)."""
+    labels = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            labels["zh" if language == "zh-hans" else "en"] = str(label_of())
+    return labels
+
+
+def package_combined(*, combined_id: int) -> CombinedApplication:
+    """The request with everything its package reads, prefetched."""
+    permits = PermitRequest.objects.select_related("agency").order_by("permit_type", "round")
+    services = (
+        ServiceApplication.objects.select_related("operator")
+        .prefetch_related(Prefetch("permits", queryset=permits))
+        .order_by("pk")
+    )
+    return (
+        CombinedApplication.objects.select_related("project__town", "applicant")
+        .prefetch_related(Prefetch("services", queryset=services), "commitments")
+        .get(pk=combined_id)
+    )
+
+
+def decision_package_content(*, combined: CombinedApplication) -> dict[str, Any] | None:
+    """The package's content as plain data (the JSON download, and what the PDF prints), or
+    None while a utility still waits for its plan or its permits."""
+    if not package_ready(sa.status for sa in combined.services.all()):
+        return None
+    services = [sa for sa in combined.services.all() if sa.status not in LEFT]
+    project, applicant = combined.project, combined.applicant
+    utilities: list[dict[str, Any]] = []
+    for sa in services:
+        latest: dict[str, PermitRequest] = {}
+        for permit in sa.permits.all():  # ordered by round: the last round decides
+            latest[permit.permit_type] = permit
+        utilities.append(
+            {
+                "utility": sa.utility,
+                "utility_label": _both(lambda sa=sa: Utility(sa.utility).label),
+                "reference": str(sa.uuid),
+                "operator": {"code": sa.operator.code, "name": sa.operator.name_zh},
+                "survey_result": sa.survey_result,
+                "plan": sa.plan,
+                "fee_quote_cny": None if sa.fee_quote_cny is None else str(sa.fee_quote_cny),
+                "permits": [
+                    {
+                        "type": permit.permit_type,
+                        "label": _both(lambda p=permit: PermitType(p.permit_type).label),
+                        "agency": permit.agency.name_zh,
+                        "decided_at": permit.decided_at.isoformat() if permit.decided_at else None,
+                    }
+                    for permit in latest.values()
+                    if permit.status == PermitStatus.APPROVED
+                ],
+            }
+        )
+    fees = [sa.fee_quote_cny for sa in services if sa.fee_quote_cny is not None]
+    return {
+        "request": combined.reference or str(combined.uuid),
+        "project": {
+            "code": project.code,
+            "name": project.name,
+            "address": project.address,
+            "town": project.town.name_zh,
+        },
+        "applicant": {
+            "name": applicant.name_zh,
+            "unified_social_credit_code": applicant.unified_social_credit_code,
+        },
+        "utilities": utilities,
+        "fee_total_cny": str(sum(fees, Decimal("0"))) if fees else None,
+        "joint_works": [],
+        "open_commitments": [
+            {
+                "document": commitment.doc_type,
+                "label": _both(lambda c=commitment: DocumentType(c.doc_type).label),
+                "statement": commitment.statement,
+                "signed_at": commitment.signed_at.isoformat(),
+            }
+            for commitment in combined.commitments.all()
+        ],
+    }
+
+
+def packages_of(*, combined: CombinedApplication) -> list[DecisionPackage]:
+    """Every issue of the request's package, newest first."""
+    return list(combined.decision_packages.order_by("-number"))
+
+
+def package_by_code(*, short_code: str) -> DecisionPackage | None:
+    """A package by its public verification code (anyone may verify one)."""
+    return (
+        DecisionPackage.objects.select_related("combined__project")
+        .filter(short_code=short_code.strip().upper())
+        .first()
+    )
