@@ -1,8 +1,10 @@
-"""Escalations, ratings, drafts and API bookkeeping (read-only here)."""
+"""Escalations, ratings, drafts, decision packages and API bookkeeping (read-only here)."""
 
 from django.contrib import admin
 
 from ..models import (
+    CombinedApplication,
+    DecisionPackage,
     Draft,
     Escalation,
     EscalationEvent,
@@ -91,3 +93,16 @@ class WorkItemLeaseAdmin(ScopedAdmin):
     list_select_related = ("service_application__combined",)
     scope_model = ServiceApplication
     scope_path = "service_application"
+
+
+@admin.register(DecisionPackage)
+class DecisionPackageAdmin(ScopedAdmin):
+    """Issued decision packages (统一出件); the signed PDF is downloaded by the applicant and
+    verified publicly at /verify/<code>/."""
+
+    list_display = ("combined", "number", "short_code", "issued_at", "superseded_at")
+    search_fields = ("short_code", "combined__reference", "combined__project__code")
+    list_select_related = ("combined",)
+    ordering = ("-issued_at", "-id")
+    scope_model = CombinedApplication
+    scope_path = "combined"

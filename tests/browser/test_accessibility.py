@@ -53,7 +53,17 @@ def _walk(world) -> list[tuple[str | None, list[str]]]:
     """(who signs in, the paths they open), the pages of the applicant, staff and public walks."""
     combined, services, draft = world["combined"], world["services"], world["draft"]
     return [
-        (None, ["/", "/transparency/", "/accounts/login/", "/accounts/signup/", "/demands/new/"]),
+        (
+            None,
+            [
+                "/",
+                "/transparency/",
+                "/accounts/login/",
+                "/accounts/signup/",
+                "/demands/new/",
+                "/verify/",
+            ],
+        ),
         (
             "applicant",
             [
