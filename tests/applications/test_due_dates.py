@@ -10,7 +10,6 @@ import time_machine
 from django.utils.translation import override
 
 from applications.case_clock import expected_completion, request_expected_completion
-from applications.constants import ServiceStatus
 from applications.dates import date_text, due_date
 from applications.services import service_application_transition
 from workgroups.calendar import add_working_days
