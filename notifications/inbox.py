@@ -39,7 +39,13 @@ def message_links(message: Delivery, *, staff: bool) -> list[Link]:
         utility = params.get("utility")
         if params.get("item") and utility:
             label = str(Utility(utility).label) if utility in Utility.values else utility
-            links.append(Link(label, f"{url}#u-{params['item']}", "utility"))
+            links.append(
+                Link(
+                    _("%(utility)s in this request") % {"utility": label},
+                    f"{url}#u-{params['item']}",
+                    "utility",
+                )
+            )
     text = render(message.code, params)
     if text is not None and text.path and not (request and text.path.startswith(url)):
         links.append(Link(_("Open the page it is about"), text.path, "page"))

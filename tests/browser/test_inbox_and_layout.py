@@ -5,13 +5,15 @@ button and numbered lists keep their numbers inside their cards; the staff queue
 1366 x 768 screen in English with long real names; the case history names every step by its
 label. Screenshots under test-artifacts/screenshots (inbox-*, phone-*, queue-1366-*, history-*)."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from applications.constants import ServiceStatus
-from applications.models import PermitRequest
+from applications.constants import CLOCKED_STATES, ServiceStatus
+from applications.models import CombinedApplication, PermitRequest, ServiceApplication
 from applications.services import (
     combined_application_submit,
     permit_request_decide,
@@ -215,14 +217,18 @@ def busy_queue(reference):
             created_by=person,
             name=f"{zh[:8]}第{index + 1}期标准厂房及配套研发中心建设项目",
         )
-        cases.append(
-            make_service(
-                applicant_org=org,
-                applicant=person,
-                project=project,
-                status=stages[index % len(stages)],
-            )
+        status = stages[index % len(stages)]
+        sa = make_service(applicant_org=org, applicant=person, project=project, status=status)
+        # As a real submission leaves them: a reference, and a deadline on clocked stages
+        # (some overdue, some due soon).
+        CombinedApplication.objects.filter(pk=sa.combined_id).update(
+            reference=f"ZS2026{index + 1:07d}"
         )
+        if status in CLOCKED_STATES:
+            ServiceApplication.objects.filter(pk=sa.pk).update(
+                due_at=timezone.now() + dt.timedelta(days=index - 4)
+            )
+        cases.append(sa)
     return cases
 
 
