@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import IllegalTransition
 from core.web import errors_to_form, maps_domain_errors
-
 from workgroups.selectors import sla_table
 
 from ..case_clock import (
