@@ -32,22 +32,24 @@ def message_links(message: Delivery, *, staff: bool) -> list[Link]:
     params = message.params or {}
     links: list[Link] = []
     request = params.get("request")
+    case_url = ""
     if request:
-        url = reverse("staff:case" if staff else "applications:request_detail", args=[request])
+        name = "staff:case" if staff else "applications:request_detail"
+        case_url = reverse(name, args=[request])
         reference = params.get("reference", "")
-        links.append(Link(_("Request %(ref)s") % {"ref": reference}, url, "request"))
+        links.append(Link(_("Request %(ref)s") % {"ref": reference}, case_url, "request"))
         utility = params.get("utility")
         if params.get("item") and utility:
             label = str(Utility(utility).label) if utility in Utility.values else utility
             links.append(
                 Link(
                     _("%(utility)s in this request") % {"utility": label},
-                    f"{url}#u-{params['item']}",
+                    f"{case_url}#u-{params['item']}",
                     "utility",
                 )
             )
     text = render(message.code, params)
-    if text is not None and text.path and not (request and text.path.startswith(url)):
+    if text is not None and text.path and not (case_url and text.path.startswith(case_url)):
         links.append(Link(_("Open the page it is about"), text.path, "page"))
     return links
 
