@@ -15,9 +15,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from workgroups.calendar import local_date, working_days_between
+from workgroups.calendar import (
+    CalendarMissing,
+    add_working_days,
+    last_day_of,
+    local_date,
+    working_days_between,
+)
+from workgroups.selectors import SlaTable, sla_working_days
 
-from .constants import FINAL_STATES, STAGE_PARTY, Party, ServiceStatus
+from .constants import CLOCKED_STATES, FINAL_STATES, STAGE_PARTY, Party, ServiceStatus
+from .registry import planned_stages
 from .workflow import APPLICANT_STEPS
 
 # Where the clock stops: connection, or the case ending without it.
@@ -183,3 +191,46 @@ def permit_working_days(permit, *, now: dt.datetime) -> int:
     """Working days one permit agency has held its permit: from the request to its decision
     (or now). Agencies decide in parallel, so these overlap and are not added up."""
     return working_days_between(permit.issued_at, permit.decided_at or now)
+
+
+def expected_completion(sa, *, slas: SlaTable, now: dt.datetime) -> dt.date | None:
+    """The working day a utility is expected to be connected: the running stage ends on its
+    deadline's last working day (or today, when the applicant holds the case or it is late),
+    and each stage still ahead in its plan takes the workgroup's SLA for it, counted on the
+    working-day calendar. The day it was connected once it is; None when it will not be
+    (draft, rejected, withdrawn) or the calendar does not reach that far yet."""
+    status = sa.status
+    if status in (ServiceStatus.CONNECTED, ServiceStatus.CLOSED):
+        return local_date(sa.connected_at) if sa.connected_at else None
+    if status == ServiceStatus.DRAFT or status in FINAL_STATES:
+        return None
+    stages = planned_stages(sa)
+    if status in stages:
+        ahead = stages[stages.index(status) + 1 :]
+        running = status in CLOCKED_STATES and sa.due_at is not None
+        # The stage is done by its last working day; a late one is done today at the earliest.
+        start = max(sa.due_at - dt.timedelta(microseconds=1), now) if running else now
+    else:
+        # Returned for correction: the stage it came back from starts again once answered.
+        back = sa.returned_from if sa.returned_from in stages else ServiceStatus.SUBMITTED
+        ahead = stages[stages.index(back) :]
+        start = now
+    try:
+        for stage in ahead:
+            if stage == ServiceStatus.CONNECTED:
+                break
+            if stage in CLOCKED_STATES:
+                days = sla_working_days(
+                    slas, workgroup_id=sa.workgroup_id, stage=stage, variant=sa.sla_variant
+                )
+                start = add_working_days(start, days) - dt.timedelta(microseconds=1)
+    except CalendarMissing:
+        return None
+    return max(last_day_of(start + dt.timedelta(microseconds=1)), local_date(now))
+
+
+def request_expected_completion(days: Iterable[dt.date | None]) -> dt.date | None:
+    """A combined request is complete when its last utility is connected: the latest of its
+    utilities' expected days (utilities that will not be connected do not count)."""
+    known = [d for d in days if d is not None]
+    return max(known) if known else None

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Channel(models.TextChoices):
@@ -49,7 +50,7 @@ class SignalKind(models.TextChoices):
 
 
 class NoticeStatus(models.TextChoices):
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("notice status", "New")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
 
 

@@ -327,6 +327,11 @@ class Delivery(FSMModelMixin, models.Model):
     )
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"), blank=True)
+    # What the message says, as a catalogue code and its parameters (notifications/texts.py):
+    # the inbox renders it in the reader's language. subject/body hold the Chinese text the
+    # other channels carry, and the only text of rows written before codes existed.
+    code = models.CharField(_("message code"), max_length=60, blank=True)
+    params = models.JSONField(_("message parameters"), default=dict, blank=True)
     payload = models.JSONField(_("payload"), default=dict)
     status = FSMField(
         _("status"),
@@ -369,6 +374,12 @@ class Delivery(FSMModelMixin, models.Model):
             models.Index(
                 fields=["recipient_organization", "channel", "created_at"],
                 name="delivery_inbox",
+            ),
+            # The header's unread count.
+            models.Index(
+                fields=["recipient_organization"],
+                name="delivery_inbox_unread",
+                condition=models.Q(channel="in_app", read_at__isnull=True),
             ),
         ]
 

@@ -22,6 +22,16 @@ def inbox_for(*, user: User) -> QuerySet:
     )
 
 
+def inbox_unread_count(*, user: User) -> int:
+    """How many of the user's in-portal messages are unread (one query, on a partial index)."""
+    return inbox_for(user=user).filter(read_at__isnull=True).count()
+
+
+def inbox_message(*, user: User, uuid) -> Delivery | None:
+    """One of the user's in-portal messages, or None (someone else's, or no such message)."""
+    return inbox_for(user=user).filter(uuid=uuid).first()
+
+
 def demand_notices_for_operator(*, user: User) -> QuerySet:
     return (
         DemandNotice.objects.filter(operator__memberships__user=user)

@@ -7,15 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from workgroups.mobile import mobile_code_confirm
+from workgroups.selectors import is_staff_member
 
-from .selectors import inbox_for, mobile_code_pending
+from .inbox import inbox_lines, message_links, message_text
+from .selectors import inbox_for, inbox_message, mobile_code_pending
 from .services import inbox_mark_read
 from .services.accounts import mobile_code_send
 from .tasks import dispatch
@@ -27,16 +30,61 @@ PAGE_SIZE = 25
 @require_http_methods(["GET"])
 def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(inbox_for(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/inbox.html", {"page": page})
+    return render(
+        request,
+        "notifications/inbox.html",
+        {"page": page, "lines": inbox_lines(list(page.object_list))},
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def inbox_detail(request: HttpRequest, uuid) -> HttpResponse:
+    """One message on its own page, in the reader's language, with links to what it is about."""
+    message = inbox_message(user=request.user, uuid=uuid)
+    if message is None:
+        raise Http404
+    return render(
+        request,
+        "notifications/message.html",
+        {
+            "message": message,
+            "text": message_text(message),
+            "links": message_links(message, staff=is_staff_member(request.user)),
+        },
+    )
 
 
 @login_required
 @require_POST
 def inbox_read(request: HttpRequest) -> HttpResponse:
-    # isdecimal, not isdigit: "²" is a digit that int() refuses.
-    ids = [int(v) for v in request.POST.getlist("delivery") if v.isdecimal()]
-    inbox_mark_read(user=request.user, delivery_ids=ids)
+    """Mark the messages named (`delivery`, several) read, or every unread one (`all`)."""
+    if request.POST.get("all"):
+        count = inbox_mark_read(user=request.user)
+    else:
+        # isdecimal, not isdigit: "²" is a digit that int() refuses.
+        ids = [int(v) for v in request.POST.getlist("delivery") if v.isdecimal()]
+        count = inbox_mark_read(user=request.user, delivery_ids=[i for i in ids if i < 2**63])
+    if count:
+        messages.success(
+            request,
+            ngettext("%(n)s message marked as read.", "%(n)s messages marked as read.", count)
+            % {"n": count},
+        )
+    back = request.POST.get("next", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        return redirect(back)
     return redirect("notifications:inbox")
+
+
+@login_required
+@require_POST
+def inbox_detail_read(request: HttpRequest, uuid) -> HttpResponse:
+    message = inbox_message(user=request.user, uuid=uuid)
+    if message is None:
+        raise Http404
+    inbox_mark_read(user=request.user, delivery_ids=[message.pk])
+    return redirect("notifications:message", uuid=message.uuid)
 
 
 class MobileCodeForm(forms.Form):

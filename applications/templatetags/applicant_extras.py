@@ -11,7 +11,7 @@ from workgroups.models import Membership
 from workgroups.selectors import token_organizations_for
 from workgroups.workflow import may_review_identities
 
-from .. import workflow
+from .. import dates, workflow
 from ..constants import Party
 
 register = template.Library()
@@ -86,6 +86,18 @@ def clock_line(clock, operator, viewer: str = "applicant") -> str:
 def due_day(deadline):
     """A deadline as people read it: its last working day, not the midnight that ends it."""
     return last_day_of(deadline) if deadline else None
+
+
+@register.filter
+def due_date(deadline) -> str:
+    """A deadline as a date with its weekday: the last working day on which it is due."""
+    return dates.due_date(deadline)
+
+
+@register.filter
+def date_text(day) -> str:
+    """A day with its weekday, in the page's language."""
+    return dates.date_text(day)
 
 
 @register.simple_tag

@@ -1,5 +1,6 @@
 """One page per combined request: a timeline per utility and the applicant's actions."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -14,8 +15,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import IllegalTransition
 from core.web import errors_to_form, maps_domain_errors
+from workgroups.selectors import sla_table
 
-from ..case_clock import CaseClock, combined_clock, service_clock
+from ..case_clock import (
+    CaseClock,
+    combined_clock,
+    expected_completion,
+    request_expected_completion,
+    service_clock,
+)
 from ..clock import working_days_used
 from ..constants import PermitStatus, ServiceStatus
 from ..extensions import tracking_panels
@@ -72,6 +80,8 @@ class Card:
     actions: list[str]
     working_days: int
     clock: CaseClock
+    # The working day the utility is expected to be connected (None: it will not be).
+    expected: dt.date | None = None
     forms: dict = field(default_factory=dict)
     # What the layers above add under the utility (a follow-up of its rating).
     panels: list = field(default_factory=list)
@@ -84,6 +94,7 @@ def _cards(request: HttpRequest, combined: CombinedApplication, bound: dict | No
     to_rate = services_to_rate(user=request.user, services=services, perms=perms)
     now = timezone.now()
     panels = tracking_panels(request, services)
+    slas = sla_table(sa.workgroup_id for sa in services)
     cards = []
     for sa in services:
         who, kind = holder(sa)
@@ -112,6 +123,7 @@ def _cards(request: HttpRequest, combined: CombinedApplication, bound: dict | No
                 actions=names,
                 working_days=working_days_used(sa, now=now),
                 clock=service_clock(sa, history, now=now),
+                expected=expected_completion(sa, slas=slas, now=now),
                 forms=forms,
                 panels=panels.get(sa.pk, []),
             )
@@ -137,6 +149,7 @@ def _render(request, combined, *, bound=None, status=200, error=""):
         "derived_tone": COMBINED_TONE[derived],
         "fee_total": sum(fees) if fees else None,
         "clock": combined_clock(card.clock for card in cards),
+        "expected": request_expected_completion(card.expected for card in cards),
         "commitments": list(combined.commitments.all()),
         "package_ready": package_ready(card.sa.status for card in cards),
         "packages": list(combined.decision_packages.all()),

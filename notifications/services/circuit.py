@@ -17,41 +17,34 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from core.workflow import apply
 from workgroups.models import User
 
 from ..constants import Channel, CircuitState, DeliveryStatus, EventType, WebhookAuditAction
 from ..models import Delivery, WebhookEndpoint, WebhookEndpointEvent
+from ..texts import compose
 from ..workflow import ENDPOINT
 from .recipients import save_deliveries
 
 logger = logging.getLogger("notifications.circuit")
 
 
-def _local(moment: dt.datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
 def _tell_organization(endpoint: WebhookEndpoint, event_type: str, moment: dt.datetime) -> None:
     """An in-portal message to the endpoint's organisation, through the outbox (never a
     webhook: that is what is failing)."""
-    with override("zh-hans"):
-        if event_type == EventType.WEBHOOK_PAUSED:
-            subject = _("Webhook endpoint paused: %(url)s") % {"url": endpoint.url}
-            body = _(
-                "After %(failures)s failed deliveries in a row (last error: %(error)s) the "
-                "portal holds the events for this endpoint; none is lost. It tries one again "
-                "from %(probe_at)s and sends the others as soon as it is accepted."
-            ) % {
+    if event_type == EventType.WEBHOOK_PAUSED:
+        message = compose(
+            "webhook.paused",
+            {
+                "url": endpoint.url,
                 "failures": endpoint.consecutive_failures,
                 "error": endpoint.circuit_error[:300],
-                "probe_at": _local(endpoint.probe_after),
-            }
-        else:
-            subject = _("Webhook endpoint delivering again: %(url)s") % {"url": endpoint.url}
-            body = _("A test delivery was accepted; the held events are being sent now.")
+                "probe_at": endpoint.probe_after.isoformat() if endpoint.probe_after else None,
+            },
+        )
+    else:
+        message = compose("webhook.resumed", {"url": endpoint.url})
     event_id = uuid.uuid5(endpoint.uuid, f"{event_type}:{moment.isoformat()}")
     org_id = endpoint.organization_id
     payload = {
@@ -70,8 +63,10 @@ def _tell_organization(endpoint: WebhookEndpoint, event_type: str, moment: dt.da
                 channel=Channel.IN_APP,
                 idempotency_key=f"{event_id}:in_app:org{org_id}",
                 recipient_organization_id=org_id,
-                subject=subject[:200],
-                body=body,
+                subject=message["subject"][:200],
+                body=message["body"],
+                code=message["code"],
+                params=message["params"],
                 payload=payload,
             )
         ]

@@ -9,7 +9,7 @@ the escalations of their deadlines (ItemEscalationEvent).
   e-mail address given without an account (with the private link).
 - The submitter says it is not solved: the workgroup and the town again.
 - An escalation opened or climbed: the tier that now holds it, as for a case.
-Messages are written in Chinese, the portal's first language.
+Each message is a catalogue code with its parameters (texts.py).
 """
 
 from __future__ import annotations
@@ -17,15 +17,9 @@ from __future__ import annotations
 import uuid
 from typing import TypedDict
 
-from django.conf import settings
-from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import override
-
 from coordination.access import demand_private_path
 from coordination.constants import DemandStatus, EscalationEventKind, EscalationOrigin
 from coordination.models import Demand, DemandHistory, ItemEscalationEvent
-from coordination.registry import DEMAND_LIMITS, FOLLOW_UP_LIMITS
 from coordination.workflow import (
     NOTICE_ACKNOWLEDGED,
     NOTICE_ANSWERED,
@@ -38,11 +32,8 @@ from workgroups.selectors import EscalationHolders, escalation_holders
 
 from ..constants import EventType
 from ..models import Delivery
+from ..texts import compose, names
 from .recipients import Audience, save_deliveries, to_address, to_person
-
-
-def _url(path: str) -> str:
-    return f"{settings.PORTAL_BASE_URL}{path}"
 
 
 def _payload(demand: Demand, entry: DemandHistory) -> dict:
@@ -62,10 +53,6 @@ def _payload(demand: Demand, entry: DemandHistory) -> dict:
     }
 
 
-def _due(moment) -> str:
-    return f"{last_day_of(moment):%Y-%m-%d}" if moment else ""
-
-
 def _staff(demand: Demand, holders: EscalationHolders) -> set[int]:
     """The workgroup's lead agencies and the town's governing organisation."""
     orgs = set(holders.leads.get(demand.workgroup_id, frozenset()))
@@ -74,18 +61,14 @@ def _staff(demand: Demand, holders: EscalationHolders) -> set[int]:
     return orgs
 
 
-def _submitter_link(demand: Demand) -> str:
-    if demand.organization_id is None and demand.submitted_by_id is None:
-        return _url(demand_private_path(demand))
-    return _url(reverse("applications:demand_detail", args=[demand.uuid]))
-
-
 class _Message(TypedDict):
     event_id: uuid.UUID
     event_type: str
     subject: str
     body: str
     payload: dict
+    code: str
+    params: dict | None
 
 
 def _to_submitter(
@@ -98,6 +81,8 @@ def _to_submitter(
     body: str,
     payload: dict,
     email: bool,
+    code: str = "",
+    params: dict | None = None,
 ) -> list[Delivery]:
     """The submitting organisation's inbox and (with `email`) the submitting person's e-mail;
     without an account, the e-mail address they gave."""
@@ -107,6 +92,8 @@ def _to_submitter(
         "subject": subject,
         "body": body,
         "payload": payload,
+        "code": code,
+        "params": params,
     }
     rows: list[Delivery] = []
     if demand.organization_id is not None:
@@ -126,102 +113,91 @@ def _to_submitter(
     return rows
 
 
+def _params(demand: Demand) -> dict:
+    return {
+        "demand": str(demand.uuid),
+        "kind": demand.kind,
+        "reference": demand.reference,
+        "title": demand.title,
+    }
+
+
+def _day(moment) -> str | None:
+    return last_day_of(moment).isoformat() if moment else None
+
+
 def _messages_for(entry: DemandHistory, audience: Audience, holders: EscalationHolders) -> list:
     demand = entry.demand
     notice = demand_notice_of(entry)
     payload = _payload(demand, entry)
+    params = _params(demand)
+    # Someone without an account follows the demand through a private link.
+    private = demand.organization_id is None and demand.submitted_by_id is None
+    if private:
+        params["link"] = demand_private_path(demand)
     rows: list[Delivery] = []
-    with override("zh-hans"):
-        kind = demand.get_kind_display()
-        values = {"kind": kind, "reference": demand.reference, "title": demand.title}
-        staff_link = _url(reverse("staff:demand", args=[demand.uuid]))
-        if notice == NOTICE_RECEIVED:
-            body = "\n".join(
-                [
-                    _("%(utility)s · %(town)s · %(theme)s")
-                    % {
-                        "utility": demand.get_utility_display(),
-                        "town": demand.town.name_zh,
-                        "theme": demand.get_theme_display(),
-                    },
-                    _("Acknowledge by %(day)s, answer by %(answer)s.")
-                    % {
-                        "day": _due(demand.acknowledge_due_at),
-                        "answer": _due(demand.answer_due_at),
-                    },
-                    demand.description[:500],
-                    staff_link,
-                ]
-            )
-            subject = _("New %(kind)s %(reference)s: %(title)s") % values
-            for org_id in sorted(_staff(demand, holders)):
-                rows += audience.to_organization(
-                    org_id,
-                    event_id=uuid.uuid5(entry.uuid, f"staff-{org_id}"),
-                    event_type=EventType.DEMAND_RECEIVED,
-                    subject=subject,
-                    body=body,
-                    payload=payload,
-                )
-            if demand.organization_id is None and demand.submitted_by_id is None:
-                receipt = _("We received your %(kind)s %(reference)s") % values
-                text = "\n".join(
-                    [
-                        _("We will answer by %(day)s.") % {"day": _due(demand.answer_due_at)},
-                        _("Follow it and read the answer here (keep this link private):"),
-                        _submitter_link(demand),
-                    ]
-                )
-                rows += to_address(
-                    demand.contact_email,
-                    event_id=uuid.uuid5(entry.uuid, "submitter"),
-                    event_type=EventType.DEMAND_RECEIVED,
-                    subject=receipt,
-                    body=text,
-                    payload=payload,
-                )
-        elif notice == NOTICE_ACKNOWLEDGED:
-            limit = DEMAND_LIMITS[DemandStatus.ACKNOWLEDGED]
-            rows += _to_submitter(
-                demand,
-                audience,
-                event_id=entry.uuid,
-                event_type=EventType.DEMAND_ACKNOWLEDGED,
-                subject=_("Your %(kind)s %(reference)s is being handled") % values,
-                body=_("%(what)s due by %(day)s.")
-                % {"what": limit.what, "day": _due(demand.due_at)},
+    if notice == NOTICE_RECEIVED:
+        received = compose(
+            "demand.received",
+            {
+                **params,
+                "utility": demand.utility,
+                "town": names(demand.town),
+                "theme": demand.theme,
+                "acknowledge_due": _day(demand.acknowledge_due_at),
+                "answer_due": _day(demand.answer_due_at),
+                "description": demand.description[:500],
+            },
+        )
+        for org_id in sorted(_staff(demand, holders)):
+            rows += audience.to_organization(
+                org_id,
+                event_id=uuid.uuid5(entry.uuid, f"staff-{org_id}"),
+                event_type=EventType.DEMAND_RECEIVED,
                 payload=payload,
-                email=False,
+                **received,
             )
-        elif notice == NOTICE_ANSWERED:
-            rows += _to_submitter(
-                demand,
-                audience,
-                event_id=entry.uuid,
-                event_type=EventType.DEMAND_ANSWERED,
-                subject=_("Your %(kind)s %(reference)s has been answered") % values,
-                body="\n\n".join(
-                    [
-                        entry.comment,
-                        _("Tell us whether this solved the problem:"),
-                        _submitter_link(demand),
-                    ]
-                ),
+        if private:
+            rows += to_address(
+                demand.contact_email,
+                event_id=uuid.uuid5(entry.uuid, "submitter"),
+                event_type=EventType.DEMAND_RECEIVED,
                 payload=payload,
-                email=True,
+                **compose("demand.receipt", {**params, "answer_due": _day(demand.answer_due_at)}),
             )
-        elif notice == NOTICE_REOPENED and entry.to_state == DemandStatus.REOPENED:
-            subject = _("%(reference)s: the submitter says it is not solved") % values
-            body = "\n".join([entry.comment, staff_link])
-            for org_id in sorted(_staff(demand, holders)):
-                rows += audience.to_organization(
-                    org_id,
-                    event_id=uuid.uuid5(entry.uuid, f"staff-{org_id}"),
-                    event_type=EventType.DEMAND_REOPENED,
-                    subject=subject,
-                    body=body,
-                    payload=payload,
-                )
+    elif notice == NOTICE_ACKNOWLEDGED:
+        rows += _to_submitter(
+            demand,
+            audience,
+            event_id=entry.uuid,
+            event_type=EventType.DEMAND_ACKNOWLEDGED,
+            payload=payload,
+            email=False,
+            **compose(
+                "demand.acknowledged",
+                {**params, "stage": DemandStatus.ACKNOWLEDGED, "due": _day(demand.due_at)},
+            ),
+        )
+    elif notice == NOTICE_ANSWERED:
+        rows += _to_submitter(
+            demand,
+            audience,
+            event_id=entry.uuid,
+            event_type=EventType.DEMAND_ANSWERED,
+            payload=payload,
+            email=True,
+            **compose("demand.answered", {**params, "comment": entry.comment}),
+        )
+    elif notice == NOTICE_REOPENED and entry.to_state == DemandStatus.REOPENED:
+        reopened = compose("demand.reopened", {**params, "comment": entry.comment})
+        for org_id in sorted(_staff(demand, holders)):
+            rows += audience.to_organization(
+                org_id,
+                event_id=uuid.uuid5(entry.uuid, f"staff-{org_id}"),
+                event_type=EventType.DEMAND_REOPENED,
+                payload=payload,
+                **reopened,
+            )
     return rows
 
 
@@ -242,18 +218,6 @@ def handle_demand_history(entries: list[DemandHistory]) -> int:
     for entry in entries:
         rows += _messages_for(entry, audience, holders)
     return save_deliveries(rows)
-
-
-def _escalation_subject(event: ItemEscalationEvent, demand: Demand) -> str:
-    escalation = event.escalation
-    values = {"tier": event.tier, "reference": demand.reference, "title": demand.title}
-    if escalation.origin == EscalationOrigin.REFERRAL:
-        if event.kind == EscalationEventKind.RESOLVED:
-            return _("Referral resolved: demand %(reference)s: %(title)s") % values
-        return _("Referred up (tier %(tier)s): demand %(reference)s: %(title)s") % values
-    limit = DEMAND_LIMITS.get(escalation.stage)
-    values["what"] = str(limit.what) if limit else escalation.stage
-    return _("Escalation (tier %(tier)s): demand %(reference)s, %(what)s overdue") % values
 
 
 def _told(event: ItemEscalationEvent, holders: EscalationHolders) -> frozenset[int]:
@@ -287,8 +251,17 @@ def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
         if demand is None:
             rows += _follow_up_escalation(event, audience, holders)
             continue
-        with override("zh-hans"):
-            subject = _escalation_subject(event, demand)
+        message = compose(
+            "demand.escalation",
+            {
+                **_params(demand),
+                "origin": escalation.origin,
+                "kind": event.kind,
+                "tier": event.tier,
+                "stage": escalation.stage,
+                "note": event.note,
+            },
+        )
         due = escalation.breached_due_at
         payload = {
             "escalation": str(escalation.uuid),
@@ -301,17 +274,13 @@ def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
             "note": event.note,
         }
         event_id = uuid.uuid5(escalation.uuid, f"event-{event.pk}")
-        body = "\n".join(
-            p for p in (event.note, _url(reverse("staff:demand", args=[demand.uuid]))) if p
-        )
         for org_id in sorted(_told(event, holders)):
             rows += audience.to_organization(
                 org_id,
                 event_id=event_id,
                 event_type=EventType.ESCALATION,
-                subject=subject,
-                body=body,
                 payload=payload,
+                **message,
             )
     return save_deliveries(rows)
 
@@ -325,13 +294,16 @@ def _follow_up_escalation(
     if follow_up is None:
         return []
     sa = follow_up.service_application
-    limit = FOLLOW_UP_LIMITS.get(escalation.stage)
-    with override("zh-hans"):
-        subject = _("Escalation (tier %(tier)s): follow-up of a %(utility)s rating overdue") % {
+    message = compose(
+        "follow_up.escalation",
+        {
             "tier": event.tier,
-            "utility": sa.get_utility_display(),
-        }
-        what = str(limit.what) if limit else escalation.stage
+            "utility": sa.utility,
+            "stage": escalation.stage,
+            "note": event.note,
+            "follow_up": str(follow_up.uuid),
+        },
+    )
     due = escalation.breached_due_at
     payload = {
         "escalation": str(escalation.uuid),
@@ -343,17 +315,13 @@ def _follow_up_escalation(
         "missed_deadline": due.isoformat() if due else None,
         "note": event.note,
     }
-    body = "\n".join(
-        p for p in (what, event.note, _url(reverse("staff:follow_up", args=[follow_up.uuid]))) if p
-    )
     rows: list[Delivery] = []
     for org_id in sorted(_told(event, holders)):
         rows += audience.to_organization(
             org_id,
             event_id=uuid.uuid5(escalation.uuid, f"event-{event.pk}"),
             event_type=EventType.ESCALATION,
-            subject=subject,
-            body=body,
             payload=payload,
+            **message,
         )
     return rows

@@ -416,10 +416,14 @@ def deliveries_retry(*, actor: User, deliveries: QuerySet[Delivery] | Iterable[D
     return len(parked)
 
 
-def inbox_mark_read(*, user: User, delivery_ids: list[int]) -> int:
-    """Mark the user's own in-portal messages read; others' ids are silently ignored."""
-    return (
-        inbox_for(user=user)
-        .filter(pk__in=delivery_ids, read_at__isnull=True)
-        .update(read_at=timezone.now())
+@transaction.atomic
+def inbox_mark_read(*, user: User, delivery_ids: list[int] | None = None) -> int:
+    """Mark the user's own in-portal messages read (every unread one when `delivery_ids` is
+    None); others' ids are silently ignored. Returns how many were unread."""
+    unread = inbox_for(user=user).filter(read_at__isnull=True)
+    if delivery_ids is not None:
+        unread = unread.filter(pk__in=delivery_ids)
+    # The inbox query joins memberships: update by primary key.
+    return Delivery.objects.filter(pk__in=list(unread.values_list("pk", flat=True))).update(
+        read_at=timezone.now()
     )

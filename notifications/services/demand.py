@@ -7,7 +7,6 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from applications.constants import Utility
 from applications.models import Project
@@ -19,19 +18,18 @@ from workgroups.selectors import operators_by_utility
 
 from ..constants import EventType, NoticeStatus, SignalKind
 from ..models import DemandNotice, DemandSignal
+from ..texts import compose, names
 from ..workflow import NOTICE
 from .recipients import Audience, save_deliveries
 
 
-def _notice_message(signal: DemandSignal, utilities: list[str]) -> tuple[str, str, dict]:
-    with override("zh-hans"):
-        labels = "、".join(str(Utility(u).label) for u in utilities)
-        subject = _("Early demand notice: %(title)s") % {"title": signal.title}
-        body = _("%(town)s: %(title)s is expected to need %(utilities)s.") % {
-            "town": signal.town.name_zh,
-            "title": signal.title,
-            "utilities": labels,
-        }
+def _notice_message(signal: DemandSignal, utilities: list[str]) -> tuple[dict, dict]:
+    """The notice's catalogue parameters and its payload."""
+    params = {
+        "title": signal.title,
+        "town": names(signal.town),
+        "utilities": list(utilities),
+    }
     payload = {
         "signal": str(signal.uuid),
         "kind": signal.kind,
@@ -43,7 +41,7 @@ def _notice_message(signal: DemandSignal, utilities: list[str]) -> tuple[str, st
         "expected_date": signal.expected_date.isoformat() if signal.expected_date else None,
         "project_code": signal.project.code if signal.project else None,
     }
-    return subject, body, payload
+    return params, payload
 
 
 @transaction.atomic
@@ -95,15 +93,14 @@ def demand_signal_record(
     audience = Audience(n.operator_id for n in notices)
     rows = []
     for notice in notices:
-        subject, body, payload = _notice_message(signal, notice.utilities)
+        params, payload = _notice_message(signal, notice.utilities)
         payload["notice"] = str(notice.uuid)
         rows += audience.to_organization(
             notice.operator_id,
             event_id=notice.uuid,
             event_type=EventType.DEMAND_NOTICE,
-            subject=subject,
-            body=body,
             payload=payload,
+            **compose("demand_notice.created", params),
         )
     save_deliveries(rows)
     return signal
@@ -127,17 +124,14 @@ def demand_notices_remind(*, now: dt.datetime | None = None) -> int:
     audience = Audience(n.operator_id for n in overdue)
     rows = []
     for notice in overdue:
-        subject, body, payload = _notice_message(notice.signal, notice.utilities)
+        params, payload = _notice_message(notice.signal, notice.utilities)
         payload["notice"] = str(notice.uuid)
-        with override("zh-hans"):
-            subject = _("Reminder: %(subject)s") % {"subject": subject}
         rows += audience.to_organization(
             notice.operator_id,
             event_id=uuid.uuid5(notice.uuid, "reminder"),
             event_type=EventType.DEMAND_REMINDER,
-            subject=subject,
-            body=body,
             payload=payload,
+            **compose("demand_notice.reminder", params),
         )
     save_deliveries(rows)
     DemandNotice.objects.filter(pk__in=[n.pk for n in overdue]).update(reminded_at=now)

@@ -7,19 +7,13 @@
 - A follow-up answered (cause and fix): the applicant organisation's inbox and the submitting
   person's e-mail, with the link to rate again.
 - Escalations of a follow-up's missed deadline: notifications/services/coordination.py.
-Messages are written in Chinese, the portal's first language. No contact details go out by
+Each message is a catalogue code with its parameters (texts.py). No contact details go out by
 webhook: these messages have none.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import TypedDict
-
-from django.conf import settings
-from django.urls import reverse
-from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from coordination.models import FollowUp, FollowUpHistory, RatingInvitation
 from coordination.workflow import (
@@ -32,18 +26,8 @@ from workgroups.selectors import escalation_holders
 
 from ..constants import EventType
 from ..models import Delivery
+from ..texts import compose
 from .recipients import Audience, save_deliveries, to_person
-
-
-class _Message(TypedDict):
-    event_type: str
-    subject: str
-    body: str
-    payload: dict
-
-
-def _url(path: str) -> str:
-    return f"{settings.PORTAL_BASE_URL}{path}"
 
 
 def handle_rating_invitations(invitations: list[RatingInvitation]) -> int:
@@ -60,26 +44,10 @@ def handle_rating_invitations(invitations: list[RatingInvitation]) -> int:
         sa = invitation.service_application
         combined = sa.combined
         event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"rating-invitation-{invitation.pk}")
-        with override("zh-hans"):
-            utility = sa.get_utility_display()
-            subject = _("How was your %(utility)s connection? Rate the service") % {
-                "utility": utility
-            }
-            body = "\n".join(
-                [
-                    _(
-                        "%(utility)s was connected. Tell us how satisfied you are with the "
-                        "service; a dissatisfied rating is followed up by the workgroup."
-                    )
-                    % {"utility": utility},
-                    _url(reverse("applications:request_detail", args=[combined.uuid])),
-                ]
-            )
-        message: _Message = {
+        message = {
             "event_type": EventType.RATING_INVITATION,
-            "subject": subject,
-            "body": body,
             "payload": {"service_application": str(sa.uuid), "utility": sa.utility},
+            **compose("rating.invitation", {"utility": sa.utility, "request": str(combined.uuid)}),
         }
         rows += audience.to_organization(
             invitation.organization_id,
@@ -131,61 +99,53 @@ def handle_follow_up_history(entries: list[FollowUpHistory]) -> int:
         sa = follow_up.service_application
         notice = follow_up_notice_of(entry)
         payload = _payload(follow_up, entry)
-        with override("zh-hans"):
-            values = {
-                "utility": sa.get_utility_display(),
-                "level": follow_up.rating.get_level_display(),
-            }
-            if notice == NOTICE_FOLLOW_UP_OPENED:
-                subject = _("Follow-up: %(utility)s rated “%(level)s”") % values
-                due = last_day_of(follow_up.due_at) if follow_up.due_at else None
-                body = "\n".join(
-                    p
-                    for p in (
-                        follow_up.rating.comment[:500],
-                        _("Call the applicant and answer by %(day)s.")
-                        % {"day": f"{due:%Y-%m-%d}" if due else "—"},
-                        _url(reverse("staff:follow_up", args=[follow_up.uuid])),
-                    )
-                    if p
-                )
-                for org_id in sorted(holders.leads.get(follow_up.workgroup_id, frozenset())):
-                    rows += audience.to_organization(
-                        org_id,
-                        event_id=uuid.uuid5(entry.uuid, f"staff-{org_id}"),
-                        event_type=EventType.FOLLOW_UP_OPENED,
-                        subject=subject,
-                        body=body,
-                        payload=payload,
-                        webhook=False,
-                    )
-            elif notice == NOTICE_FOLLOW_UP_ANSWERED:
-                subject = _("Your rating of %(utility)s: what we found and fixed") % values
-                body = "\n\n".join(
-                    [
-                        _("Cause: %(cause)s") % {"cause": follow_up.cause},
-                        _("Fix: %(fix)s") % {"fix": follow_up.fix},
-                        _("You may rate the service again:"),
-                        _url(reverse("applications:request_detail", args=[sa.combined.uuid])),
-                    ]
-                )
-                message: _Message = {
-                    "event_type": EventType.FOLLOW_UP_ANSWERED,
-                    "subject": subject,
-                    "body": body,
-                    "payload": payload,
-                }
+        if notice == NOTICE_FOLLOW_UP_OPENED:
+            due = last_day_of(follow_up.due_at) if follow_up.due_at else None
+            opened = compose(
+                "follow_up.opened",
+                {
+                    "utility": sa.utility,
+                    "level": follow_up.rating.level,
+                    "comment": follow_up.rating.comment[:500],
+                    "due": due.isoformat() if due else None,
+                    "follow_up": str(follow_up.uuid),
+                },
+            )
+            for org_id in sorted(holders.leads.get(follow_up.workgroup_id, frozenset())):
                 rows += audience.to_organization(
-                    follow_up.organization_id,
-                    event_id=uuid.uuid5(entry.uuid, "applicant"),
-                    email=False,
+                    org_id,
+                    event_id=uuid.uuid5(entry.uuid, f"staff-{org_id}"),
+                    event_type=EventType.FOLLOW_UP_OPENED,
+                    payload=payload,
                     webhook=False,
-                    **message,
+                    **opened,
                 )
-                rows += to_person(
-                    sa.combined.submitted_by,
-                    organization_id=follow_up.organization_id,
-                    event_id=uuid.uuid5(entry.uuid, "submitter"),
-                    **message,
-                )
+        elif notice == NOTICE_FOLLOW_UP_ANSWERED:
+            message = {
+                "event_type": EventType.FOLLOW_UP_ANSWERED,
+                "payload": payload,
+                **compose(
+                    "follow_up.answered",
+                    {
+                        "utility": sa.utility,
+                        "level": follow_up.rating.level,
+                        "cause": follow_up.cause,
+                        "fix": follow_up.fix,
+                        "request": str(sa.combined.uuid),
+                    },
+                ),
+            }
+            rows += audience.to_organization(
+                follow_up.organization_id,
+                event_id=uuid.uuid5(entry.uuid, "applicant"),
+                email=False,
+                webhook=False,
+                **message,
+            )
+            rows += to_person(
+                sa.combined.submitted_by,
+                organization_id=follow_up.organization_id,
+                event_id=uuid.uuid5(entry.uuid, "submitter"),
+                **message,
+            )
     return save_deliveries(rows)

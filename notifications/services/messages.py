@@ -2,29 +2,26 @@
 pushed project, and a company's verification.
 
 Each handler receives a batch of fact rows (see facts.py) and writes Delivery rows in the
-caller's transaction. Messages are written in Chinese, the portal's first language.
+caller's transaction. Each message is a catalogue code with its parameters (texts.py), with
+its Chinese text for the channels that carry text.
 """
 
 import uuid
 
-from django.utils.translation import gettext as _
-from django.utils.translation import override
-
 from applications.constants import (
     APPLICANT_HOLDS,
     ClaimAction,
-    PermitType,
     ProjectSource,
-    ServiceStatus,
 )
 from applications.models import EscalationEvent, Project, ProjectClaimEvent, StateChange
 from applications.workflow import NOTICE_PERMIT_ISSUED, NOTICE_WORK_ASSIGNED, notice_of
 from workgroups.constants import OrganizationKind, VerificationStatus
-from workgroups.models import CompanyIdentity, CompanyIdentityEvent, Organization
+from workgroups.models import CompanyIdentity, CompanyIdentityEvent
 from workgroups.selectors import escalation_holders
 
 from ..constants import EventType, SignalKind
 from ..models import Delivery
+from ..texts import IDENTITY_EVENTS, compose, names
 from .demand import demand_signal_record
 from .recipients import Audience, save_deliveries, to_person
 
@@ -76,22 +73,19 @@ def _messages_for(change: StateChange, audience: Audience) -> list[Delivery]:
     combined = sa.combined
     payload = _case_payload(change)
     event_id = change.uuid
-    with override("zh-hans"):
-        utility = sa.get_utility_display()
-        status = (
-            ServiceStatus(change.to_state).label
-            if change.to_state in ServiceStatus.values
-            else change.to_state
-        )
-        subject = _("%(reference)s %(utility)s: %(status)s") % {
+    message = compose(
+        "case.state_changed",
+        {
             "reference": combined.reference,
-            "utility": utility,
-            "status": status,
-        }
-        details = [change.data.get("reason", ""), change.comment]
-        if change.data.get("fee_quote_cny") is not None:
-            details.append(_("Fee quote: %(fee)s CNY") % {"fee": change.data["fee_quote_cny"]})
-        body = "\n".join(d for d in details if d)
+            "request": str(combined.uuid),
+            "item": str(sa.uuid),
+            "utility": sa.utility,
+            "status": change.to_state,
+            "reason": change.data.get("reason", ""),
+            "comment": change.comment,
+            "fee": change.data.get("fee_quote_cny"),
+        },
+    )
     notice = notice_of(change)
     permit = change.permit_request
     if permit is not None:
@@ -103,16 +97,14 @@ def _messages_for(change: StateChange, audience: Audience) -> list[Delivery]:
             permit.agency_id,
             event_id=event_id,
             event_type=EventType.PERMIT_ISSUED,
-            subject=subject,
-            body=body,
+            **message,
             payload=payload,
         )
     rows = audience.to_organization(
         combined.applicant_id,
         event_id=event_id,
         event_type=EventType.STATE_CHANGED,
-        subject=subject,
-        body=body,
+        **message,
         payload=payload,
         email=False,  # the person who filed gets the email, not every colleague
         webhook=False,
@@ -122,8 +114,7 @@ def _messages_for(change: StateChange, audience: Audience) -> list[Delivery]:
         organization_id=combined.applicant_id,
         event_id=event_id,
         event_type=EventType.STATE_CHANGED,
-        subject=subject,
-        body=body,
+        **message,
         payload=payload,
         # The applicant's turn (a correction, a plan and fee to confirm): by SMS too.
         sms=change.to_state in APPLICANT_HOLDS,
@@ -134,8 +125,7 @@ def _messages_for(change: StateChange, audience: Audience) -> list[Delivery]:
             sa.operator_id,
             event_id=uuid.uuid5(event_id, "operator"),
             event_type=EventType.WORK_ITEM_ASSIGNED,
-            subject=subject,
-            body=body,
+            **message,
             payload=payload,
         )
     elif not acted_by_operator:
@@ -143,19 +133,11 @@ def _messages_for(change: StateChange, audience: Audience) -> list[Delivery]:
             sa.operator_id,
             event_id=uuid.uuid5(event_id, "operator"),
             event_type=EventType.STATE_CHANGED,
-            subject=subject,
-            body=body,
+            **message,
             payload=payload,
             email=False,
         )
     return rows
-
-
-def _stage_label(stage: str) -> str:
-    if stage.startswith("permit:"):
-        permit_type = stage.removeprefix("permit:")
-        return str(PermitType(permit_type).label) if permit_type in PermitType.values else stage
-    return str(ServiceStatus(stage).label) if stage in ServiceStatus.values else stage
 
 
 def handle_escalation_events(events: list[EscalationEvent]) -> int:
@@ -172,12 +154,18 @@ def handle_escalation_events(events: list[EscalationEvent]) -> int:
         escalation = event.escalation
         sa = escalation.service_application
         recipients = sorted(holders.told(workgroup_id=sa.workgroup_id, tier=event.tier))
-        with override("zh-hans"):
-            subject = _("Escalation (tier %(tier)s): %(reference)s %(stage)s overdue") % {
+        message = compose(
+            "case.escalation",
+            {
                 "tier": event.tier,
                 "reference": sa.combined.reference,
-                "stage": _stage_label(escalation.stage),
-            }
+                "request": str(sa.combined.uuid),
+                "item": str(sa.uuid),
+                "utility": sa.utility,
+                "stage": escalation.stage,
+                "note": event.note,
+            },
+        )
         payload = {
             "escalation": str(escalation.uuid),
             "work_item": str(sa.uuid),
@@ -193,9 +181,8 @@ def handle_escalation_events(events: list[EscalationEvent]) -> int:
                 org_id,
                 event_id=event_id,
                 event_type=EventType.ESCALATION,
-                subject=subject,
-                body=event.note,
                 payload=payload,
+                **message,
             )
     return save_deliveries(rows)
 
@@ -230,55 +217,6 @@ def handle_projects(projects: list[Project]) -> int:
 _IDENTITY_NAMESPACE = uuid.UUID("6f1d2c3e-8b4a-4f0e-9a57-3c1e2b7d9a10")
 
 
-def _identity_message(event: CompanyIdentityEvent) -> tuple[str, str] | None:
-    """Subject and text of the message about `event` (in the active language), or None when
-    nobody needs to hear of it."""
-    code = event.credit_code or (event.dispute.credit_code if event.dispute else "")
-    reason = event.reason
-    if event.name in ("verify_by_registry", "match_registry"):
-        return _("Your company is verified"), _(
-            "The market regulator's registry data for credit code %(code)s names your "
-            "company. You can now take over the projects departments shared with it."
-        ) % {"code": code}
-    if event.name == "accept_review":
-        return _("Your company is verified"), _(
-            "Staff accepted your business licence for credit code %(code)s. You can now take "
-            "over the projects departments shared with your company."
-        ) % {"code": code}
-    if event.name == "refuse_review":
-        return _("Your business licence was not accepted"), _(
-            "Reason: %(reason)s\nSend a clear copy of the current licence on the company "
-            "verification page."
-        ) % {"reason": reason}
-    if event.name in ("open_dispute", "dispute_opened"):
-        body = (
-            _(
-                "Another account registered credit code %(code)s, which your company "
-                "registered first. Your company stays verified; the market regulator's staff "
-                "decide and may contact you."
-            )
-            if event.to_state == VerificationStatus.VERIFIED
-            else _(
-                "Two accounts registered credit code %(code)s. The market regulator's staff "
-                "decide which company holds it; until then your company is not verified."
-            )
-        )
-        return _("Credit code %(code)s is disputed") % {"code": code}, body % {"code": code}
-    if event.name in ("settle", "dispute_kept"):
-        return _("Dispute decided: credit code %(code)s is your company's") % {"code": code}, (
-            _("Reason: %(reason)s") % {"reason": reason}
-        )
-    if event.name == "detach":
-        return _("Dispute decided: credit code %(code)s belongs to another company") % {
-            "code": code
-        }, _(
-            "Reason: %(reason)s\nYour company stays in the portal, unverified, and can still "
-            "file requests. If you work for the company that holds the code, ask its account "
-            "manager to invite you."
-        ) % {"reason": reason}
-    return None
-
-
 def handle_identity_events(events: list[CompanyIdentityEvent]) -> int:
     """The company is told of each move of its verification and of each dispute fact: in the
     inbox, by e-mail to its people and by SMS to their confirmed numbers."""
@@ -290,11 +228,17 @@ def handle_identity_events(events: list[CompanyIdentityEvent]) -> int:
     audience = Audience({e.organization_id for e in events})
     rows: list[Delivery] = []
     for event in events:
-        with override("zh-hans"):
-            message = _identity_message(event)
-        if message is None:
+        if event.name not in IDENTITY_EVENTS:
             continue
-        subject, body = message
+        message = compose(
+            "company.identity",
+            {
+                "event": event.name,
+                "status": event.to_state,
+                "code": event.credit_code or (event.dispute.credit_code if event.dispute else ""),
+                "reason": event.reason,
+            },
+        )
         payload = {
             "company": str(event.organization.uuid),
             "event": event.name,
@@ -308,9 +252,8 @@ def handle_identity_events(events: list[CompanyIdentityEvent]) -> int:
             event.organization_id,
             event_id=uuid.uuid5(_IDENTITY_NAMESPACE, f"identity-event-{event.pk}"),
             event_type=EventType.COMPANY_IDENTITY,
-            subject=subject,
-            body=body,
             payload=payload,
+            **message,
             webhook=False,
             sms=True,
         )
@@ -355,56 +298,40 @@ def handle_claim_events(events: list[ProjectClaimEvent]) -> int:
             "at": event.at.isoformat(),
         }
         base = uuid.uuid5(event.uuid, "claim")
-        with override("zh-hans"):
-            department = project.source_organization.name_zh if project.source_organization else ""
-            if event.action in (ClaimAction.PUSHED, ClaimAction.REASSIGNED):
-                company = holders.get(event.owner_credit_code)
-                if company is not None:
-                    rows += audience.to_organization(
-                        company,
-                        event_id=uuid.uuid5(base, "owner"),
-                        event_type=EventType.PROJECT_SHARED,
-                        subject=_("%(department)s shared project %(code)s with your company")
-                        % {"department": department, "code": project.code},
-                        body=_(
-                            "%(name)s: take it over on the Projects page with its code; its "
-                            "data and documents come with it (no upload needed)."
-                        )
-                        % {"name": project.name},
-                        payload=payload,
-                        webhook=False,
-                    )
-            if event.action == ClaimAction.REASSIGNED and event.previous_owner_id:
+        department = names(project.source_organization)
+        if event.action in (ClaimAction.PUSHED, ClaimAction.REASSIGNED):
+            company = holders.get(event.owner_credit_code)
+            if company is not None:
                 rows += audience.to_organization(
-                    event.previous_owner_id,
-                    event_id=uuid.uuid5(base, "previous"),
-                    event_type=EventType.PROJECT_REASSIGNED,
-                    subject=_("%(department)s reassigned project %(code)s")
-                    % {"department": department, "code": project.code},
-                    body=_(
-                        "The project and the documents the department shared with it are no "
-                        "longer your company's. Reason: %(reason)s"
-                    )
-                    % {"reason": event.reason},
-                    payload={"project": str(project.uuid), "code": project.code},
-                    webhook=False,
-                )
-            if event.action == ClaimAction.CLAIMED and project.source_organization_id:
-                rows += audience.to_organization(
-                    project.source_organization_id,
-                    event_id=uuid.uuid5(base, "department"),
-                    event_type=EventType.PROJECT_CLAIMED,
-                    subject=_("Project %(code)s was claimed by %(company)s")
-                    % {"code": project.code, "company": _name(event.owner)},
-                    body=_(
-                        "If this is not the project's owner, reassign it in the staff site or "
-                        "through the API."
-                    ),
+                    company,
+                    event_id=uuid.uuid5(base, "owner"),
+                    event_type=EventType.PROJECT_SHARED,
                     payload=payload,
-                    email=False,
+                    webhook=False,
+                    **compose(
+                        "project.shared",
+                        {"department": department, "code": project.code, "name": project.name},
+                    ),
                 )
+        if event.action == ClaimAction.REASSIGNED and event.previous_owner_id:
+            rows += audience.to_organization(
+                event.previous_owner_id,
+                event_id=uuid.uuid5(base, "previous"),
+                event_type=EventType.PROJECT_REASSIGNED,
+                payload={"project": str(project.uuid), "code": project.code},
+                webhook=False,
+                **compose(
+                    "project.reassigned",
+                    {"department": department, "code": project.code, "reason": event.reason},
+                ),
+            )
+        if event.action == ClaimAction.CLAIMED and project.source_organization_id:
+            rows += audience.to_organization(
+                project.source_organization_id,
+                event_id=uuid.uuid5(base, "department"),
+                event_type=EventType.PROJECT_CLAIMED,
+                payload=payload,
+                email=False,
+                **compose("project.claimed", {"code": project.code, "company": names(event.owner)}),
+            )
     return save_deliveries(rows)
-
-
-def _name(organization: Organization | None) -> str:
-    return organization.name_zh if organization is not None else ""

@@ -39,6 +39,8 @@ class Audience:
         subject: str,
         body: str,
         payload: dict,
+        code: str = "",
+        params: dict | None = None,
         email: bool = True,
         webhook: bool = True,
         sms: bool = False,
@@ -50,6 +52,8 @@ class Audience:
             "subject": subject[:200],
             "body": body,
             "payload": payload,
+            "code": code,
+            "params": params or {},
         }
         rows = [
             Delivery(
@@ -104,6 +108,8 @@ def to_person(
     subject: str,
     body: str,
     payload: dict,
+    code: str = "",
+    params: dict | None = None,
     sms: bool = False,
 ) -> list[Delivery]:
     """Email to the one person who filed something (the applicant's submitter), and an SMS to
@@ -118,6 +124,8 @@ def to_person(
         "subject": subject[:200],
         "body": body,
         "payload": payload,
+        "code": code,
+        "params": params or {},
     }
     rows = []
     if user.email:
@@ -146,6 +154,8 @@ def to_address(
     subject: str,
     body: str,
     payload: dict,
+    code: str = "",
+    params: dict | None = None,
 ) -> list[Delivery]:
     """Email to someone without an account, at the address they gave (a demand's submitter)."""
     if not address:
@@ -161,6 +171,8 @@ def to_address(
             subject=subject[:200],
             body=body,
             payload=payload,
+            code=code,
+            params=params or {},
         )
     ]
 

@@ -58,7 +58,7 @@ def test_the_tracking_page_shows_each_utility_in_both_languages(web, combined):
     assert combined.reference in html
     assert html.count('class="card service') == 3
     assert "中山供电局" in html or "Zhongshan Power Supply" in html
-    assert "Due (working days)" in html
+    assert "Due by" in html  # the last working day, as a date
 
 
 def test_the_timeline_moves_as_the_operator_works(web, combined, move):

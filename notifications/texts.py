@@ -1,0 +1,485 @@
+"""The message catalogue: every message the portal writes, by code, made from its parameters.
+
+A Delivery keeps its `code` and `params` (JSON: references, choice values, names in both
+languages, ISO dates, free text as typed). The inbox renders them at read time through gettext in
+the reader's language; e-mail, SMS and webhooks carry the Chinese text composed when the row was
+written (`compose`). Rows written before codes existed keep their stored text (`render` answers
+None for them and the inbox shows the text). docs/notifications.md lists the codes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext, override
+from django.utils.translation import gettext as _
+
+from applications.constants import PermitType, ServiceStatus, Utility
+from applications.dates import date_text
+from applications.models.feedback import RatingLevel
+from coordination.constants import (
+    DemandKind,
+    DemandTheme,
+    EscalationEventKind,
+    EscalationOrigin,
+)
+from coordination.registry import DEMAND_LIMITS, FOLLOW_UP_LIMITS
+from workgroups.constants import VerificationStatus
+
+logger = logging.getLogger(__name__)
+
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message in the active language; `path` is the portal page it is about (if any)."""
+
+    subject: str
+    body: str
+    path: str = ""
+
+
+_CATALOGUE: dict[str, Callable[[Params], Text]] = {}
+
+
+def message(code: str) -> Callable[[Callable[[Params], Text]], Callable[[Params], Text]]:
+    def register(render: Callable[[Params], Text]) -> Callable[[Params], Text]:
+        _CATALOGUE[code] = render
+        return render
+
+    return register
+
+
+def codes() -> list[str]:
+    return sorted(_CATALOGUE)
+
+
+def render(code: str, params: Params) -> Text | None:
+    """The message in the active language, or None (no code, an unknown code, or parameters
+    that do not fit it: the stored text is shown instead)."""
+    renderer = _CATALOGUE.get(code) if code else None
+    if renderer is None:
+        return None
+    try:
+        return renderer(params)
+    except (KeyError, ValueError, TypeError) as exc:
+        logger.warning("Message %s could not be rendered from its parameters: %r", code, exc)
+        return None
+
+
+def compose(code: str, params: Params, *, link: bool = True) -> dict[str, Any]:
+    """The Delivery fields of a message: its code and parameters, and its Chinese text for the
+    channels that carry text (e-mail, SMS, webhook), with the page's address when it has one."""
+    with override("zh-hans"):
+        text = render(code, params)
+    if text is None:
+        raise ValueError(f"message {code!r} does not render from {params!r}")
+    body = text.body
+    if link and text.path:
+        body = "\n".join(p for p in (body, f"{settings.PORTAL_BASE_URL}{text.path}") if p)
+    return {"code": code, "params": params, "subject": text.subject, "body": body}
+
+
+# Parameters: names in both languages, choice values, dates.
+
+
+def names(obj: Any) -> dict[str, str]:
+    """An organisation's or town's name in both languages, for the parameters."""
+    if obj is None:
+        return {"zh": "", "en": ""}
+    return {"zh": obj.name_zh, "en": getattr(obj, "name_en", "") or ""}
+
+
+def _name(value: Any) -> str:
+    """The name in the active language (Chinese when there is no English)."""
+    if isinstance(value, dict):
+        english = not (get_language() or "").startswith("zh")
+        return (value.get("en") if english else "") or value.get("zh", "")
+    return str(value or "")
+
+
+def _label(choices: type[models.TextChoices], value: str) -> str:
+    return str(choices(value).label) if value in choices.values else str(value)
+
+
+def _day(value: str | None) -> str:
+    return date_text(dt.date.fromisoformat(value)) if value else "—"
+
+
+def _moment(value: str | None) -> str:
+    if not value:
+        return ""
+    return timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+
+
+def _lines(*parts: str) -> str:
+    return "\n".join(p for p in parts if p)
+
+
+def _path(name: str, *args: Any) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _stage(stage: str) -> str:
+    if stage.startswith("permit:"):
+        return _label(PermitType, stage.removeprefix("permit:"))
+    return _label(ServiceStatus, stage)
+
+
+# Cases (applications).
+
+
+@message("case.state_changed")
+def _case_state_changed(p: Params) -> Text:
+    details = [p.get("reason", ""), p.get("comment", ""), *p.get("notes", [])]
+    if p.get("fee") is not None:
+        details.append(_("Fee quote: %(fee)s CNY") % {"fee": p["fee"]})
+    return Text(
+        _("%(reference)s %(utility)s: %(status)s")
+        % {
+            "reference": p["reference"],
+            "utility": _label(Utility, p["utility"]),
+            "status": _label(ServiceStatus, p["status"]),
+        },
+        _lines(*details),
+    )
+
+
+@message("case.escalation")
+def _case_escalation(p: Params) -> Text:
+    return Text(
+        _("Escalation (tier %(tier)s): %(reference)s %(stage)s overdue")
+        % {"tier": p["tier"], "reference": p["reference"], "stage": _stage(p["stage"])},
+        p.get("note", ""),
+    )
+
+
+# A company's verification.
+
+
+@message("company.identity")
+def _company_identity(p: Params) -> Text:
+    name, code, reason = p["event"], p.get("code", ""), p.get("reason", "")
+    if name in ("verify_by_registry", "match_registry"):
+        return Text(
+            _("Your company is verified"),
+            _(
+                "The market regulator's registry data for credit code %(code)s names your "
+                "company. You can now take over the projects departments shared with it."
+            )
+            % {"code": code},
+        )
+    if name == "accept_review":
+        return Text(
+            _("Your company is verified"),
+            _(
+                "Staff accepted your business licence for credit code %(code)s. You can now take "
+                "over the projects departments shared with your company."
+            )
+            % {"code": code},
+        )
+    if name == "refuse_review":
+        return Text(
+            _("Your business licence was not accepted"),
+            _(
+                "Reason: %(reason)s\nSend a clear copy of the current licence on the company "
+                "verification page."
+            )
+            % {"reason": reason},
+        )
+    if name in ("open_dispute", "dispute_opened"):
+        body = (
+            _(
+                "Another account registered credit code %(code)s, which your company "
+                "registered first. Your company stays verified; the market regulator's staff "
+                "decide and may contact you."
+            )
+            if p.get("status") == VerificationStatus.VERIFIED
+            else _(
+                "Two accounts registered credit code %(code)s. The market regulator's staff "
+                "decide which company holds it; until then your company is not verified."
+            )
+        )
+        return Text(_("Credit code %(code)s is disputed") % {"code": code}, body % {"code": code})
+    if name in ("settle", "dispute_kept"):
+        return Text(
+            _("Dispute decided: credit code %(code)s is your company's") % {"code": code},
+            _("Reason: %(reason)s") % {"reason": reason},
+        )
+    if name == "detach":
+        return Text(
+            _("Dispute decided: credit code %(code)s belongs to another company") % {"code": code},
+            _(
+                "Reason: %(reason)s\nYour company stays in the portal, unverified, and can still "
+                "file requests. If you work for the company that holds the code, ask its account "
+                "manager to invite you."
+            )
+            % {"reason": reason},
+        )
+    raise ValueError(f"no message for identity event {name}")
+
+
+IDENTITY_EVENTS = frozenset(
+    {
+        "verify_by_registry",
+        "match_registry",
+        "accept_review",
+        "refuse_review",
+        "open_dispute",
+        "dispute_opened",
+        "settle",
+        "dispute_kept",
+        "detach",
+    }
+)
+
+
+# Who holds a pushed project.
+
+
+@message("project.shared")
+def _project_shared(p: Params) -> Text:
+    return Text(
+        _("%(department)s shared project %(code)s with your company")
+        % {"department": _name(p["department"]), "code": p["code"]},
+        _(
+            "%(name)s: take it over on the Projects page with its code; its "
+            "data and documents come with it (no upload needed)."
+        )
+        % {"name": p["name"]},
+        _path("applications:project_list"),
+    )
+
+
+@message("project.reassigned")
+def _project_reassigned(p: Params) -> Text:
+    return Text(
+        _("%(department)s reassigned project %(code)s")
+        % {"department": _name(p["department"]), "code": p["code"]},
+        _(
+            "The project and the documents the department shared with it are no "
+            "longer your company's. Reason: %(reason)s"
+        )
+        % {"reason": p.get("reason", "")},
+    )
+
+
+@message("project.claimed")
+def _project_claimed(p: Params) -> Text:
+    return Text(
+        _("Project %(code)s was claimed by %(company)s")
+        % {"code": p["code"], "company": _name(p["company"])},
+        _("If this is not the project's owner, reassign it in the staff site or through the API."),
+    )
+
+
+# Early demand notices (关口前移).
+
+
+def _utilities(values: list[str]) -> str:
+    return gettext(", ").join(_label(Utility, u) for u in values)
+
+
+@message("demand_notice.created")
+def _demand_notice(p: Params) -> Text:
+    return Text(
+        _("Early demand notice: %(title)s") % {"title": p["title"]},
+        _("%(town)s: %(title)s is expected to need %(utilities)s.")
+        % {"town": _name(p["town"]), "title": p["title"], "utilities": _utilities(p["utilities"])},
+    )
+
+
+@message("demand_notice.reminder")
+def _demand_notice_reminder(p: Params) -> Text:
+    notice = _demand_notice(p)
+    return Text(_("Reminder: %(subject)s") % {"subject": notice.subject}, notice.body)
+
+
+# Demands and suggestions (coordination).
+
+
+def _demand_values(p: Params) -> dict[str, str]:
+    return {
+        "kind": _label(DemandKind, p["kind"]),
+        "reference": p["reference"],
+        "title": p["title"],
+    }
+
+
+@message("demand.received")
+def _demand_received(p: Params) -> Text:
+    return Text(
+        _("New %(kind)s %(reference)s: %(title)s") % _demand_values(p),
+        _lines(
+            _("%(utility)s · %(town)s · %(theme)s")
+            % {
+                "utility": _label(Utility, p.get("utility", "")),
+                "town": _name(p["town"]),
+                "theme": _label(DemandTheme, p.get("theme", "")),
+            },
+            _("Acknowledge by %(day)s, answer by %(answer)s.")
+            % {"day": _day(p.get("acknowledge_due")), "answer": _day(p.get("answer_due"))},
+            p.get("description", ""),
+        ),
+        _path("staff:demand", p["demand"]),
+    )
+
+
+@message("demand.receipt")
+def _demand_receipt(p: Params) -> Text:
+    """To someone without an account, by e-mail only: the private link is the path."""
+    return Text(
+        _("We received your %(kind)s %(reference)s") % _demand_values(p),
+        _lines(
+            _("We will answer by %(day)s.") % {"day": _day(p.get("answer_due"))},
+            _("Follow it and read the answer here (keep this link private):"),
+        ),
+        p.get("link", ""),
+    )
+
+
+def _submitter_path(p: Params) -> str:
+    return p.get("link") or _path("applications:demand_detail", p["demand"])
+
+
+@message("demand.acknowledged")
+def _demand_acknowledged(p: Params) -> Text:
+    limit = DEMAND_LIMITS.get(p.get("stage", ""))
+    return Text(
+        _("Your %(kind)s %(reference)s is being handled") % _demand_values(p),
+        _("%(what)s due by %(day)s.")
+        % {"what": str(limit.what) if limit else "", "day": _day(p.get("due"))},
+        _submitter_path(p),
+    )
+
+
+@message("demand.answered")
+def _demand_answered(p: Params) -> Text:
+    return Text(
+        _("Your %(kind)s %(reference)s has been answered") % _demand_values(p),
+        "\n\n".join(
+            x for x in (p.get("comment", ""), _("Tell us whether this solved the problem:")) if x
+        ),
+        _submitter_path(p),
+    )
+
+
+@message("demand.reopened")
+def _demand_reopened(p: Params) -> Text:
+    return Text(
+        _("%(reference)s: the submitter says it is not solved") % _demand_values(p),
+        p.get("comment", ""),
+        _path("staff:demand", p["demand"]),
+    )
+
+
+@message("demand.escalation")
+def _demand_escalation(p: Params) -> Text:
+    values = {"tier": p["tier"], "reference": p["reference"], "title": p["title"]}
+    if p.get("origin") == EscalationOrigin.REFERRAL:
+        if p.get("kind") == EscalationEventKind.RESOLVED:
+            subject = _("Referral resolved: demand %(reference)s: %(title)s") % values
+        else:
+            subject = _("Referred up (tier %(tier)s): demand %(reference)s: %(title)s") % values
+    else:
+        limit = DEMAND_LIMITS.get(p.get("stage", ""))
+        values["what"] = str(limit.what) if limit else p.get("stage", "")
+        subject = _("Escalation (tier %(tier)s): demand %(reference)s, %(what)s overdue") % values
+    return Text(subject, p.get("note", ""), _path("staff:demand", p["demand"]))
+
+
+# Ratings and their follow-up (回访).
+
+
+@message("follow_up.escalation")
+def _follow_up_escalation(p: Params) -> Text:
+    limit = FOLLOW_UP_LIMITS.get(p.get("stage", ""))
+    return Text(
+        _("Escalation (tier %(tier)s): follow-up of a %(utility)s rating overdue")
+        % {"tier": p["tier"], "utility": _label(Utility, p["utility"])},
+        _lines(str(limit.what) if limit else p.get("stage", ""), p.get("note", "")),
+        _path("staff:follow_up", p["follow_up"]),
+    )
+
+
+@message("rating.invitation")
+def _rating_invitation(p: Params) -> Text:
+    utility = _label(Utility, p["utility"])
+    return Text(
+        _("How was your %(utility)s connection? Rate the service") % {"utility": utility},
+        _(
+            "%(utility)s was connected. Tell us how satisfied you are with the "
+            "service; a dissatisfied rating is followed up by the workgroup."
+        )
+        % {"utility": utility},
+        _path("applications:request_detail", p["request"]),
+    )
+
+
+@message("follow_up.opened")
+def _follow_up_opened(p: Params) -> Text:
+    return Text(
+        _("Follow-up: %(utility)s rated “%(level)s”")
+        % {"utility": _label(Utility, p["utility"]), "level": _label(RatingLevel, p["level"])},
+        _lines(
+            p.get("comment", ""),
+            _("Call the applicant and answer by %(day)s.") % {"day": _day(p.get("due"))},
+        ),
+        _path("staff:follow_up", p["follow_up"]),
+    )
+
+
+@message("follow_up.answered")
+def _follow_up_answered(p: Params) -> Text:
+    return Text(
+        _("Your rating of %(utility)s: what we found and fixed")
+        % {"utility": _label(Utility, p["utility"])},
+        "\n\n".join(
+            [
+                _("Cause: %(cause)s") % {"cause": p.get("cause", "")},
+                _("Fix: %(fix)s") % {"fix": p.get("fix", "")},
+                _("You may rate the service again:"),
+            ]
+        ),
+        _path("applications:request_detail", p["request"]),
+    )
+
+
+# Webhook endpoints (the circuit breaker).
+
+
+@message("webhook.paused")
+def _webhook_paused(p: Params) -> Text:
+    return Text(
+        _("Webhook endpoint paused: %(url)s") % {"url": p["url"]},
+        _(
+            "After %(failures)s failed deliveries in a row (last error: %(error)s) the "
+            "portal holds the events for this endpoint; none is lost. It tries one again "
+            "from %(probe_at)s and sends the others as soon as it is accepted."
+        )
+        % {
+            "failures": p["failures"],
+            "error": p.get("error", ""),
+            "probe_at": _moment(p.get("probe_at")),
+        },
+    )
+
+
+@message("webhook.resumed")
+def _webhook_resumed(p: Params) -> Text:
+    return Text(
+        _("Webhook endpoint delivering again: %(url)s") % {"url": p["url"]},
+        _("A test delivery was accepted; the held events are being sent now."),
+    )
