@@ -199,16 +199,34 @@ def _held(scope: DemandScope) -> QuerySet:
 
 
 def item_escalation_for_staff(*, scope: DemandScope, uuid) -> ItemEscalation | None:
-    return _held(scope).filter(uuid=uuid).select_related("demand").first()
-
-
-def item_escalations_for_staff(*, scope: DemandScope, status: str) -> QuerySet:
-    """The escalations and referrals the caller holds in `status`, highest tier and oldest
-    first, each with its demand and its history (events), in three queries."""
     return (
         _held(scope)
-        .filter(status=status, item_kind=ItemKind.DEMAND)
-        .select_related("demand__town", "workgroup", "referred_by", "resolved_by")
+        .filter(uuid=uuid)
+        .select_related("demand", "follow_up", "service_application__combined")
+        .first()
+    )
+
+
+# The receiver's page (/staff/referrals/) lists these kinds; follow-ups have their own page.
+REFERRAL_PAGE_KINDS = (ItemKind.DEMAND, ItemKind.CASE)
+
+
+def item_escalations_for_staff(*, scope: DemandScope, status: str, kind: str = "") -> QuerySet:
+    """The escalations and referrals of demands and cases the caller holds in `status`
+    (optionally of one kind), highest tier and oldest first, each with its item and its
+    history (events), in three queries."""
+    kinds = (kind,) if kind in REFERRAL_PAGE_KINDS else REFERRAL_PAGE_KINDS
+    return (
+        _held(scope)
+        .filter(status=status, item_kind__in=kinds)
+        .select_related(
+            "demand__town",
+            "service_application__combined__project__town",
+            "service_application__operator",
+            "workgroup",
+            "referred_by",
+            "resolved_by",
+        )
         .prefetch_related(
             Prefetch(
                 "events",
@@ -268,4 +286,26 @@ def follow_up_for_staff(*, scope: DemandScope, uuid) -> FollowUp | None:
             ),
         )
         .first()
+    )
+
+
+# --- Referrals of cases --------------------------------------------------------------------------
+
+
+def case_referrals(*, service_ids: list[int]) -> QuerySet:
+    """The referrals up of these applications (the caller may open them: the case page and the
+    operator's work item ask with the applications they show), newest first, each with its
+    history, in two queries."""
+    return (
+        ItemEscalation.objects.filter(
+            item_kind=ItemKind.CASE, service_application_id__in=service_ids
+        )
+        .select_related("referred_by", "resolved_by")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=ItemEscalationEvent.objects.select_related("actor").order_by("at", "pk"),
+            )
+        )
+        .order_by("-opened_at", "-pk")
     )
