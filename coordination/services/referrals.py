@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from applications.constants import ServiceStatus
 from applications.models import ServiceApplication
+from applications.selectors.staff import staff_scope, visible_service_applications
 from core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from core.workflow import Step
 from workgroups.models import User
@@ -22,8 +23,6 @@ from workgroups.models import User
 from ..constants import EscalationOrigin, EscalationStatus, ItemKind
 from ..models import ItemEscalation
 from ..workflow import ReferInput, lead_of, person, referrals_open
-
-VIEW_SERVICE = "applications.view_serviceapplication"
 
 
 def case_may_refer(*, user: User, service_application: ServiceApplication) -> bool:
@@ -52,7 +51,8 @@ def case_refer_up(
         .filter(pk=service_application.pk)
         .first()
     )
-    if sa is None or not (actor.is_superuser or actor.has_perm(VIEW_SERVICE, sa)):
+    readable = visible_service_applications(user=actor, scope=staff_scope(user=actor))
+    if sa is None or not readable.filter(pk=sa.pk).exists():
         raise NotFound(_("No such application."))
     if not case_may_refer(user=actor, service_application=sa):
         raise PermissionDenied(_("Only the workgroup's lead agency may refer a case up."))
