@@ -18,8 +18,9 @@ class CoordinationConfig(AppConfig):
         )
 
         from . import workflow  # noqa: F401
+        from .selectors.staff import case_escalations
         from .views.follow_ups import tracking_panels
-        from .views.referrals import case_escalations, case_panels
+        from .views.referrals import case_panels
 
         register_tracking_panel(tracking_panels)
         register_case_panel(case_panels)

@@ -10,7 +10,6 @@ from workgroups.api.serializers import OrganizationRefSerializer, TownSerializer
 
 from ..case_clock import service_clock
 from ..clock import working_days_used
-from ..extensions import case_escalations
 from ..constants import (
     BusinessType,
     ClockEvent,
@@ -25,6 +24,7 @@ from ..constants import (
     Utility,
     WorksType,
 )
+from ..extensions import case_escalations
 from ..workflow import (
     COMMENT_MAX_LENGTH,
     OPERATOR_TRANSITIONS,

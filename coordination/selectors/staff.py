@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from applications.extensions import CaseEscalation
+from applications.models import ServiceApplication
 from applications.selectors.staff import sla_annotation
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import Membership, Town, Workgroup, WorkgroupMembership
@@ -309,3 +311,24 @@ def case_referrals(*, service_ids: list[int]) -> QuerySet:
         )
         .order_by("-opened_at", "-pk")
     )
+
+
+def case_escalations(services: list[ServiceApplication]) -> dict[int, list[CaseEscalation]]:
+    """The referrals up of the operator's work items, as the work item's `escalations` list."""
+    found: dict[int, list[CaseEscalation]] = {}
+    referrals = case_referrals(service_ids=[sa.pk for sa in services]).prefetch_related(None)
+    for referral in referrals:
+        found.setdefault(referral.service_application_id, []).append(
+            CaseEscalation(
+                uuid=referral.uuid,
+                origin=referral.origin,
+                stage=referral.stage,
+                tier=referral.tier,
+                status=referral.status,
+                opened_at=referral.opened_at,
+                reason=referral.reason,
+                resolved_at=referral.resolved_at,
+                resolution_note=referral.resolution_note,
+            )
+        )
+    return found

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from applications.extensions import CaseEscalation
 from applications.models import ServiceApplication
 from applications.selectors.staff import visible_service_applications
 from applications.views.staff.common import staff_errors, staff_required
@@ -67,28 +66,6 @@ def case_panels(request: HttpRequest, services: list[ServiceApplication]) -> dic
     return panels
 
 
-def case_escalations(services: list[ServiceApplication]) -> dict[int, list[CaseEscalation]]:
-    """The referrals up of the operator's work items, as the work item's `escalations` list."""
-    found: dict[int, list[CaseEscalation]] = {}
-    for referral in case_referrals(service_ids=[sa.pk for sa in services]).prefetch_related(
-        None
-    ):
-        found.setdefault(referral.service_application_id, []).append(
-            CaseEscalation(
-                uuid=referral.uuid,
-                origin=referral.origin,
-                stage=referral.stage,
-                tier=referral.tier,
-                status=referral.status,
-                opened_at=referral.opened_at,
-                reason=referral.reason,
-                resolved_at=referral.resolved_at,
-                resolution_note=referral.resolution_note,
-            )
-        )
-    return found
-
-
 def _case_back(request: HttpRequest, sa_uuid, **kwargs) -> str:
     combined = (
         ServiceApplication.objects.filter(uuid=sa_uuid).values_list("combined__uuid", flat=True)
@@ -115,9 +92,10 @@ def case_refer_up_view(request: HttpRequest, sa_uuid) -> HttpResponse:
     )
     messages.success(
         request,
-        _("%(utility)s: referred to the leadership office.") % {"utility": sa.get_utility_display()},
+        _("%(utility)s: referred to the leadership office.")
+        % {"utility": sa.get_utility_display()},
     )
     return redirect(reverse("staff:case", args=[sa.combined.uuid]) + f"#u-{sa.uuid}")
 
 
-__all__ = ["case_escalations", "case_panels", "case_refer_up_view"]
+__all__ = ["case_panels", "case_refer_up_view"]

@@ -381,13 +381,10 @@ def _case_referral(
     workgroup's lead agencies, and to the case's operator, who reads it on the case."""
     escalation = event.escalation
     sa = escalation.service_application
+    if sa is None:
+        return []
     combined = sa.combined
-    values = {
-        "tier": event.tier,
-        "reference": combined.reference,
-        "utility": sa.get_utility_display(),
-        "project": combined.project.name,
-    }
+    values = {"tier": event.tier, "reference": combined.reference, "project": combined.project.name}
     with override("zh-hans"):
         values["utility"] = sa.get_utility_display()
         if event.kind == EscalationEventKind.RESOLVED:
