@@ -73,10 +73,16 @@ def grant_document(document: Document) -> None:
 def grant_submission(combined: CombinedApplication, services: list[ServiceApplication]) -> None:
     """Applicant: sees and acts on its request. Operator: sees and works its item.
     Lead agencies of each workgroup: see their utility's applications and may send one back
-    for correction (LEAD_REVIEW_TRANSITIONS)."""
+    for correction (LEAD_REVIEW_TRANSITIONS). The governing organisation of the project's
+    town (a town government, sub-district office or development zone committee): reads each
+    application in its area, without its files (`read_in_area`, not `view_serviceapplication`),
+    and acts on none."""
     applicant_group = combined.applicant.group_id
     leads = _lead_groups_by_workgroup({sa.workgroup_id for sa in services})
     grants: list[tuple[int, str, Model]] = [(applicant_group, "view_combinedapplication", combined)]
+    town_org = combined.project.town.governing_organization
+    if town_org is not None:
+        grants += [(town_org.group_id, "read_in_area", sa) for sa in services]
     for sa in services:
         grants += [
             (applicant_group, "view_serviceapplication", sa),

@@ -10,9 +10,18 @@ class CoordinationConfig(AppConfig):
         # The transition tables register their machines, which the models' FSM permissions and
         # the workflow kernel look up.
         # The applicant's tracking page shows a rated utility's follow-up (回访).
-        from applications.extensions import register_tracking_panel
+        # The staff case page shows a case's referrals up; the operator's work item lists them.
+        from applications.extensions import (
+            register_case_escalations,
+            register_case_panel,
+            register_tracking_panel,
+        )
 
         from . import workflow  # noqa: F401
+        from .selectors.staff import case_escalations
         from .views.follow_ups import tracking_panels
+        from .views.referrals import case_panels
 
         register_tracking_panel(tracking_panels)
+        register_case_panel(case_panels)
+        register_case_escalations(case_escalations)

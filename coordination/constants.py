@@ -22,10 +22,11 @@ __all__ = [
 
 class ItemKind(models.TextChoices):
     """The kinds of work that run on a working-day clock and escalate (coordination/clock.py).
-    Follow-ups, referrals and action items join here."""
+    A case is here only when referred up (its deadlines escalate in applications)."""
 
     DEMAND = "demand", _("Demand or suggestion")
     FOLLOW_UP = "follow_up", _("Follow-up of a bad rating")
+    CASE = "case", _("Case")
 
 
 class EscalationOrigin(models.TextChoices):

@@ -3,7 +3,7 @@ namespace, "applications") and the staff pages (under /staff/, namespace "staff"
 
 from django.urls import path
 
-from .views import follow_ups, public, staff
+from .views import follow_ups, public, referrals, staff
 
 public_urlpatterns = [
     path("demands/", public.demand_list, name="demands"),
@@ -29,6 +29,13 @@ public_urlpatterns = [
 ]
 
 staff_urlpatterns = [
+    # Referrals up and escalations of demands and cases, for the tier that holds them.
+    path("referrals/", staff.demand_escalations_page, name="referrals"),
+    path(
+        "referrals/cases/<uuid:sa_uuid>/",
+        referrals.case_refer_up_view,
+        name="case_refer_up",
+    ),
     path("follow-ups/", follow_ups.follow_up_queue_page, name="follow_ups"),
     path("follow-ups/<uuid:uuid>/", follow_ups.follow_up_page, name="follow_up"),
     path("follow-ups/<uuid:uuid>/<str:name>/", follow_ups.follow_up_act, name="follow_up_act"),

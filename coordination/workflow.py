@@ -259,7 +259,9 @@ def escalations_close_overtaken(*, field: str, items: Sequence[Model], now: dt.d
     return len(stale)
 
 
-def referrals_open(*, kind: str, field: str, referred: Sequence[tuple[Model, Step]]) -> None:
+def referrals_open(
+    *, kind: str, field: str, referred: Sequence[tuple[Model, Step]]
+) -> list[ItemEscalation]:
     """Hand items to the leadership office (tier 2) with the referrer's reason, in the
     transaction of the referral; the event tells the office."""
     escalations = ItemEscalation.objects.bulk_create(
@@ -292,6 +294,7 @@ def referrals_open(*, kind: str, field: str, referred: Sequence[tuple[Model, Ste
             for escalation in escalations
         ]
     )
+    return escalations
 
 
 # --- What every clocked item's table shares ------------------------------------------------------
@@ -642,6 +645,11 @@ class ReRateInput(forms.Form):
 
     def clean_comment(self) -> str:
         return self.cleaned_data.get("comment", "").strip()
+
+
+def lead_of(user: User, workgroup_id: int) -> bool:
+    """A member of one of the workgroup's lead agencies."""
+    return _lead_of(user, workgroup_id)
 
 
 def _lead_of(user: User, workgroup_id: int) -> bool:

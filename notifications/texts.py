@@ -166,6 +166,24 @@ def _case_escalation(p: Params) -> Text:
     )
 
 
+@message("case.referral")
+def _case_referral(p: Params) -> Text:
+    values = {
+        "tier": p["tier"],
+        "reference": p["reference"],
+        "utility": _label(Utility, p["utility"]),
+        "project": p["project"],
+    }
+    if p.get("kind") == EscalationEventKind.RESOLVED:
+        subject = _("Referral resolved: case %(reference)s (%(utility)s), %(project)s") % values
+    else:
+        subject = (
+            _("Referred up (tier %(tier)s): case %(reference)s (%(utility)s), %(project)s")
+            % values
+        )
+    return Text(subject, p.get("note", ""), _path("staff:case", p["case"]))
+
+
 # A company's verification.
 
 

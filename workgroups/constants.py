@@ -32,6 +32,9 @@ STAFF_KINDS = frozenset(
         OrganizationKind.LEADING_GROUP,
         # A department that pushes projects sees who claimed them (staff:projects).
         OrganizationKind.DATA_PROVIDER,
+        # A town, sub-district or development zone reads the cases in its area and answers the
+        # demands routed to it (docs/coordination.md).
+        OrganizationKind.AREA,
     }
 )
 

@@ -31,8 +31,8 @@ SlaTable = dict[tuple[int, str, str], int]
 
 
 def is_staff_member(user: User) -> bool:
-    """Works on the staff site: a member of an agency, operator, leadership body or
-    data-providing department, or a superuser."""
+    """Works on the staff site: a member of an agency, operator, leadership body,
+    data-providing department or town (area) organisation, or a superuser."""
     return user.is_superuser or (
         Membership.objects.filter(user=user, organization__kind__in=STAFF_KINDS).exists()
     )

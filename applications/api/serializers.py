@@ -15,6 +15,7 @@ from ..constants import (
     ClockEvent,
     DocumentSource,
     DocumentType,
+    EscalationStatus,
     Party,
     PermitStatus,
     PermitType,
@@ -23,6 +24,7 @@ from ..constants import (
     Utility,
     WorksType,
 )
+from ..extensions import case_escalations
 from ..workflow import (
     COMMENT_MAX_LENGTH,
     OPERATOR_TRANSITIONS,
@@ -244,6 +246,34 @@ def work_item_rows(rows: list[dict], *, request) -> list[dict]:
     return items
 
 
+class CaseEscalationSerializer(serializers.Serializer):
+    # The schema's description of this shape, in the caller's language (/api/schema/).
+    __doc__ = gettext_lazy(
+        "An escalation of the work item: a missed deadline climbing the tiers (`deadline`), or "
+        "a referral up by its workgroup's lead agency (`referral`), with how it was resolved."
+    )
+
+    uuid = serializers.UUIDField()
+    origin = serializers.ChoiceField(
+        choices=[
+            ("deadline", gettext_lazy("Missed deadline")),
+            ("referral", gettext_lazy("Referred up")),
+        ]
+    )
+    stage = serializers.CharField(
+        help_text=gettext_lazy("The state whose deadline was missed, or in which it was referred.")
+    )
+    tier = serializers.IntegerField(
+        help_text=gettext_lazy("1 lead agency, 2 leadership office, 3 leading group.")
+    )
+    status = serializers.ChoiceField(choices=EscalationStatus.choices)
+    opened_at = serializers.DateTimeField()
+    breached_due_at = serializers.DateTimeField(allow_null=True)
+    reason = serializers.CharField(help_text=gettext_lazy("Why it was referred up."))
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolution_note = serializers.CharField()
+
+
 class ContactSerializer(serializers.Serializer):
     # The schema's description of this shape, in the caller's language (/api/schema/).
     __doc__ = gettext_lazy("Who at the applicant to call for the site survey.")
@@ -289,6 +319,11 @@ class WorkItemDetailSerializer(WorkItemSerializer):
     transitions_available = serializers.SerializerMethodField(
         help_text=gettext_lazy("Transitions your organisation may perform now.")
     )
+    escalations = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Escalations of the item, newest first: missed deadlines and referrals up."
+        )
+    )
 
     @extend_schema_field(LeaseStateSerializer(allow_null=True))
     def get_lease(self, sa):
@@ -301,6 +336,11 @@ class WorkItemDetailSerializer(WorkItemSerializer):
     def get_time_by_party(self, sa) -> dict:
         clock = service_clock(sa, sa.history.filter(permit_request=None), now=timezone.now())
         return TimeByPartySerializer(clock).data
+
+    @extend_schema_field(CaseEscalationSerializer(many=True))
+    def get_escalations(self, sa) -> list:
+        rows = case_escalations([sa]).get(sa.pk, [])
+        return CaseEscalationSerializer(rows, many=True).data
 
     def get_transitions_available(self, sa) -> list[str]:
         return transitions_available(actor=self.context["request"].user, obj=sa)

@@ -100,6 +100,8 @@ class ServiceApplication(FSMModelMixin, models.Model):
             ("act_as_applicant", _("Can act as the applicant of the application")),
             ("act_as_operator", _("Can act as the operator of the application")),
             ("review_as_lead", _("Can return the application as its workgroup's lead agency")),
+            # A town or development zone reads the cases in its area, without their files.
+            ("read_in_area", _("Can read the application as the town of its project")),
         ]
         indexes = [
             models.Index(fields=["operator", "updated_at"], name="sa_operator_updated"),

@@ -6,7 +6,10 @@ Who sees what (DESIGN 6):
 - operator staff: applications assigned to their operator;
 - permit agency staff: their permit requests (and the case page of those applications);
 - leadership office and leading group: everything, read-only (documents included: the
-  document view asks `document_for_oversight`, no permission rows are granted to them).
+  document view asks `document_for_oversight`, no permission rows are granted to them);
+- a town's governing organisation (town government, sub-district office, development zone
+  committee): the applications whose project lies in a town it governs, read-only and without
+  their files (`read_in_area`, granted at submission).
 Applicants are not staff: every selector here returns nothing for them.
 """
 
@@ -89,6 +92,7 @@ class StaffScope:
     lead_workgroup_ids: frozenset[int] = frozenset()
     operator_ids: frozenset[int] = frozenset()
     agency_ids: frozenset[int] = frozenset()
+    area_ids: frozenset[int] = frozenset()  # town, sub-district and development zone bodies
     oversight: bool = False
     superuser: bool = False
 
@@ -121,14 +125,20 @@ def staff_scope(*, user) -> StaffScope:
         ),
         operator_ids=frozenset(pk for pk, kind in rows if kind == OrganizationKind.OPERATOR),
         agency_ids=frozenset(pk for pk, kind in rows if kind == OrganizationKind.AGENCY),
+        area_ids=frozenset(pk for pk, kind in rows if kind == OrganizationKind.AREA),
         oversight=any(kind in OVERSIGHT_KINDS for _, kind in rows),
     )
 
 
+# Either opens the case page: `read_in_area` is a town's reading, without files or actions.
+_READ_CODENAMES = ("view_serviceapplication", "read_in_area")
+
+
 def _viewable_ids(user) -> QuerySet:
-    """Ids of the applications whose view permission was granted to one of the user's groups."""
+    """Ids of the applications one of the user's groups may read (view permission, or the
+    town's reading of the cases in its area)."""
     return ServiceApplicationGroupObjectPermission.objects.filter(
-        group__user=user, permission__codename="view_serviceapplication"
+        group__user=user, permission__codename__in=_READ_CODENAMES
     ).values("content_object_id")
 
 
@@ -172,12 +182,15 @@ def queue_for_staff(
     now = now or timezone.now()
     qs = ServiceApplication.objects.exclude(status=ServiceStatus.DRAFT)
     if not scope.oversight:
-        if not (scope.lead_workgroup_ids or scope.operator_ids):
+        if not (scope.lead_workgroup_ids or scope.operator_ids or scope.area_ids):
             return qs.none()
-        # Acting organisations only (a permit agency's read-only context is its own tab), and
-        # only what the permission rows let them open, so the list never links to a 404.
+        # Acting organisations and towns (their area, read-only) only (a permit agency's
+        # read-only context is its own tab), and only what the permission rows let them open,
+        # so the list never links to a 404.
         qs = qs.filter(
-            Q(workgroup_id__in=scope.lead_workgroup_ids) | Q(operator_id__in=scope.operator_ids),
+            Q(workgroup_id__in=scope.lead_workgroup_ids)
+            | Q(operator_id__in=scope.operator_ids)
+            | Q(combined__project__town__governing_organization_id__in=scope.area_ids),
             pk__in=_viewable_ids(user),
         )
     if filters.utility:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from applications.models import ServiceApplication
 from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.models import Workgroup
@@ -18,6 +19,21 @@ from .follow_ups import FollowUp
 
 TOP_TIER = 3
 
+# Each kind of item and the foreign key that names it: exactly that one is set.
+ITEM_FIELDS = {
+    ItemKind.DEMAND: "demand",
+    ItemKind.FOLLOW_UP: "follow_up",
+    ItemKind.CASE: "service_application",
+}
+
+
+def _one_item() -> models.Q:
+    condition = models.Q()
+    for kind, field in ITEM_FIELDS.items():
+        others = {f"{other}__isnull": True for other in ITEM_FIELDS.values() if other != field}
+        condition |= models.Q(item_kind=kind, **{f"{field}__isnull": False}, **others)
+    return condition
+
 
 class ItemEscalation(FSMModelMixin, models.Model):
     """A demand (later: a follow-up, an action item, a case) with a higher tier: a missed
@@ -26,8 +42,9 @@ class ItemEscalation(FSMModelMixin, models.Model):
     on; or a referral (提级协调) by the tier below that could not solve it, which the holder
     resolves or refers up in turn.
 
-    One nullable foreign key per kind of item (`demand` today), exactly one of them set: the
-    sweep and the pages join the item directly, with no generic relation."""
+    One nullable foreign key per kind of item (a demand, a follow-up, a case referred up),
+    exactly one of them set: the sweep and the pages join the item directly, with no generic
+    relation."""
 
     uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     item_kind = models.CharField(_("item"), max_length=20, choices=ItemKind.choices)
@@ -46,6 +63,15 @@ class ItemEscalation(FSMModelMixin, models.Model):
         null=True,
         blank=True,
         related_name="escalations",
+    )
+    # A case (one utility's application) referred up by its workgroup (提级协调).
+    service_application = models.ForeignKey(
+        ServiceApplication,
+        verbose_name=_("service application"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
     )
     workgroup = models.ForeignKey(
         Workgroup, verbose_name=_("workgroup"), on_delete=models.PROTECT, related_name="+"
@@ -112,6 +138,16 @@ class ItemEscalation(FSMModelMixin, models.Model):
                 condition=models.Q(origin="referral") & ~models.Q(status="resolved"),
                 name="item_escalation_demand_open_referral_unique",
             ),
+            models.UniqueConstraint(
+                fields=["service_application"],
+                condition=models.Q(origin="referral") & ~models.Q(status="resolved"),
+                name="item_escalation_case_open_referral_unique",
+            ),
+            # A case's deadlines escalate in applications.Escalation: here only referrals.
+            models.CheckConstraint(
+                condition=models.Q(service_application__isnull=True) | models.Q(origin="referral"),
+                name="item_escalation_case_is_referral",
+            ),
             # A deadline escalation names its deadline; a referral its reason.
             models.CheckConstraint(
                 condition=models.Q(origin="deadline", breached_due_at__isnull=False)
@@ -120,12 +156,7 @@ class ItemEscalation(FSMModelMixin, models.Model):
             ),
             # Exactly one item: the one its kind names.
             models.CheckConstraint(
-                condition=models.Q(
-                    item_kind=ItemKind.DEMAND, demand__isnull=False, follow_up__isnull=True
-                )
-                | models.Q(
-                    item_kind=ItemKind.FOLLOW_UP, follow_up__isnull=False, demand__isnull=True
-                ),
+                condition=_one_item(),
                 name="item_escalation_one_item",
             ),
         ]
@@ -142,7 +173,7 @@ class ItemEscalation(FSMModelMixin, models.Model):
 
     @property
     def item(self) -> models.Model | None:
-        return self.demand or self.follow_up
+        return self.demand or self.follow_up or self.service_application
 
     # Who may handle an escalation and what each move records: coordination/workflow.py.
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from applications.extensions import CaseEscalation
+from applications.models import ServiceApplication
 from applications.selectors.staff import sla_annotation
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import Membership, Town, Workgroup, WorkgroupMembership
@@ -199,16 +201,34 @@ def _held(scope: DemandScope) -> QuerySet:
 
 
 def item_escalation_for_staff(*, scope: DemandScope, uuid) -> ItemEscalation | None:
-    return _held(scope).filter(uuid=uuid).select_related("demand").first()
-
-
-def item_escalations_for_staff(*, scope: DemandScope, status: str) -> QuerySet:
-    """The escalations and referrals the caller holds in `status`, highest tier and oldest
-    first, each with its demand and its history (events), in three queries."""
     return (
         _held(scope)
-        .filter(status=status, item_kind=ItemKind.DEMAND)
-        .select_related("demand__town", "workgroup", "referred_by", "resolved_by")
+        .filter(uuid=uuid)
+        .select_related("demand", "follow_up", "service_application__combined")
+        .first()
+    )
+
+
+# The receiver's page (/staff/referrals/) lists these kinds; follow-ups have their own page.
+REFERRAL_PAGE_KINDS = (ItemKind.DEMAND, ItemKind.CASE)
+
+
+def item_escalations_for_staff(*, scope: DemandScope, status: str, kind: str = "") -> QuerySet:
+    """The escalations and referrals of demands and cases the caller holds in `status`
+    (optionally of one kind), highest tier and oldest first, each with its item and its
+    history (events), in three queries."""
+    kinds = (kind,) if kind in REFERRAL_PAGE_KINDS else REFERRAL_PAGE_KINDS
+    return (
+        _held(scope)
+        .filter(status=status, item_kind__in=kinds)
+        .select_related(
+            "demand__town",
+            "service_application__combined__project__town",
+            "service_application__operator",
+            "workgroup",
+            "referred_by",
+            "resolved_by",
+        )
         .prefetch_related(
             Prefetch(
                 "events",
@@ -269,3 +289,46 @@ def follow_up_for_staff(*, scope: DemandScope, uuid) -> FollowUp | None:
         )
         .first()
     )
+
+
+# --- Referrals of cases --------------------------------------------------------------------------
+
+
+def case_referrals(*, service_ids: list[int]) -> QuerySet:
+    """The referrals up of these applications (the caller may open them: the case page and the
+    operator's work item ask with the applications they show), newest first, each with its
+    history, in two queries."""
+    return (
+        ItemEscalation.objects.filter(
+            item_kind=ItemKind.CASE, service_application_id__in=service_ids
+        )
+        .select_related("referred_by", "resolved_by")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=ItemEscalationEvent.objects.select_related("actor").order_by("at", "pk"),
+            )
+        )
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def case_escalations(services: list[ServiceApplication]) -> dict[int, list[CaseEscalation]]:
+    """The referrals up of the operator's work items, as the work item's `escalations` list."""
+    found: dict[int, list[CaseEscalation]] = {}
+    referrals = case_referrals(service_ids=[sa.pk for sa in services]).prefetch_related(None)
+    for referral in referrals:
+        found.setdefault(referral.service_application_id, []).append(
+            CaseEscalation(
+                uuid=referral.uuid,
+                origin=referral.origin,
+                stage=referral.stage,
+                tier=referral.tier,
+                status=referral.status,
+                opened_at=referral.opened_at,
+                reason=referral.reason,
+                resolved_at=referral.resolved_at,
+                resolution_note=referral.resolution_note,
+            )
+        )
+    return found

@@ -11,11 +11,14 @@ from .escalations import (
     item_escalation_transition,
 )
 from .follow_ups import follow_up_transition, follow_ups_open, rating_invitations_record
+from .referrals import case_may_refer, case_refer_up
 
 __all__ = [
     "CLOCKED_KINDS",
     "ClockedKind",
     "DemandInput",
+    "case_may_refer",
+    "case_refer_up",
     "SweepResult",
     "coordination_sweep",
     "demand_submit",

@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from applications.constants import ServiceStatus
 from applications.selectors.staff import staff_scope
 from applications.views.documents import private_file_response
 from applications.views.staff.common import PAGE_SIZES, staff_errors
@@ -30,12 +31,13 @@ from core.web import errors_to_form
 from workgroups.models import Town
 
 from ..clock import working_days_left
-from ..constants import DemandKind, DemandTheme, EscalationStatus, Utility
+from ..constants import DemandKind, DemandTheme, EscalationStatus, ItemKind, Utility
 from ..forms import queue_filters
 from ..models import Demand, ItemEscalation
 from ..registry import DEMAND_LIMITS
 from ..selectors.analysis import DemandAnalysis, Figures, add_months, demand_analysis
 from ..selectors.staff import (
+    REFERRAL_PAGE_KINDS,
     analysis_workgroups,
     demand_for_staff,
     demand_queue,
@@ -212,14 +214,20 @@ def _escalation_moves(
 
 
 def _escalation_back(request: HttpRequest, uuid, **kwargs) -> str:
-    """The page the escalation was handled from: the escalations list, or its demand's page."""
+    """The page the escalation was handled from: the escalations list, or its item's page."""
     if request.POST.get("from") == "escalations":
         return reverse("staff:demand_escalations")
+    if request.POST.get("from") == "referrals":
+        return reverse("staff:referrals")
     escalation = (
-        ItemEscalation.objects.filter(uuid=uuid).select_related("demand", "follow_up").first()
+        ItemEscalation.objects.filter(uuid=uuid)
+        .select_related("demand", "follow_up", "service_application__combined")
+        .first()
     )
     if escalation is not None and escalation.follow_up is not None:
         return reverse("staff:follow_up", args=[escalation.follow_up.uuid])
+    if escalation is not None and escalation.service_application is not None:
+        return reverse("staff:case", args=[escalation.service_application.combined.uuid])
     if escalation is None or escalation.demand is None:
         return reverse("staff:demands")
     return reverse("staff:demand", args=[escalation.demand.uuid])
@@ -251,24 +259,39 @@ ESCALATION_TABS = (
 @require_GET
 @demand_staff_required
 def demand_escalations_page(request: HttpRequest) -> HttpResponse:
-    """The escalations and referrals of demands the caller's organisations hold: missed
-    deadlines and referrals up to them, with their history, and what they may do now."""
+    """The escalations and referrals the caller's organisations hold, of demands and cases:
+    missed deadlines and referrals up to them, with their history, and what they may do now.
+    Served at /staff/referrals/ and at its first address, /staff/demands/escalations/."""
     tab = request.GET.get("status", EscalationStatus.OPEN)
     if tab not in EscalationStatus.values:
         tab = EscalationStatus.OPEN
-    page = _page(request, item_escalations_for_staff(scope=request.demand_scope, status=tab))
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in REFERRAL_PAGE_KINDS else ""
+    page = _page(
+        request, item_escalations_for_staff(scope=request.demand_scope, status=tab, kind=kind)
+    )
     holding = TierHolding(request.user)
+    referrals_url = request.resolver_match.url_name == "referrals"
+    query = QueryDict(mutable=True)
+    query["status"] = tab
+    if kind:
+        query["kind"] = kind
     return render(
         request,
         "staff/demand_escalations.html",
         {
             "tab": tab,
             "tabs": ESCALATION_TABS,
+            "kind": kind,
+            "kinds": [(k, ItemKind(k).label) for k in REFERRAL_PAGE_KINDS],
             "page": page,
+            "querystring": query.urlencode(),
             "rows": [(e, _escalation_moves(request, e, holding)) for e in page],
             "limits": {state: limit.what for state, limit in DEMAND_LIMITS.items()},
+            "status_labels": dict(ServiceStatus.choices),
+            "back": "referrals" if referrals_url else "escalations",
             "comment_max_length": COMMENT_MAX_LENGTH,
-            "staff_section": "demands",
+            "staff_section": "referrals" if referrals_url else "demands",
         },
     )
 

@@ -325,6 +325,36 @@ def kpi_follow_ups(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
     return out
 
 
+def kpi_demands(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
+    """Per workgroup, over the demands and suggestions received in the period: received,
+    decided (answered, or past the answer deadline stamped at receipt), answered on time
+    (the first answer by that deadline) and the share on time of those decided, as the
+    monthly demand analysis counts them; one query over the rollup."""
+    pivot = _pivot(
+        _tally("workgroup", scope=scope, filters=filters, measures=["demands", "demands_decided"]),
+        ("workgroup_id",),
+    )
+    names = dict(
+        Workgroup.objects.filter(pk__in=[k[0] for k in pivot]).values_list("pk", "name_zh")
+    )
+    out = []
+    for (workgroup_id,), m in sorted(pivot.items(), key=lambda kv: kv[0][0] or 0):
+        received = m["demands"]["n"] if "demands" in m else 0
+        decided = m["demands_decided"]["n"] if "demands_decided" in m else 0
+        on_time = m["demands"]["on_time"] if "demands" in m else 0
+        out.append(
+            {
+                "workgroup_id": workgroup_id,
+                "workgroup": names.get(workgroup_id, ""),
+                "received": received,
+                "decided": decided,
+                "on_time": on_time,
+                "share_on_time": on_time / decided if decided else None,
+            }
+        )
+    return out
+
+
 def _operator_names(ids) -> dict[int, str]:
     return dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name_zh"))
 

@@ -171,6 +171,26 @@ WHERE m.n > 0
 GROUP BY 1, 2, 3, 4, 5
 """
 
+# Demands and suggestions (诉求与建议) by month received, per workgroup: every demand; those
+# decided (answered, or past the answer deadline stamped at receipt, at the time of the
+# refresh); on time: the first answer came by that deadline (as the monthly demand analysis).
+_DEMANDS = """
+INSERT INTO applications_kpirollup
+    (month, utility, workgroup_id, operator_id, measure, value, n, on_time)
+SELECT date_trunc('month', ((d.submitted_at) AT TIME ZONE %(tz)s)::date)::date,
+       d.utility, d.workgroup_id, NULL::integer, m.measure, NULL::numeric, sum(m.n),
+       sum(m.on_time)
+FROM coordination_demand d
+CROSS JOIN LATERAL (VALUES
+    ('demands', 1, CASE WHEN d.first_answered_at <= d.answer_due_at THEN 1 ELSE 0 END),
+    ('demands_decided',
+     CASE WHEN d.first_answered_at IS NOT NULL OR d.answer_due_at < %(now)s THEN 1 ELSE 0 END,
+     CASE WHEN d.first_answered_at <= d.answer_due_at THEN 1 ELSE 0 END)
+) AS m(measure, n, on_time)
+WHERE m.n > 0
+GROUP BY 1, 2, 3, 4, 5
+"""
+
 # Early demand notices per operator by month sent: acknowledged within one working day means
 # by the end of the working day after the notice (the SLA clock's rule for one day).
 _NOTICES = """
@@ -226,7 +246,15 @@ def kpi_rollup_refresh() -> KpiRefresh:
         }
         cursor.execute(_CALENDAR, params)
         cursor.execute("DELETE FROM applications_kpirollup")
-        rebuilds = (_CONNECTED, _STAGES, _APPLICATIONS, _RATINGS, _FOLLOW_UPS, _NOTICES)
+        rebuilds = (
+            _CONNECTED,
+            _STAGES,
+            _APPLICATIONS,
+            _RATINGS,
+            _FOLLOW_UPS,
+            _DEMANDS,
+            _NOTICES,
+        )
         for sql in (*rebuilds, CASE_CLOCKS, PARTY_ROLLUP):
             cursor.execute(sql, params)
         cursor.execute("DROP TABLE kpi_cal")

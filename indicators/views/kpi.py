@@ -23,6 +23,7 @@ from ..selectors.kpi import (
     kpi_as_of,
     kpi_connections,
     kpi_demand_notices,
+    kpi_demands,
     kpi_follow_ups,
     kpi_longest_holds,
     kpi_party_shares,
@@ -143,6 +144,16 @@ def _kpi_tables(scope, filters: KpiFilter) -> dict[str, dict]:
             r["re_rated"],
         ]
         for r in kpi_follow_ups(scope=scope, filters=filters)
+    ]
+    demands = [
+        [
+            r["workgroup"],
+            r["received"],
+            r["decided"],
+            r["on_time"],
+            rate(r["on_time"], r["decided"]),
+        ]
+        for r in kpi_demands(scope=scope, filters=filters)
     ]
     notices = [
         [
@@ -282,6 +293,22 @@ def _kpi_tables(scope, filters: KpiFilter) -> dict[str, dict]:
                 _("Rated again"),
             ],
             "rows": follow_ups,
+        },
+        "demands": {
+            "title": _("Demands answered on time, per workgroup"),
+            "note": _(
+                "Demands and suggestions received in the period. The on-time rate is over those "
+                "answered or past the answer deadline of 5 working days from receipt (as of "
+                "the last refresh). On time: the first answer came by that deadline."
+            ),
+            "headers": [
+                _("Workgroup"),
+                _("Received"),
+                _("Answered or past the deadline"),
+                _("Answered on time"),
+                _("On-time rate (%)"),
+            ],
+            "rows": demands,
         },
         "notices": {
             "text_columns": 2,

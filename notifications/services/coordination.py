@@ -9,6 +9,8 @@ the escalations of their deadlines (ItemEscalationEvent).
   e-mail address given without an account (with the private link).
 - The submitter says it is not solved: the workgroup and the town again.
 - An escalation opened or climbed: the tier that now holds it, as for a case.
+- A referral up (of a demand or a case) resolved: every tier it passed, down to the workgroup's
+  lead agencies; for a case also its operator.
 Each message is a catalogue code with its parameters (texts.py).
 """
 
@@ -239,15 +241,27 @@ def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
     and every tier below when a referral is resolved."""
     events = list(
         ItemEscalationEvent.objects.filter(pk__in=[e.pk for e in events])
-        .select_related("escalation__demand", "escalation__follow_up__service_application")
+        .select_related(
+            "escalation__demand",
+            "escalation__follow_up__service_application",
+            "escalation__service_application__combined__project",
+        )
         .order_by("pk")
     )
     holders = escalation_holders()
-    audience = Audience(holders.organizations)
+    operators = {
+        e.escalation.service_application.operator_id
+        for e in events
+        if e.escalation.service_application is not None
+    }
+    audience = Audience(holders.organizations | operators)
     rows: list[Delivery] = []
     for event in events:
         escalation = event.escalation
         demand = escalation.demand
+        if escalation.service_application_id is not None:
+            rows += _case_referral(event, audience, holders)
+            continue
         if demand is None:
             rows += _follow_up_escalation(event, audience, holders)
             continue
@@ -317,6 +331,54 @@ def _follow_up_escalation(
     }
     rows: list[Delivery] = []
     for org_id in sorted(_told(event, holders)):
+        rows += audience.to_organization(
+            org_id,
+            event_id=uuid.uuid5(escalation.uuid, f"event-{event.pk}"),
+            event_type=EventType.ESCALATION,
+            payload=payload,
+            **message,
+        )
+    return rows
+
+
+def _case_referral(
+    event: ItemEscalationEvent, audience: Audience, holders: EscalationHolders
+) -> list[Delivery]:
+    """A case referred up by its workgroup: the tier that holds it hears of the referral and
+    of a further referral; its resolution goes back down every tier it passed to the
+    workgroup's lead agencies, and to the case's operator, who reads it on the case."""
+    escalation = event.escalation
+    sa = escalation.service_application
+    if sa is None:
+        return []
+    combined = sa.combined
+    message = compose(
+        "case.referral",
+        {
+            "tier": event.tier,
+            "kind": event.kind,
+            "reference": combined.reference or str(combined.uuid),
+            "utility": sa.utility,
+            "project": combined.project.name,
+            "case": str(combined.uuid),
+            "note": event.note,
+        },
+    )
+    payload = {
+        "escalation": str(escalation.uuid),
+        "service_application": str(sa.uuid),
+        "case": str(combined.uuid),
+        "origin": escalation.origin,
+        "kind": event.kind,
+        "tier": event.tier,
+        "stage": escalation.stage,
+        "note": event.note,
+    }
+    told = set(_told(event, holders))
+    if event.kind == EscalationEventKind.RESOLVED:
+        told.add(sa.operator_id)
+    rows: list[Delivery] = []
+    for org_id in sorted(told):
         rows += audience.to_organization(
             org_id,
             event_id=uuid.uuid5(escalation.uuid, f"event-{event.pk}"),

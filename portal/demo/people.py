@@ -89,6 +89,8 @@ DEMO_USERS = (
     DemoUser("permit-um", "高峰", Role.PERMIT_AGENCY, "urban-management", manager=True),
     DemoUser("permit-police", "罗军", Role.PERMIT_AGENCY, "public-security"),
     DemoUser("leadership", "谢文华", Role.LEADERSHIP_OFFICE, "leadership-office"),
+    # A development zone: reads the cases in Nanlang and Minzhong, answers demands there.
+    DemoUser("town-cuiheng", "邓雅琪", Role.AREA, "cuiheng"),
     DemoUser("registry-amr", "冯晓东", Role.COMPANY_REGISTRY, "market-regulation"),
     DemoUser(
         "data-investment", "曾晓", Role.DATA_PROVIDER, "investment", is_staff=False, manager=True

@@ -103,7 +103,9 @@ def clients(make_token, bearer, applicant):
     """One client per role; the applicant signs in with a browser session."""
     session = APIClient()
     session.force_login(applicant)
-    by_role = {"anonymous": APIClient(), "applicant": session}
+    town = APIClient()
+    town.force_login(staff_of("cuiheng", username="api-town"))
+    by_role = {"anonymous": APIClient(), "applicant": session, "town": town}
     for role, code in ROLE_ORGS.items():
         by_role[role] = bearer(make_token(code, ROLE_SCOPES[role]))
     return by_role

@@ -18,11 +18,15 @@ ROLES = [
     "other_provider",
     "agency",
     "provider",
+    # Staff of the town of the world's project (翠亨新区 for Nanlang), signed in on the staff
+    # site: it reads its area there, and holds no API scope (no token can be made for it).
+    "town",
     "operator",  # last: its successful POSTs move the objects the others were denied
 ]
 OPERATOR_ONLY = {
     "anonymous": 401,
     "applicant": 403,
+    "town": 403,
     "other_operator": 404,
     "agency": 403,
     "other_agency": 403,
@@ -132,6 +136,7 @@ ENDPOINTS = {
             # document is the applicant's, not visible to them.
             "provider": 404,
             "other_provider": 404,
+            "town": 404,  # reads the case in its area on the staff site, not its files
             "operator": 200,
         },
         None,
@@ -285,3 +290,11 @@ def test_an_unknown_object_and_another_operators_object_answer_alike(world, clie
     )
     assert other.status_code == missing.status_code == 404
     assert other.json() == missing.json()
+
+
+def test_a_town_holds_no_api_scope(reference):
+    from workgroups.api_tokens import scopes_allowed
+    from workgroups.models import Organization
+
+    for code in ("cuiheng", "torch-zone", "shiqi-office"):
+        assert scopes_allowed(Organization.objects.get(code=code)) == frozenset()

@@ -254,7 +254,7 @@ def test_demo_demands_give_staff_a_realistic_queue(seeded, client):
     client.force_login(User.objects.get(username="leadership"))
     page = client.get(reverse("staff:demands"), {"state": "all"}).content.decode()
     assert page.count("data-demand=") == Demand.objects.count() == 6
-    referred = ItemEscalation.objects.get(origin="referral")
+    referred = ItemEscalation.objects.get(origin="referral", item_kind="demand")
     assert (referred.demand.utility, referred.tier) == ("cable_tv", 2)
     held = client.get(reverse("staff:demand_escalations")).content.decode()
     assert f'data-escalation="{referred.uuid}"' in held
@@ -278,3 +278,71 @@ def test_demo_follow_up_waits_in_the_water_workgroups_queue(seeded, client):
     assert str(follow_up.uuid) not in client.get(reverse("staff:follow_ups")).content.decode()
     _seed()
     assert FollowUp.objects.count() == 1
+
+
+def test_demo_case_referral_waits_for_the_leadership_office(seeded, client):
+    """Right after `seed_demo` the office finds the water case referred up by its lead agency;
+    the case's operator reads the referral on the case page."""
+    from coordination.models import ItemEscalation
+
+    referral = ItemEscalation.objects.get(item_kind="case")
+    sa = referral.service_application
+    assert (sa.combined.project.code, sa.utility, referral.tier) == (
+        "2026-442000-47-01-900005",
+        "electricity",
+        2,
+    )
+    assert "Referred up" in seeded and sa.combined.reference in seeded
+    client.force_login(User.objects.get(username="leadership"))
+    page = client.get(reverse("staff:referrals")).content.decode()
+    assert f'data-escalation="{referral.uuid}"' in page
+    client.force_login(User.objects.get(username="op-power"))
+    case = client.get(reverse("staff:case", args=[sa.combined.uuid])).content.decode()
+    assert f'data-escalation="{referral.uuid}"' in case
+    _seed()
+    assert ItemEscalation.objects.filter(item_kind="case").count() == 1
+
+
+def test_demo_town_staff_read_the_cases_of_their_area(seeded, client):
+    """The development zone's user sees exactly the demo cases in the towns it governs."""
+    import re
+
+    assert "town-cuiheng" in seeded
+    client.force_login(User.objects.get(username="town-cuiheng"))
+    page = client.get(reverse("staff:queue")).content.decode()
+    listed = set(re.findall(r'data-case="([0-9a-f-]+)"', page))
+    area = ServiceApplication.objects.filter(
+        combined__project__town__governing_organization__code="cuiheng"
+    ).exclude(status=S.DRAFT)
+    assert listed == {str(sa.uuid) for sa in area} and listed
+    elsewhere = CombinedApplication.objects.get(project__code="2026-442000-47-01-900004")
+    assert client.get(reverse("staff:case", args=[elsewhere.uuid])).status_code == 404
+
+
+def test_demo_kpi_shows_demands_answered_on_time_per_workgroup(seeded, client):
+    """The KPI page's demand figure, computed in SQL over the rollup, matches the demo's
+    demands counted one by one."""
+    from django.db.models import F
+    from django.utils import timezone
+
+    from applications.selectors.staff import staff_scope
+    from coordination.models import Demand
+    from indicators.selectors.kpi import KpiFilter, kpi_demands
+
+    leadership = User.objects.get(username="leadership")
+    filters = KpiFilter.last_months(timezone.localdate())
+    rows = {
+        r["workgroup_id"]: r
+        for r in kpi_demands(scope=staff_scope(user=leadership), filters=filters)
+    }
+    demands = Demand.objects.all()
+    assert sum(r["received"] for r in rows.values()) == demands.count() == 6
+    for workgroup_id, row in rows.items():
+        mine = demands.filter(workgroup_id=workgroup_id)
+        assert row["received"] == mine.count()
+        assert row["on_time"] == mine.filter(first_answered_at__lte=F("answer_due_at")).count()
+    assert sum(r["on_time"] for r in rows.values()) >= 1
+    client.force_login(leadership)
+    page = client.get(reverse("staff:kpi")).content.decode()
+    assert 'data-table="demands"' in page
+    assert "诉求按时答复情况" in page

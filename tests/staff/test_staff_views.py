@@ -36,6 +36,9 @@ ROLES = {
     "permit_agency": "natural-resources",
     "leadership": "leadership-office",
     "leading_group": "leading-group",
+    # The case's project lies in Nanlang, governed by 翠亨新区管委会; 火炬开发区 governs elsewhere.
+    "town": "cuiheng",
+    "other_town": "torch-zone",
 }
 
 
@@ -87,6 +90,8 @@ VISIBLE = {
     "permit_agency": set(),
     "leadership": {"electricity", "water"},
     "leading_group": {"electricity", "water"},
+    "town": {"electricity", "water"},  # its area, read-only
+    "other_town": set(),
 }
 
 
@@ -567,6 +572,8 @@ DOCUMENT_ACCESS = {
     "permit_agency": 404,  # no permit issued on this case
     "leadership": 200,
     "leading_group": 200,
+    "town": 404,  # reads the case in its area, not the applicant's files
+    "other_town": 404,
 }
 
 
@@ -693,6 +700,8 @@ BULK_STATUS = {
     "permit_agency": 403,
     "leadership": 403,
     "leading_group": 403,
+    "town": 403,  # reads its area, does not act
+    "other_town": 403,
 }
 
 
@@ -762,3 +771,58 @@ def test_a_made_up_or_system_transition_in_the_url_is_not_found(users, case, nam
     sa.refresh_from_db()
     assert sa.status == S.SUBMITTED
     assert not sa.history.filter(transition=name).exists()
+
+
+# --- Towns and development zones (镇街、管委会): their area, read-only --------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["accept", "reject", "return_for_correction"])
+@pytest.mark.parametrize("role", ["town", "other_town"])
+def test_a_town_cannot_act_on_a_case(name, role, users, case):
+    _, services = case
+    response = _post(client_for(users[role]), services["electricity"], name)
+    assert response.status_code in (403, 404)
+    services["electricity"].refresh_from_db()
+    assert services["electricity"].status == S.SUBMITTED
+
+
+@pytest.mark.django_db
+def test_a_town_reads_its_case_without_buttons_or_files(users, case):
+    combined, _ = case
+    html = client_for(users["town"]).get(_case_url(combined)).content.decode()
+    assert _buttons_any(html) == []
+    assert "无权查看其材料" in html  # reads the case without access to its files
+    assert reverse("applications:document_download", args=[_document(combined).uuid]) not in html
+    assert "data-refer-up" not in html
+    queue = client_for(users["town"]).get(reverse("staff:queue")).content.decode()
+    assert "data-area-only" in queue
+    assert 'action="/staff/queue/bulk/"' not in queue
+
+
+@pytest.mark.django_db
+def test_a_town_sees_exactly_the_cases_of_the_towns_it_governs(
+    users, submit, applicant, applicant_org
+):
+    from applications.services import combined_application_submit
+    from tests.factories import ProjectFactory, submission
+    from workgroups.models import Town
+
+    def submit_in(town: str):
+        project = ProjectFactory(
+            owner=applicant_org, created_by=applicant, town=Town.objects.get(code=town)
+        )
+        data = submission(applicant, applicant_org, ["electricity"])
+        combined = combined_application_submit(
+            actor=applicant, applicant=applicant_org, project=project, data=data
+        )
+        return combined.services.get()
+
+    nanlang = submit(["electricity"]).services.get()
+    minzhong, shiqi = submit_in("minzhong"), submit_in("shiqi")
+    # 翠亨新区 governs Nanlang and Minzhong; the Shiqi office only Shiqi.
+    assert _queue_uuids(client_for(users["town"])) == {str(nanlang.uuid), str(minzhong.uuid)}
+    shiqi_office = staff_of("shiqi-office", username="staff-shiqi")
+    assert _queue_uuids(client_for(shiqi_office)) == {str(shiqi.uuid)}
+    assert _queue_uuids(client_for(users["other_town"])) == set()
+    assert client_for(shiqi_office).get(_case_url(nanlang.combined)).status_code == 404

@@ -32,6 +32,7 @@ STAFF = {
     "agency staff": "natural-resources",
     "workgroup lead": "ndrc",
     "leadership office": "leadership-office",
+    "town staff": "cuiheng",
 }
 PORTAL_ROLES = ["anonymous", "applicant", *STAFF]
 

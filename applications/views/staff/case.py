@@ -17,6 +17,7 @@ from core.web import errors_to_form
 from ...case_clock import CaseClock, permit_working_days, service_clock
 from ...clock import working_days_left, working_days_used
 from ...constants import Party, PermitStatus, ServiceStatus
+from ...extensions import case_panels
 from ...models import ServiceApplication
 from ...registry import UTILITIES
 from ...selectors.common import combined_status
@@ -53,6 +54,8 @@ class Column:
     actions: list[tuple[str, str, Form | None]] = field(default_factory=list)
     # Recording a counter visit is rare (zero by design): offered apart from the moves.
     visit: tuple[str, str, Form | None] | None = None
+    # What the layers above show for this utility (its referrals up: coordination).
+    panels: list = field(default_factory=list)
 
     @property
     def days_overdue(self) -> int:
@@ -99,6 +102,7 @@ def _render_case(
         user=request.user, services=services, scope=request.staff_scope, perms=perms
     )
     now = timezone.now()
+    panels = case_panels(request, services)
     columns = []
     for sa in services:
         column = Column(
@@ -109,6 +113,7 @@ def _render_case(
             permit_days={p.pk: permit_working_days(p, now=now) for p in sa.permits.all()},
             details=_details_display(sa),
             documents_open=sa.pk in documents_open,
+            panels=panels.get(sa.pk, []),
         )
         for name in transitions_available(actor=request.user, obj=sa, perms=perms):
             if failed and failed[0] == sa.pk and failed[1] == name:

@@ -73,6 +73,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "show_permits_tab": bool(scope.agency_ids),
             "permit_decisions": {n: PERMIT[n].button for n in PERMIT_DECISIONS},
             "read_only": scope.oversight,
+            # A town reads the cases of its area only (no other role is an area body).
+            "area_only": bool(scope.area_ids)
+            and not (scope.oversight or scope.lead_workgroup_ids or scope.operator_ids),
             "bulk_actions": [(name, SERVICE[name].button) for name in BULK_TRANSITIONS]
             if _may_bulk(scope)
             else [],

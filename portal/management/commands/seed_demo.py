@@ -83,6 +83,14 @@ class Command(BaseCommand):
         for text in _table(("reference", "utility", "subject", "state", ""), demand_rows):
             self.stdout.write(f"  {text}")
 
+        if result.referral is not None:
+            sa = result.referral.service_application
+            self.stdout.write("")
+            self.stdout.write(
+                f"Referred up (staff: Referrals, user `leadership`): {sa.combined.reference} "
+                f"{sa.get_utility_display()}, {result.referral.reason}"
+            )
+
         names = dict(Organization.objects.values_list("code", "name_zh"))
         login_rows = [
             (
