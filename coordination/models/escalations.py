@@ -15,18 +15,19 @@ from workgroups.models import Workgroup
 from ..constants import EscalationEventKind, EscalationOrigin, EscalationStatus, ItemKind
 from .demands import Demand
 from .follow_ups import FollowUp
+from .meetings import ActionItem
 
 TOP_TIER = 3
 
 
 class ItemEscalation(FSMModelMixin, models.Model):
-    """A demand (later: a follow-up, an action item, a case) with a higher tier: a missed
+    """A demand, a follow-up or a meeting's action item (later: a case) with a higher tier: a missed
     working-day deadline, climbing from the workgroup's lead agencies (tier 1) to the leadership
     office (2) and the leading group (3) until someone who holds it resolves it or the item moves
     on; or a referral (提级协调) by the tier below that could not solve it, which the holder
     resolves or refers up in turn.
 
-    One nullable foreign key per kind of item (`demand` today), exactly one of them set: the
+    One nullable foreign key per kind of item (`demand`, `follow_up`, `action_item`), exactly one of them set: the
     sweep and the pages join the item directly, with no generic relation."""
 
     uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
@@ -42,6 +43,14 @@ class ItemEscalation(FSMModelMixin, models.Model):
     follow_up = models.ForeignKey(
         FollowUp,
         verbose_name=_("follow-up"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations",
+    )
+    action_item = models.ForeignKey(
+        ActionItem,
+        verbose_name=_("action item"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -106,11 +115,21 @@ class ItemEscalation(FSMModelMixin, models.Model):
                 condition=models.Q(follow_up__isnull=False),
                 name="item_escalation_follow_up_deadline_unique",
             ),
+            models.UniqueConstraint(
+                fields=["action_item", "breached_due_at"],
+                condition=models.Q(action_item__isnull=False),
+                name="item_escalation_action_item_deadline_unique",
+            ),
             # One referral of an item at a time (it climbs; a new one waits for its resolution).
             models.UniqueConstraint(
                 fields=["demand"],
                 condition=models.Q(origin="referral") & ~models.Q(status="resolved"),
                 name="item_escalation_demand_open_referral_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["action_item"],
+                condition=models.Q(origin="referral") & ~models.Q(status="resolved"),
+                name="item_escalation_action_item_open_referral_unique",
             ),
             # A deadline escalation names its deadline; a referral its reason.
             models.CheckConstraint(
@@ -121,10 +140,22 @@ class ItemEscalation(FSMModelMixin, models.Model):
             # Exactly one item: the one its kind names.
             models.CheckConstraint(
                 condition=models.Q(
-                    item_kind=ItemKind.DEMAND, demand__isnull=False, follow_up__isnull=True
+                    item_kind=ItemKind.DEMAND,
+                    demand__isnull=False,
+                    follow_up__isnull=True,
+                    action_item__isnull=True,
                 )
                 | models.Q(
-                    item_kind=ItemKind.FOLLOW_UP, follow_up__isnull=False, demand__isnull=True
+                    item_kind=ItemKind.FOLLOW_UP,
+                    follow_up__isnull=False,
+                    demand__isnull=True,
+                    action_item__isnull=True,
+                )
+                | models.Q(
+                    item_kind=ItemKind.ACTION_ITEM,
+                    action_item__isnull=False,
+                    demand__isnull=True,
+                    follow_up__isnull=True,
                 ),
                 name="item_escalation_one_item",
             ),
@@ -142,7 +173,7 @@ class ItemEscalation(FSMModelMixin, models.Model):
 
     @property
     def item(self) -> models.Model | None:
-        return self.demand or self.follow_up
+        return self.demand or self.follow_up or self.action_item
 
     # Who may handle an escalation and what each move records: coordination/workflow.py.
 

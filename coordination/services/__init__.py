@@ -11,9 +11,25 @@ from .escalations import (
     item_escalation_transition,
 )
 from .follow_ups import follow_up_transition, follow_ups_open, rating_invitations_record
+from .meetings import (
+    ActionItemInput,
+    MeetingInput,
+    action_item_add,
+    action_item_transition,
+    meeting_agenda_edit,
+    meeting_schedule,
+    meeting_transition,
+)
 
 __all__ = [
     "CLOCKED_KINDS",
+    "ActionItemInput",
+    "MeetingInput",
+    "action_item_add",
+    "action_item_transition",
+    "meeting_agenda_edit",
+    "meeting_schedule",
+    "meeting_transition",
     "ClockedKind",
     "DemandInput",
     "SweepResult",
