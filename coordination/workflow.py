@@ -38,7 +38,6 @@ from .constants import (
     EscalationStatus,
     FollowUpStatus,
     ItemKind,
-    MeetingStatus,
 )
 from .models import (
     ActionItem,
@@ -822,7 +821,7 @@ def follow_up_notice_of(entry: FollowUpHistory) -> str:
     return transition.notice if transition is not None else ""
 
 
-# --- Coordination meetings and their action items (联动协调会议) ------------------------------------
+# --- Coordination meetings and their action items (联动协调会议) ----------------------------
 
 NOTICE_ACTION_ITEM_ASSIGNED = "action_item_assigned"
 NOTICE_ACTION_ITEM_DONE = "action_item_done"
@@ -1058,18 +1057,14 @@ class ActionItemMachine(ClockedMachine[ActionItem]):
         elif item.status == ActionItemStatus.DROPPED:
             item.closed_at = step.now
 
-    def record_many(
-        self, moved: Sequence[tuple[ActionItem, Step]], transition: Transition
-    ) -> None:
+    def record_many(self, moved: Sequence[tuple[ActionItem, Step]], transition: Transition) -> None:
         super().record_many(moved, transition)
         if transition.name == "refer_up":
             referrals_open(
                 kind=ItemKind.ACTION_ITEM, field=self.escalation_field, referred=list(moved)
             )
 
-    def history(
-        self, item: ActionItem, transition: Transition, step: Step
-    ) -> ActionItemHistory:
+    def history(self, item: ActionItem, transition: Transition, step: Step) -> ActionItemHistory:
         data = step.data
         return ActionItemHistory(
             action_item=item,

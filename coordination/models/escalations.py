@@ -27,8 +27,9 @@ class ItemEscalation(FSMModelMixin, models.Model):
     on; or a referral (提级协调) by the tier below that could not solve it, which the holder
     resolves or refers up in turn.
 
-    One nullable foreign key per kind of item (`demand`, `follow_up`, `action_item`), exactly one of them set: the
-    sweep and the pages join the item directly, with no generic relation."""
+    One nullable foreign key per kind of item (`demand`, `follow_up`, `action_item`), exactly
+    one of them set: the sweep and the pages join the item directly, with no generic
+    relation."""
 
     uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     item_kind = models.CharField(_("item"), max_length=20, choices=ItemKind.choices)

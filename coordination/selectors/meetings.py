@@ -93,9 +93,7 @@ def meeting_scope(*, user) -> MeetingScope:
             ).values_list("workgroup_id", flat=True)
         ),
         oversight=any(kind in OVERSIGHT_KINDS for _pk, kind in rows),
-        office_ids=frozenset(
-            pk for pk, kind in rows if kind == OrganizationKind.LEADERSHIP_OFFICE
-        ),
+        office_ids=frozenset(pk for pk, kind in rows if kind == OrganizationKind.LEADERSHIP_OFFICE),
     )
 
 
@@ -162,13 +160,11 @@ def meeting_for_staff(*, user, scope: MeetingScope, uuid) -> Meeting | None:
 def last_meeting_held(*, workgroup_id: int | None, before: dt.datetime) -> dt.datetime | None:
     """When the workgroup's (or, for None, the cross-workgroup) last meeting was held before
     `before`: the agenda's new demands are those received since."""
-    return (
-        Meeting.objects.filter(
-            workgroup_id=workgroup_id,
-            status__in=(MeetingStatus.HELD, MeetingStatus.PUBLISHED),
-            held_at__lt=before,
-        ).aggregate(last=Max("held_at"))["last"]
-    )
+    return Meeting.objects.filter(
+        workgroup_id=workgroup_id,
+        status__in=(MeetingStatus.HELD, MeetingStatus.PUBLISHED),
+        held_at__lt=before,
+    ).aggregate(last=Max("held_at"))["last"]
 
 
 # --- The agenda's pre-fill ---------------------------------------------------------------------
@@ -266,9 +262,7 @@ def agenda_prefill(
             "utility": _label(Utility, utility),
             "status": _label(ServiceStatus, status),
         }
-        entries.append(
-            AgendaEntry(AgendaKind.OVERDUE_CASE, "service_application", pk, _clip(text))
-        )
+        entries.append(AgendaEntry(AgendaKind.OVERDUE_CASE, "service_application", pk, _clip(text)))
 
     for pk, ref, utility, level in (
         FollowUp.objects.filter(wg, status__in=OPEN_FOLLOW_UP_STATES)
@@ -316,13 +310,16 @@ def visible_action_items(*, user, scope: MeetingScope) -> QuerySet:
 
 
 def action_item_queue(*, user, scope: MeetingScope, state: str = "open") -> QuerySet:
-    """The caller's action items, soonest due first: in `mine` only their organisation's
-    (the owner's queue)."""
+    """The caller's action items, soonest due first: `open`, `mine` (open and owned by their
+    organisation: the owner's queue), `referred` (open and with the leadership office),
+    `closed` (done or dropped) or `all`."""
     qs = visible_action_items(user=user, scope=scope)
     if state == "open":
         qs = qs.filter(status=ActionItemStatus.OPEN)
     elif state == "mine":
         qs = qs.filter(status=ActionItemStatus.OPEN, owner_id__in=scope.org_ids)
+    elif state == "referred":
+        qs = qs.filter(status=ActionItemStatus.OPEN, referral_open=True)
     elif state == "closed":
         qs = qs.exclude(status=ActionItemStatus.OPEN)
     return qs.select_related("owner", "workgroup", "meeting").order_by(
@@ -361,4 +358,3 @@ def invitable_organizations() -> QuerySet:
     return Organization.objects.exclude(kind=OrganizationKind.APPLICANT_COMPANY).order_by(
         "kind", "code"
     )
-

@@ -85,9 +85,7 @@ def _clean(data: MeetingInput) -> MeetingInput:
 
 
 @transaction.atomic
-def meeting_schedule(
-    *, actor: User, data: MeetingInput, now: dt.datetime | None = None
-) -> Meeting:
+def meeting_schedule(*, actor: User, data: MeetingInput, now: dt.datetime | None = None) -> Meeting:
     """Schedule a meeting; its agenda starts from the workgroup's open matters (the one
     pre-fill selector), its invitations become read access."""
     now = now or timezone.now()

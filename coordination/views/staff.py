@@ -216,10 +216,14 @@ def _escalation_back(request: HttpRequest, uuid, **kwargs) -> str:
     if request.POST.get("from") == "escalations":
         return reverse("staff:demand_escalations")
     escalation = (
-        ItemEscalation.objects.filter(uuid=uuid).select_related("demand", "follow_up").first()
+        ItemEscalation.objects.filter(uuid=uuid)
+        .select_related("demand", "follow_up", "action_item")
+        .first()
     )
     if escalation is not None and escalation.follow_up is not None:
         return reverse("staff:follow_up", args=[escalation.follow_up.uuid])
+    if escalation is not None and escalation.action_item is not None:
+        return reverse("staff:action_item", args=[escalation.action_item.uuid])
     if escalation is None or escalation.demand is None:
         return reverse("staff:demands")
     return reverse("staff:demand", args=[escalation.demand.uuid])
