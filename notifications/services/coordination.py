@@ -275,7 +275,11 @@ def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
     and every tier below when a referral is resolved."""
     events = list(
         ItemEscalationEvent.objects.filter(pk__in=[e.pk for e in events])
-        .select_related("escalation__demand", "escalation__follow_up__service_application")
+        .select_related(
+            "escalation__demand",
+            "escalation__follow_up__service_application",
+            "escalation__action_item__meeting",
+        )
         .order_by("pk")
     )
     holders = escalation_holders()
@@ -286,6 +290,7 @@ def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
         demand = escalation.demand
         if demand is None:
             rows += _follow_up_escalation(event, audience, holders)
+            rows += _action_item_escalation(event, audience, holders)
             continue
         with override("zh-hans"):
             subject = _escalation_subject(event, demand)
@@ -345,6 +350,54 @@ def _follow_up_escalation(
     }
     body = "\n".join(
         p for p in (what, event.note, _url(reverse("staff:follow_up", args=[follow_up.uuid]))) if p
+    )
+    rows: list[Delivery] = []
+    for org_id in sorted(_told(event, holders)):
+        rows += audience.to_organization(
+            org_id,
+            event_id=uuid.uuid5(escalation.uuid, f"event-{event.pk}"),
+            event_type=EventType.ESCALATION,
+            subject=subject,
+            body=body,
+            payload=payload,
+        )
+    return rows
+
+
+def _action_item_escalation(
+    event: ItemEscalationEvent, audience: Audience, holders: EscalationHolders
+) -> list[Delivery]:
+    """A meeting's action item past its due day, or referred up: told to the tier that holds
+    it (a referral's resolution to every tier it passed)."""
+    escalation = event.escalation
+    item = escalation.action_item
+    if item is None:
+        return []
+    with override("zh-hans"):
+        if escalation.origin == EscalationOrigin.REFERRAL:
+            subject = _("Referral (tier %(tier)s): action item from “%(meeting)s”")
+        else:
+            subject = _("Escalation (tier %(tier)s): action item from “%(meeting)s” overdue")
+        subject = subject % {"tier": event.tier, "meeting": item.meeting.title}
+    due = escalation.breached_due_at
+    payload = {
+        "escalation": str(escalation.uuid),
+        "action_item": str(item.uuid),
+        "origin": escalation.origin,
+        "kind": event.kind,
+        "tier": event.tier,
+        "due_day": item.due_day.isoformat(),
+        "missed_deadline": due.isoformat() if due else None,
+        "note": event.note,
+    }
+    body = "\n".join(
+        p
+        for p in (
+            item.description,
+            event.note,
+            _url(reverse("staff:action_item", args=[item.uuid])),
+        )
+        if p
     )
     rows: list[Delivery] = []
     for org_id in sorted(_told(event, holders)):
