@@ -188,10 +188,15 @@ def meeting_agenda_edit(
 
 
 def meeting_transition(
-    *, actor: User, meeting: Meeting, transition: str, data: dict | None = None
+    *,
+    actor: User,
+    meeting: Meeting,
+    transition: str,
+    data: dict | None = None,
+    now: dt.datetime | None = None,
 ) -> Meeting:
     """Record the minutes (hold), publish them, or cancel the meeting."""
-    return apply(MEETING, meeting, transition, actor=actor, data=data)
+    return apply(MEETING, meeting, transition, actor=actor, data=data, now=now)
 
 
 @dataclass(frozen=True)
@@ -262,8 +267,13 @@ def action_item_add(
 
 
 def action_item_transition(
-    *, actor: User, action_item: ActionItem, transition: str, data: dict | None = None
+    *,
+    actor: User,
+    action_item: ActionItem,
+    transition: str,
+    data: dict | None = None,
+    now: dt.datetime | None = None,
 ) -> ActionItem:
     """The owner marks it done (what was done), the meeting's owner drops it, the workgroup's
     lead refers it up (with a reason)."""
-    return apply(ACTION_ITEM, action_item, transition, actor=actor, data=data)
+    return apply(ACTION_ITEM, action_item, transition, actor=actor, data=data, now=now)

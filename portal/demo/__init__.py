@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from applications.models import Project
-from coordination.models import Demand, FollowUp
+from coordination.models import Demand, FollowUp, Meeting
 from indicators.selectors.kpi import indicators_available
 from indicators.services.rollup import kpi_rollup_refresh
 from workgroups.calendar import year_covered
@@ -21,6 +21,7 @@ from workgroups.services import calendar_year_enter
 from .cases import CaseResult, build_cases, build_shared_project
 from .demands import DemoDemand, build_demands
 from .follow_ups import build_follow_up
+from .meetings import build_meetings
 from .people import (
     COMPANIES,
     DEFAULT_DEMO_PASSWORD,
@@ -49,6 +50,7 @@ class DemoResult:
     shared_project: Project
     demands: list[tuple[DemoDemand, Demand, bool]]
     follow_up: FollowUp | None = None
+    meetings: list[Meeting] | None = None
 
 
 def ensure_demo_calendar() -> None:
@@ -64,7 +66,7 @@ def ensure_demo_calendar() -> None:
 
 def build_demo(*, password: str) -> DemoResult:
     """Reference data, demo companies and users, then every demo case and demand not yet
-    present, and the follow-up of a bad rating."""
+    present, the follow-up of a bad rating, and the electricity workgroup's meetings."""
     load_reference_data()
     ensure_demo_calendar()
     companies = ensure_companies()
@@ -74,8 +76,9 @@ def build_demo(*, password: str) -> DemoResult:
     shared = build_shared_project(users)
     demands = build_demands(users)
     follow_up = build_follow_up(users)
+    meetings = build_meetings(users)
     # The indicators pages read a rollup beat rebuilds every few minutes: have it now
     # (PostgreSQL only: on the embedded SQLite database the pages say they need it).
     if indicators_available():
         kpi_rollup_refresh()
-    return DemoResult(password, users, cases, shared, demands, follow_up)
+    return DemoResult(password, users, cases, shared, demands, follow_up, meetings)

@@ -278,3 +278,31 @@ def test_demo_follow_up_waits_in_the_water_workgroups_queue(seeded, client):
     assert str(follow_up.uuid) not in client.get(reverse("staff:follow_ups")).content.decode()
     _seed()
     assert FollowUp.objects.count() == 1
+
+
+def test_demo_meetings_show_a_realistic_agenda_and_an_overdue_action_item(seeded, client):
+    """Right after `seed_demo` the electricity workgroup has a held meeting with minutes and
+    two action items (one overdue and escalated) and a scheduled one whose agenda lists the
+    workgroup's open matters; an invited town reads it, another workgroup does not."""
+    from coordination.models import ActionItem, ItemEscalation, Meeting
+
+    past, upcoming = Meeting.objects.order_by("starts_at")
+    assert (past.status, upcoming.status) == ("published", "scheduled")
+    assert past.minutes and past.decisions
+    items = ActionItem.objects.filter(meeting=past)
+    assert items.count() == 2
+    overdue = items.get(owner__code="csg-zhongshan")
+    assert ItemEscalation.objects.filter(action_item=overdue, tier=1).exists()
+    kinds = set(upcoming.agenda.values_list("kind", flat=True))
+    assert "demand" in kinds and len(kinds) >= 2
+    client.force_login(User.objects.get(username="lead-ndrc"))
+    page = client.get(reverse("staff:meeting", args=[upcoming.uuid])).content.decode()
+    assert page.count("data-agenda-item=") == upcoming.agenda.count()
+    client.force_login(User.objects.get(username="op-power"))
+    assert client.get(reverse("staff:meeting", args=[upcoming.uuid])).status_code == 200
+    queue = client.get(reverse("staff:action_items") + "?state=mine").content.decode()
+    assert str(overdue.uuid) in queue
+    client.force_login(User.objects.get(username="lead-water"))
+    assert client.get(reverse("staff:meeting", args=[upcoming.uuid])).status_code == 404
+    _seed()
+    assert Meeting.objects.count() == 2 and ActionItem.objects.count() == 2
