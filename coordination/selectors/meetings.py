@@ -160,8 +160,9 @@ def meeting_for_staff(*, user, scope: MeetingScope, uuid) -> Meeting | None:
 def last_meeting_held(*, workgroup_id: int | None, before: dt.datetime) -> dt.datetime | None:
     """When the workgroup's (or, for None, the cross-workgroup) last meeting was held before
     `before`: the agenda's new demands are those received since."""
+    which = Q(workgroup__isnull=True) if workgroup_id is None else Q(workgroup_id=workgroup_id)
     return Meeting.objects.filter(
-        workgroup_id=workgroup_id,
+        which,
         status__in=(MeetingStatus.HELD, MeetingStatus.PUBLISHED),
         held_at__lt=before,
     ).aggregate(last=Max("held_at"))["last"]
