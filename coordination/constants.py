@@ -126,6 +126,6 @@ class ActionItemStatus(models.TextChoices):
     """A meeting's action item (督办事项): open until its owner says what was done, or the
     meeting's owner drops it."""
 
-    OPEN = "open", _("Open")
+    OPEN = "open", _("Not done yet")
     DONE = "done", _("Done")
     DROPPED = "dropped", _("Dropped")

@@ -219,7 +219,7 @@ def _organization_label(org: Organization) -> str:
 
 class ActionItemForm(forms.Form):
     description = forms.CharField(
-        label=_("Action"),
+        label=_("What must be done"),
         max_length=ACTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

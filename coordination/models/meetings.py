@@ -203,7 +203,7 @@ class ActionItem(FSMModelMixin, ClockedItem):
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="action_items"
     )
-    description = models.TextField(_("action"), max_length=ACTION_MAX_LENGTH)
+    description = models.TextField(_("what must be done"), max_length=ACTION_MAX_LENGTH)
     owner = models.ForeignKey(
         Organization, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
     )
