@@ -118,7 +118,7 @@ class AgendaKind(models.TextChoices):
     ITEM_ESCALATION = "item_escalation", _("Escalation or referral")
     OVERDUE_CASE = "overdue_case", _("Overdue case")
     FOLLOW_UP = "follow_up", _("Open follow-up")
-    DEMAND = "demand", _("New demand or suggestion")
+    DEMAND = "demand", _("Demand received since the last meeting")
     FREE = "free", _("Other item")
 
 

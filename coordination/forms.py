@@ -200,6 +200,8 @@ class MeetingForm(forms.Form):
         workgroup = self.fields["workgroup"]
         workgroup.queryset = workgroups  # type: ignore[attr-defined]
         workgroup.required = not across
+        if not across:
+            workgroup.empty_label = None  # type: ignore[attr-defined]
         invited = self.fields["invited"]
         invited.queryset = organizations  # type: ignore[attr-defined]
         invited.label_from_instance = _organization_label  # type: ignore[attr-defined]
