@@ -23,8 +23,8 @@ from coordination.services import (
 from workgroups.calendar import local_zone, working_day_after, working_day_before
 from workgroups.models import Organization, User, Workgroup
 
-PAST_TITLE = "获得电力专项工作小组2025年第三次联动协调会议"
-NEXT_TITLE = "获得电力专项工作小组2025年第四次联动协调会议"
+PAST_TITLE = "获得电力专项工作小组第三次联动协调会议"
+NEXT_TITLE = "获得电力专项工作小组第四次联动协调会议"
 PLACE = "中山市发展和改革局三楼第一会议室"
 INVITED = ("csg-zhongshan", "cuiheng", "torch-zone", "urban-management")
 MINUTES = (
@@ -90,4 +90,4 @@ def build_meetings(users: dict[str, User]) -> list[Meeting]:
                 invited,
             ),
         )
-    return [past, upcoming]
+    return list(Meeting.objects.filter(pk__in=[past.pk, upcoming.pk]).order_by("starts_at"))
