@@ -13,8 +13,11 @@ __all__ = [
     "EscalationEventKind",
     "EscalationOrigin",
     "EscalationStatus",
+    "ActionItemStatus",
+    "AgendaKind",
     "FollowUpStatus",
     "ItemKind",
+    "MeetingStatus",
     "Utility",
     "Verdict",
 ]
@@ -27,6 +30,7 @@ class ItemKind(models.TextChoices):
     DEMAND = "demand", _("Demand or suggestion")
     FOLLOW_UP = "follow_up", _("Follow-up of a bad rating")
     CASE = "case", _("Case")
+    ACTION_ITEM = "action_item", _("Meeting action item")
 
 
 class EscalationOrigin(models.TextChoices):
@@ -92,3 +96,37 @@ class FollowUpStatus(models.TextChoices):
 
 
 OPEN_FOLLOW_UP_STATES = (FollowUpStatus.OPEN, FollowUpStatus.CALLED, FollowUpStatus.ANSWERED)
+
+
+class MeetingStatus(models.TextChoices):
+    """A coordination meeting (联动协调会议): scheduled, held (minutes recorded), minutes
+    published (closed); or cancelled before it was held."""
+
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    PUBLISHED = "published", _("Minutes published")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# The agenda may still change (before and while the meeting is held).
+AGENDA_EDITABLE = (MeetingStatus.SCHEDULED, MeetingStatus.HELD)
+
+
+class AgendaKind(models.TextChoices):
+    """What an agenda item is about: one of the workgroup's open matters, or a free item."""
+
+    ESCALATION = "escalation", _("Escalated case")
+    ITEM_ESCALATION = "item_escalation", _("Escalation or referral")
+    OVERDUE_CASE = "overdue_case", _("Overdue case")
+    FOLLOW_UP = "follow_up", _("Open follow-up")
+    DEMAND = "demand", _("Demand received since the last meeting")
+    FREE = "free", _("Other item")
+
+
+class ActionItemStatus(models.TextChoices):
+    """A meeting's action item (督办事项): open until its owner says what was done, or the
+    meeting's owner drops it."""
+
+    OPEN = "open", _("Not done yet")
+    DONE = "done", _("Done")
+    DROPPED = "dropped", _("Dropped")

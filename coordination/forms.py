@@ -1,19 +1,24 @@
-"""The public form for demands and suggestions (诉求与建议), and the staff site's filters."""
+"""The public form for demands and suggestions (诉求与建议), the staff site's filters, and the
+staff forms of coordination meetings."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django import forms
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import ServiceApplication
 from workgroups.forms import MobileField
-from workgroups.models import Town
+from workgroups.models import Organization, Town, Workgroup
 
 from .constants import DemandKind, DemandTheme, Utility
+from .models.meetings import ACTION_MAX_LENGTH, AGENDA_TEXT_MAX_LENGTH, PLACE_MAX_LENGTH
+from .models.meetings import TITLE_MAX_LENGTH as TITLE_MAX_LENGTH_MEETING
 from .registry import (
     ADDRESS_MAX_LENGTH,
     ATTACHMENTS_MAX,
@@ -161,3 +166,84 @@ def queue_filters(params: QueryDict) -> DemandFilters:
         escalated=params.get("escalated") == "1",
         q=params.get("q", "")[:100].replace("\x00", ""),
     )
+
+
+# --- Coordination meetings ---------------------------------------------------------------------
+
+
+class MeetingForm(forms.Form):
+    """Schedule a meeting: its workgroup (or across workgroups), when, where, who is invited."""
+
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH_MEETING)
+    workgroup = forms.ModelChoiceField(
+        label=_("Workgroup"),
+        queryset=Workgroup.objects.none(),
+        required=False,
+        empty_label=_("Across workgroups (leadership office)"),
+    )
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={"invalid": _("Enter the date and time of the meeting.")},
+    )
+    place = forms.CharField(label=_("Place"), max_length=PLACE_MAX_LENGTH)
+    invited = forms.ModelMultipleChoiceField(
+        label=_("Invited organisations"),
+        queryset=Organization.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, workgroups, organizations, across: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        workgroup = self.fields["workgroup"]
+        workgroup.queryset = workgroups  # type: ignore[attr-defined]
+        workgroup.required = not across
+        if not across:
+            workgroup.empty_label = None  # type: ignore[attr-defined]
+        invited = self.fields["invited"]
+        invited.queryset = organizations  # type: ignore[attr-defined]
+        invited.label_from_instance = _organization_label  # type: ignore[attr-defined]
+
+    def clean_starts_at(self):
+        starts_at = self.cleaned_data["starts_at"]
+        if starts_at < timezone.now() - dt.timedelta(days=1):
+            raise forms.ValidationError(_("A meeting is scheduled from today on."))
+        return starts_at
+
+
+def _organization_label(org: Organization) -> str:
+    english = not (get_language() or "").startswith("zh")
+    name = org.name_en if english and org.name_en else org.name_zh
+    return f"{name} · {org.get_kind_display()}"
+
+
+class ActionItemForm(forms.Form):
+    description = forms.CharField(
+        label=_("What must be done"),
+        max_length=ACTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=Organization.objects.none())
+    due_day = forms.DateField(
+        label=_("Due working day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date.")},
+    )
+    workgroup = forms.ModelChoiceField(
+        label=_("Workgroup that follows it up"),
+        queryset=Workgroup.objects.none(),
+        required=False,
+    )
+
+    def __init__(self, *args, organizations, workgroups, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["owner"]
+        owner.queryset = organizations  # type: ignore[attr-defined]
+        owner.label_from_instance = _organization_label  # type: ignore[attr-defined]
+        self.fields["workgroup"].queryset = workgroups  # type: ignore[attr-defined]
+
+
+class AgendaAddForm(forms.Form):
+    text = forms.CharField(label=_("New agenda item"), max_length=AGENDA_TEXT_MAX_LENGTH)

@@ -10,6 +10,14 @@ A demand, when it is routed:
 - the town's governing organisation (a town government, a sub-district office, a development
   zone committee), where the reference data names one, sees it and may answer it.
 The leadership bodies read every demand without rows (selectors), as they read every case.
+
+A coordination meeting, when it is scheduled:
+- the convening organisation and, for a workgroup's meeting, the workgroup's lead agencies see
+  it and manage it (agenda, minutes, action items, hold, publish, cancel);
+- every invited organisation (operators, towns and sub-districts, other agencies) sees it,
+  read-only, with its minutes.
+The leadership bodies read every meeting without rows. Action items are read through their
+meeting, their owner and their workgroup (coordination/selectors/meetings.py).
 """
 
 from django.contrib.auth.models import Permission
@@ -17,12 +25,20 @@ from django.contrib.auth.models import Permission
 from workgroups.constants import WorkgroupRole
 from workgroups.models import WorkgroupMembership
 
-from .models import Demand, DemandGroupObjectPermission, DemandUserObjectPermission
+from .models import (
+    Demand,
+    DemandGroupObjectPermission,
+    DemandUserObjectPermission,
+    Meeting,
+    MeetingGroupObjectPermission,
+)
 
 VIEW_DEMAND = "coordination.view_demand"
 SUBMITTER = "coordination.act_as_submitter"
 HANDLE_DEMAND = "coordination.handle_demand"
 ANSWER_AS_TOWN = "coordination.answer_demand"
+VIEW_MEETING = "coordination.view_meeting"
+MANAGE_MEETING = "coordination.manage_meeting"
 
 
 def _codename(perm: str) -> str:
@@ -70,6 +86,36 @@ def grant_demand(demand: Demand) -> None:
                 user_id=user_id, permission=perms[_codename(perm)], content_object=demand
             )
             for user_id, perm in user_grants
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def grant_meeting(meeting: Meeting, *, invited_group_ids: list[int]) -> None:
+    """Every row a scheduled meeting needs, in a constant number of queries."""
+    perms = {
+        p.codename: p
+        for p in Permission.objects.filter(
+            content_type__app_label="coordination",
+            codename__in=[_codename(VIEW_MEETING), _codename(MANAGE_MEETING)],
+        )
+    }
+    managers = {meeting.organizer.group_id}
+    if meeting.workgroup_id is not None:
+        managers |= set(
+            WorkgroupMembership.objects.filter(
+                workgroup_id=meeting.workgroup_id, role=WorkgroupRole.LEAD
+            ).values_list("organization__group_id", flat=True)
+        )
+    grants = {(g, VIEW_MEETING) for g in managers | set(invited_group_ids)}
+    grants |= {(g, MANAGE_MEETING) for g in managers}
+    MeetingGroupObjectPermission.objects.bulk_create(
+        [
+            MeetingGroupObjectPermission(
+                group_id=group_id, permission=perms[_codename(perm)], content_object=meeting
+            )
+            for group_id, perm in sorted(grants)
+            if group_id is not None
         ],
         ignore_conflicts=True,
     )

@@ -31,6 +31,10 @@ FOLLOW_UP_LIMITS: Limits = {
     FollowUpStatus.CALLED: Limit(15, _("Follow-up"), counted_from=FROM_SUBMISSION),
     FollowUpStatus.ANSWERED: Limit(10, _("Applicant's second rating"), on_breach=LAPSE),
 }
+# A meeting's action item is due on the working day the meeting sets (ActionItem.due_day): it
+# stamps its own deadline (the midnight ending that day) and needs no limit; a missed due day
+# escalates like a case (coordination/workflow.py ACTION_ITEM.escalates_in).
+ACTION_ITEM_LIMITS: Limits = {}
 # A rating invitation reaches the applicant this many working days after connection.
 RATING_INVITATION_WORKING_DAYS = 3
 

@@ -3,7 +3,7 @@ namespace, "applications") and the staff pages (under /staff/, namespace "staff"
 
 from django.urls import path
 
-from .views import follow_ups, public, referrals, staff
+from .views import follow_ups, meetings, public, referrals, staff
 
 public_urlpatterns = [
     path("demands/", public.demand_list, name="demands"),
@@ -36,6 +36,26 @@ staff_urlpatterns = [
         referrals.case_refer_up_view,
         name="case_refer_up",
     ),
+    path("meetings/", meetings.meeting_list_page, name="meetings"),
+    path("meetings/new/", meetings.meeting_new, name="meeting_new"),
+    path("meetings/<uuid:uuid>/", meetings.meeting_page, name="meeting"),
+    path(
+        "meetings/<uuid:uuid>/minutes.<str:fmt>", meetings.meeting_minutes, name="meeting_minutes"
+    ),
+    path(
+        "meetings/<uuid:uuid>/agenda/<str:action>/",
+        meetings.meeting_agenda,
+        name="meeting_agenda",
+    ),
+    path(
+        "meetings/<uuid:uuid>/action-items/",
+        meetings.meeting_action_item_add,
+        name="meeting_action_item_add",
+    ),
+    path("meetings/<uuid:uuid>/<str:name>/", meetings.meeting_act, name="meeting_act"),
+    path("action-items/", meetings.action_item_queue_page, name="action_items"),
+    path("action-items/<uuid:uuid>/", meetings.action_item_page, name="action_item"),
+    path("action-items/<uuid:uuid>/<str:name>/", meetings.action_item_act, name="action_item_act"),
     path("follow-ups/", follow_ups.follow_up_queue_page, name="follow_ups"),
     path("follow-ups/<uuid:uuid>/", follow_ups.follow_up_page, name="follow_up"),
     path("follow-ups/<uuid:uuid>/<str:name>/", follow_ups.follow_up_act, name="follow_up_act"),

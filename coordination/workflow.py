@@ -29,8 +29,9 @@ from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import Membership, User, WorkgroupMembership
 from workgroups.selectors import escalation_holders
 
-from .clock import ClockedItem, Limits, enter_state
+from .clock import ClockedItem, Limits, enter_state, escalating_states
 from .constants import (
+    ActionItemStatus,
     DemandStatus,
     EscalationEventKind,
     EscalationOrigin,
@@ -39,18 +40,38 @@ from .constants import (
     ItemKind,
 )
 from .models import (
+    ActionItem,
+    ActionItemHistory,
     Demand,
     DemandHistory,
     FollowUp,
     FollowUpHistory,
     ItemEscalation,
     ItemEscalationEvent,
+    Meeting,
+    MeetingHistory,
 )
 from .models.follow_ups import CAUSE_MAX_LENGTH, REACHED_MAX_LENGTH
-from .permissions import ANSWER_AS_TOWN, HANDLE_DEMAND, SUBMITTER, VIEW_DEMAND
-from .registry import ANSWER_MAX_LENGTH, DEMAND_LIMITS, FOLLOW_UP_LIMITS
+from .models.meetings import MINUTES_MAX_LENGTH, NOTE_MAX_LENGTH
+from .permissions import (
+    ANSWER_AS_TOWN,
+    HANDLE_DEMAND,
+    MANAGE_MEETING,
+    SUBMITTER,
+    VIEW_DEMAND,
+    VIEW_MEETING,
+)
+from .registry import ACTION_ITEM_LIMITS, ANSWER_MAX_LENGTH, DEMAND_LIMITS, FOLLOW_UP_LIMITS
 
-__all__ = ["COMMENT_MAX_LENGTH", "DEMAND", "FOLLOW_UP", "ITEM_ESCALATION", "ClockedMachine"]
+__all__ = [
+    "ACTION_ITEM",
+    "COMMENT_MAX_LENGTH",
+    "DEMAND",
+    "FOLLOW_UP",
+    "ITEM_ESCALATION",
+    "MEETING",
+    "ClockedMachine",
+]
 
 C = TypeVar("C", bound=ClockedItem)
 
@@ -172,6 +193,13 @@ class ItemEscalationMachine(Machine[ItemEscalation]):
             ]
             if referrals:
                 Demand.objects.filter(pk__in=referrals).update(referral_open=False)
+            referred_actions = [
+                e.action_item_id
+                for e, _s in moved
+                if e.origin == EscalationOrigin.REFERRAL and e.action_item_id is not None
+            ]
+            if referred_actions:
+                ActionItem.objects.filter(pk__in=referred_actions).update(referral_open=False)
 
 
 _EVENT_OF = {
@@ -311,6 +339,14 @@ class ClockedMachine(Machine[C]):
     escalation_field: ClassVar[str]
     # What a move writes, when several rows move at once (the sweep).
     saved_fields: ClassVar[list[str]]
+    # The states whose missed deadline escalates; by default those whose limit says so. An
+    # item whose deadline is set by someone (an action item's due day) names them here.
+    escalates_in: ClassVar[tuple[str, ...] | None] = None
+
+    def escalating_states(self) -> tuple[str, ...]:
+        if self.escalates_in is not None:
+            return self.escalates_in
+        return escalating_states(self.limits)
 
     def stamp(self, item: C, transition: Transition, step: Step) -> None:
         pass
@@ -790,4 +826,310 @@ def follow_up_history_label(entry: FollowUpHistory) -> str:
 
 def follow_up_notice_of(entry: FollowUpHistory) -> str:
     transition = FOLLOW_UP.entry(entry.transition)
+    return transition.notice if transition is not None else ""
+
+
+# --- Coordination meetings and their action items (联动协调会议) ----------------------------
+
+NOTICE_ACTION_ITEM_ASSIGNED = "action_item_assigned"
+NOTICE_ACTION_ITEM_DONE = "action_item_done"
+NOTICE_MEETING_SCHEDULED = "meeting_scheduled"
+NOTICE_MINUTES_PUBLISHED = "minutes_published"
+
+
+class MinutesInput(forms.Form):
+    minutes = forms.CharField(
+        label=gettext_lazy("Minutes"),
+        max_length=MINUTES_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": gettext_lazy("Write the minutes.")},
+    )
+    decisions = forms.CharField(
+        label=gettext_lazy("Decisions (one a line)"),
+        max_length=MINUTES_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    def clean_minutes(self) -> str:
+        minutes = self.cleaned_data["minutes"].strip()
+        if len(minutes) < 2:
+            raise forms.ValidationError(_("Write the minutes."))
+        return minutes
+
+    def clean_decisions(self) -> str:
+        lines = (line.strip() for line in self.cleaned_data.get("decisions", "").splitlines())
+        return "\n".join(line for line in lines if line)
+
+
+class CancelInput(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why is it cancelled?"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": gettext_lazy("Say why the meeting is cancelled.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 2:
+            raise forms.ValidationError(_("Say why the meeting is cancelled."))
+        return reason
+
+
+class MeetingMachine(Machine[Meeting]):
+    """A coordination meeting: scheduled, held (minutes and decisions recorded, corrected while
+    it stays held), minutes published; or cancelled before it is held. Managed by the convening
+    organisation and the workgroup's lead agencies (guardian rows, coordination/permissions.py)."""
+
+    model = Meeting
+    not_found = gettext_lazy("No such meeting.")
+    forbidden = gettext_lazy("You may not perform this action on this meeting.")
+    unknown = gettext_lazy("Unknown action: %s")
+
+    def visible(self, user: Any, obj: Meeting, perms: PermissionSource) -> bool:
+        return perms.has(VIEW_MEETING, obj) or is_oversight(user)
+
+    def refusal(self, transition: Transition, obj: Meeting) -> str:
+        return _("“%(transition)s” is not possible while the meeting is “%(status)s”.") % {
+            "transition": transition.button,
+            "status": obj.get_status_display(),
+        }
+
+    def record(self, obj: Meeting, transition: Transition, step: Step) -> None:
+        if transition.name == "hold" and obj.held_at is None:
+            obj.held_at = step.now
+        elif transition.name == "publish":
+            obj.published_at = step.now
+        elif transition.name == "cancel":
+            obj.cancelled_at = step.now
+        obj.save()
+        MeetingHistory.objects.create(
+            meeting=obj,
+            transition=transition.name,
+            from_state=step.from_state,
+            to_state=obj.status,
+            actor=person(step.actor),
+            at=step.now,
+            comment=str(step.data.get("reason", "")),
+        )
+
+
+MEETING = register(
+    MeetingMachine(
+        [
+            Transition(
+                "hold",
+                gettext_lazy("Record the minutes"),
+                gettext_lazy("Held: minutes recorded"),
+                (MANAGE_MEETING,),
+                input_form=MinutesInput,
+                notice=NOTICE_NONE,
+            ),
+            Transition(
+                "publish",
+                gettext_lazy("Publish the minutes"),
+                gettext_lazy("Minutes published"),
+                (MANAGE_MEETING,),
+                notice=NOTICE_MINUTES_PUBLISHED,
+            ),
+            Transition(
+                "cancel",
+                gettext_lazy("Cancel the meeting"),
+                gettext_lazy("Cancelled"),
+                (MANAGE_MEETING,),
+                input_form=CancelInput,
+                notice=NOTICE_NONE,
+            ),
+        ],
+        events=[
+            Transition(
+                "schedule",
+                gettext_lazy("Schedule"),
+                gettext_lazy("Scheduled"),
+                notice=NOTICE_MEETING_SCHEDULED,
+            )
+        ],
+    )
+)
+
+
+def meeting_history_label(entry: MeetingHistory) -> str:
+    transition = MEETING.entry(entry.transition)
+    return str(transition.history) if transition is not None else entry.transition
+
+
+# Not object permissions: an action item is done by its owner organisation, referred up by its
+# workgroup's lead agencies (memberships, read in ActionItemMachine.may); dropped by whoever
+# manages its meeting (the meeting's guardian rows).
+ACTION_OWNER = "owner"
+ACTION_WORKGROUP_LEAD = "workgroup_lead"
+
+
+class DoneInput(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("What was done"),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Say what was done.")},
+    )
+
+    def clean_note(self) -> str:
+        note = self.cleaned_data["note"].strip()
+        if len(note) < 2:
+            raise forms.ValidationError(_("Say what was done."))
+        return note
+
+
+class DropInput(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why is it dropped?"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": gettext_lazy("Say why it is dropped.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < 2:
+            raise forms.ValidationError(_("Say why it is dropped."))
+        return reason
+
+
+def _member_of(user: User, organization_id: int) -> bool:
+    return Membership.objects.filter(user=user, organization_id=organization_id).exists()
+
+
+class ActionItemMachine(ClockedMachine[ActionItem]):
+    """A meeting's action item: open until its owner says what was done, or the meeting's
+    owner drops it; its due working day is set by the meeting, and a missed one escalates like
+    a case. The workgroup's lead may refer it to the leadership office."""
+
+    model = ActionItem
+    limits = ACTION_ITEM_LIMITS
+    escalates_in = (ActionItemStatus.OPEN,)
+    escalation_field = "action_item"
+    saved_fields = ["status", "stage_entered_at", "due_at", "closed_at", "referral_open"]
+    not_found = gettext_lazy("No such action item.")
+    forbidden = gettext_lazy("You may not perform this action on this action item.")
+    unknown = gettext_lazy("Unknown action: %s")
+
+    def lock(self, obj: ActionItem) -> ActionItem:
+        try:
+            return ActionItem.objects.select_for_update(of=("self",)).get(pk=obj.pk)
+        except ActionItem.DoesNotExist:
+            raise self.missing() from None
+
+    def may(
+        self, user: Any, name: str, obj: ActionItem, *, perms: PermissionSource | None = None
+    ) -> bool:
+        transition = self.transitions.get(name)
+        account = person(user)
+        if transition is None or transition.system_only or account is None:
+            return False
+        if not account.is_active:
+            return False
+        if account.is_superuser:
+            return True
+        if ACTION_OWNER in transition.permissions:
+            return _member_of(account, obj.owner_id)
+        if ACTION_WORKGROUP_LEAD in transition.permissions:
+            return _lead_of(account, obj.workgroup_id)
+        perms = perms or PermissionSource(account)
+        meeting = Meeting(pk=obj.meeting_id)
+        return any(perms.has(p, meeting) for p in transition.permissions)
+
+    def visible(self, user: Any, obj: ActionItem, perms: PermissionSource) -> bool:
+        account = person(user)
+        if account is None:
+            return False
+        return (
+            is_oversight(account)
+            or _member_of(account, obj.owner_id)
+            or _lead_of(account, obj.workgroup_id)
+            or perms.has(VIEW_MEETING, Meeting(pk=obj.meeting_id))
+        )
+
+    def refusal(self, transition: Transition, obj: ActionItem) -> str:
+        if transition.name == "refer_up" and obj.referral_open:
+            return _("This action item is already with the leadership office.")
+        return _("“%(transition)s” is not possible while the action item is “%(status)s”.") % {
+            "transition": transition.button,
+            "status": obj.get_status_display(),
+        }
+
+    def stamp(self, item: ActionItem, transition: Transition, step: Step) -> None:
+        if item.status == ActionItemStatus.DONE:
+            item.done_at, item.done_by = step.now, person(step.actor)
+            item.closed_at = step.now
+        elif item.status == ActionItemStatus.DROPPED:
+            item.closed_at = step.now
+
+    def record_many(self, moved: Sequence[tuple[ActionItem, Step]], transition: Transition) -> None:
+        super().record_many(moved, transition)
+        if transition.name == "refer_up":
+            referrals_open(
+                kind=ItemKind.ACTION_ITEM, field=self.escalation_field, referred=list(moved)
+            )
+
+    def history(self, item: ActionItem, transition: Transition, step: Step) -> ActionItemHistory:
+        data = step.data
+        return ActionItemHistory(
+            action_item=item,
+            transition=transition.name,
+            from_state=step.from_state,
+            to_state=item.status,
+            actor=person(step.actor),
+            at=step.now,
+            comment=str(data.get("note", "") or data.get("reason", "") or step.comment),
+            due_at=item.due_at,
+        )
+
+
+ACTION_ITEM = ActionItemMachine(
+    [
+        Transition(
+            "complete",
+            gettext_lazy("Mark as done"),
+            gettext_lazy("Done"),
+            (ACTION_OWNER,),
+            input_form=DoneInput,
+            notice=NOTICE_ACTION_ITEM_DONE,
+        ),
+        Transition(
+            "refer_up",
+            gettext_lazy("Refer to the leadership office"),
+            gettext_lazy("Referred to the leadership office"),
+            (ACTION_WORKGROUP_LEAD,),
+            input_form=ReferInput,
+            notice=NOTICE_NONE,
+        ),
+        Transition(
+            "drop",
+            gettext_lazy("Drop"),
+            gettext_lazy("Dropped by the meeting's owner"),
+            (MANAGE_MEETING,),
+            input_form=DropInput,
+            notice=NOTICE_NONE,
+        ),
+    ],
+    events=[
+        Transition(
+            "assign",
+            gettext_lazy("Assign"),
+            gettext_lazy("Assigned by the meeting"),
+            notice=NOTICE_ACTION_ITEM_ASSIGNED,
+        )
+    ],
+)
+register(ACTION_ITEM)
+
+
+def action_item_history_label(entry: ActionItemHistory) -> str:
+    transition = ACTION_ITEM.entry(entry.transition)
+    return str(transition.history) if transition is not None else entry.transition
+
+
+def action_item_notice_of(entry: ActionItemHistory) -> str:
+    transition = ACTION_ITEM.entry(entry.transition)
     return transition.notice if transition is not None else ""

@@ -32,6 +32,8 @@ class EventType(models.TextChoices):
     RATING_INVITATION = "rating.invitation", _("Invitation to rate the service")
     FOLLOW_UP_OPENED = "follow_up.opened", _("Follow-up of a bad rating opened")
     FOLLOW_UP_ANSWERED = "follow_up.answered", _("Follow-up of a bad rating answered")
+    ACTION_ITEM_ASSIGNED = "action_item.assigned", _("Meeting action item assigned")
+    ACTION_ITEM_DONE = "action_item.done", _("Meeting action item done")
     WEBHOOK_PAUSED = "webhook_endpoint.paused", _("Webhook endpoint paused")
     WEBHOOK_RESUMED = "webhook_endpoint.resumed", _("Webhook endpoint resumed")
     COMPANY_IDENTITY = "company.identity", _("Company verification")

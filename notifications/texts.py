@@ -178,10 +178,45 @@ def _case_referral(p: Params) -> Text:
         subject = _("Referral resolved: case %(reference)s (%(utility)s), %(project)s") % values
     else:
         subject = (
-            _("Referred up (tier %(tier)s): case %(reference)s (%(utility)s), %(project)s")
-            % values
+            _("Referred up (tier %(tier)s): case %(reference)s (%(utility)s), %(project)s") % values
         )
     return Text(subject, p.get("note", ""), _path("staff:case", p["case"]))
+
+
+# Coordination meetings' action items (督办事项).
+
+
+@message("action_item.assigned")
+def _action_item_assigned(p: Params) -> Text:
+    return Text(
+        _("Action item from “%(meeting)s”, due %(day)s")
+        % {"meeting": p["meeting"], "day": _day(p["due_day"])},
+        p.get("description", ""),
+        _path("staff:action_item", p["action_item"]),
+    )
+
+
+@message("action_item.done")
+def _action_item_done(p: Params) -> Text:
+    return Text(
+        _("Action item from “%(meeting)s” done") % {"meeting": p["meeting"]},
+        _lines(p.get("description", ""), p.get("done_note", "")),
+        _path("staff:action_item", p["action_item"]),
+    )
+
+
+@message("action_item.escalation")
+def _action_item_escalation(p: Params) -> Text:
+    values = {"tier": p["tier"], "meeting": p["meeting"]}
+    if p.get("origin") == EscalationOrigin.REFERRAL:
+        subject = _("Referral (tier %(tier)s): action item from “%(meeting)s”") % values
+    else:
+        subject = _("Escalation (tier %(tier)s): action item from “%(meeting)s” overdue") % values
+    return Text(
+        subject,
+        _lines(p.get("description", ""), p.get("note", "")),
+        _path("staff:action_item", p["action_item"]),
+    )
 
 
 # A company's verification.

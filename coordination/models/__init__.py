@@ -1,11 +1,21 @@
-"""The workgroups' own work: demands and suggestions, and the escalations of its deadlines."""
+"""The workgroups' own work: demands and suggestions, follow-ups, meetings and their action
+items, and the escalations of their deadlines."""
 
 from .demands import Demand, DemandAttachment, DemandHistory
 from .escalations import ItemEscalation, ItemEscalationEvent
 from .follow_ups import FollowUp, FollowUpHistory, RatingInvitation
-from .object_permissions import DemandGroupObjectPermission, DemandUserObjectPermission
+from .meetings import ActionItem, ActionItemHistory, AgendaItem, Meeting, MeetingHistory
+from .object_permissions import (
+    DemandGroupObjectPermission,
+    DemandUserObjectPermission,
+    MeetingGroupObjectPermission,
+    MeetingUserObjectPermission,
+)
 
 __all__ = [
+    "ActionItem",
+    "ActionItemHistory",
+    "AgendaItem",
     "Demand",
     "DemandAttachment",
     "DemandGroupObjectPermission",
@@ -15,5 +25,9 @@ __all__ = [
     "FollowUpHistory",
     "ItemEscalation",
     "ItemEscalationEvent",
+    "Meeting",
+    "MeetingGroupObjectPermission",
+    "MeetingHistory",
+    "MeetingUserObjectPermission",
     "RatingInvitation",
 ]

@@ -16,6 +16,7 @@ from workgroups.models import Workgroup
 from ..constants import EscalationEventKind, EscalationOrigin, EscalationStatus, ItemKind
 from .demands import Demand
 from .follow_ups import FollowUp
+from .meetings import ActionItem
 
 TOP_TIER = 3
 
@@ -24,6 +25,7 @@ ITEM_FIELDS = {
     ItemKind.DEMAND: "demand",
     ItemKind.FOLLOW_UP: "follow_up",
     ItemKind.CASE: "service_application",
+    ItemKind.ACTION_ITEM: "action_item",
 }
 
 
@@ -36,15 +38,15 @@ def _one_item() -> models.Q:
 
 
 class ItemEscalation(FSMModelMixin, models.Model):
-    """A demand (later: a follow-up, an action item, a case) with a higher tier: a missed
+    """A demand, a follow-up, a meeting's action item or a case with a higher tier: a missed
     working-day deadline, climbing from the workgroup's lead agencies (tier 1) to the leadership
     office (2) and the leading group (3) until someone who holds it resolves it or the item moves
     on; or a referral (提级协调) by the tier below that could not solve it, which the holder
     resolves or refers up in turn.
 
-    One nullable foreign key per kind of item (a demand, a follow-up, a case referred up),
-    exactly one of them set: the sweep and the pages join the item directly, with no generic
-    relation."""
+    One nullable foreign key per kind of item (a demand, a follow-up, an action item, a case
+    referred up), exactly one of them set (ITEM_FIELDS): the sweep and the pages join the item
+    directly, with no generic relation."""
 
     uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     item_kind = models.CharField(_("item"), max_length=20, choices=ItemKind.choices)
@@ -72,6 +74,14 @@ class ItemEscalation(FSMModelMixin, models.Model):
         null=True,
         blank=True,
         related_name="referrals",
+    )
+    action_item = models.ForeignKey(
+        ActionItem,
+        verbose_name=_("action item"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalations",
     )
     workgroup = models.ForeignKey(
         Workgroup, verbose_name=_("workgroup"), on_delete=models.PROTECT, related_name="+"
@@ -132,6 +142,11 @@ class ItemEscalation(FSMModelMixin, models.Model):
                 condition=models.Q(follow_up__isnull=False),
                 name="item_escalation_follow_up_deadline_unique",
             ),
+            models.UniqueConstraint(
+                fields=["action_item", "breached_due_at"],
+                condition=models.Q(action_item__isnull=False),
+                name="item_escalation_action_item_deadline_unique",
+            ),
             # One referral of an item at a time (it climbs; a new one waits for its resolution).
             models.UniqueConstraint(
                 fields=["demand"],
@@ -147,6 +162,11 @@ class ItemEscalation(FSMModelMixin, models.Model):
             models.CheckConstraint(
                 condition=models.Q(service_application__isnull=True) | models.Q(origin="referral"),
                 name="item_escalation_case_is_referral",
+            ),
+            models.UniqueConstraint(
+                fields=["action_item"],
+                condition=models.Q(origin="referral") & ~models.Q(status="resolved"),
+                name="item_escalation_action_item_open_referral_unique",
             ),
             # A deadline escalation names its deadline; a referral its reason.
             models.CheckConstraint(
@@ -173,7 +193,7 @@ class ItemEscalation(FSMModelMixin, models.Model):
 
     @property
     def item(self) -> models.Model | None:
-        return self.demand or self.follow_up or self.service_application
+        return self.demand or self.follow_up or self.action_item or self.service_application
 
     # Who may handle an escalation and what each move records: coordination/workflow.py.
 

@@ -11,10 +11,26 @@ from .escalations import (
     item_escalation_transition,
 )
 from .follow_ups import follow_up_transition, follow_ups_open, rating_invitations_record
+from .meetings import (
+    ActionItemInput,
+    MeetingInput,
+    action_item_add,
+    action_item_transition,
+    meeting_agenda_edit,
+    meeting_schedule,
+    meeting_transition,
+)
 from .referrals import case_may_refer, case_refer_up
 
 __all__ = [
     "CLOCKED_KINDS",
+    "ActionItemInput",
+    "MeetingInput",
+    "action_item_add",
+    "action_item_transition",
+    "meeting_agenda_edit",
+    "meeting_schedule",
+    "meeting_transition",
     "ClockedKind",
     "DemandInput",
     "case_may_refer",

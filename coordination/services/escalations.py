@@ -24,10 +24,10 @@ from core.workflow import apply, apply_many
 from workgroups.calendar import working_day_cutoff
 from workgroups.models import EscalationTier, User
 
-from ..clock import escalating_states, lapsing_states
+from ..clock import lapsing_states
 from ..constants import EscalationEventKind, EscalationOrigin, EscalationStatus, ItemKind
 from ..models import ItemEscalation, ItemEscalationEvent
-from ..workflow import DEMAND, FOLLOW_UP, ITEM_ESCALATION, ClockedMachine
+from ..workflow import ACTION_ITEM, DEMAND, FOLLOW_UP, ITEM_ESCALATION, ClockedMachine
 from .follow_ups import follow_ups_open, rating_invitations_record
 
 TOP_TIER = 3
@@ -47,6 +47,7 @@ class ClockedKind:
 CLOCKED_KINDS: tuple[ClockedKind, ...] = (
     ClockedKind(ItemKind.DEMAND, DEMAND, lapse_transition="close_unrated"),
     ClockedKind(ItemKind.FOLLOW_UP, FOLLOW_UP, lapse_transition="close_unrated"),
+    ClockedKind(ItemKind.ACTION_ITEM, ACTION_ITEM),
 )
 
 
@@ -91,7 +92,7 @@ def _open_for_overdue(kind: ClockedKind, now: dt.datetime) -> int:
     machine = kind.machine
     model = machine.model
     overdue = list(
-        model._default_manager.filter(status__in=escalating_states(machine.limits), due_at__lt=now)
+        model._default_manager.filter(status__in=machine.escalating_states(), due_at__lt=now)
         .exclude(escalated_due_at=F("due_at"))
         .values_list("pk", "status", "due_at", "workgroup_id")
     )

@@ -221,13 +221,15 @@ def _escalation_back(request: HttpRequest, uuid, **kwargs) -> str:
         return reverse("staff:referrals")
     escalation = (
         ItemEscalation.objects.filter(uuid=uuid)
-        .select_related("demand", "follow_up", "service_application__combined")
+        .select_related("demand", "follow_up", "action_item", "service_application__combined")
         .first()
     )
     if escalation is not None and escalation.follow_up is not None:
         return reverse("staff:follow_up", args=[escalation.follow_up.uuid])
     if escalation is not None and escalation.service_application is not None:
         return reverse("staff:case", args=[escalation.service_application.combined.uuid])
+    if escalation is not None and escalation.action_item is not None:
+        return reverse("staff:action_item", args=[escalation.action_item.uuid])
     if escalation is None or escalation.demand is None:
         return reverse("staff:demands")
     return reverse("staff:demand", args=[escalation.demand.uuid])

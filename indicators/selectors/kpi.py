@@ -355,6 +355,35 @@ def kpi_demands(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
     return out
 
 
+def kpi_action_items(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
+    """Per workgroup, over the meetings' action items due in the period (dropped ones aside)
+    that are done or past their due working day: how many were done by that day, done at all,
+    and are still open past it."""
+    measures = ["action_items", "action_items_done", "action_items_overdue"]
+    pivot = _pivot(
+        _tally("workgroup", scope=scope, filters=filters, measures=measures), ("workgroup_id",)
+    )
+    names = dict(
+        Workgroup.objects.filter(pk__in=[k[0] for k in pivot]).values_list("pk", "name_zh")
+    )
+    out = []
+    for (workgroup_id,), m in sorted(pivot.items(), key=lambda kv: kv[0][0] or 0):
+        due = m.get("action_items")
+        if not due:
+            continue
+        out.append(
+            {
+                "workgroup_id": workgroup_id,
+                "workgroup": names.get(workgroup_id, ""),
+                "due": due["n"],
+                "on_time": due["on_time"],
+                "done": m["action_items_done"]["n"] if "action_items_done" in m else 0,
+                "overdue": m["action_items_overdue"]["n"] if "action_items_overdue" in m else 0,
+            }
+        )
+    return out
+
+
 def _operator_names(ids) -> dict[int, str]:
     return dict(Organization.objects.filter(pk__in=ids).values_list("pk", "name_zh"))
 

@@ -191,6 +191,28 @@ WHERE m.n > 0
 GROUP BY 1, 2, 3, 4, 5
 """
 
+# Coordination meetings' action items (督办事项) per workgroup, by month of their due working
+# day: those judged (done, or open past their due day; dropped ones do not count), done by
+# their due day (on_time), done at all, and still open past it.
+_ACTION_ITEMS = """
+INSERT INTO applications_kpirollup
+    (month, utility, workgroup_id, operator_id, measure, value, n, on_time)
+SELECT date_trunc('month', a.due_day)::date, '', a.workgroup_id, NULL::integer, m.measure,
+       NULL::numeric, sum(m.n), sum(m.on_time)
+FROM coordination_actionitem a
+CROSS JOIN LATERAL (VALUES
+    ('action_items', 1,
+     CASE WHEN a.status = 'done' AND a.done_at <= (a.due_day + 1)::timestamp AT TIME ZONE %(tz)s
+          THEN 1 ELSE 0 END),
+    ('action_items_done', CASE WHEN a.status = 'done' THEN 1 ELSE 0 END, 0),
+    ('action_items_overdue', CASE WHEN a.status = 'open' THEN 1 ELSE 0 END, 0)
+) AS m(measure, n, on_time)
+WHERE a.status <> 'dropped'
+  AND (a.status = 'done' OR (a.due_day + 1)::timestamp AT TIME ZONE %(tz)s <= %(now)s)
+  AND m.n > 0
+GROUP BY 1, 2, 3, 4, 5
+"""
+
 # Early demand notices per operator by month sent: acknowledged within one working day means
 # by the end of the working day after the notice (the SLA clock's rule for one day).
 _NOTICES = """
@@ -253,6 +275,7 @@ def kpi_rollup_refresh() -> KpiRefresh:
             _RATINGS,
             _FOLLOW_UPS,
             _DEMANDS,
+            _ACTION_ITEMS,
             _NOTICES,
         )
         for sql in (*rebuilds, CASE_CLOCKS, PARTY_ROLLUP):

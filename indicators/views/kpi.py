@@ -19,6 +19,7 @@ from ..selectors.kpi import (
     INDICATORS_UNAVAILABLE,
     KpiFilter,
     indicators_available,
+    kpi_action_items,
     kpi_applications,
     kpi_as_of,
     kpi_connections,
@@ -154,6 +155,17 @@ def _kpi_tables(scope, filters: KpiFilter) -> dict[str, dict]:
             rate(r["on_time"], r["decided"]),
         ]
         for r in kpi_demands(scope=scope, filters=filters)
+    ]
+    action_items = [
+        [
+            r["workgroup"],
+            r["due"],
+            r["on_time"],
+            rate(r["on_time"], r["due"]),
+            r["done"] - r["on_time"],
+            r["overdue"],
+        ]
+        for r in kpi_action_items(scope=scope, filters=filters)
     ]
     notices = [
         [
@@ -309,6 +321,23 @@ def _kpi_tables(scope, filters: KpiFilter) -> dict[str, dict]:
                 _("On-time rate (%)"),
             ],
             "rows": demands,
+        },
+        "action_items": {
+            "title": _("Meeting action items on time, per workgroup"),
+            "note": _(
+                "Action items of coordination meetings due in the period (by their due working "
+                "day) that are done or past that day; dropped items do not count. On time: "
+                "marked done by the end of the due working day."
+            ),
+            "headers": [
+                _("Workgroup"),
+                _("Action items due"),
+                _("Done on time"),
+                _("On-time rate (%)"),
+                _("Done late"),
+                _("Still open, overdue"),
+            ],
+            "rows": action_items,
         },
         "notices": {
             "text_columns": 2,

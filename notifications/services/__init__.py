@@ -2,6 +2,7 @@
 
 from applications.models import EscalationEvent, Project, ProjectClaimEvent, StateChange
 from coordination.models import (
+    ActionItemHistory,
     DemandHistory,
     FollowUpHistory,
     ItemEscalationEvent,
@@ -23,6 +24,7 @@ from .demand import demand_notice_acknowledge, demand_notices_remind, demand_sig
 from .facts import facts_consume
 from .follow_ups import handle_follow_up_history, handle_rating_invitations
 from .leases import delivery_batches_reserve, delivery_leases_release
+from .meetings import handle_action_item_history
 from .messages import (
     handle_claim_events,
     handle_escalation_events,
@@ -87,6 +89,12 @@ def facts_process(*, batch: int = 500) -> int:
         cursor_name="follow_up_history",
         queryset=FollowUpHistory.objects.all(),
         handle=handle_follow_up_history,
+        batch=batch,
+    )
+    written += facts_consume(
+        cursor_name="action_item_history",
+        queryset=ActionItemHistory.objects.all(),
+        handle=handle_action_item_history,
         batch=batch,
     )
     return written

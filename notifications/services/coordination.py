@@ -245,6 +245,7 @@ def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
             "escalation__demand",
             "escalation__follow_up__service_application",
             "escalation__service_application__combined__project",
+            "escalation__action_item__meeting",
         )
         .order_by("pk")
     )
@@ -264,6 +265,7 @@ def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
             continue
         if demand is None:
             rows += _follow_up_escalation(event, audience, holders)
+            rows += _action_item_escalation(event, audience, holders)
             continue
         message = compose(
             "demand.escalation",
@@ -379,6 +381,50 @@ def _case_referral(
         told.add(sa.operator_id)
     rows: list[Delivery] = []
     for org_id in sorted(told):
+        rows += audience.to_organization(
+            org_id,
+            event_id=uuid.uuid5(escalation.uuid, f"event-{event.pk}"),
+            event_type=EventType.ESCALATION,
+            payload=payload,
+            **message,
+        )
+    return rows
+
+
+def _action_item_escalation(
+    event: ItemEscalationEvent, audience: Audience, holders: EscalationHolders
+) -> list[Delivery]:
+    """A meeting's action item past its due day, or referred up: told to the tier that holds
+    it (a referral's resolution to every tier it passed)."""
+    escalation = event.escalation
+    item = escalation.action_item
+    if item is None:
+        return []
+    message = compose(
+        "action_item.escalation",
+        {
+            "tier": event.tier,
+            "origin": escalation.origin,
+            "kind": event.kind,
+            "meeting": item.meeting.title,
+            "description": item.description,
+            "note": event.note,
+            "action_item": str(item.uuid),
+        },
+    )
+    due = escalation.breached_due_at
+    payload = {
+        "escalation": str(escalation.uuid),
+        "action_item": str(item.uuid),
+        "origin": escalation.origin,
+        "kind": event.kind,
+        "tier": event.tier,
+        "due_day": item.due_day.isoformat(),
+        "missed_deadline": due.isoformat() if due else None,
+        "note": event.note,
+    }
+    rows: list[Delivery] = []
+    for org_id in sorted(_told(event, holders)):
         rows += audience.to_organization(
             org_id,
             event_id=uuid.uuid5(escalation.uuid, f"event-{event.pk}"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from applications.models import Project
-from coordination.models import Demand, FollowUp, ItemEscalation
+from coordination.models import Demand, FollowUp, ItemEscalation, Meeting
 from indicators.selectors.kpi import indicators_available
 from indicators.services.rollup import kpi_rollup_refresh
 from workgroups.calendar import year_covered
@@ -21,6 +21,7 @@ from workgroups.services import calendar_year_enter
 from .cases import CaseResult, build_cases, build_shared_project
 from .demands import DemoDemand, build_demands
 from .follow_ups import build_follow_up
+from .meetings import build_meetings
 from .people import (
     COMPANIES,
     DEFAULT_DEMO_PASSWORD,
@@ -51,6 +52,7 @@ class DemoResult:
     demands: list[tuple[DemoDemand, Demand, bool]]
     follow_up: FollowUp | None = None
     referral: ItemEscalation | None = None
+    meetings: list[Meeting] | None = None
 
 
 def ensure_demo_calendar() -> None:
@@ -66,7 +68,8 @@ def ensure_demo_calendar() -> None:
 
 def build_demo(*, password: str) -> DemoResult:
     """Reference data, demo companies and users, then every demo case and demand not yet
-    present, the follow-up of a bad rating and a case referred up."""
+    present, the follow-up of a bad rating, a case referred up and the electricity workgroup's
+    meetings."""
     load_reference_data()
     ensure_demo_calendar()
     companies = ensure_companies()
@@ -77,8 +80,9 @@ def build_demo(*, password: str) -> DemoResult:
     demands = build_demands(users)
     follow_up = build_follow_up(users)
     referral = build_referral(users)
+    meetings = build_meetings(users)
     # The indicators pages read a rollup beat rebuilds every few minutes: have it now
     # (PostgreSQL only: on the embedded SQLite database the pages say they need it).
     if indicators_available():
         kpi_rollup_refresh()
-    return DemoResult(password, users, cases, shared, demands, follow_up, referral)
+    return DemoResult(password, users, cases, shared, demands, follow_up, referral, meetings)

@@ -23,6 +23,7 @@ from applications.models import (
     StateChange,
 )
 from coordination.models import (
+    ActionItemHistory,
     DemandHistory,
     FollowUpHistory,
     ItemEscalationEvent,
@@ -45,6 +46,7 @@ FACT_SOURCES: tuple[tuple[str, type[models.Model], str], ...] = (
     ("item_escalation_events", ItemEscalationEvent, "at"),
     ("rating_invitations", RatingInvitation, "at"),
     ("follow_up_history", FollowUpHistory, "at"),
+    ("action_item_history", ActionItemHistory, "at"),
 )
 # Counting unread facts stops here: past it the reader is simply far behind.
 FACT_COUNT_LIMIT = 100_000

@@ -69,6 +69,28 @@ SAMPLES = {
         "fee": "1200.00",
     },
     "case.escalation": {"tier": 2, "reference": "ZS-1", "stage": "accepted", "note": ""},
+    "action_item.assigned": {
+        "meeting": "电力工作小组协调会",
+        "due_day": "2026-12-04",
+        "description": "协调翠亨大道管线迁改",
+        "action_item": str(uuid.uuid4()),
+    },
+    "action_item.done": {
+        "meeting": "电力工作小组协调会",
+        "due_day": "2026-12-04",
+        "description": "协调翠亨大道管线迁改",
+        "done_note": "已完成",
+        "action_item": str(uuid.uuid4()),
+    },
+    "action_item.escalation": {
+        "tier": 2,
+        "origin": "referral",
+        "kind": "opened",
+        "meeting": "电力工作小组协调会",
+        "description": "协调翠亨大道管线迁改",
+        "note": "需市领导协调",
+        "action_item": str(uuid.uuid4()),
+    },
     "case.referral": {
         "tier": 2,
         "kind": "opened",

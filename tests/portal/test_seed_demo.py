@@ -346,3 +346,31 @@ def test_demo_kpi_shows_demands_answered_on_time_per_workgroup(seeded, client):
     page = client.get(reverse("staff:kpi")).content.decode()
     assert 'data-table="demands"' in page
     assert "诉求按时答复情况" in page
+
+
+def test_demo_meetings_show_a_realistic_agenda_and_an_overdue_action_item(seeded, client):
+    """Right after `seed_demo` the electricity workgroup has a held meeting with minutes and
+    two action items (one overdue and escalated) and a scheduled one whose agenda lists the
+    workgroup's open matters; an invited town reads it, another workgroup does not."""
+    from coordination.models import ActionItem, ItemEscalation, Meeting
+
+    past, upcoming = Meeting.objects.order_by("starts_at")
+    assert (past.status, upcoming.status) == ("published", "scheduled")
+    assert past.minutes and past.decisions
+    items = ActionItem.objects.filter(meeting=past)
+    assert items.count() == 2
+    overdue = items.get(owner__code="csg-zhongshan")
+    assert ItemEscalation.objects.filter(action_item=overdue, tier=1).exists()
+    kinds = set(upcoming.agenda.values_list("kind", flat=True))
+    assert "demand" in kinds and len(kinds) >= 2
+    client.force_login(User.objects.get(username="lead-ndrc"))
+    page = client.get(reverse("staff:meeting", args=[upcoming.uuid])).content.decode()
+    assert page.count("data-agenda-item=") == upcoming.agenda.count()
+    client.force_login(User.objects.get(username="op-power"))
+    assert client.get(reverse("staff:meeting", args=[upcoming.uuid])).status_code == 200
+    queue = client.get(reverse("staff:action_items") + "?state=mine").content.decode()
+    assert str(overdue.uuid) in queue
+    client.force_login(User.objects.get(username="lead-water"))
+    assert client.get(reverse("staff:meeting", args=[upcoming.uuid])).status_code == 404
+    _seed()
+    assert Meeting.objects.count() == 2 and ActionItem.objects.count() == 2

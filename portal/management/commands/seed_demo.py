@@ -90,6 +90,20 @@ class Command(BaseCommand):
                 f"Referred up (staff: Referrals, user `leadership`): {sa.combined.reference} "
                 f"{sa.get_utility_display()}, {result.referral.reason}"
             )
+        if result.meetings:
+            self.stdout.write("")
+            self.stdout.write("Demo coordination meetings (staff: Meetings, sign in as lead-ndrc):")
+            meeting_rows = [
+                (
+                    f"{m.starts_at:%Y-%m-%d %H:%M}",
+                    m.title,
+                    m.get_status_display(),
+                    f"{m.agenda.count()} agenda items, {m.action_items.count()} action items",
+                )
+                for m in result.meetings
+            ]
+            for text in _table(("when", "title", "state", ""), meeting_rows):
+                self.stdout.write(f"  {text}")
 
         names = dict(Organization.objects.values_list("code", "name_zh"))
         login_rows = [
