@@ -224,3 +224,21 @@ def joint_works_joinable() -> QuerySet:
     return _prefetched(JointWorksPlan.objects.filter(status=JointWorksStatus.PROPOSED)).order_by(
         "pk"
     )
+
+
+def joint_works_candidates_for_project(*, project) -> list[ServiceApplication]:
+    """A project's applications that could share a trench (plan issued, outside-line works,
+    in no plan): what a lead agency proposes a plan from, whichever workgroup each is in."""
+    rows = (
+        ServiceApplication.objects.filter(combined__project=project, status="plan_issued")
+        .exclude(joint_works__active=True)
+        .select_related("operator", "combined")
+        .order_by("pk")
+    )
+    return [sa for sa in rows if sa.required_permits]
+
+
+def joint_works_for_case(*, user, services: list[ServiceApplication]) -> list[JointWorksPlan]:
+    """The plans the case's applications take part in that the person may see."""
+    ids = JointWorksParticipant.objects.filter(service_application__in=services).values("plan_id")
+    return list(joint_works_for_user(user=user).filter(pk__in=ids))

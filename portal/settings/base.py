@@ -391,6 +391,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ServiceStatusEnum": "applications.constants.ServiceStatus",
         "PermitStatusEnum": "applications.constants.PermitStatus",
+        "JointWorksStatusEnum": "applications.constants.JointWorksStatus",
         "PermitTypeEnum": "applications.constants.PermitType",
         "DocumentTypeEnum": "applications.constants.DocumentType",
         "DocumentSourceEnum": "applications.constants.DocumentSource",
