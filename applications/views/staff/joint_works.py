@@ -138,9 +138,7 @@ class ProposeForm(forms.Form):
         required=False,
         max_length=60000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy(
-            "Optional: a GeoJSON LineString in WGS84, longitude first."
-        ),
+        help_text=gettext_lazy("Optional: a GeoJSON LineString in WGS84, longitude first."),
     )
     window_start = forms.DateField(
         label=gettext_lazy("Excavation starts"), widget=forms.DateInput(attrs={"type": "date"})
