@@ -78,7 +78,7 @@ def _clean(data: PlanInput) -> dict:
     )
     if not window.is_valid():
         for name, messages in window.errors.items():
-            errors[name] = list(messages)
+            errors[name] = [str(message) for message in messages]
     road_name = (data.road_name or "").strip()
     if not road_name or len(road_name) > 100:
         errors["road_name"] = [_("Name the road (at most 100 characters).")]
@@ -427,6 +427,8 @@ def _system(
 def joint_works_permit_follows(*, permit: PermitRequest, now: dt.datetime) -> None:
     """A decision on one of the plan's permits: the plan and every participating application
     follow, as one application follows its own permits."""
+    if permit.joint_works_plan is None:
+        return
     plan = JOINT_WORKS.lock(permit.joint_works_plan)
     participants = _active_participants(plan)
     services = list(
