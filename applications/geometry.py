@@ -40,7 +40,10 @@ def route_clean(value: Any, *, field: str = "route") -> dict | None:
             or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in point)
         ):
             raise ValidationError({field: _("Each point is [longitude, latitude].")})
-        lon, lat = float(point[0]), float(point[1])
+        try:
+            lon, lat = float(point[0]), float(point[1])
+        except OverflowError:
+            lon = lat = math.inf
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             raise ValidationError({field: _("Coordinates are out of range (WGS84 degrees).")})
         if not (min_lon <= lon <= max_lon and min_lat <= lat <= max_lat):

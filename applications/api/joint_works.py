@@ -158,7 +158,9 @@ class JointWorksTransitionSerializer(serializers.Serializer):
     lead_operator = serializers.CharField(
         required=False, max_length=40, help_text=gettext_lazy("change_lead: an operator code.")
     )
-    restored_on = serializers.DateField(required=False, help_text=gettext_lazy("restore."))
+    restored_on = serializers.DateField(
+        required=False, help_text=gettext_lazy("restore (required): the day the road was restored.")
+    )
 
     def action_data(self) -> dict:
         return {
@@ -188,8 +190,16 @@ class JointWorksFilter(StrictFilterSet):
             "passes near that point, nearest first, to join one."
         ),
         parameters=[
-            OpenApiParameter("near", str, description="<longitude>,<latitude> (WGS84)"),
-            OpenApiParameter("within", float, description="metres (default from settings)"),
+            OpenApiParameter(
+                "near",
+                str,
+                description=gettext_lazy("A point as <longitude>,<latitude> (WGS84)."),
+            ),
+            OpenApiParameter(
+                "within",
+                float,
+                description=gettext_lazy("Radius in metres, 1 to 20000 (default 1000)."),
+            ),
         ],
     ),
     retrieve=extend_schema(

@@ -92,6 +92,14 @@ def joint_works_of_services(*, services: list[ServiceApplication]) -> dict[int, 
     rows = (
         JointWorksParticipant.objects.filter(service_application__in=services, active=True)
         .select_related("plan__lead_operator")
+        .prefetch_related(
+            Prefetch(
+                "plan__permits",
+                queryset=PermitRequest.objects.select_related("agency").order_by(
+                    "permit_type", "round"
+                ),
+            )
+        )
         .order_by("pk")
     )
     return {row.service_application_id: row.plan for row in rows}

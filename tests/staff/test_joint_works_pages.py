@@ -90,3 +90,15 @@ def test_the_applicant_sees_the_plan_and_its_window_on_the_tracking_page(
     html = page.content.decode()
     assert f'data-joint-works="{plan.uuid}"' in html
     assert plan.window_start.strftime("%Y-%m-%d") in html
+
+
+def test_every_participants_applicant_sees_the_one_permit_set(services, client, applicant):
+    from applications.services.joint_works import joint_works_plan_act
+
+    plan = propose(services)
+    for code in ("csg-zhongshan", "zs-water", "towngas-zs"):
+        joint_works_plan_act(actor=staff_of(code), plan=plan, action="confirm")
+    client.force_login(applicant)
+    for sa in services:
+        html = client.get(f"/requests/{sa.combined.uuid}/").content.decode()
+        assert 'data-joint-permit="road_excavation"' in html
