@@ -383,7 +383,7 @@ def test_backfill_is_refused_until_every_operator_reports_its_conduit_in(
     for index, utility in enumerate(utilities):
         with pytest.raises(IllegalTransition) as refused:
             joint_works_plan_act(actor=operators("electricity"), plan=plan, action="backfill")
-        assert "every operator" in refused.value.message
+        assert "所有企业报告管线敷设完成" in refused.value.message
         plan = joint_works_plan_act(actor=operators(utility), plan=plan, action="report_installed")
         assert plan.status == (J.INSTALLED if index == 3 else J.EXCAVATING)
     with pytest.raises(IllegalTransition):
