@@ -710,6 +710,12 @@ JOINT_WORKS = register(
                 gettext_lazy("Permit rejected"),
                 input_form=inputs.ReasonInput,
             ),
+            Transition(
+                "participant_withdrawn",
+                gettext_lazy("Application withdrawn"),
+                gettext_lazy("A participating application was withdrawn"),
+                input_form=inputs.ReasonInput,
+            ),
         ]
     )
 )

@@ -125,6 +125,21 @@ class JointWorksPlan(FSMModelMixin, models.Model):
         permission=permitted("leave"),
     )
     def leave(self, *, reason: str) -> str:
+        return self._one_fewer(reason)
+
+    @transition(
+        field=status,
+        source=J.PROPOSED,
+        target=RETURN_VALUE(J.PROPOSED, J.CONFIRMED, J.CANCELLED),
+        permission=permitted("participant_withdrawn"),
+    )
+    def participant_withdrawn(self, *, reason: str) -> str:
+        """A participating application was withdrawn by its applicant before the lock."""
+        return self._one_fewer(reason)
+
+    def _one_fewer(self, reason: str) -> str:
+        """The plan once a participant has gone: cancelled when one is left, locked when all
+        who remain have confirmed."""
         active = list(self._active().values_list("confirmed_at", flat=True))
         if len(active) < 2:
             self.reason = reason

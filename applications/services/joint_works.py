@@ -519,3 +519,42 @@ def road_works_plan_record(
             "restored_on": restored_on,
         },
     )
+
+
+def joint_works_withdrawn(sa: ServiceApplication, *, now: dt.datetime) -> None:
+    """A withdrawn application leaves its plan (the applicant's choice binds its operator):
+    before the lock the plan may lock or be cancelled as when an operator leaves; after it, the
+    others dig on under the plan's permits without it."""
+    participant = (
+        JointWorksParticipant.objects.filter(service_application=sa, active=True)
+        .select_related("plan", "operator")
+        .first()
+    )
+    if participant is None:
+        return
+    plan = JOINT_WORKS.lock(participant.plan)
+    participant.active = False
+    participant.left_at = now
+    participant.leave_reason = _("The application was withdrawn.")
+    participant.save(update_fields=["active", "left_at", "leave_reason"])
+    revoke_joint_works_participation(plan, participant.operator.group_id)
+    if plan.status == J.PROPOSED:
+        reason = _("The application was withdrawn.")
+        apply(
+            JOINT_WORKS,
+            plan,
+            "participant_withdrawn",
+            actor=None,
+            data={"reason": reason},
+            now=now,
+            locked=True,
+        )
+        _plan_follows(plan, now=now)
+    else:
+        _record(
+            plan,
+            "participant_withdrawn",
+            actor=None,
+            now=now,
+            data={"operator": participant.operator.code},
+        )

@@ -16,7 +16,7 @@ from ..constants import ServiceStatus
 from ..models import ServiceApplication
 from ..workflow import SERVICE
 from .escalations import escalations_close_overtaken
-from .joint_works import joint_works_entered
+from .joint_works import joint_works_entered, joint_works_withdrawn
 from .permits import permits_cancel_open, permits_issue
 
 
@@ -55,6 +55,7 @@ def service_application_entered(sa: ServiceApplication, *, now: dt.datetime) -> 
             permits_issue(sa=sa, now=now)
     elif sa.status == ServiceStatus.WITHDRAWN:
         permits_cancel_open(sa=sa, now=now, reason=_("The application was withdrawn."))
+        joint_works_withdrawn(sa, now=now)
 
 
 @dataclass(frozen=True)

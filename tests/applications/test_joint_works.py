@@ -428,3 +428,23 @@ def test_an_operator_joins_an_open_plan_with_its_own_work(
     assert plan.participants.filter(active=True).count() == 3
     plan = _confirm_all(plan, [*services, network], operators)
     assert plan.status == J.CONFIRMED
+
+
+def test_a_withdrawn_application_leaves_its_plan(make, operators, applicant):
+    services = make(["electricity", "water", "gas"])
+    plan = propose(services)
+    joint_works_plan_act(actor=operators("electricity"), plan=plan, action="confirm")
+    joint_works_plan_act(actor=operators("water"), plan=plan, action="confirm")
+    service_application_transition(
+        actor=applicant,
+        service_application=services[2],
+        transition="withdraw",
+        data={"reason": "不再需要燃气"},
+    )
+    plan.refresh_from_db()
+    # The two left had confirmed: the plan locks and files its permits without gas's needs.
+    assert plan.status == J.CONFIRMED
+    assert not plan.participants.get(operator__code="towngas-zs").active
+    assert JointWorksEvent.objects.filter(plan=plan, transition="participant_withdrawn").exists()
+    with pytest.raises(PermissionDenied):
+        joint_works_plan_act(actor=operators("gas"), plan=plan, action="confirm")
