@@ -10,3 +10,7 @@ class ApplicationsConfig(AppConfig):
         # The transition tables register their machines, which the models' FSM permissions and
         # the workflow kernel look up.
         from . import workflow  # noqa: F401
+        from .extensions import register_tracking_panel
+        from .views.joint_works import tracking_panels
+
+        register_tracking_panel(tracking_panels)

@@ -12,6 +12,7 @@ __all__ = [
     "ClockEvent",
     "DocumentSource",
     "DocumentType",
+    "JointWorksStatus",
     "Party",
     "PermitStatus",
     "PermitType",
@@ -39,6 +40,37 @@ class ServiceStatus(models.TextChoices):
     CONNECTED = "connected", _("Connected")
     CLOSED = "closed", _("Closed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class JointWorksStatus(models.TextChoices):
+    """States of a joint works plan (联合施工, 同步开挖/安装/回填)."""
+
+    PROPOSED = "proposed", _("Proposed, awaiting confirmations")
+    CONFIRMED = "confirmed", _("Confirmed by every operator")
+    PERMITTED = "permitted", _("Outside-line permits approved")
+    EXCAVATING = "excavating", _("Excavating")
+    INSTALLED = "installed", _("Every conduit installed")
+    BACKFILLED = "backfilled", _("Backfilled")
+    RESTORED = "restored", _("Road restored")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# Joint works plans whose trench is still to be dug: others may be offered to join them.
+JOINT_WORKS_OPEN = (
+    JointWorksStatus.PROPOSED,
+    JointWorksStatus.CONFIRMED,
+    JointWorksStatus.PERMITTED,
+)
+# States in which a participant is bound to the plan (its permits and stage follow the plan).
+JOINT_WORKS_ACTIVE = (
+    JointWorksStatus.PROPOSED,
+    JointWorksStatus.CONFIRMED,
+    JointWorksStatus.PERMITTED,
+    JointWorksStatus.EXCAVATING,
+    JointWorksStatus.INSTALLED,
+    JointWorksStatus.BACKFILLED,
+    JointWorksStatus.RESTORED,
+)
 
 
 class Party(models.TextChoices):

@@ -19,6 +19,9 @@ from .models import (
     CombinedApplicationGroupObjectPermission,
     Document,
     DocumentGroupObjectPermission,
+    JointWorksParticipant,
+    JointWorksPlan,
+    JointWorksPlanGroupObjectPermission,
     PermitRequest,
     PermitRequestGroupObjectPermission,
     Project,
@@ -33,6 +36,7 @@ _GROUP_PERMISSION_MODEL: dict[type[Model], type[Model]] = {
     ServiceApplication: ServiceApplicationGroupObjectPermission,
     PermitRequest: PermitRequestGroupObjectPermission,
     Document: DocumentGroupObjectPermission,
+    JointWorksPlan: JointWorksPlanGroupObjectPermission,
 }
 
 
@@ -132,3 +136,53 @@ def revoke_project(project: Project, organization_group_id: int) -> None:
     DocumentGroupObjectPermission.objects.filter(
         group_id=organization_group_id, content_object__project=project
     ).delete()
+
+
+def grant_joint_works(plan: JointWorksPlan, participants: list[JointWorksParticipant]) -> None:
+    """Participating operators see the plan and act on it; their applicants see it (the
+    tracking page); the participating workgroups' lead agencies see and manage it."""
+    leads = _lead_groups_by_workgroup({p.service_application.workgroup_id for p in participants})
+    grants: list[tuple[int, str, Model]] = []
+    for participant in participants:
+        sa = participant.service_application
+        grants += [
+            (participant.operator.group_id, "view_jointworksplan", plan),
+            (participant.operator.group_id, "participate_jointworksplan", plan),
+            (sa.combined.applicant.group_id, "view_jointworksplan", plan),
+        ]
+        for group_id in leads[sa.workgroup_id]:
+            grants += [
+                (group_id, "view_jointworksplan", plan),
+                (group_id, "manage_jointworksplan", plan),
+            ]
+    _grant(grants)
+
+
+def revoke_joint_works_participation(plan: JointWorksPlan, operator_group_id: int) -> None:
+    """An operator that left a plan still sees it (its history) but no longer acts on it."""
+    JointWorksPlanGroupObjectPermission.objects.filter(
+        content_object=plan,
+        group_id=operator_group_id,
+        permission__codename="participate_jointworksplan",
+    ).delete()
+
+
+def grant_joint_permits(
+    participants: list[JointWorksParticipant], permits: list[PermitRequest]
+) -> None:
+    """The plan's one permit set: each agency decides its own and reads every participating
+    application; every participant's operator and applicant may follow the permits."""
+    grants: list[tuple[int, str, Model]] = []
+    for permit in permits:
+        grants += [
+            (permit.agency.group_id, "view_permitrequest", permit),
+            (permit.agency.group_id, "decide_permitrequest", permit),
+        ]
+        for participant in participants:
+            sa = participant.service_application
+            grants += [
+                (permit.agency.group_id, "view_serviceapplication", sa),
+                (participant.operator.group_id, "view_permitrequest", permit),
+                (sa.combined.applicant.group_id, "view_permitrequest", permit),
+            ]
+    _grant(grants)

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path
 
 from .views import staff
+from .views.staff import joint_works as joint_works_views
 
 app_name = "staff"
 
@@ -19,6 +20,18 @@ urlpatterns = [
     ),
     path("permits/<uuid:uuid>/<str:decision>/", staff.permit_decide, name="permit_decide"),
     path("escalations/", staff.escalations, name="escalations"),
+    path("joint-works/", joint_works_views.joint_works, name="joint_works"),
+    path("joint-works/<uuid:uuid>/", joint_works_views.joint_work, name="joint_work"),
+    path(
+        "joint-works/<uuid:uuid>/<str:name>/",
+        joint_works_views.joint_work_act,
+        name="joint_work_act",
+    ),
+    path(
+        "cases/<uuid:uuid>/joint-works/new/",
+        joint_works_views.joint_works_new,
+        name="joint_works_new",
+    ),
     path("calendar/", staff.calendar, name="calendar"),
     path("api-tokens/", staff.api_tokens, name="api_tokens"),
     path("api-tokens/<uuid:uuid>/rotate/", staff.api_token_rotate_view, name="api_token_rotate"),

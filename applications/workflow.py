@@ -23,10 +23,18 @@ from workgroups.models import Membership, Organization
 from workgroups.selectors import escalation_holders, sla_table
 
 from . import transition_inputs as inputs
-from .audit import acting_organization, state_change
+from .audit import acting_organization, jsonable, state_change
 from .clock import ClockChange, enter_stage
 from .constants import EscalationEventKind, EscalationStatus
-from .models import Escalation, EscalationEvent, PermitRequest, ServiceApplication, StateChange
+from .models import (
+    Escalation,
+    EscalationEvent,
+    JointWorksEvent,
+    JointWorksPlan,
+    PermitRequest,
+    ServiceApplication,
+    StateChange,
+)
 
 APPLICANT = "applications.act_as_applicant"
 OPERATOR = "applications.act_as_operator"
@@ -541,3 +549,174 @@ ESCALATION = register(
         ]
     )
 )
+
+
+# Joint works plans (联合施工, docs/joint-works.md). The participants' operators confirm, propose
+# another window, leave and report their conduit in; the lead operator digs, backfills and
+# restores; the participating workgroups' lead agencies change the lead operator or cancel.
+PARTICIPATE = "applications.participate_jointworksplan"
+MANAGE_JOINT_WORKS = "applications.manage_jointworksplan"
+VIEW_JOINT_WORKS = "applications.view_jointworksplan"
+# Not an object permission: being a member of the plan's lead operator (which may change).
+LEAD_OPERATOR = "lead_operator"
+
+
+class JointWorksMachine(Machine[JointWorksPlan]):
+    """One shared excavation: proposed -> confirmed -> permitted -> excavating -> installed ->
+    backfilled -> restored."""
+
+    model = JointWorksPlan
+    not_found = gettext_lazy("No such joint works plan.")
+    forbidden = gettext_lazy("You may not perform this action on this joint works plan.")
+    unknown = gettext_lazy("Unknown action: %s")
+
+    def lock(self, obj: JointWorksPlan) -> JointWorksPlan:
+        try:
+            return (
+                JointWorksPlan.objects.select_for_update(of=("self",))
+                .select_related("project", "lead_operator")
+                .get(pk=obj.pk)
+            )
+        except JointWorksPlan.DoesNotExist:
+            raise self.missing() from None
+
+    def may(
+        self, user: Any, name: str, obj: JointWorksPlan, *, perms: PermissionSource | None = None
+    ) -> bool:
+        transition = self.transitions.get(name)
+        if transition is None or transition.system_only or user is None:
+            return False
+        perms = perms or PermissionSource(user)
+        for perm in transition.permissions:
+            if perm == LEAD_OPERATOR:
+                if Membership.objects.filter(
+                    user=user, organization_id=obj.lead_operator_id
+                ).exists():
+                    return True
+            elif perms.has(perm, obj):
+                return True
+        return False
+
+    def visible(self, user: Any, obj: JointWorksPlan, perms: PermissionSource) -> bool:
+        return perms.has(VIEW_JOINT_WORKS, obj)
+
+    def refusal(self, transition: Transition, obj: JointWorksPlan) -> str:
+        if transition.name == "backfill":
+            return _("Backfill is refused until every operator has reported its conduit in.")
+        return _("“%(transition)s” is not possible while the plan is “%(status)s”.") % {
+            "transition": transition.button,
+            "status": obj.get_status_display(),
+        }
+
+    def form_kwargs(self, transition: Transition, obj: JointWorksPlan) -> dict:
+        return {"plan": obj} if transition.input_form is inputs.LeadOperatorInput else {}
+
+    def record(self, obj: JointWorksPlan, transition: Transition, step: Step) -> None:
+        obj.save()
+        organization_id = (
+            Membership.objects.filter(user=step.actor)
+            .order_by("pk")
+            .values_list("organization_id", flat=True)
+            .first()
+            if step.actor is not None
+            else None
+        )
+        JointWorksEvent.objects.create(
+            plan=obj,
+            transition=transition.name,
+            from_state=step.from_state,
+            to_state=obj.status,
+            actor=step.actor,
+            actor_organization_id=organization_id,
+            at=step.now,
+            comment=step.comment,
+            data=jsonable(
+                {k: v.code if isinstance(v, Organization) else v for k, v in step.data.items()}
+            ),
+        )
+
+
+JOINT_WORKS = register(
+    JointWorksMachine(
+        [
+            Transition(
+                "confirm",
+                gettext_lazy("Confirm the plan and window"),
+                gettext_lazy("Operator confirmed"),
+                (PARTICIPATE,),
+            ),
+            Transition(
+                "propose_window",
+                gettext_lazy("Propose another window"),
+                gettext_lazy("Another window proposed"),
+                (PARTICIPATE,),
+                input_form=inputs.WindowInput,
+            ),
+            Transition(
+                "leave",
+                gettext_lazy("Leave the plan"),
+                gettext_lazy("Operator left the plan"),
+                (PARTICIPATE,),
+                input_form=inputs.ReasonInput,
+            ),
+            Transition(
+                "change_lead",
+                gettext_lazy("Change the lead operator"),
+                gettext_lazy("Lead operator changed"),
+                (MANAGE_JOINT_WORKS,),
+                input_form=inputs.LeadOperatorInput,
+            ),
+            Transition(
+                "cancel",
+                gettext_lazy("Cancel the plan"),
+                gettext_lazy("Plan cancelled"),
+                (MANAGE_JOINT_WORKS,),
+                input_form=inputs.ReasonInput,
+            ),
+            Transition(
+                "start_excavation",
+                gettext_lazy("Start excavation"),
+                gettext_lazy("Excavation started"),
+                (LEAD_OPERATOR,),
+            ),
+            Transition(
+                "report_installed",
+                gettext_lazy("Report our conduit installed"),
+                gettext_lazy("Conduit installed"),
+                (PARTICIPATE,),
+            ),
+            Transition(
+                "backfill",
+                gettext_lazy("Backfill the trench"),
+                gettext_lazy("Trench backfilled"),
+                (LEAD_OPERATOR,),
+            ),
+            Transition(
+                "restore",
+                gettext_lazy("Report the road restored"),
+                gettext_lazy("Road restored"),
+                (LEAD_OPERATOR,),
+                input_form=inputs.RestoreInput,
+            ),
+            # The plan's permits decide these; no person does.
+            Transition(
+                "permits_approved",
+                gettext_lazy("All permits approved"),
+                gettext_lazy("All permits approved"),
+            ),
+            Transition(
+                "permit_rejected",
+                gettext_lazy("Permit rejected"),
+                gettext_lazy("Permit rejected"),
+                input_form=inputs.ReasonInput,
+            ),
+            Transition(
+                "participant_withdrawn",
+                gettext_lazy("Application withdrawn"),
+                gettext_lazy("A participating application was withdrawn"),
+                input_form=inputs.ReasonInput,
+            ),
+        ]
+    )
+)
+JOINT_WORKS_ACTIONS = tuple(JOINT_WORKS.names(where=lambda t: not t.system_only))

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from applications.api.documents import DocumentDownloadView
+from applications.api.joint_works import JointWorksViewSet, RoadWorksViewSet
 from applications.api.permits import PermitViewSet
 from applications.api.project_documents import ProjectDocumentsView
 from applications.api.projects import ProjectViewSet
@@ -17,6 +18,8 @@ router = SimpleRouter()
 router.register("work-items", WorkItemViewSet, basename="work-item")
 router.register("permits", PermitViewSet, basename="permit")
 router.register("projects", ProjectViewSet, basename="project")
+router.register("joint-works", JointWorksViewSet, basename="joint-works")
+router.register("road-works", RoadWorksViewSet, basename="road-works")
 router.register("demand-notices", DemandNoticeViewSet, basename="demand-notice")
 router.register("demand-signals", DemandSignalViewSet, basename="demand-signal")
 router.register("webhooks", WebhookViewSet, basename="webhook")

@@ -4,6 +4,7 @@ from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from .documents import Document
+from .joint_works import JointWorksPlan
 from .permits import PermitRequest
 from .requests import CombinedApplication, Project
 from .service import ServiceApplication
@@ -47,3 +48,11 @@ class DocumentUserObjectPermission(UserObjectPermissionBase):
 
 class DocumentGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Document, on_delete=models.CASCADE)
+
+
+class JointWorksPlanUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(JointWorksPlan, on_delete=models.CASCADE)
+
+
+class JointWorksPlanGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(JointWorksPlan, on_delete=models.CASCADE)

@@ -28,6 +28,16 @@ class PermitRequest(FSMModelMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="permits",
     )
+    # Set on the one permit set of a joint works plan: `service_application` is then only the
+    # participant it is filed under (its history); the plan's participants share it.
+    joint_works_plan = models.ForeignKey(
+        "JointWorksPlan",
+        verbose_name=_("joint works plan"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="permits",
+    )
     permit_type = models.CharField(_("permit type"), max_length=30, choices=PermitType.choices)
     agency = models.ForeignKey(
         Organization, verbose_name=_("agency"), on_delete=models.PROTECT, related_name="permits"

@@ -8,6 +8,7 @@ current round is approved.
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -20,15 +21,16 @@ from workgroups.selectors import permit_authorities
 
 from ..audit import state_change
 from ..constants import PermitStatus, ServiceStatus
-from ..models import PermitRequest, ServiceApplication, StateChange
+from ..models import JointWorksPlan, PermitRequest, ServiceApplication, StateChange
 from ..permissions import grant_permits
 from ..workflow import PERMIT, SERVICE
 from .escalations import escalations_close_overtaken
 
 
 def _latest_by_type(sa: ServiceApplication) -> dict[str, PermitRequest]:
+    """The application's own permits (a joint works plan's set is the plan's), latest round."""
     latest: dict[str, PermitRequest] = {}
-    for permit in sa.permits.order_by("permit_type", "round"):
+    for permit in sa.permits.filter(joint_works_plan__isnull=True).order_by("permit_type", "round"):
         latest[permit.permit_type] = permit
     return latest
 
@@ -45,26 +47,48 @@ def permits_issue(*, sa: ServiceApplication, now: dt.datetime) -> list[PermitReq
         if permit_type not in latest
         or latest[permit_type].status not in (PermitStatus.PENDING, PermitStatus.APPROVED)
     ]
-    authorities = permit_authorities(to_issue)
-    missing = [t for t in to_issue if t not in authorities]
+    permits = permits_create(sa=sa, permit_types=to_issue, now=now)
+    grant_permits(sa, permits)
+    return permits
+
+
+def permits_create(
+    *,
+    sa: ServiceApplication,
+    permit_types: list[str],
+    now: dt.datetime,
+    joint_works_plan: JointWorksPlan | None = None,
+) -> list[PermitRequest]:
+    """Create the permits of `permit_types`, filed under `sa` (each in its next round), each
+    with its agency and deadline, and record their issue in `sa`'s history (no grants)."""
+    if not permit_types:
+        return []
+    authorities = permit_authorities(permit_types)
+    missing = [t for t in permit_types if t not in authorities]
     if missing:
         raise ValidationError(
             {"required_permits": _("No agency is configured for: %s") % ", ".join(missing)}
         )
+    rounds = dict(
+        sa.permits.order_by()
+        .values("permit_type")
+        .annotate(last=Max("round"))
+        .values_list("permit_type", "last")
+    )
     permits = PermitRequest.objects.bulk_create(
         [
             PermitRequest(
                 service_application=sa,
+                joint_works_plan=joint_works_plan,
                 permit_type=permit_type,
                 agency=authorities[permit_type].agency,
-                round=latest[permit_type].round + 1 if permit_type in latest else 1,
+                round=rounds.get(permit_type, 0) + 1,
                 issued_at=now,
                 due_at=add_working_days(now, authorities[permit_type].working_days),
             )
-            for permit_type in to_issue
+            for permit_type in permit_types
         ]
     )
-    grant_permits(sa, permits)
     StateChange.objects.bulk_create(
         [
             state_change(
@@ -84,7 +108,8 @@ def permits_issue(*, sa: ServiceApplication, now: dt.datetime) -> list[PermitReq
 
 def permits_cancel_open(*, sa: ServiceApplication, now: dt.datetime, reason: str) -> None:
     """Cancel the pending permits of an application that no longer needs them."""
-    for permit in sa.permits.filter(status=PermitStatus.PENDING).order_by("pk"):
+    own = sa.permits.filter(joint_works_plan__isnull=True, status=PermitStatus.PENDING)
+    for permit in own.order_by("pk"):
         apply(PERMIT, permit, "cancel", actor=None, data={"reason": reason}, now=now)
         escalations_close_overtaken(service_application=sa, permit=permit, now=now)
 
@@ -103,7 +128,13 @@ def permit_request_decide(
     permit = apply(PERMIT, permit_request, decision, actor=actor, data=data, now=now)
     sa = permit.service_application
     escalations_close_overtaken(service_application=sa, permit=permit, now=now)
-    _application_follows(sa=sa, permit=permit, now=now)
+    if permit.joint_works_plan_id is not None:
+        # One permit set for a joint works plan: the plan and all its applications follow.
+        from .joint_works import joint_works_permit_follows
+
+        joint_works_permit_follows(permit=permit, now=now)
+    else:
+        _application_follows(sa=sa, permit=permit, now=now)
     return permit
 
 

@@ -16,6 +16,7 @@ from ..constants import ServiceStatus
 from ..models import ServiceApplication
 from ..workflow import SERVICE
 from .escalations import escalations_close_overtaken
+from .joint_works import joint_works_entered, joint_works_withdrawn
 from .permits import permits_cancel_open, permits_issue
 
 
@@ -49,9 +50,12 @@ def service_application_entered(sa: ServiceApplication, *, now: dt.datetime) -> 
     """What entering its new stage sets off for an application that has just moved."""
     escalations_close_overtaken(service_application=sa, now=now)
     if sa.status == ServiceStatus.PERMITTING:
-        permits_issue(sa=sa, now=now)
+        # In a joint works plan the plan's one permit set stands for the application's own.
+        if not joint_works_entered(sa, now=now):
+            permits_issue(sa=sa, now=now)
     elif sa.status == ServiceStatus.WITHDRAWN:
         permits_cancel_open(sa=sa, now=now, reason=_("The application was withdrawn."))
+        joint_works_withdrawn(sa, now=now)
 
 
 @dataclass(frozen=True)

@@ -191,6 +191,16 @@ MOBILE_CODE_DAILY_LIMIT = env.int("MOBILE_CODE_DAILY_LIMIT", default=10)
 # A claim code a department issues with a pushed project (免证办) is valid this long.
 PROJECT_CLAIM_CODE_TTL_DAYS = env.int("PROJECT_CLAIM_CODE_TTL_DAYS", default=30)
 
+# Joint works (docs/joint-works.md): two routes closer than this are the same trench; a road
+# restored less than this many years ago is under a moratorium (warning to the workgroup lead);
+# `?near=` looks this far by default; routes must lie in this lon/lat box (Zhongshan, generous).
+JOINT_WORKS_OVERLAP_METRES = env.float("JOINT_WORKS_OVERLAP_METRES", default=30.0)
+JOINT_WORKS_MORATORIUM_YEARS = env.int("JOINT_WORKS_MORATORIUM_YEARS", default=3)
+JOINT_WORKS_NEAR_METRES = env.float("JOINT_WORKS_NEAR_METRES", default=1000.0)
+JOINT_WORKS_BBOX = env.list(
+    "JOINT_WORKS_BBOX", cast=float, default=[113.0, 22.0, 113.9, 22.9]
+)  # min lon, min lat, max lon, max lat
+
 LOGIN_URL = "login"
 # How many reverse proxies stand in front of the application, each appending the address it saw
 # to X-Forwarded-For (docs/operations.md, "Deploy"). 0: none, the header is ignored. Every
@@ -395,6 +405,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ServiceStatusEnum": "applications.constants.ServiceStatus",
         "PermitStatusEnum": "applications.constants.PermitStatus",
+        "JointWorksStatusEnum": "applications.constants.JointWorksStatus",
         "PermitTypeEnum": "applications.constants.PermitType",
         "DocumentTypeEnum": "applications.constants.DocumentType",
         "DocumentSourceEnum": "applications.constants.DocumentSource",

@@ -75,8 +75,8 @@ def test_every_post_handler_is_idempotent():
             handlers.append(callback.view_class.post)
     # work-item transitions, lease, permit transitions, project push, project reassign,
     # project document share, demand-notice ack, demand-signal push, webhook registration,
-    # company registry push
-    assert len(handlers) == 10
+    # company registry push, joint-works transitions and join, road-works push
+    assert len(handlers) == 13
     assert all(getattr(handler, "idempotent", False) for handler in handlers), handlers
 
 

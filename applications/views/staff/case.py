@@ -21,6 +21,7 @@ from ...extensions import case_panels
 from ...models import ServiceApplication
 from ...registry import UTILITIES
 from ...selectors.common import combined_status
+from ...selectors.joint_works import joint_works_candidates_for_project, joint_works_for_case
 from ...selectors.staff import (
     case_documents_open,
     case_for_staff,
@@ -31,6 +32,7 @@ from ...services import permit_request_decide, service_application_transition
 from ...workflow import (
     COMMENT_MAX_LENGTH,
     COUNTER_VISIT,
+    LEAD_REVIEW,
     PERMIT,
     PERMIT_DECISIONS,
     SERVICE,
@@ -130,10 +132,15 @@ def _render_case(
         key=lambda e: e.opened_at,
         reverse=True,
     )
+    joint_works = joint_works_for_case(user=request.user, services=services)
+    may_propose = any(perms.has(LEAD_REVIEW, sa) for sa in services)
     return render(
         request,
         "staff/case.html",
         {
+            "joint_works": joint_works,
+            "joint_works_offer": may_propose
+            and len(joint_works_candidates_for_project(project=combined.project)) >= 2,
             "combined": combined,
             "derived": combined_status(sa.status for sa in services),
             "columns": columns,
