@@ -47,7 +47,7 @@ class SubmissionInput:
 
 def _validate(
     data: SubmissionInput, applicant: Organization, project: Project
-) -> tuple[dict[str, dict], list[str]]:
+) -> tuple[dict[str, dict], list[str], dict]:
     """Clean every part and collect ALL errors, keyed `utility.field` / `documents.type`.
 
     What the portal fetches itself (`shared_document_sources`) is required of nobody: a
@@ -71,8 +71,17 @@ def _validate(
 
     required = documents_required(cleaned)
     shared_types = set()
+    registry_licence: dict = {}
     for doc_type, shared in shared_document_sources(applicant, project).items():
         shared_types.add(doc_type)
+        record = shared.registry_record
+        if record is not None and doc_type in required:
+            registry_licence = {
+                "credit_code": record.credit_code,
+                "name": record.name,
+                "legal_representative": record.legal_representative,
+                "pushed_at": record.pushed_at.isoformat(),
+            }
         data.commitments.pop(doc_type, None)
         if shared.document is not None:
             data.documents[doc_type] = shared.document
@@ -101,7 +110,7 @@ def _validate(
             errors[key] = [unmet]
     if errors:
         raise ValidationError(errors)
-    return cleaned, required
+    return cleaned, required, registry_licence
 
 
 def _operators_for(utility: str, details: dict, serving: list[Organization]) -> list[Organization]:
@@ -139,7 +148,7 @@ def combined_application_submit(
             if existing.applicant_id != applicant.pk:
                 raise PermissionDenied(_("This submission token is already used."))
             return existing
-    cleaned, required_docs = _validate(data, applicant, project)
+    cleaned, required_docs, registry_licence = _validate(data, applicant, project)
 
     serving = operators_by_utility(utilities=cleaned, town=project.town)
     targets: list[tuple[str, Organization]] = []
@@ -163,6 +172,7 @@ def combined_application_submit(
                 submitted_by=actor,
                 submitted_at=now,
                 client_token=data.client_token,
+                registry_licence=registry_licence,
             )
     except IntegrityError:
         # A concurrent duplicate with the same token won the race: answer with its request.

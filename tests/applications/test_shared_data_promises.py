@@ -137,6 +137,18 @@ def test_the_form_asks_nothing_for_what_is_fetched_and_the_server_requires_nothi
     linked_types = set(links.values_list("doc_type", flat=True))
     assert set(PUSHABLE) <= linked_types
     assert DocumentType.BUSINESS_LICENCE not in linked_types
+    # What stood for the licence is kept with the request, as the registry said it then.
+    record = fetched[DocumentType.BUSINESS_LICENCE].registry_record
+    assert combined.registry_licence["credit_code"] == record.credit_code
+    assert combined.registry_licence["name"] == record.name
+    assert combined.registry_licence["legal_representative"] == record.legal_representative
+    # The operator's case page shows it in place of a file.
+    operator = staff_of("csg-zhongshan", username="csg-clerk")
+    client.force_login(operator)
+    page = client.get(f"/en/staff/cases/{combined.uuid}/")
+    assert page.status_code == 200, page.status_code
+    html = page.content.decode()
+    assert "data-registry-licence" in html and record.credit_code in html
     for link in links.filter(doc_type__in=PUSHABLE).select_related("document"):
         assert link.document == fetched[link.doc_type].document
 
