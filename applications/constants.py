@@ -19,6 +19,7 @@ __all__ = [
     "ProjectKind",
     "ProjectSource",
     "ServiceStatus",
+    "SharedFrom",
     "Utility",
     "WorksType",
 ]
@@ -164,6 +165,14 @@ class DocumentType(models.TextChoices):
 class DocumentSource(models.TextChoices):
     UPLOAD = "upload", _("Uploaded")
     SHARED_DATA = "shared_data", _("From shared data")
+
+
+class SharedFrom(models.TextChoices):
+    """Where the portal itself fetches a document (免证办), so the applicant submits nothing."""
+
+    NOWHERE = "", _("Not from shared data")
+    COMPANY_REGISTRY = "company_registry", _("The company registry's data")
+    PROJECT_PUSH = "project_push", _("A department's push of the project")
 
 
 class ClockEvent(models.TextChoices):

@@ -13,6 +13,7 @@ from workgroups.validators import normalize_project_code, validate_project_code
 from .constants import BusinessType, DocumentType, ProjectKind, Utility, WorksType
 from .models import Document, Project, RatingLevel
 from .registry import DOCUMENT_RULES, UTILITIES, utilities_needing
+from .sharing import SharedDocument
 from .workflow import COMMENT_MAX_LENGTH, SERVICE, input_max_length
 
 
@@ -145,6 +146,7 @@ class DocumentRow:
     committed: bool = False
     library: list[Document] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    shared: SharedDocument | None = None  # fetched by the portal (sharing.py): nothing asked
 
     @property
     def needed_by_attr(self) -> str:

@@ -11,12 +11,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from workgroups.constants import Carrier, SlaVariant
 
-from .constants import DocumentType, ServiceStatus, Utility
+from .constants import DocumentType, ServiceStatus, SharedFrom, Utility
 
 # Low-voltage connections up to this size get the "三零" service: no site visit, no approval,
 # no applicant investment (DOMAIN, electricity).
@@ -271,18 +272,26 @@ UTILITIES: dict[str, UtilitySpec] = {
 @dataclass(frozen=True)
 class DocumentRule:
     commitment_allowed: bool  # 承诺制: the applicant may sign a commitment instead
-    shared_data_allowed: bool  # 免证办: may come from a department's shared data
+    # 免证办: where the portal fetches it itself, if anywhere. Whether it does for one applicant
+    # and project is decided by applications/sharing.py `shared_document_sources`, only there.
+    shared_from: str = SharedFrom.NOWHERE
+
+    @property
+    def shared_data_allowed(self) -> bool:
+        return bool(self.shared_from)
 
 
 DOCUMENT_RULES: dict[str, DocumentRule] = {
-    DocumentType.BUSINESS_LICENCE: DocumentRule(False, True),
-    DocumentType.AUTHORISATION: DocumentRule(False, True),
-    DocumentType.PROPERTY_RIGHT: DocumentRule(True, True),
-    DocumentType.PLANNING_PERMIT: DocumentRule(True, True),
-    DocumentType.CONSTRUCTION_PERMIT: DocumentRule(True, True),
-    DocumentType.SITE_PLAN: DocumentRule(False, True),
-    DocumentType.ELECTRICAL_EQUIPMENT: DocumentRule(False, False),
-    DocumentType.GAS_EQUIPMENT: DocumentRule(False, False),
+    # From the market regulator's registry data of the verified company (its credit code).
+    DocumentType.BUSINESS_LICENCE: DocumentRule(False, SharedFrom.COMPANY_REGISTRY),
+    # Signed by the company for this request: no department holds it.
+    DocumentType.AUTHORISATION: DocumentRule(False),
+    DocumentType.PROPERTY_RIGHT: DocumentRule(True, SharedFrom.PROJECT_PUSH),
+    DocumentType.PLANNING_PERMIT: DocumentRule(True, SharedFrom.PROJECT_PUSH),
+    DocumentType.CONSTRUCTION_PERMIT: DocumentRule(True, SharedFrom.PROJECT_PUSH),
+    DocumentType.SITE_PLAN: DocumentRule(False, SharedFrom.PROJECT_PUSH),
+    DocumentType.ELECTRICAL_EQUIPMENT: DocumentRule(False),
+    DocumentType.GAS_EQUIPMENT: DocumentRule(False),
 }
 
 
@@ -323,3 +332,103 @@ def _jsonable(value: object) -> object:
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+# The public service guides (办事指南, coordination/guides.py) are generated from this module:
+# the documents, commitment and shared-data rules and stage plans above, and the prose below.
+
+
+@dataclass(frozen=True)
+class ServiceDescription:
+    """What the service guide says of one utility beyond the rules above."""
+
+    summary: str | Promise  # what it is and who it is for
+    fees: str | Promise  # what the applicant pays, and when it is known
+    fast_track: str | Promise = ""  # which requests skip stages (the stage plan), in words
+
+
+SERVICE_DESCRIPTIONS: dict[str, ServiceDescription] = {
+    Utility.ELECTRICITY: ServiceDescription(
+        _(
+            "A new power supply, more capacity, or moving an existing connection, from the "
+            "grid operator, with the outside-line permits decided in parallel."
+        ),
+        _(
+            "Low-voltage connections up to 160 kVA pay nothing for the works up to the meter "
+            "(三零 service). Larger connections: the fee is quoted with the supply plan, by the "
+            "published tariff, and you confirm it before works start."
+        ),
+        _(
+            "Low voltage up to 160 kVA: no site survey and no plan (accepted, then connected). "
+            "Dual-source supplies have a longer plan reply."
+        ),
+    ),
+    Utility.WATER: ServiceDescription(
+        _("A new water supply connection, a larger pipe, or moving a connection."),
+        _(
+            "The connection fee is quoted with the plan, by the published tariff, and you "
+            "confirm it before works start."
+        ),
+    ),
+    Utility.GAS: ServiceDescription(
+        _(
+            "A new piped gas supply for homes, businesses or industry, from the operator "
+            "holding the franchise for your town."
+        ),
+        _(
+            "The connection fee is quoted with the plan, by the published tariff, and you "
+            "confirm it before works start."
+        ),
+    ),
+    Utility.NETWORK: ServiceDescription(
+        _(
+            "Broadband, dedicated lines, mobile coverage or indoor distribution, from one or "
+            "several carriers at once, and China Tower where a tower or shared indoor system "
+            "is needed."
+        ),
+        _(
+            "Installation is usually free with a service contract; any charge is quoted by "
+            "the carrier before works start."
+        ),
+        _("Broadband: no site survey and no plan (accepted, then installed)."),
+    ),
+    Utility.CABLE_TV: ServiceDescription(
+        _("Cable television or broadband over cable from the provincial cable network."),
+        _("Any installation charge is quoted before works start."),
+        _("Always fast: accepted, then installed, without survey or plan."),
+    ),
+}
+
+# What each document is, who issues it and what a good copy shows (the guide's samples).
+DOCUMENT_DESCRIPTIONS: dict[str, str | Promise] = {
+    DocumentType.BUSINESS_LICENCE: _(
+        "Issued by the market regulator; shows the unified social credit code (18 characters), "
+        "the name and the legal representative. A person applying for their own home gives "
+        "their ID-card number instead."
+    ),
+    DocumentType.AUTHORISATION: _(
+        "The legal representative's certificate, or a power of attorney signed and sealed by "
+        "the company when someone else applies for it. Download the template below."
+    ),
+    DocumentType.PROPERTY_RIGHT: _(
+        "The real-estate title or land-use right certificate of the site, e.g. "
+        "粤(2026)中山市不动产权第0012345号."
+    ),
+    DocumentType.PLANNING_PERMIT: _(
+        "The construction project planning permit issued by the natural resources bureau, "
+        "e.g. 建字第442000202600123号."
+    ),
+    DocumentType.CONSTRUCTION_PERMIT: _(
+        "The building construction permit issued by the housing and construction bureau."
+    ),
+    DocumentType.SITE_PLAN: _(
+        "The site plan with the utility layout: where the building stands and where each "
+        "line should enter."
+    ),
+    DocumentType.ELECTRICAL_EQUIPMENT: _(
+        "Each electrical appliance or machine with its rated power (kW) and number, totalled."
+    ),
+    DocumentType.GAS_EQUIPMENT: _(
+        "Each gas appliance with its rated consumption (m³/h) and number, totalled."
+    ),
+}

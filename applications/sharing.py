@@ -8,6 +8,12 @@ its credit code. A department reassigning a wrong claim, or staff detaching a co
 code it did not hold, ends the copies' use at once, for downloads, the document library, new
 drafts and submissions alike; the rows stay, for the audit trail and for the applications
 they were already filed with (the operator handling one still sees it).
+
+Which documents the portal fetches itself for an applicant and a project is decided by ONE
+function, `shared_document_sources`: the request form (shows the document as shared data and
+asks nothing), the submission service (requires nothing and links the shared copy), new drafts,
+the transparency page and the service guides (say under which condition, from
+`SHARED_DATA_CONDITIONS`) all read it or its rules, so a public promise and the form cannot part.
 """
 
 import datetime as dt
@@ -15,14 +21,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Exists, F, Q
 from django.utils.crypto import salted_hmac
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from workgroups.constants import VerificationStatus
-from workgroups.models import Organization
+from workgroups.models import CompanyIdentity, CompanyRegistryRecord, Organization
 
-from .constants import DocumentSource, ProjectSource
+from .constants import DocumentSource, DocumentType, ProjectSource, SharedFrom
 from .models import Document, Project
+from .registry import DOCUMENT_RULES
 
 _CLAIM_CODE_SALT = "applications.project.claim-code"
 
@@ -58,6 +67,91 @@ def copies_not_standing(documents: Iterable[Document]) -> set[int]:
     return set(
         Document.objects.filter(pk__in=copies).exclude(copy_stands_q()).values_list("pk", flat=True)
     )
+
+
+# 免证办: what the portal fetches itself, and on which condition (the public statement of the
+# rule `shared_document_sources` applies).
+SHARED_DATA_CONDITIONS: dict[str, Promise] = {
+    SharedFrom.COMPANY_REGISTRY: _(
+        "Fetched when your company is verified and the company registry (市场监督管理局) has "
+        "pushed its registration data for your credit code."
+    ),
+    SharedFrom.PROJECT_PUSH: _(
+        "Fetched when a department pushed your project with this document and your verified "
+        "company took the project over."
+    ),
+}
+NOT_SHARED_CONDITION = _("Not fetched from shared data: every applicant uploads it.")
+
+
+def shared_data_condition(doc_type: str) -> Promise:
+    """The public statement of when the portal fetches `doc_type` itself."""
+    return SHARED_DATA_CONDITIONS.get(DOCUMENT_RULES[doc_type].shared_from, NOT_SHARED_CONDITION)
+
+
+@dataclass(frozen=True)
+class SharedDocument:
+    """A document the portal fetches itself for one applicant and project: the company's
+    standing copy of what a department pushed with the project, or the registry's data."""
+
+    doc_type: str
+    source: str  # SharedFrom
+    document: Document | None = None  # PROJECT_PUSH: the applicant's copy, linked at submission
+    registry_record: CompanyRegistryRecord | None = None  # COMPANY_REGISTRY
+
+    @property
+    def condition(self) -> Promise:
+        return SHARED_DATA_CONDITIONS[self.source]
+
+
+def shared_document_sources(
+    applicant: Organization, project: Project | None
+) -> dict[str, SharedDocument]:
+    """THE rule of 免证办, per document type: what the portal really fetches for `applicant`
+    filing for `project` (two queries at most).
+
+    - business licence: the applicant company is verified and the company registry pushed the
+      data of its credit code;
+    - documents a department pushed with the project (site plan, planning and construction
+      permits, property right): the applicant's copy of them still stands (copy_stands_q).
+    Anything else the applicant uploads or, where allowed, commits to."""
+    found: dict[str, SharedDocument] = {}
+    code = applicant.unified_social_credit_code
+    if code:
+        verified = CompanyIdentity.objects.filter(
+            organization=applicant, status=VerificationStatus.VERIFIED
+        )
+        record = (
+            CompanyRegistryRecord.objects.filter(credit_code=code).filter(Exists(verified)).first()
+        )
+        if record is not None:
+            for doc_type, rule in DOCUMENT_RULES.items():
+                if rule.shared_from == SharedFrom.COMPANY_REGISTRY:
+                    found[doc_type] = SharedDocument(
+                        doc_type, SharedFrom.COMPANY_REGISTRY, registry_record=record
+                    )
+    if (
+        project is not None
+        and project.source == ProjectSource.SHARED_DATA  # only a pushed project has copies
+        and project.owner_id == applicant.pk
+    ):
+        pushed = [t for t, r in DOCUMENT_RULES.items() if r.shared_from == SharedFrom.PROJECT_PUSH]
+        copies = (
+            Document.objects.filter(
+                owner=applicant,
+                project=project,
+                source=DocumentSource.SHARED_DATA,
+                doc_type__in=pushed,
+            )
+            .filter(copy_stands_q())
+            .order_by("doc_type", "-created_at", "-pk")
+        )
+        for document in copies:
+            if document.doc_type not in found:
+                found[document.doc_type] = SharedDocument(
+                    document.doc_type, SharedFrom.PROJECT_PUSH, document=document
+                )
+    return {t: found[t] for t in DocumentType.values if t in found}
 
 
 # Who may claim a pushed project (applications/services/claims.py explains the codes).

@@ -11,6 +11,7 @@ urlpatterns = [
     path("projects/new/", projects.project_new, name="project_new"),
     path("projects/find/", projects.project_find, name="project_find"),
     path("company/", identity.company, name="company"),
+    path("company/id-number/", identity.person_id_number, name="person_id_number"),
     path("projects/<uuid:uuid>/edit/", projects.project_edit, name="project_edit"),
     path("requests/", requests.dashboard, name="dashboard"),
     path("requests/new/", requests.request_new, name="request_new"),

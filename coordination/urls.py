@@ -3,9 +3,16 @@ namespace, "applications") and the staff pages (under /staff/, namespace "staff"
 
 from django.urls import path
 
-from .views import follow_ups, meetings, public, referrals, staff
+from .views import follow_ups, guides, meetings, public, referrals, staff
 
 public_urlpatterns = [
+    path("guides/", guides.guides, name="guides"),
+    path(
+        "guides/authorisation-letter.docx",
+        guides.authorisation_letter,
+        name="authorisation_letter",
+    ),
+    path("guides/<slug:utility>/", guides.guide, name="service_guide"),
     path("demands/", public.demand_list, name="demands"),
     path("demands/new/", public.demand_new, name="demand_new"),
     path("demands/submitted/", public.demand_submitted, name="demand_submitted"),

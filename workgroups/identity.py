@@ -36,9 +36,15 @@ from .models import (
     CompanyRegistryRecord,
     Membership,
     Organization,
+    PersonIdentity,
     User,
 )
-from .validators import normalize_uscc, validate_uscc
+from .validators import (
+    normalize_resident_id,
+    normalize_uscc,
+    validate_resident_id,
+    validate_uscc,
+)
 from .workflow import (
     COMPANY,
     DISPUTE,
@@ -64,6 +70,8 @@ __all__ = [
     "company_review_refuse",
     "company_review_request",
     "company_name_key",
+    "person_id_number_set",
+    "person_identity_of",
     "may_review_identities",
 ]
 
@@ -361,3 +369,43 @@ def _verify_holder(actor: User, record: CompanyRegistryRecord) -> str:
 
 def identity_events(*, identity: CompanyIdentity):
     return CompanyIdentityEvent.objects.filter(identity=identity).select_related("actor")
+
+
+# A person applying for their own home (a one-person organisation, no company identity).
+
+
+def _is_person(organization: Organization) -> bool:
+    return (
+        organization.kind == OrganizationKind.APPLICANT_COMPANY
+        and not organization.unified_social_credit_code
+        and not CompanyIdentity.objects.filter(organization=organization).exists()
+    )
+
+
+def person_identity_of(organization: Organization | None) -> PersonIdentity | None:
+    if organization is None:
+        return None
+    return PersonIdentity.objects.filter(organization=organization).first()
+
+
+@transaction.atomic
+def person_id_number_set(
+    *, actor: User, organization: Organization, id_number: str
+) -> PersonIdentity:
+    """Record (or correct) the ID-card number of a person applicant, checked by its check
+    character and kept encrypted; companies prove themselves by their credit code instead."""
+    if not Membership.objects.filter(user=actor, organization=organization).exists():
+        raise PermissionDenied(_("You do not act for this organisation."))
+    if not _is_person(organization):
+        raise PermissionDenied(
+            _("Only a person applying for their own home gives an ID-card number.")
+        )
+    number = normalize_resident_id(id_number)
+    try:
+        validate_resident_id(number)
+    except ValidationError as exc:
+        raise ValidationError({"id_number": exc.messages}) from exc
+    identity, _created = PersonIdentity.objects.update_or_create(
+        organization=organization, defaults={"id_number": number, "given_by": actor}
+    )
+    return identity

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from core.crypto import EncryptedTextField
 from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 
@@ -29,6 +30,7 @@ from .constants import (
     VerifiedVia,
     WorkgroupRole,
 )
+from .validators import mask_resident_id
 
 
 class User(AbstractUser):
@@ -838,6 +840,37 @@ class CompanyIdentityEvent(AppendOnlyModel, models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.name}"
+
+
+class PersonIdentity(models.Model):
+    """The ID-card number (居民身份证号码) a person applying for their own home gave, kept
+    encrypted (core/crypto.py) and shown masked everywhere (validators.mask_resident_id)."""
+
+    organization = models.OneToOneField(
+        Organization,
+        verbose_name=_("applicant"),
+        on_delete=models.CASCADE,
+        related_name="person_identity",
+    )
+    id_number = EncryptedTextField(_("ID-card number (encrypted)"))
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("given by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("person's identity")
+        verbose_name_plural = _("persons' identities")
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.masked_id_number}"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_resident_id(self.id_number)
 
 
 class MobileConfirmation(models.Model):

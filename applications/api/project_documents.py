@@ -23,7 +23,7 @@ from workgroups.api.auth import principal_of
 from workgroups.api.idempotency import idempotent
 from workgroups.api_tokens import ApiScope
 
-from ..constants import DocumentSource, DocumentType
+from ..constants import DocumentSource, DocumentType, SharedFrom
 from ..registry import DOCUMENT_RULES
 from ..selectors.agency import project_documents_shared_by, projects_pushed_by
 from ..services.documents import project_document_push
@@ -32,7 +32,7 @@ READ, WRITE = ApiScope.PROJECTS_READ.value, ApiScope.PROJECTS_WRITE.value
 SHAREABLE_TYPES = [
     (doc_type.value, doc_type.label)
     for doc_type in DocumentType
-    if DOCUMENT_RULES[doc_type].shared_data_allowed
+    if DOCUMENT_RULES[doc_type].shared_from == SharedFrom.PROJECT_PUSH
 ]
 # The multipart envelope (boundaries, headers, the doc_type field) around the file.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024

@@ -222,6 +222,11 @@ class CombinedApplication(models.Model):
         editable=False,
         help_text=_("Sent with the form so a repeated submission creates nothing twice."),
     )
+    # 免证办: the company registry's data that stood for the business licence, as it was when
+    # the request was filed (applications/sharing.py); empty when a licence was uploaded.
+    registry_licence = models.JSONField(
+        _("business licence from the company registry"), default=dict, blank=True
+    )
 
     class Meta:
         verbose_name = _("combined application")

@@ -13,7 +13,7 @@ from core.errors import PermissionDenied, ValidationError
 from workgroups.models import Organization, User
 from workgroups.services import ensure_member
 
-from ..constants import DocumentSource, DocumentType, ProjectSource
+from ..constants import DocumentSource, DocumentType, ProjectSource, SharedFrom
 from ..models import Document, Project
 from ..permissions import grant_document
 from ..registry import DOCUMENT_RULES
@@ -107,7 +107,10 @@ def project_document_share(
         raise PermissionDenied(
             _("Only the department that pushed the project shares its documents.")
         )
-    if doc_type not in DocumentType.values or not DOCUMENT_RULES[doc_type].shared_data_allowed:
+    if (
+        doc_type not in DocumentType.values
+        or DOCUMENT_RULES[doc_type].shared_from != SharedFrom.PROJECT_PUSH
+    ):
         raise ValidationError({"doc_type": _("This document cannot come from shared data.")})
     sha256, content_type, extension, size = upload_checked(upload)
     same_file = Document.objects.filter(owner=provider, doc_type=doc_type, sha256=sha256)

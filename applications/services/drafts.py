@@ -7,10 +7,10 @@ from core.errors import NotFound, PermissionDenied, ValidationError
 from workgroups.models import Organization, User
 from workgroups.services import ensure_member
 
-from ..constants import DocumentSource, DocumentType
+from ..constants import DocumentType
 from ..models import CombinedApplication, Document, Draft, Project
 from ..registry import DOCUMENT_RULES
-from ..sharing import copy_stands_q
+from ..sharing import copy_stands_q, shared_document_sources
 from .submission import SubmissionInput, combined_application_submit
 
 DRAFT_KEYS = ("business_type", "utilities", "details", "commitments", "joint_outside_works")
@@ -43,14 +43,11 @@ def draft_create(*, actor: User, owner: Organization, project: Project) -> Draft
         if draft_is_empty(draft):
             return draft
     # Documents that came with the project from shared data are provided already (免证办).
-    shared = (
-        Document.objects.filter(owner=owner, project=project, source=DocumentSource.SHARED_DATA)
-        .filter(copy_stands_q())
-        .order_by("doc_type", "-created_at")
-    )
-    documents: dict[str, str] = {}
-    for document in shared:
-        documents.setdefault(document.doc_type, str(document.uuid))
+    documents = {
+        doc_type: str(shared.document.uuid)
+        for doc_type, shared in shared_document_sources(owner, project).items()
+        if shared.document is not None
+    }
     return Draft.objects.create(
         owner=owner, project=project, created_by=actor, data={}, documents=documents
     )

@@ -27,7 +27,7 @@ from ..models import (
 )
 from ..permissions import grant_submission
 from ..registry import UTILITIES, clean_details, document_unmet, documents_required
-from ..sharing import copies_not_standing
+from ..sharing import copies_not_standing, shared_document_sources
 from ..workflow import SERVICE, permissions_of
 from .transitions import service_application_transition
 
@@ -45,8 +45,14 @@ class SubmissionInput:
     client_token: uuid.UUID | None = None
 
 
-def _validate(data: SubmissionInput, applicant: Organization) -> tuple[dict[str, dict], list[str]]:
-    """Clean every part and collect ALL errors, keyed `utility.field` / `documents.type`."""
+def _validate(
+    data: SubmissionInput, applicant: Organization, project: Project
+) -> tuple[dict[str, dict], list[str], dict]:
+    """Clean every part and collect ALL errors, keyed `utility.field` / `documents.type`.
+
+    What the portal fetches itself (`shared_document_sources`) is required of nobody: a
+    department's pushed copy is linked whatever the input said, and the registry's data stands
+    for the business licence, so an upload of it is not kept."""
     errors: dict[str, list] = {}
     if data.business_type not in BusinessType.values:
         errors["business_type"] = [_("Choose a business type.")]
@@ -64,8 +70,27 @@ def _validate(data: SubmissionInput, applicant: Organization) -> tuple[dict[str,
                 errors[f"{utility}.{name}"] = messages
 
     required = documents_required(cleaned)
+    shared_types = set()
+    registry_licence: dict = {}
+    for doc_type, shared in shared_document_sources(applicant, project).items():
+        shared_types.add(doc_type)
+        record = shared.registry_record
+        if record is not None and doc_type in required:
+            registry_licence = {
+                "credit_code": record.credit_code,
+                "name": record.name,
+                "legal_representative": record.legal_representative,
+                "pushed_at": record.pushed_at.isoformat(),
+            }
+        data.commitments.pop(doc_type, None)
+        if shared.document is not None:
+            data.documents[doc_type] = shared.document
+        else:
+            data.documents.pop(doc_type, None)
     revoked = copies_not_standing(data.documents.values())
     for doc_type in required:
+        if doc_type in shared_types:
+            continue
         document = data.documents.get(doc_type)
         key = f"documents.{doc_type}"
         if document is not None:
@@ -85,7 +110,7 @@ def _validate(data: SubmissionInput, applicant: Organization) -> tuple[dict[str,
             errors[key] = [unmet]
     if errors:
         raise ValidationError(errors)
-    return cleaned, required
+    return cleaned, required, registry_licence
 
 
 def _operators_for(utility: str, details: dict, serving: list[Organization]) -> list[Organization]:
@@ -123,7 +148,7 @@ def combined_application_submit(
             if existing.applicant_id != applicant.pk:
                 raise PermissionDenied(_("This submission token is already used."))
             return existing
-    cleaned, required_docs = _validate(data, applicant)
+    cleaned, required_docs, registry_licence = _validate(data, applicant, project)
 
     serving = operators_by_utility(utilities=cleaned, town=project.town)
     targets: list[tuple[str, Organization]] = []
@@ -147,6 +172,7 @@ def combined_application_submit(
                 submitted_by=actor,
                 submitted_at=now,
                 client_token=data.client_token,
+                registry_licence=registry_licence,
             )
     except IntegrityError:
         # A concurrent duplicate with the same token won the race: answer with its request.

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from core.errors import DomainError
 from core.web import errors_to_form
 from workgroups.constants import MemberRole
+from workgroups.identity import person_id_number_set, person_identity_of
 from workgroups.models import Membership
 from workgroups.workflow import identity_history_label
 
@@ -47,9 +48,44 @@ class LicenceForm(forms.Form):
         ]
 
 
+class IdNumberForm(forms.Form):
+    id_number = forms.CharField(
+        label=gettext_lazy("ID-card number (居民身份证号码)"),
+        max_length=24,
+        help_text=gettext_lazy(
+            "18 characters; the last may be X. Kept encrypted, shown only as 110***********1234."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@applicant_required
+def person_id_number(request: HttpRequest) -> HttpResponse:
+    """A person applicant gives (or corrects) their ID-card number."""
+    form = IdNumberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_id_number_set(
+                actor=request.user,
+                organization=request.applicant,
+                id_number=form.cleaned_data["id_number"],
+            )
+        except (ValidationError, DomainError) as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Your ID-card number is saved."))
+            return redirect("applications:company")
+    return _company_page(request, id_form=form)
+
+
 @require_http_methods(["GET", "POST"])
 @applicant_required
 def company(request: HttpRequest) -> HttpResponse:
+    return _company_page(request)
+
+
+def _company_page(request: HttpRequest, id_form: IdNumberForm | None = None) -> HttpResponse:
     organization = request.applicant
     identity = company_verification(organization=organization)
     is_manager = Membership.objects.filter(
@@ -62,8 +98,12 @@ def company(request: HttpRequest) -> HttpResponse:
         if identity is not None
         else []
     )
-    form = LicenceForm(request.POST or None, request.FILES or None, licences=licences)
-    if request.method == "POST":
+    form = LicenceForm(
+        None if id_form else request.POST or None,
+        None if id_form else request.FILES or None,
+        licences=licences,
+    )
+    if request.method == "POST" and id_form is None:
         if identity is None or not is_manager:
             raise PermissionDenied
         if form.is_valid():
@@ -98,6 +138,8 @@ def company(request: HttpRequest) -> HttpResponse:
             "form": form,
             "is_manager": is_manager,
             "events": events,
+            "person_identity": person_identity_of(organization) if identity is None else None,
+            "id_form": id_form or IdNumberForm(),
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" and id_form is None else 200,
     )

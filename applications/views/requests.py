@@ -25,6 +25,7 @@ from ..selectors.applicant import (
 )
 from ..selectors.common import CombinedStatus, combined_status
 from ..services import document_store, draft_create, draft_delete, draft_save, draft_submit
+from ..sharing import shared_document_sources
 from .common import applicant_required
 from .display import COMBINED_TONE, details_display
 
@@ -95,11 +96,16 @@ def _draft_data(post) -> dict:
     }
 
 
-def _take_documents(request: HttpRequest, chosen: dict, library: list) -> dict[str, list[str]]:
-    """New uploads win over a document picked from the library; errors per document type."""
+def _take_documents(
+    request: HttpRequest, chosen: dict, library: list, shared: dict
+) -> dict[str, list[str]]:
+    """New uploads win over a document picked from the library; errors per document type.
+    What the portal fetches itself is not asked for, so nothing sent for it is taken."""
     by_uuid = {str(d.uuid): d for d in library}
     errors: dict[str, list[str]] = {}
     for doc_type in DocumentType.values:
+        if doc_type in shared:
+            continue
         upload = request.FILES.get(f"file-{doc_type}")
         if upload is not None:
             try:
@@ -118,10 +124,18 @@ def _take_documents(request: HttpRequest, chosen: dict, library: list) -> dict[s
     return errors
 
 
-def _edit_context(draft, form, details, chosen, commitments, library, doc_errors=None):
+def _with_shared(chosen: dict, shared: dict) -> dict:
+    """The documents chosen, with what the portal fetches itself in place of any choice."""
+    chosen = {t: d for t, d in chosen.items() if t not in shared}
+    chosen.update({t: s.document for t, s in shared.items() if s.document is not None})
+    return chosen
+
+
+def _edit_context(draft, form, details, chosen, commitments, library, doc_errors=None, shared=None):
     rows = document_rows(chosen=chosen, commitments=commitments, library=library)
     for row in rows:
         row.errors = (doc_errors or {}).get(row.doc_type, [])
+        row.shared = (shared or {}).get(row.doc_type)
     return {
         "draft": draft,
         "project": draft.project,
@@ -140,7 +154,8 @@ def draft_edit(request: HttpRequest, uuid) -> HttpResponse:
     if done:
         return done
     library = list(documents_for_applicant(organization=request.applicant))
-    chosen = _chosen_documents(draft, library)
+    shared = shared_document_sources(request.applicant, draft.project)
+    chosen = _with_shared(_chosen_documents(draft, library), shared)
     if request.method == "GET":
         data = draft.data
         form = RequestForm(
@@ -152,12 +167,13 @@ def draft_edit(request: HttpRequest, uuid) -> HttpResponse:
         )
         details = details_forms(initial=data.get("details"))
         context = _edit_context(
-            draft, form, details, chosen, set(data.get("commitments") or []), library
+            draft, form, details, chosen, set(data.get("commitments") or []), library, None, shared
         )
         return render(request, "applications/request_form.html", context)
 
     data = _draft_data(request.POST)
-    doc_errors = _take_documents(request, chosen, library)
+    data["commitments"] = [t for t in data["commitments"] if t not in shared]
+    doc_errors = _take_documents(request, chosen, library, shared)
     draft = draft_save(actor=request.user, draft=draft, data=data, documents=chosen)
     library = list(documents_for_applicant(organization=request.applicant))
     if request.POST.get("action") == "save" and not doc_errors:
@@ -172,6 +188,8 @@ def draft_edit(request: HttpRequest, uuid) -> HttpResponse:
         valid = details[utility].is_valid() and valid
     commitments = set(data["commitments"])
     for doc_type in documents_required(data["utilities"]):
+        if doc_type in shared:
+            continue
         unmet = document_unmet(
             doc_type, uploaded=doc_type in chosen, committed=doc_type in commitments
         )
@@ -183,7 +201,7 @@ def draft_edit(request: HttpRequest, uuid) -> HttpResponse:
         messages.warning(request, _("Draft saved, but some files were not accepted."))
     else:
         messages.error(request, _("Please correct the fields marked below."))
-    context = _edit_context(draft, form, details, chosen, commitments, library, doc_errors)
+    context = _edit_context(draft, form, details, chosen, commitments, library, doc_errors, shared)
     return render(request, "applications/request_form.html", context, status=400)
 
 
@@ -211,13 +229,16 @@ def draft_review(request: HttpRequest, uuid) -> HttpResponse:
             )
             return redirect("applications:request_detail", uuid=combined.uuid)
     library = list(documents_for_applicant(organization=request.applicant))
-    chosen = _chosen_documents(draft, library)
+    shared = shared_document_sources(request.applicant, draft.project)
+    chosen = _with_shared(_chosen_documents(draft, library), shared)
     picked = draft.data.get("utilities") or []
     required = documents_required(picked)
     commitments = set(draft.data.get("commitments") or [])
     rows = document_rows(
         chosen=chosen, commitments=commitments, library=[], only=required, utilities=picked
     )
+    for row in rows:
+        row.shared = shared.get(row.doc_type)
     context = {
         "draft": draft,
         "project": draft.project,

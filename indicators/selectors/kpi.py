@@ -47,6 +47,11 @@ INDICATORS_UNAVAILABLE = gettext_lazy(
     "Indicators are computed by PostgreSQL; this installation runs on the embedded SQLite "
     "demo database. Set DATABASE_URL to a PostgreSQL database to see them."
 )
+# What the public transparency page says instead (the reason is for operators:
+# docs/operations.md, "Indicators need PostgreSQL").
+PUBLIC_INDICATORS_UNAVAILABLE = gettext_lazy(
+    "The figures are not published on this site yet. The service standards below apply."
+)
 # The public page's figures are over every case: the oversight scope, aggregated per utility.
 PUBLIC_SCOPE = StaffScope(oversight=True)
 

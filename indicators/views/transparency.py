@@ -6,9 +6,10 @@ from django.views.decorators.http import require_GET
 
 from applications.constants import DocumentType, Utility
 from applications.registry import DOCUMENT_RULES
+from applications.sharing import shared_data_condition
 from workgroups.constants import SlaVariant, Stage
 
-from ..selectors.kpi import INDICATORS_UNAVAILABLE
+from ..selectors.kpi import PUBLIC_INDICATORS_UNAVAILABLE
 from ..selectors.public import transparency_figures
 
 _STAGES = list(Stage.values)
@@ -48,8 +49,11 @@ def transparency(request: HttpRequest) -> HttpResponse:
                 "documents": [
                     {
                         "label": document_labels[d],
+                        "doc_type": d,
                         "commitment": DOCUMENT_RULES[d].commitment_allowed,
-                        "shared_data": DOCUMENT_RULES[d].shared_data_allowed,
+                        "shared_from": DOCUMENT_RULES[d].shared_from,
+                        # Said from the rules `shared_document_sources` applies to the form.
+                        "shared_condition": shared_data_condition(d),
                     }
                     for d in row["documents"]
                 ],
@@ -61,6 +65,7 @@ def transparency(request: HttpRequest) -> HttpResponse:
         {
             "figures": figures,
             "utilities": utilities,
-            "indicators_unavailable": INDICATORS_UNAVAILABLE,
+            # The public reads no developer note: why lives in docs/operations.md.
+            "indicators_unavailable": PUBLIC_INDICATORS_UNAVAILABLE,
         },
     )

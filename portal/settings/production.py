@@ -6,6 +6,9 @@ DEBUG = False
 # No demo accounts with their published password, whatever the environment says.
 DEMO_DATA_ALLOWED = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
+# Never the development key: without FIELD_ENCRYPTION_KEY the key derives from SECRET_KEY
+# (core/crypto.py); set it so that rotating SECRET_KEY keeps ID-card numbers readable.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -90,7 +90,10 @@ def test_a_document_shared_over_the_api_needs_no_upload_by_the_claimant(
     html = _claim_and_open_the_request_form(client, applicant)
 
     assert "规划许可证.pdf" in html
-    assert "From shared data: no upload needed" in html
+    assert "From shared data, nothing to submit" in html
+    # Nothing is asked for it: no upload, no commitment box.
+    assert 'name="file-planning_permit"' not in html
+    assert 'value="planning_permit"' not in html
     mine = Document.objects.get(owner=applicant_org, project__code=CODE)
     assert mine.source == DocumentSource.SHARED_DATA
     assert mine.source_organization.code == "investment"

@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -270,6 +271,8 @@ def _submit_query_count(applicant, applicant_org, utilities, carriers):
         data.utilities["network"]["preferred_carriers"] = carriers
     # A process reads the working-day calendar once every few minutes, not per request.
     add_working_days(timezone.now(), 30)
+    # And looks content types up once (guardian's grants), whichever test ran first.
+    ContentType.objects.get_for_models(CombinedApplication, ServiceApplication)
     with CaptureQueriesContext(connection) as queries:
         combined = combined_application_submit(
             actor=applicant, applicant=applicant_org, project=project, data=data

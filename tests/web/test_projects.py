@@ -156,4 +156,5 @@ def test_documents_shared_with_a_pushed_project_need_no_upload(web, verified_org
     draft_page = web.post("/en/requests/new/", {"project": str(pushed.uuid)}, follow=True)
     html = draft_page.content.decode()
     assert "规划许可证.pdf" in html
-    assert "From shared data: no upload needed" in html
+    assert "From shared data, nothing to submit" in html
+    assert 'name="file-planning_permit"' not in html  # nothing asked for it
