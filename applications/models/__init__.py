@@ -9,6 +9,7 @@ from .audit import (
 )
 from .documents import (
     Commitment,
+    CommitmentText,
     Document,
     DocumentLink,
     LicenceReview,
@@ -54,6 +55,7 @@ __all__ = [
     "CombinedApplicationGroupObjectPermission",
     "CombinedApplicationUserObjectPermission",
     "Commitment",
+    "CommitmentText",
     "Document",
     "DocumentGroupObjectPermission",
     "DocumentLink",

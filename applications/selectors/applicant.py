@@ -70,7 +70,7 @@ def combined_application_tracking(*, organization: Organization) -> QuerySet:
     return (
         CombinedApplication.objects.filter(applicant=organization)
         .select_related("project__town", "submitted_by")
-        .prefetch_related(models.Prefetch("services", queryset=services), "commitments")
+        .prefetch_related(models.Prefetch("services", queryset=services), "commitments__wording")
     )
 
 
