@@ -11,7 +11,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -79,7 +79,7 @@ class FieldRule:
         """The rule as a sentence, from the labels of the form's fields and choices."""
         when_field = form_class.base_fields[self.when_field]
         labels = dict(getattr(when_field, "choices", []))
-        when = gettext(" or ").join(str(labels.get(v, v)) for v in self.when_values)
+        when = pgettext("between choices", " or ").join(str(labels.get(v, v)) for v in self.when_values)
         params = {"field": when_field.label, "values": when, "limit": self.limit}
         if self.kind == "required":
             return gettext("Required when %(field)s is %(values)s.") % params
