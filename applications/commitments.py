@@ -6,12 +6,16 @@ signed under. `FIRST_WORDING` is the wording the portal started with; the data m
 database that lost it (tests that flush).
 """
 
+from typing import Any
+
 DOCUMENT_COMMITMENT = "document"
 
-FIRST_WORDING = {
+FIRST_WORDING: dict[str, Any] = {
     "code": DOCUMENT_COMMITMENT,
     "version": 1,
-    "text_zh": "我方承诺所填报信息真实有效，并将于开工前提供{document}；如未按承诺提供，愿承担相应责任。",
+    "text_zh": (
+        "我方承诺所填报信息真实有效，并将于开工前提供{document}；如未按承诺提供，愿承担相应责任。"
+    ),
     "text_en": (
         "We undertake that the information given is true and that we will provide the "
         "{document} before construction starts, accepting the consequences if we do not."

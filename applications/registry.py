@@ -11,8 +11,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext, pgettext
 from django.utils.functional import lazy
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from workgroups.constants import Carrier, SlaVariant
@@ -79,7 +79,9 @@ class FieldRule:
         """The rule as a sentence, from the labels of the form's fields and choices."""
         when_field = form_class.base_fields[self.when_field]
         labels = dict(getattr(when_field, "choices", []))
-        when = pgettext("between choices", " or ").join(str(labels.get(v, v)) for v in self.when_values)
+        when = pgettext("between choices", " or ").join(
+            str(labels.get(v, v)) for v in self.when_values
+        )
         params = {"field": when_field.label, "values": when, "limit": self.limit}
         if self.kind == "required":
             return gettext("Required when %(field)s is %(values)s.") % params
@@ -126,8 +128,10 @@ class ElectricityDetails(DetailsForm):
             when_values=LOW_VOLTAGES,
             limit=LOW_VOLTAGE_MAX_KVA,
             message=lazy(
-                lambda: gettext("Above %(max)s kVA the connection must be at 10 kV or 20 kV.")
-                % {"max": LOW_VOLTAGE_MAX_KVA},
+                lambda: (
+                    gettext("Above %(max)s kVA the connection must be at 10 kV or 20 kV.")
+                    % {"max": LOW_VOLTAGE_MAX_KVA}
+                ),
                 str,
             )(),
         ),

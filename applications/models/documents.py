@@ -147,7 +147,7 @@ class CommitmentText(models.Model):
         english = (get_language() or "").startswith("en")
         return getattr(self, f"{name}_en" if english else f"{name}_zh")
 
-    def statement(self, document: str) -> str:
+    def statement(self, document: object) -> str:
         """The promise for one document (its label), in the page's language."""
         return self._local("text").replace("{document}", str(document))
 

@@ -21,6 +21,7 @@ from ..forms import (
     details_forms,
     document_rows,
     error_links,
+    labelled,
     raw_details,
 )
 from ..registry import DOCUMENT_RULES, UTILITIES, document_unmet, documents_required
@@ -140,7 +141,7 @@ def _edit_context(draft, form, details, chosen, commitments, library, doc_errors
             links += error_links(dform, section=str(Utility(utility).label))
     for row in rows:
         row.errors = (doc_errors or {}).get(row.doc_type, [])
-        links += [ErrorLink(f"{row.label}: {e}", f"#file-{row.doc_type}") for e in row.errors]
+        links += [ErrorLink(labelled(row.label, e), f"#file-{row.doc_type}") for e in row.errors]
     return {
         "draft": draft,
         "project": draft.project,

@@ -21,14 +21,15 @@ from ..clock import working_days_used
 from ..constants import PermitStatus, ServiceStatus
 from ..extensions import tracking_panels
 from ..forms import (
-    ErrorLink,
-    error_links,
     CommentForm,
     CorrectionForm,
+    ErrorLink,
     RatingForm,
     WithdrawForm,
     details_form,
     document_rows,
+    error_links,
+    labelled,
     raw_details,
 )
 from ..models import CombinedApplication, ServiceApplication
@@ -314,7 +315,7 @@ def service_correct(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
     for row in rows:
         row.errors = doc_errors.get(row.doc_type, [])
         row.uploaded = documents.get(row.doc_type)
-        links += [ErrorLink(f"{row.label}: {e}", f"#file-{row.doc_type}") for e in row.errors]
+        links += [ErrorLink(labelled(row.label, e), f"#file-{row.doc_type}") for e in row.errors]
     context = {
         "combined": combined,
         "sa": sa,

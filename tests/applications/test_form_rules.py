@@ -68,8 +68,8 @@ def test_the_hint_and_the_script_data_come_from_the_same_rule(utility, rule):
     with translation.override("en"):
         hint = rule.hint(UTILITIES[utility].details_form)
         assert hint in str(details_form(utility).fields[rule.field].help_text)
-    when_label = str(UTILITIES[utility].details_form.base_fields[rule.when_field].label)
-    assert when_label in hint
+        when_label = str(UTILITIES[utility].details_form.base_fields[rule.when_field].label)
+        assert when_label in hint
     data = bound.field.widget.attrs["data-rules"]
     assert f'"when": "{utility}-{rule.when_field}"' in data
     assert all(f'"{value}"' in data for value in rule.when_values)
@@ -99,7 +99,8 @@ def test_every_select_of_the_details_forms_starts_empty_and_must_be_answered():
             assert form_field.required
             form = spec.details_form(data=dict(DETAILS[utility], **{name: ""}))
             assert not form.is_valid()
-            assert form.errors[name] == ["Choose one of the options."]
+            with translation.override("en"):
+                assert form.errors[name] == ["Choose one of the options."]
 
 
 def test_skipping_the_electricity_selects_never_makes_a_household_on_220_v():
@@ -161,3 +162,34 @@ def test_a_new_version_applies_from_its_date_and_signed_ones_keep_theirs(referen
 
 def test_rule_limits_are_decimals():
     assert rule_hints("electricity")["capacity_kva"][0].limit == Decimal("200")
+
+
+@pytest.mark.django_db
+def test_an_administrator_adds_a_wording_as_the_next_version_and_never_edits_a_signed_one(
+    reference, submit, client, django_user_model
+):
+    signed = submit(["water"], commit_where_allowed=True)
+    first = signed.commitments.first().wording
+    admin_user = django_user_model.objects.create_superuser("root", "root@example.cn", "pw-12345")
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/applications/commitmenttext/add/",
+        {
+            "code": first.code,
+            "text_zh": "新{document}",
+            "text_en": "New {document}",
+            "due_point_zh": "开工前",
+            "due_point_en": "Before works",
+            "consequences_zh": "暂停施工",
+            "consequences_en": "Works are held",
+            "effective_from_0": "2026-01-01",
+            "effective_from_1": "00:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert commitment_text_current().version == first.version + 1
+    change = f"/admin/applications/commitmenttext/{first.pk}/change/"
+    assert client.get(change).status_code == 200  # shown, read-only
+    assert client.post(change, {"text_en": "rewritten"}).status_code == 403
+    first.refresh_from_db()
+    assert first.text_en.startswith("We undertake")

@@ -52,7 +52,10 @@ def test_every_select_of_the_request_form_starts_on_please_choose(web, draft, pr
         assert _selected(html, name) == "", name
         assert f'<option value="" selected>{please}</option>' in html
     # Nor is the business type ticked for the applicant.
-    assert 'name="business_type" value="new_connection" required id="id_business_type_0" checked' not in html
+    assert (
+        'name="business_type" value="new_connection" required id="id_business_type_0" checked'
+        not in html
+    )
     assert not re.search(r'name="business_type"[^>]*checked', html)
 
 

@@ -1,12 +1,11 @@
 """The services behind the portal pages, called directly: the rules hold without the views."""
 
 import pytest
-
-from applications.selectors.commitments import commitment_text_current
 from django.core.exceptions import ValidationError
 
 from applications.constants import ProjectSource, ServiceStatus
 from applications.models import Draft, Rating
+from applications.selectors.commitments import commitment_text_current
 from applications.services import (
     draft_create,
     draft_save,
