@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from applications.models import Project
+from applications.services import commitment_text_seed
 from coordination.models import Demand, FollowUp
 from indicators.selectors.kpi import indicators_available
 from indicators.services.rollup import kpi_rollup_refresh
@@ -66,6 +67,7 @@ def build_demo(*, password: str) -> DemoResult:
     """Reference data, demo companies and users, then every demo case and demand not yet
     present, and the follow-up of a bad rating."""
     load_reference_data()
+    commitment_text_seed()  # the migration's wording, back if a database was emptied
     ensure_demo_calendar()
     companies = ensure_companies()
     users = ensure_users(password)
