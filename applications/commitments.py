@@ -6,9 +6,12 @@ signed under. `FIRST_WORDING` is the wording the portal started with; the data m
 database that lost it (tests that flush).
 """
 
+import datetime as dt
 from typing import Any
 
 DOCUMENT_COMMITMENT = "document"
+# In force since the policy (2024-05-29): every request the portal ever took was under it.
+FIRST_EFFECTIVE = dt.datetime(2024, 5, 29, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 FIRST_WORDING: dict[str, Any] = {
     "code": DOCUMENT_COMMITMENT,

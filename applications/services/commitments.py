@@ -5,7 +5,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from ..commitments import FIRST_WORDING
+from ..commitments import FIRST_EFFECTIVE, FIRST_WORDING
 from ..models import CommitmentText
 
 
@@ -15,7 +15,7 @@ def commitment_text_seed() -> CommitmentText:
     wording, _created = CommitmentText.objects.get_or_create(
         code=FIRST_WORDING["code"],
         version=FIRST_WORDING["version"],
-        defaults={**FIRST_WORDING, "effective_from": timezone.now() - dt.timedelta(days=1)},
+        defaults={**FIRST_WORDING, "effective_from": FIRST_EFFECTIVE},
     )
     return wording
 
