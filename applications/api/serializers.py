@@ -79,10 +79,12 @@ class CommitmentSerializer(serializers.Serializer):
     statement = serializers.CharField()
     signed_at = serializers.DateTimeField()
     wording_version = serializers.IntegerField(
-        source="wording.version", help_text="Version of the commitment wording signed."
+        source="wording.version",
+        help_text=gettext_lazy("Version of the commitment wording signed."),
     )
     due_point = serializers.CharField(
-        source="wording.due_point_zh", help_text="When the document falls due (Chinese)."
+        source="wording.due_point_zh",
+        help_text=gettext_lazy("When the document falls due (Chinese)."),
     )
 
 
