@@ -1,10 +1,11 @@
 """Applicant forms: projects, the combined request (with per-utility sections), corrections
 and ratings. Forms parse and show errors; the services decide."""
 
+import json
 from dataclasses import dataclass, field
 
 from django import forms
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from workgroups.models import Town
@@ -12,7 +13,7 @@ from workgroups.validators import normalize_project_code, validate_project_code
 
 from .constants import BusinessType, DocumentType, ProjectKind, Utility, WorksType
 from .models import Document, Project, RatingLevel
-from .registry import DOCUMENT_RULES, UTILITIES, utilities_needing
+from .registry import DOCUMENT_RULES, PLEASE_CHOOSE, UTILITIES, rule_hints, utilities_needing
 from .sharing import SharedDocument
 from .workflow import COMMENT_MAX_LENGTH, SERVICE, input_max_length
 
@@ -25,7 +26,11 @@ class TownChoiceField(forms.ModelChoiceField):
 class ProjectForm(forms.ModelForm):
     """Fields of a project; the code is fixed once recorded (the approval system's key)."""
 
-    town = TownChoiceField(label=_("Town or sub-district"), queryset=Town.objects.order_by("code"))
+    town = TownChoiceField(
+        label=_("Town or sub-district"),
+        queryset=Town.objects.order_by("code"),
+        empty_label=PLEASE_CHOOSE,
+    )
 
     class Meta:
         model = Project
@@ -101,11 +106,20 @@ class RequestForm(forms.Form):
 
 def details_form(utility: str, *, data=None, initial: dict | None = None) -> forms.Form:
     """A utility's details form from the registry, prefixed with the utility, with tick boxes
-    instead of a multiple-select list (easier on a phone and with a keyboard)."""
-    form = UTILITIES[utility].details_form(data=data, prefix=utility, initial=initial or None)
+    instead of a multiple-select list (easier on a phone and with a keyboard). Each rule that
+    depends on another field is shown as the field's hint, from the registry's rule itself
+    (the same record the server checks), with its data for the page's script."""
+    spec = UTILITIES[utility]
+    form = spec.details_form(data=data, prefix=utility, initial=initial or None)
     for form_field in form.fields.values():
         if isinstance(form_field, forms.MultipleChoiceField):
             form_field.widget = forms.CheckboxSelectMultiple(choices=form_field.choices)
+    for name, rules in rule_hints(utility).items():
+        form_field = form.fields[name]
+        hints = [rule.hint(spec.details_form) for rule in rules]
+        form_field.help_text = " ".join([str(form_field.help_text), *hints]).strip()
+        data_rules = [dict(rule.as_data(), when=form.add_prefix(rule.when_field)) for rule in rules]
+        form_field.widget.attrs["data-rules"] = json.dumps(data_rules)
     return form
 
 
@@ -133,6 +147,32 @@ def raw_details(post, utility: str) -> dict:
     return raw
 
 
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of the error summary: the message and the control it is about."""
+
+    text: str
+    href: str = ""
+
+
+def labelled(label: object, message: object) -> str:
+    """ "Label: message" as the page's language writes it."""
+    return gettext("%(label)s: %(message)s") % {"label": label, "message": message}
+
+
+def error_links(form: forms.Form, *, section: str = "") -> list[ErrorLink]:
+    """The errors of `form`, each linked to its field's first control (GOV.UK error summary).
+    `section` prefixes the label when several forms share a page (the utility's name)."""
+    links = [ErrorLink(str(message)) for message in form.non_field_errors()]
+    for bound in form:
+        if not bound.errors:
+            continue
+        target = bound.id_for_label or f"{bound.auto_id}_0"  # radio/tick groups: the first
+        label = f"{section} · {bound.label}" if section else str(bound.label)
+        links += [ErrorLink(labelled(label, message), f"#{target}") for message in bound.errors]
+    return links
+
+
 @dataclass
 class DocumentRow:
     """One document type in the request form: uploaded once whatever the number of utilities."""
@@ -147,6 +187,7 @@ class DocumentRow:
     library: list[Document] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     shared: SharedDocument | None = None  # fetched by the portal (sharing.py): nothing asked
+    uploaded: Document | None = None  # sent with a form that came back with errors
 
     @property
     def needed_by_attr(self) -> str:

@@ -11,8 +11,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from workgroups.constants import Carrier, SlaVariant
@@ -25,10 +25,129 @@ THREE_ZERO_MAX_KVA = Decimal("160")
 LOW_VOLTAGE_MAX_KVA = Decimal("200")
 
 
-class ElectricityDetails(forms.Form):
-    category = forms.ChoiceField(
-        label=_("Electricity category"),
-        choices=[
+PLEASE_CHOOSE = _("Please choose")
+
+
+def select(label, choices, **kwargs) -> forms.ChoiceField:
+    """A required select that starts empty ("Please choose"): skipping it is an error, never
+    the first option chosen for the user (a factory was once filed as a household on 220 V)."""
+    field_class = forms.TypedChoiceField if "coerce" in kwargs else forms.ChoiceField
+    return field_class(
+        label=label,
+        choices=[("", PLEASE_CHOOSE), *choices],
+        error_messages={"required": _("Choose one of the options.")},
+        **kwargs,
+    )
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """A rule on one field that depends on another field's choice. The same record gives the
+    hint shown next to the field before submitting (`hint()`), the data the page's script
+    reads (`as_data()`) and the server's check (`broken()`), so they cannot disagree.
+
+    kind: "required" (the field must be given), "max" (the field's number at most `limit`),
+    "forbid" (the field may not take `value`), each only while `when_field` is one of
+    `when_values`.
+    """
+
+    field: str
+    kind: str
+    when_field: str
+    when_values: tuple[str, ...]
+    message: Any  # the error, a lazy translation
+    limit: Decimal | None = None
+    value: str = ""
+
+    def applies(self, data: dict) -> bool:
+        return str(data.get(self.when_field) or "") in self.when_values
+
+    def broken(self, data: dict) -> bool:
+        """True when `data` (cleaned values) breaks the rule."""
+        if not self.applies(data):
+            return False
+        current = data.get(self.field)
+        if self.kind == "required":
+            return current in (None, "", [])
+        if self.kind == "max":
+            return current is not None and self.limit is not None and current > self.limit
+        if self.kind == "forbid":
+            return current == self.value
+        raise ValueError(self.kind)
+
+    def hint(self, form_class: type[forms.Form]) -> str:
+        """The rule as a sentence, from the labels of the form's fields and choices."""
+        when_field = form_class.base_fields[self.when_field]
+        labels = dict(getattr(when_field, "choices", []))
+        when = pgettext("between choices", " or ").join(
+            str(labels.get(v, v)) for v in self.when_values
+        )
+        params = {"field": when_field.label, "values": when, "limit": self.limit}
+        if self.kind == "required":
+            return gettext("Required when %(field)s is %(values)s.") % params
+        if self.kind == "max":
+            return gettext("At most %(limit)s when %(field)s is %(values)s.") % params
+        own = dict(getattr(form_class.base_fields[self.field], "choices", []))
+        params["value"] = own.get(self.value, self.value)
+        return gettext("%(value)s is not possible when %(field)s is %(values)s.") % params
+
+    def as_data(self) -> dict:
+        """What the page's script needs to show whether the rule applies now."""
+        return {
+            "kind": self.kind,
+            "when": self.when_field,
+            "in": list(self.when_values),
+            "limit": str(self.limit) if self.limit is not None else None,
+            "value": self.value,
+        }
+
+
+class DetailsForm(forms.Form):
+    """A utility's details; its `rules` are checked after each field is cleaned."""
+
+    rules: tuple[FieldRule, ...] = ()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for rule in self.rules:
+            if rule.field not in self.errors and rule.broken(data):
+                self.add_error(rule.field, rule.message)
+        return data
+
+
+LOW_VOLTAGES = ("220v", "380v")
+WIRED_NETWORK = ("broadband", "dedicated_line")
+
+
+class ElectricityDetails(DetailsForm):
+    rules = (
+        FieldRule(
+            field="capacity_kva",
+            kind="max",
+            when_field="voltage_level",
+            when_values=LOW_VOLTAGES,
+            limit=LOW_VOLTAGE_MAX_KVA,
+            message=lazy(
+                lambda: (
+                    gettext("Above %(max)s kVA the connection must be at 10 kV or 20 kV.")
+                    % {"max": LOW_VOLTAGE_MAX_KVA}
+                ),
+                str,
+            )(),
+        ),
+        FieldRule(
+            field="supply_mode",
+            kind="forbid",
+            when_field="voltage_level",
+            when_values=LOW_VOLTAGES,
+            value="dual",
+            message=_("A dual-source supply needs a 10 kV or 20 kV line."),
+        ),
+    )
+
+    category = select(
+        _("Electricity category"),
+        [
             ("residential", _("Residential")),
             ("commercial_industrial", _("General commercial and industrial")),
             ("large_industry", _("Large industry")),
@@ -42,44 +161,29 @@ class ElectricityDetails(forms.Form):
         max_digits=9,
         decimal_places=1,
     )
-    voltage_level = forms.ChoiceField(
-        label=_("Voltage level"),
-        choices=[("220v", "220 V"), ("380v", "380 V"), ("10kv", "10 kV"), ("20kv", "20 kV")],
+    voltage_level = select(
+        _("Voltage level"),
+        [("220v", "220 V"), ("380v", "380 V"), ("10kv", "10 kV"), ("20kv", "20 kV")],
     )
-    supply_mode = forms.ChoiceField(
-        label=_("Supply mode"),
-        choices=[("single", _("Single source")), ("dual", _("Dual source"))],
+    supply_mode = select(
+        _("Supply mode"), [("single", _("Single source")), ("dual", _("Dual source"))]
     )
     important_customer = forms.BooleanField(label=_("Important customer"), required=False)
 
-    def clean(self) -> dict:
-        data = super().clean()
-        low_voltage = data.get("voltage_level") in ("220v", "380v")
-        capacity = data.get("capacity_kva")
-        if low_voltage and capacity is not None and capacity > LOW_VOLTAGE_MAX_KVA:
-            self.add_error(
-                "capacity_kva",
-                _("Above %(max)s kVA the connection must be at 10 kV or 20 kV.")
-                % {"max": LOW_VOLTAGE_MAX_KVA},
-            )
-        if low_voltage and data.get("supply_mode") == "dual":
-            self.add_error("supply_mode", _("A dual-source supply needs a 10 kV or 20 kV line."))
-        return data
 
-
-class WaterDetails(forms.Form):
-    purpose = forms.ChoiceField(
-        label=_("Water use"),
-        choices=[
+class WaterDetails(DetailsForm):
+    purpose = select(
+        _("Water use"),
+        [
             ("residential", _("Residential")),
             ("non_residential", _("Non-residential")),
             ("special", _("Special use")),
         ],
     )
-    pipe_diameter_mm = forms.TypedChoiceField(
-        label=_("Connection pipe diameter (DN, mm)"),
+    pipe_diameter_mm = select(
+        _("Connection pipe diameter (DN, mm)"),
+        [(d, f"DN{d}") for d in (20, 25, 32, 40, 50, 65, 80, 100, 150, 200, 250, 300)],
         coerce=int,
-        choices=[(d, f"DN{d}") for d in (20, 25, 32, 40, 50, 65, 80, 100, 150, 200, 250, 300)],
     )
     daily_max_m3 = forms.DecimalField(
         label=_("Maximum daily use (m³)"),
@@ -92,10 +196,10 @@ class WaterDetails(forms.Form):
     secondary_supply = forms.BooleanField(label=_("Secondary supply (booster)"), required=False)
 
 
-class GasDetails(forms.Form):
-    use_type = forms.ChoiceField(
-        label=_("Gas use"),
-        choices=[
+class GasDetails(DetailsForm):
+    use_type = select(
+        _("Gas use"),
+        [
             ("residential", _("Residential")),
             ("commercial", _("Commercial")),
             ("industrial", _("Industrial")),
@@ -122,10 +226,20 @@ class GasDetails(forms.Form):
     )
 
 
-class NetworkDetails(forms.Form):
-    service_type = forms.ChoiceField(
-        label=_("Network service"),
-        choices=[
+class NetworkDetails(DetailsForm):
+    rules = (
+        FieldRule(
+            field="bandwidth_mbps",
+            kind="required",
+            when_field="service_type",
+            when_values=WIRED_NETWORK,
+            message=_("Give the bandwidth for a wired service."),
+        ),
+    )
+
+    service_type = select(
+        _("Network service"),
+        [
             ("broadband", _("Broadband")),
             ("dedicated_line", _("Dedicated line")),
             ("mobile_coverage", _("Mobile coverage")),
@@ -143,18 +257,10 @@ class NetworkDetails(forms.Form):
         label=_("Tower or shared indoor coverage needed (China Tower)"), required=False
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
-        wired = data.get("service_type") in ("broadband", "dedicated_line")
-        if wired and not data.get("bandwidth_mbps"):
-            self.add_error("bandwidth_mbps", _("Give the bandwidth for a wired service."))
-        return data
 
-
-class CableTvDetails(forms.Form):
-    service_type = forms.ChoiceField(
-        label=_("Cable service"),
-        choices=[("tv", _("Television")), ("broadband", _("Broadband over cable"))],
+class CableTvDetails(DetailsForm):
+    service_type = select(
+        _("Cable service"), [("tv", _("Television")), ("broadband", _("Broadband over cable"))]
     )
     terminals = forms.IntegerField(label=_("Number of terminals"), min_value=1, max_value=100000)
 
@@ -195,7 +301,7 @@ def planned_stages(sa: Any) -> list[str]:
 
 
 def _electricity_plan(details: dict) -> StagePlan:
-    low_voltage = details["voltage_level"] in ("220v", "380v")
+    low_voltage = details["voltage_level"] in LOW_VOLTAGES
     three_zero = low_voltage and Decimal(details["capacity_kva"]) <= THREE_ZERO_MAX_KVA
     if details["supply_mode"] == "dual":
         variant = SlaVariant.DUAL_SOURCE
@@ -213,7 +319,7 @@ def _network_plan(details: dict) -> StagePlan:
 @dataclass(frozen=True)
 class UtilitySpec:
     utility: str
-    details_form: type[forms.Form]
+    details_form: type[DetailsForm]
     documents: tuple[str, ...]
     stage_plan: Callable[[dict], StagePlan]
     # Details a correction may not change: they decided which work items the request made.
@@ -318,6 +424,15 @@ def document_unmet(doc_type: str, *, uploaded: bool, committed: bool) -> str:
     if allowed:
         return gettext("Upload this document or sign the commitment instead.")
     return gettext("Upload this document.")
+
+
+def rule_hints(utility: str) -> dict[str, list[FieldRule]]:
+    """The rules of a utility's details, by the field they constrain."""
+    form_class = UTILITIES[utility].details_form
+    found: dict[str, list[FieldRule]] = {}
+    for rule in form_class.rules:
+        found.setdefault(rule.field, []).append(rule)
+    return found
 
 
 def clean_details(utility: str, raw: dict) -> dict:

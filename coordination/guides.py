@@ -16,13 +16,14 @@ from typing import Any
 from django.utils.functional import Promise
 
 from applications.constants import BusinessType, DocumentType, Utility
+from applications.models import CommitmentText
 from applications.registry import (
     DOCUMENT_DESCRIPTIONS,
     DOCUMENT_RULES,
     SERVICE_DESCRIPTIONS,
     UTILITIES,
 )
-from applications.services.drafts import commitment_statement
+from applications.selectors.commitments import commitment_text_current
 from applications.sharing import shared_data_condition
 from workgroups.constants import PermitType, SlaVariant, Stage, WorkgroupRole
 from workgroups.models import Organization, PermitAuthority, SlaPolicy, WorkgroupMembership
@@ -76,7 +77,12 @@ class ServiceGuide:
 
 
 def guide_documents(utility: str) -> list[GuideDocument]:
-    """The documents a request for `utility` needs, with the registry's rules."""
+    """The documents a request for `utility` needs, with the registry's rules and the
+    commitment wording in force (the text an applicant signs instead of a document)."""
+    try:
+        wording: CommitmentText | None = commitment_text_current()
+    except CommitmentText.DoesNotExist:
+        wording = None
     rows = []
     for doc_type in UTILITIES[utility].documents:
         rule = DOCUMENT_RULES[doc_type]
@@ -86,7 +92,11 @@ def guide_documents(utility: str) -> list[GuideDocument]:
                 label=str(DocumentType(doc_type).label),
                 description=DOCUMENT_DESCRIPTIONS.get(doc_type, ""),
                 commitment_allowed=rule.commitment_allowed,
-                commitment_text=commitment_statement(doc_type) if rule.commitment_allowed else "",
+                commitment_text=(
+                    wording.statement(DocumentType(doc_type).label)
+                    if wording is not None and rule.commitment_allowed
+                    else ""
+                ),
                 shared_from=rule.shared_from,
                 shared_condition=shared_data_condition(doc_type),
                 has_template=doc_type == TEMPLATE_DOCUMENT,

@@ -1,7 +1,8 @@
 import pytest
 from django.utils import translation
 
-from applications.services import combined_application_submit
+from applications.models import CommitmentText
+from applications.services import combined_application_submit, commitment_text_seed
 from tests.factories import ProjectFactory, company, member_of, staff_of, submission, verify
 from workgroups.calendar import forget_cached_years
 from workgroups.models import (
@@ -24,6 +25,7 @@ TEST_YEARS = (2027,)
 def load_test_world() -> None:
     """Reference data, the package's calendar years, and the tests' provisional years."""
     load_reference_data()
+    commitment_text_seed()
     for year in TEST_YEARS:
         calendar_year_enter(actor=None, year=year, exceptions=[], source=CalendarSource.PROVISIONAL)
 
@@ -71,7 +73,14 @@ def reference(db):
 def _world_complete() -> bool:
     return all(
         model.objects.exists()
-        for model in (Workgroup, SlaPolicy, EscalationTier, OperatorCoverage, CalendarDay)
+        for model in (
+            Workgroup,
+            SlaPolicy,
+            EscalationTier,
+            OperatorCoverage,
+            CalendarDay,
+            CommitmentText,
+        )
     )
 
 

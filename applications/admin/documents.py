@@ -6,11 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from ..models import (
     CombinedApplication,
     Commitment,
+    CommitmentText,
     Document,
     DocumentLink,
     ServiceApplication,
     StateChange,
 )
+from ..services import commitment_text_publish
 from .base import ReadOnlyInline, ScopedAdmin
 
 
@@ -83,13 +85,54 @@ class DocumentLinkAdmin(ScopedAdmin):
 
 @admin.register(Commitment)
 class CommitmentAdmin(ScopedAdmin):
-    list_display = ("combined", "doc_type", "signed_by", "signed_at")
+    list_display = ("combined", "doc_type", "wording", "signed_by", "signed_at")
     list_filter = ("doc_type",)
     search_fields = ("combined__reference", "statement")
-    list_select_related = ("combined", "signed_by")
-    fields = ("combined", "doc_type", "statement", "signed_by", "signed_at")
+    list_select_related = ("combined", "signed_by", "wording")
+    fields = ("combined", "doc_type", "statement", "wording", "signed_by", "signed_at")
     scope_model = CombinedApplication
     scope_path = "combined"
+
+
+WORDING_FIELDS = (
+    "code",
+    "text_zh",
+    "text_en",
+    "due_point_zh",
+    "due_point_en",
+    "consequences_zh",
+    "consequences_en",
+    "effective_from",
+)
+
+
+@admin.register(CommitmentText)
+class CommitmentTextAdmin(admin.ModelAdmin):
+    """The commitment wording (承诺制): a new wording is added as the next version; a version
+    under which anyone has signed is never changed or deleted."""
+
+    list_display = ("code", "version", "effective_from", "due_point_zh")
+    list_filter = ("code",)
+    readonly_fields = ("version",)
+    fields = ("code", "version", *WORDING_FIELDS[1:])
+
+    def _signed(self, obj) -> bool:
+        return obj is not None and obj.commitments.exists()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not self._signed(obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not self._signed(obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = commitment_text_publish(
+            **{name: form.cleaned_data[name] for name in WORDING_FIELDS}
+        )
+        obj.pk, obj.version = created.pk, created.version
 
 
 @admin.register(StateChange)

@@ -80,6 +80,14 @@ class CommitmentSerializer(serializers.Serializer):
     doc_type = serializers.ChoiceField(choices=DocumentType.choices)
     statement = serializers.CharField()
     signed_at = serializers.DateTimeField()
+    wording_version = serializers.IntegerField(
+        source="wording.version",
+        help_text=gettext_lazy("Version of the commitment wording signed."),
+    )
+    due_point = serializers.CharField(
+        source="wording.due_point_zh",
+        help_text=gettext_lazy("When the document falls due (Chinese)."),
+    )
 
 
 class PermitSummarySerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from .audit import (
 )
 from .documents import (
     Commitment,
+    CommitmentText,
     Document,
     DocumentLink,
     LicenceReview,
@@ -65,6 +66,7 @@ __all__ = [
     "CombinedApplicationGroupObjectPermission",
     "CombinedApplicationUserObjectPermission",
     "Commitment",
+    "CommitmentText",
     "DecisionPackage",
     "Document",
     "DocumentGroupObjectPermission",

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from workgroups.models import Organization
@@ -115,6 +116,50 @@ class DocumentLink(models.Model):
         return f"{self.service_application} <- {self.document}"
 
 
+class CommitmentText(models.Model):
+    """One version of the wording an applicant signs under 承诺制 instead of a document: the
+    promise, when it falls due and what follows if it is not kept. A new wording is a new
+    version; a signed commitment keeps the version it was signed under."""
+
+    code = models.CharField(_("code"), max_length=40)
+    version = models.PositiveIntegerField(_("version"))
+    # `{document}` stands for the document the commitment replaces.
+    text_zh = models.TextField(_("text (Chinese)"))
+    text_en = models.TextField(_("text (English)"))
+    due_point_zh = models.CharField(_("due point (Chinese)"), max_length=200)
+    due_point_en = models.CharField(_("due point (English)"), max_length=200)
+    consequences_zh = models.TextField(_("consequences (Chinese)"))
+    consequences_en = models.TextField(_("consequences (English)"))
+    effective_from = models.DateTimeField(_("effective from"))
+
+    class Meta:
+        verbose_name = _("commitment wording")
+        verbose_name_plural = _("commitment wordings")
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="commitment_text_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+    def _local(self, name: str) -> str:
+        english = (get_language() or "").startswith("en")
+        return getattr(self, f"{name}_en" if english else f"{name}_zh")
+
+    def statement(self, document: object) -> str:
+        """The promise for one document (its label), in the page's language."""
+        return self._local("text").replace("{document}", str(document))
+
+    @property
+    def due_point(self) -> str:
+        return self._local("due_point")
+
+    @property
+    def consequences(self) -> str:
+        return self._local("consequences")
+
+
 class Commitment(models.Model):
     """A signed commitment (承诺制) given instead of one document type for a combined request."""
 
@@ -126,6 +171,12 @@ class Commitment(models.Model):
     )
     doc_type = models.CharField(_("document type"), max_length=30, choices=DocumentType.choices)
     statement = models.TextField(_("statement"))
+    wording = models.ForeignKey(
+        CommitmentText,
+        verbose_name=_("wording signed"),
+        on_delete=models.PROTECT,
+        related_name="commitments",
+    )
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("signed by"), on_delete=models.PROTECT
     )

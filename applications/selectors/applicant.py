@@ -71,7 +71,9 @@ def combined_application_tracking(*, organization: Organization) -> QuerySet:
         CombinedApplication.objects.filter(applicant=organization)
         .select_related("project__town", "submitted_by")
         .prefetch_related(
-            models.Prefetch("services", queryset=services), "commitments", "decision_packages"
+            models.Prefetch("services", queryset=services),
+            "commitments__wording",
+            "decision_packages",
         )
     )
 

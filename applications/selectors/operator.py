@@ -45,7 +45,10 @@ def work_item_details_for_operator(*, organization: Organization) -> QuerySet:
                 "document_links",
                 queryset=DocumentLink.objects.select_related("document").order_by("doc_type"),
             ),
-            Prefetch("combined__commitments", queryset=Commitment.objects.order_by("doc_type")),
+            Prefetch(
+                "combined__commitments",
+                queryset=Commitment.objects.select_related("wording").order_by("doc_type"),
+            ),
             Prefetch(
                 "permits",
                 queryset=PermitRequest.objects.select_related("agency").order_by(

@@ -267,7 +267,7 @@ def case_for_staff(*, user, scope: StaffScope, uuid) -> CombinedApplication | No
     combined = (
         CombinedApplication.objects.filter(uuid=uuid)
         .select_related("project__town", "applicant", "submitted_by")
-        .prefetch_related(models.Prefetch("services", queryset=services), "commitments")
+        .prefetch_related(models.Prefetch("services", queryset=services), "commitments__wording")
         .first()
     )
     if combined is None or not combined.services.all():

@@ -1,6 +1,7 @@
 """Every write path of the cases (HackSoft services): atomic, audited, permission-checked."""
 
 from .claims import project_claim
+from .commitments import commitment_text_publish, commitment_text_seed
 from .corrections import service_application_correct
 from .documents import document_store, project_document_share
 from .drafts import draft_create, draft_delete, draft_save, draft_submit
@@ -15,6 +16,8 @@ __all__ = [
     "SubmissionInput",
     "combined_application_submit",
     "combined_application_withdraw",
+    "commitment_text_publish",
+    "commitment_text_seed",
     "document_store",
     "project_document_share",
     "draft_create",

@@ -8,19 +8,13 @@ from workgroups.models import Organization, User
 from workgroups.services import ensure_member
 
 from ..constants import DocumentType
-from ..models import CombinedApplication, Document, Draft, Project
-from ..registry import DOCUMENT_RULES
+from ..models import CombinedApplication, CommitmentText, Document, Draft, Project
+from ..registry import DOCUMENT_RULES, UTILITIES, documents_required
+from ..selectors.commitments import commitment_text_current
 from ..sharing import copy_stands_q, shared_document_sources
 from .submission import SubmissionInput, combined_application_submit
 
 DRAFT_KEYS = ("business_type", "utilities", "details", "commitments", "joint_outside_works")
-
-
-def commitment_statement(doc_type: str) -> str:
-    return _(
-        "We undertake that the information given is true and that we will provide the "
-        "%(document)s before construction starts, accepting the consequences if we do not."
-    ) % {"document": DocumentType(doc_type).label}
 
 
 def draft_is_empty(draft: Draft) -> bool:
@@ -72,16 +66,34 @@ def draft_save(*, actor: User, draft: Draft, data: dict, documents: dict[str, Do
     return draft
 
 
-def submission_input(draft: Draft, documents: dict[str, Document]) -> SubmissionInput:
-    """The service's input from a draft: only the picked utilities, each document once."""
+def draft_commitments(draft: Draft, documents: dict[str, Document]) -> list[str]:
+    """The document types the draft signs a commitment for: allowed, needed by a picked
+    utility and not provided by a document."""
+    data = draft.data
+    needed = documents_required([u for u in data.get("utilities") or [] if u in UTILITIES])
+    return [
+        doc_type
+        for doc_type in data.get("commitments") or []
+        if doc_type in needed
+        and doc_type not in documents
+        and DOCUMENT_RULES[doc_type].commitment_allowed
+    ]
+
+
+def submission_input(
+    draft: Draft, documents: dict[str, Document], wording: CommitmentText | None = None
+) -> SubmissionInput:
+    """The service's input from a draft: only the picked utilities, each document once, each
+    commitment in the words of `wording` (the version the applicant read)."""
     data = draft.data
     picked = list(data.get("utilities") or [])
     details = data.get("details") or {}
-    commitments = {
-        doc_type: commitment_statement(doc_type)
-        for doc_type in data.get("commitments") or []
-        if doc_type not in documents and doc_type in DOCUMENT_RULES
-    }
+    commitments = {}
+    if wording is not None:
+        commitments = {
+            doc_type: wording.statement(DocumentType(doc_type).label)
+            for doc_type in draft_commitments(draft, documents)
+        }
     return SubmissionInput(
         business_type=data.get("business_type") or "",
         utilities={utility: dict(details.get(utility) or {}) for utility in picked},
@@ -89,12 +101,20 @@ def submission_input(draft: Draft, documents: dict[str, Document]) -> Submission
         commitments=commitments,
         joint_outside_works=bool(data.get("joint_outside_works")),
         client_token=draft.client_token,
+        commitment_wording=wording if commitments else None,
     )
 
 
 @transaction.atomic
-def draft_submit(*, actor: User, draft: Draft, client_token: str) -> CombinedApplication:
-    """Submit the draft through `combined_application_submit`; a replay returns the same request."""
+def draft_submit(
+    *, actor: User, draft: Draft, client_token: str, commitment_wording: int | None = None
+) -> CombinedApplication:
+    """Submit the draft through `combined_application_submit`; a replay returns the same request.
+
+    A draft that signs commitments is submitted only with the id of the wording the applicant
+    was shown (`commitment_wording`), and only while that wording is still in force: the
+    request records the version it signed.
+    """
     ensure_member(actor, draft.owner)
     draft = (
         Draft.objects.select_for_update().select_related("project__town", "owner").get(pk=draft.pk)
@@ -109,11 +129,25 @@ def draft_submit(*, actor: User, draft: Draft, client_token: str) -> CombinedApp
     mine = Document.objects.filter(owner=draft.owner, uuid__in=uuids).filter(copy_stands_q())
     by_uuid = {str(d.uuid): d for d in mine}
     documents = {t: by_uuid[u] for t, u in draft.documents.items() if u in by_uuid}
+    wording = None
+    if draft_commitments(draft, documents):
+        wording = commitment_text_current()
+        if commitment_wording != wording.pk:
+            raise ValidationError(
+                {
+                    "commitments": [
+                        _(
+                            "The commitment wording has changed since this page was shown: "
+                            "read it again below, then submit."
+                        )
+                    ]
+                }
+            )
     combined = combined_application_submit(
         actor=actor,
         applicant=draft.owner,
         project=draft.project,
-        data=submission_input(draft, documents),
+        data=submission_input(draft, documents, wording),
     )
     draft.combined = combined
     draft.save(update_fields=["combined", "updated_at"])

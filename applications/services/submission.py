@@ -20,6 +20,7 @@ from ..models import (
     WITHDRAWABLE,
     CombinedApplication,
     Commitment,
+    CommitmentText,
     Document,
     DocumentLink,
     Project,
@@ -27,6 +28,7 @@ from ..models import (
 )
 from ..permissions import grant_submission
 from ..registry import UTILITIES, clean_details, document_unmet, documents_required
+from ..selectors.commitments import commitment_text_current
 from ..sharing import copies_not_standing, shared_document_sources
 from ..workflow import SERVICE, permissions_of
 from .transitions import service_application_transition
@@ -43,6 +45,8 @@ class SubmissionInput:
     commitments: dict[str, str] = field(default_factory=dict)  # doc type -> signed statement
     joint_outside_works: bool = False
     client_token: uuid.UUID | None = None
+    # The wording version the commitments were signed under (default: the one in force).
+    commitment_wording: CommitmentText | None = None
 
 
 def _validate(
@@ -201,13 +205,25 @@ def combined_application_submit(
         if doc_type in data.documents
     ]
     DocumentLink.objects.bulk_create(links)
-    Commitment.objects.bulk_create(
-        [
-            Commitment(combined=combined, doc_type=doc_type, statement=statement, signed_by=actor)
-            for doc_type, statement in data.commitments.items()
-            if doc_type in required_docs and doc_type not in data.documents and statement.strip()
-        ]
-    )
+    signed = {
+        doc_type: statement
+        for doc_type, statement in data.commitments.items()
+        if doc_type in required_docs and doc_type not in data.documents and statement.strip()
+    }
+    if signed:
+        wording = data.commitment_wording or commitment_text_current(at=now)
+        Commitment.objects.bulk_create(
+            [
+                Commitment(
+                    combined=combined,
+                    doc_type=doc_type,
+                    statement=statement,
+                    wording=wording,
+                    signed_by=actor,
+                )
+                for doc_type, statement in signed.items()
+            ]
+        )
     grant_submission(combined, services)
     perms = permissions_of(actor, services)
     apply_many(

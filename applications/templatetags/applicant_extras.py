@@ -13,6 +13,7 @@ from workgroups.workflow import may_review_identities
 
 from .. import dates, workflow
 from ..constants import Party
+from ..forms import error_links as form_error_links
 
 register = template.Library()
 
@@ -133,3 +134,15 @@ def pushes_projects(user) -> bool:
         Q(organization__provides_data=True) | Q(organization__kind=OrganizationKind.DATA_PROVIDER),
         user=user,
     ).exists()
+
+
+@register.filter
+def commitment_statement(wording, document_label) -> str:
+    """A commitment wording's text for one document, in the page's language."""
+    return wording.statement(document_label) if wording is not None else ""
+
+
+@register.filter
+def error_links(form) -> list:
+    """A form's errors for the error summary, each linked to its field."""
+    return form_error_links(form)

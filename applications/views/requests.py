@@ -14,7 +14,16 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.web import maps_domain_errors
 
 from ..constants import DocumentType, Utility
-from ..forms import RequestForm, details_form, details_forms, document_rows, raw_details
+from ..forms import (
+    ErrorLink,
+    RequestForm,
+    details_form,
+    details_forms,
+    document_rows,
+    error_links,
+    labelled,
+    raw_details,
+)
 from ..registry import DOCUMENT_RULES, UTILITIES, document_unmet, documents_required
 from ..selectors.applicant import (
     combined_applications_for_applicant,
@@ -23,6 +32,7 @@ from ..selectors.applicant import (
     drafts_for_applicant,
     projects_for_applicant,
 )
+from ..selectors.commitments import commitment_text_current
 from ..selectors.common import CombinedStatus, combined_status
 from ..services import document_store, draft_create, draft_delete, draft_save, draft_submit
 from ..sharing import shared_document_sources
@@ -99,12 +109,17 @@ def _draft_data(post) -> dict:
 def _take_documents(
     request: HttpRequest, chosen: dict, library: list, shared: dict
 ) -> dict[str, list[str]]:
-    """New uploads win over a document picked from the library; errors per document type.
+    """New uploads win over a document picked from the library, which wins over the one
+    already provided unless it is removed; errors per document type. An upload is stored at
+    once, so a form sent back for an error elsewhere shows it as provided, not asked again.
     What the portal fetches itself is not asked for, so nothing sent for it is taken."""
     by_uuid = {str(d.uuid): d for d in library}
     errors: dict[str, list[str]] = {}
     for doc_type in DocumentType.values:
         if doc_type in shared:
+            continue
+        if request.POST.get(f"remove-{doc_type}") and doc_type in chosen:
+            del chosen[doc_type]
             continue
         upload = request.FILES.get(f"file-{doc_type}")
         if upload is not None:
@@ -133,15 +148,22 @@ def _with_shared(chosen: dict, shared: dict) -> dict:
 
 def _edit_context(draft, form, details, chosen, commitments, library, doc_errors=None, shared=None):
     rows = document_rows(chosen=chosen, commitments=commitments, library=library)
+    links: list[ErrorLink] = error_links(form)
+    for utility, dform in details.items():
+        if dform.is_bound:  # a picked utility, checked
+            links += error_links(dform, section=str(Utility(utility).label))
     for row in rows:
         row.errors = (doc_errors or {}).get(row.doc_type, [])
         row.shared = (shared or {}).get(row.doc_type)
+        links += [ErrorLink(labelled(row.label, e), f"#file-{row.doc_type}") for e in row.errors]
     return {
         "draft": draft,
         "project": draft.project,
         "form": form,
         "sections": [(Utility(u).label, u, details[u]) for u in UTILITIES],
         "rows": rows,
+        "error_links": links,
+        "wording": commitment_text_current(),
         "max_bytes": settings.DOCUMENT_MAX_BYTES,
         "max_mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024),
     }
@@ -158,9 +180,10 @@ def draft_edit(request: HttpRequest, uuid) -> HttpResponse:
     chosen = _with_shared(_chosen_documents(draft, library), shared)
     if request.method == "GET":
         data = draft.data
+        # Nothing is chosen for the applicant: an unanswered question stays unanswered.
         form = RequestForm(
             initial={
-                "business_type": data.get("business_type") or "new_connection",
+                "business_type": data.get("business_type") or None,
                 "utilities": data.get("utilities") or [],
                 "joint_outside_works": data.get("joint_outside_works", False),
             }
@@ -199,10 +222,10 @@ def draft_edit(request: HttpRequest, uuid) -> HttpResponse:
         return redirect("applications:draft_review", uuid=draft.uuid)
     if request.POST.get("action") == "save":
         messages.warning(request, _("Draft saved, but some files were not accepted."))
-    else:
-        messages.error(request, _("Please correct the fields marked below."))
+    # The error summary at the top says what to fix; a re-rendered form is a page, not a
+    # failed request (200, so browsers log no console error).
     context = _edit_context(draft, form, details, chosen, commitments, library, doc_errors, shared)
-    return render(request, "applications/request_form.html", context, status=400)
+    return render(request, "applications/request_form.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -217,7 +240,10 @@ def draft_review(request: HttpRequest, uuid) -> HttpResponse:
     if request.method == "POST":
         try:
             combined = draft_submit(
-                actor=request.user, draft=draft, client_token=request.POST.get("client_token", "")
+                actor=request.user,
+                draft=draft,
+                client_token=request.POST.get("client_token", ""),
+                commitment_wording=_int_or_none(request.POST.get("commitment_wording")),
             )
         except ValidationError as exc:
             errors = _readable(exc)
@@ -253,10 +279,17 @@ def draft_review(request: HttpRequest, uuid) -> HttpResponse:
         "joint": draft.data.get("joint_outside_works"),
         "errors": errors,
         "edit_url": reverse("applications:draft_edit", kwargs={"uuid": draft.uuid}),
+        "wording": commitment_text_current(),
+        "signs_commitments": any(row.committed for row in rows),
     }
-    return render(
-        request, "applications/request_review.html", context, status=400 if errors else 200
-    )
+    return render(request, "applications/request_review.html", context)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value or "")
+    except ValueError:
+        return None
 
 
 def _readable(exc: ValidationError) -> list[str]:

@@ -1,6 +1,7 @@
 """One page per combined request: a timeline per utility and the applicant's actions."""
 
 import datetime as dt
+import uuid as uuid_lib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -30,10 +31,13 @@ from ..extensions import tracking_panels
 from ..forms import (
     CommentForm,
     CorrectionForm,
+    ErrorLink,
     RatingForm,
     WithdrawForm,
     details_form,
     document_rows,
+    error_links,
+    labelled,
     raw_details,
 )
 from ..models import CombinedApplication, ServiceApplication
@@ -194,7 +198,7 @@ def service_action(request: HttpRequest, uuid, sa_uuid, action: str) -> HttpResp
     else:
         form = WithdrawForm(request.POST, prefix=f"w{sa.pk}")
     if not form.is_valid():
-        return _render(request, combined, bound={sa.pk: {action: form}}, status=400)
+        return _render(request, combined, bound={sa.pk: {action: form}})
     data = {"reason": form.cleaned_data["reason"]} if action == "withdraw" else {}
     try:
         service_application_transition(
@@ -206,7 +210,7 @@ def service_action(request: HttpRequest, uuid, sa_uuid, action: str) -> HttpResp
         )
     except ValidationError as exc:
         errors_to_form(form, exc)
-        return _render(request, combined, bound={sa.pk: {action: form}}, status=400)
+        return _render(request, combined, bound={sa.pk: {action: form}})
     done = {
         "confirm_plan": _("Plan and fee confirmed for %(utility)s."),
         "withdraw": _("%(utility)s withdrawn."),
@@ -222,7 +226,7 @@ def request_withdraw(request: HttpRequest, uuid) -> HttpResponse:
     combined = _combined(request, uuid)
     form = WithdrawForm(request.POST, prefix="all")
     if not form.is_valid():
-        return _render(request, combined, status=400)
+        return _render(request, combined)
     withdrawn = combined_application_withdraw(
         actor=request.user, combined=combined, reason=form.cleaned_data["reason"]
     )
@@ -254,7 +258,7 @@ def service_rate(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
                 _("Thank you for rating %(utility)s.") % {"utility": sa.get_utility_display()},
             )
             return redirect("applications:request_detail", uuid=combined.uuid)
-    return _render(request, combined, bound={sa.pk: {"rate": form}}, status=400)
+    return _render(request, combined, bound={sa.pk: {"rate": form}})
 
 
 @require_http_methods(["GET", "POST"])
@@ -272,9 +276,22 @@ def service_correct(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
     details = details_form(sa.utility, data=request.POST or None, initial=sa.details)
     current = {link.doc_type: link.document for link in sa.document_links.all()}
     doc_errors: dict[str, list[str]] = {}
+    documents: dict = {}  # uploaded with this form, kept when it comes back with errors
     if request.method == "POST":
         valid = form.is_valid() & details.is_valid()
-        documents = {}
+        kept = {
+            doc_type: request.POST.get(f"kept-{doc_type}", "")
+            for doc_type in spec.documents
+            if request.POST.get(f"kept-{doc_type}") and not request.POST.get(f"remove-{doc_type}")
+        }
+        if kept:
+            mine = documents_for_applicant(organization=request.applicant).filter(
+                uuid__in=[u for u in kept.values() if _is_uuid(u)]
+            )
+            by_uuid = {str(d.uuid): d for d in mine}
+            for doc_type, kept_uuid in kept.items():
+                if kept_uuid in by_uuid and by_uuid[kept_uuid].doc_type == doc_type:
+                    documents[doc_type] = by_uuid[kept_uuid]
         for doc_type in spec.documents:
             upload = request.FILES.get(f"file-{doc_type}")
             if upload is None:
@@ -310,18 +327,22 @@ def service_correct(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
                 )
                 return redirect("applications:request_detail", uuid=combined.uuid)
     rows = document_rows(chosen=current, commitments=set(), library=[], only=list(spec.documents))
+    links = error_links(form) + error_links(details)
     for row in rows:
         row.errors = doc_errors.get(row.doc_type, [])
+        row.uploaded = documents.get(row.doc_type)
+        links += [ErrorLink(labelled(row.label, e), f"#file-{row.doc_type}") for e in row.errors]
     context = {
         "combined": combined,
         "sa": sa,
         "form": form,
         "details": details,
         "rows": rows,
+        "error_links": links,
         "max_bytes": settings.DOCUMENT_MAX_BYTES,
     }
-    status = 400 if request.method == "POST" else 200
-    return render(request, "applications/service_correct.html", context, status=status)
+    # A form sent back with its errors is a page like any other (200), not a failed request.
+    return render(request, "applications/service_correct.html", context)
 
 
 @require_GET
@@ -329,3 +350,11 @@ def service_correct(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
 def documents_library(request: HttpRequest) -> HttpResponse:
     documents = documents_for_applicant(organization=request.applicant)
     return render(request, "applications/documents.html", {"documents": documents})
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid_lib.UUID(value)
+    except ValueError:
+        return False
+    return True

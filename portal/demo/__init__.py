@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from applications.models import Project
+from applications.services import commitment_text_seed
 from coordination.models import Demand, FollowUp, ItemEscalation, Meeting
 from indicators.selectors.kpi import indicators_available
 from indicators.services.rollup import kpi_rollup_refresh
@@ -71,6 +72,7 @@ def build_demo(*, password: str) -> DemoResult:
     present, the follow-up of a bad rating, a case referred up and the electricity workgroup's
     meetings."""
     load_reference_data()
+    commitment_text_seed()  # the migration's wording, back if a database was emptied
     ensure_demo_calendar()
     companies = ensure_companies()
     users = ensure_users(password)

@@ -204,6 +204,9 @@ def test_the_detail_carries_documents_commitments_and_the_clock(submit, operator
         "planning_permit",
         "construction_permit",
     }
+    # The operator knows which wording was signed and when the document falls due.
+    assert {c["wording_version"] for c in body["commitments"]} == {1}
+    assert all(c["due_point"].startswith("外线工程开工前") for c in body["commitments"])
     assert body["clock"]["working_days_used"] == 0
     assert body["clock"]["due_at"] is not None
     assert body["contact"]["email"] == applicant.email

@@ -100,6 +100,8 @@ def _file_request(
     page.goto(f"{base}/requests/new/")
     page.click("form.card button.primary")
     expect(page).to_have_url(re.compile(r"/requests/drafts/[0-9a-f-]+/$"))
+    # Nothing is chosen for the applicant (issue 11, item 3): the business type is answered.
+    page.check("input[name=business_type][value=new_connection]")
     for utility in utilities:
         page.check(f"input[name=utilities][value={utility}]")
     # Only the picked utilities' sections show.

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from applications.constants import ProjectSource, ServiceStatus
 from applications.models import Draft, Rating
+from applications.selectors.commitments import commitment_text_current
 from applications.services import (
     draft_create,
     draft_save,
@@ -81,7 +82,13 @@ def test_a_draft_is_submitted_once_even_when_called_twice(applicant, applicant_o
         data=data,
         documents={"business_licence": licence, "authorisation": auth},
     )
-    first = draft_submit(actor=applicant, draft=draft, client_token=str(draft.client_token))
+    wording = commitment_text_current().pk
+    first = draft_submit(
+        actor=applicant,
+        draft=draft,
+        client_token=str(draft.client_token),
+        commitment_wording=wording,
+    )
     second = draft_submit(actor=applicant, draft=draft, client_token=str(draft.client_token))
     assert first == second
     assert first.commitments.get().doc_type == "property_right"

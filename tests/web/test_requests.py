@@ -9,6 +9,7 @@ from django.utils import timezone
 from applications.constants import DocumentType, ServiceStatus
 from applications.models import CombinedApplication, Commitment, Document, DocumentLink, Draft
 from applications.registry import documents_required
+from applications.selectors.commitments import commitment_text_current
 from tests.web.helpers import request_post
 from workgroups.calendar import add_working_days
 
@@ -27,9 +28,14 @@ def _draft(web, project) -> Draft:
 
 
 def _submit(web, draft) -> CombinedApplication:
+    """Submit as the review page does: its token, and the commitment wording it showed."""
     draft.refresh_from_db()
     response = web.post(
-        f"/en/requests/drafts/{draft.uuid}/review/", {"client_token": str(draft.client_token)}
+        f"/en/requests/drafts/{draft.uuid}/review/",
+        {
+            "client_token": str(draft.client_token),
+            "commitment_wording": str(commitment_text_current().pk),
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     return CombinedApplication.objects.get(client_token=draft.client_token)
@@ -91,8 +97,9 @@ def test_review_shows_field_and_document_errors_and_submits_nothing(web, project
     data["electricity-voltage_level"] = "220v"  # too big for low voltage
     data["network-bandwidth_mbps"] = ""
     response = web.post(f"/en/requests/drafts/{draft.uuid}/", data)
-    assert response.status_code == 400
+    assert response.status_code == 200  # a page with its errors, not a failed request
     html = response.content.decode()
+    assert "There is a problem" in html
     assert "must be at 10 kV or 20 kV" in html
     assert "Give the bandwidth" in html
     assert "Upload this document or sign the commitment instead." in html
@@ -105,7 +112,7 @@ def test_no_utility_is_a_field_error(web, project):
         f"/en/requests/drafts/{draft.uuid}/",
         {"business_type": "new_connection", "action": "review"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "utilities" in response.context["form"].errors
 
 
@@ -116,7 +123,7 @@ def test_a_disguised_file_is_refused_next_to_its_document(web, project):
         "power.pdf", b"MZ\x90\x00 this is an exe", "application/pdf"
     )
     response = web.post(f"/en/requests/drafts/{draft.uuid}/", data)
-    assert response.status_code == 400
+    assert response.status_code == 200
     rows = {row.doc_type: row for row in response.context["rows"]}
     assert rows["authorisation"].errors == ["Only PDF, JPEG and PNG files are accepted."]
     assert not rows["business_licence"].errors
@@ -171,7 +178,8 @@ def test_a_stale_token_is_refused(web, project):
         f"/en/requests/drafts/{draft.uuid}/review/",
         {"client_token": "00000000-0000-0000-0000-000000000000"},
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
+    assert "out of date" in response.content.decode()
     assert CombinedApplication.objects.count() == 0
 
 
