@@ -182,7 +182,8 @@ def test_readyz_names_beat_when_a_periodic_task_has_not_run_for_too_long(setting
     assert body["failing"] == ["beat"]
     late = body["checks"]["beat"]["late"]
     assert list(late) == ["applications.sla_sweep"]
-    assert late["applications.sla_sweep"]["seconds_late"] == 600
+    # The clock ticks (tick=True): on a loaded machine a second or two passes before the probe.
+    assert 600 <= late["applications.sla_sweep"]["seconds_late"] < 610
 
 
 @pytest.mark.usefixtures("beat_on_time")
