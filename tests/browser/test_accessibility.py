@@ -62,6 +62,8 @@ def _walk(world) -> list[tuple[str | None, list[str]]]:
                 "/accounts/signup/",
                 "/demands/new/",
                 "/verify/",
+                "/guides/",
+                "/guides/electricity/",
             ],
         ),
         (
@@ -79,10 +81,31 @@ def _walk(world) -> list[tuple[str | None, list[str]]]:
             ],
         ),
         ("gas", ["/staff/queue/", f"/staff/cases/{combined.uuid}/"]),
-        ("lead", ["/staff/", "/staff/demands/", "/staff/demands/analysis/", "/staff/follow-ups/"]),
+        (
+            "lead",
+            [
+                "/staff/",
+                "/staff/demands/",
+                "/staff/demands/analysis/",
+                "/staff/follow-ups/",
+                "/staff/meetings/",
+                "/staff/meetings/new/",
+                "/staff/action-items/",
+                "/staff/joint-works/",
+            ],
+        ),
         ("permit_agency", ["/staff/queue/?tab=permits"]),
-        ("operator", [f"/staff/cases/{combined.uuid}/", "/staff/escalations/"]),
-        ("office", ["/staff/kpi/", "/staff/scorecards/", "/staff/calendar/", "/staff/follow-ups/"]),
+        ("operator", [f"/staff/cases/{combined.uuid}/", "/staff/escalations/", "/inbox/"]),
+        (
+            "office",
+            [
+                "/staff/kpi/",
+                "/staff/scorecards/",
+                "/staff/calendar/",
+                "/staff/follow-ups/",
+                "/staff/referrals/",
+            ],
+        ),
     ]
 
 
