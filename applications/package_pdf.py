@@ -124,6 +124,11 @@ def render_package_pdf(
         story.append(_p("联合施工 Joint works", s["h2"]))
         for plan in content["joint_works"]:
             story.append(_p(plan.get("summary", ""), s["body"]))
+            for permit in plan.get("permits", []):
+                label = permit["label"]
+                story.append(
+                    _p(f"· {label['zh']} ({label['en']}) — {permit['agency']}", s["small"])
+                )
     story.append(_p("尚未兑现的承诺 Commitments still open", s["h2"]))
     if content["open_commitments"]:
         story.append(

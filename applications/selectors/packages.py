@@ -8,8 +8,21 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils import translation
 
-from ..constants import DocumentType, PermitStatus, PermitType, ServiceStatus, Utility
-from ..models import CombinedApplication, DecisionPackage, PermitRequest, ServiceApplication
+from ..constants import (
+    DocumentType,
+    JointWorksStatus,
+    PermitStatus,
+    PermitType,
+    ServiceStatus,
+    Utility,
+)
+from ..models import (
+    CombinedApplication,
+    DecisionPackage,
+    JointWorksParticipant,
+    PermitRequest,
+    ServiceApplication,
+)
 
 # A utility has its plan and its permits once its construction may start.
 DECIDED = frozenset(
@@ -42,9 +55,12 @@ def _both(label_of) -> dict[str, str]:
 def package_combined(*, combined_id: int) -> CombinedApplication:
     """The request with everything its package reads, prefetched."""
     permits = PermitRequest.objects.select_related("agency").order_by("permit_type", "round")
+    joint = JointWorksParticipant.objects.filter(active=True).select_related("plan__lead_operator")
     services = (
         ServiceApplication.objects.select_related("operator")
-        .prefetch_related(Prefetch("permits", queryset=permits))
+        .prefetch_related(
+            Prefetch("permits", queryset=permits), Prefetch("joint_works", queryset=joint)
+        )
         .order_by("pk")
     )
     return (
@@ -63,9 +79,6 @@ def decision_package_content(*, combined: CombinedApplication) -> dict[str, Any]
     project, applicant = combined.project, combined.applicant
     utilities: list[dict[str, Any]] = []
     for sa in services:
-        latest: dict[str, PermitRequest] = {}
-        for permit in sa.permits.all():  # ordered by round: the last round decides
-            latest[permit.permit_type] = permit
         utilities.append(
             {
                 "utility": sa.utility,
@@ -75,16 +88,7 @@ def decision_package_content(*, combined: CombinedApplication) -> dict[str, Any]
                 "survey_result": sa.survey_result,
                 "plan": sa.plan,
                 "fee_quote_cny": None if sa.fee_quote_cny is None else str(sa.fee_quote_cny),
-                "permits": [
-                    {
-                        "type": permit.permit_type,
-                        "label": _both(lambda p=permit: PermitType(p.permit_type).label),
-                        "agency": permit.agency.name_zh,
-                        "decided_at": permit.decided_at.isoformat() if permit.decided_at else None,
-                    }
-                    for permit in latest.values()
-                    if permit.status == PermitStatus.APPROVED
-                ],
+                "permits": _approved(sa.permits.all()),
             }
         )
     fees = [sa.fee_quote_cny for sa in services if sa.fee_quote_cny is not None]
@@ -102,7 +106,7 @@ def decision_package_content(*, combined: CombinedApplication) -> dict[str, Any]
         },
         "utilities": utilities,
         "fee_total_cny": str(sum(fees, Decimal("0"))) if fees else None,
-        "joint_works": [],
+        "joint_works": _joint_works(services),
         "open_commitments": [
             {
                 "document": commitment.doc_type,
@@ -113,6 +117,57 @@ def decision_package_content(*, combined: CombinedApplication) -> dict[str, Any]
             for commitment in combined.commitments.all()
         ],
     }
+
+
+def _approved(permits) -> list[dict[str, Any]]:
+    """The permits approved, the last round of each type deciding (rows ordered by round)."""
+    latest: dict[str, PermitRequest] = {}
+    for permit in permits:
+        latest[permit.permit_type] = permit
+    return [
+        {
+            "type": permit.permit_type,
+            "label": _both(lambda p=permit: PermitType(p.permit_type).label),
+            "agency": permit.agency.name_zh,
+            "decided_at": permit.decided_at.isoformat() if permit.decided_at else None,
+        }
+        for permit in latest.values()
+        if permit.status == PermitStatus.APPROVED
+    ]
+
+
+def _joint_works(services: list[ServiceApplication]) -> list[dict[str, Any]]:
+    """The joint works plans (联合施工) the request's utilities take part in: one trench, one
+    window, one lead operator."""
+    plans: dict[int, dict[str, Any]] = {}
+    for sa in services:
+        for taking_part in sa.joint_works.all():
+            plan = taking_part.plan
+            if plan.status == JointWorksStatus.CANCELLED:
+                continue
+            entry = plans.setdefault(
+                plan.pk,
+                {
+                    "reference": str(plan.uuid),
+                    "road": plan.road_name,
+                    "segment": plan.road_segment,
+                    "window_start": plan.window_start.isoformat(),
+                    "window_end": plan.window_end.isoformat(),
+                    "lead_operator": plan.lead_operator.name_zh,
+                    "utilities": [],
+                    "permits": _approved(plan.permits.all()),
+                },
+            )
+            entry["utilities"].append(sa.utility)
+    for entry in plans.values():
+        with translation.override("zh-hans"):  # the content is the same whoever downloads it
+            utilities = "、".join(str(Utility(u).label) for u in entry["utilities"])
+        entry["summary"] = (
+            f"{entry['road']} {entry['segment']}".strip()
+            + f"：{entry['window_start']} – {entry['window_end']}；"
+            + f"牵头单位 Lead: {entry['lead_operator']}；{utilities}"
+        )
+    return list(plans.values())
 
 
 def packages_of(*, combined: CombinedApplication) -> list[DecisionPackage]:

@@ -15,11 +15,20 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from applications.constants import ServiceStatus
-from applications.models import DecisionPackage, PermitRequest, ServiceApplication
+from applications.models import (
+    DecisionPackage,
+    JointWorksPlan,
+    PermitRequest,
+    ServiceApplication,
+)
 from applications.services import combined_application_submit, service_application_transition
+from applications.services.joint_works import joint_works_plan_act
 from applications.services.packages import PackageNotReady, decision_package_issue
 from applications.services.permits import permit_request_decide
 from core.pdf_signing import check_pdf_signature, platform_certificate
+from tests.applications.joint_works_helpers import UTILITIES as JOINT
+from tests.applications.joint_works_helpers import propose, services_for
+from tests.applications.test_joint_works import _approve_all
 from tests.factories import company, member_of, staff_of, submission
 
 BASE = "http://testserver"
@@ -294,3 +303,33 @@ def test_two_downloads_at_once_issue_one_package(reference):
     assert errors == []
     assert len(set(results)) == 1
     assert DecisionPackage.objects.filter(combined=combined).count() == 1
+
+
+def test_the_package_carries_the_joint_works_window_and_its_one_permit_set(
+    applicant_org, applicant, project
+):
+    services = services_for(
+        ["electricity", "water"], applicant_org=applicant_org, applicant=applicant, project=project
+    )
+    plan = propose(services)
+    for sa in services:
+        service_application_transition(
+            actor=applicant, service_application=sa, transition="confirm_plan"
+        )
+    for sa in services:
+        plan = joint_works_plan_act(
+            actor=staff_of(JOINT[sa.utility][0]), plan=plan, action="confirm"
+        )
+    plan = _approve_all(plan)
+    combined = ServiceApplication.objects.get(pk=services[0].pk).combined
+    package = decision_package_issue(combined=combined, base_url=BASE)
+    (joint,) = package.content["joint_works"]
+    plan = JointWorksPlan.objects.get(pk=plan.pk)
+    assert (joint["window_start"], joint["window_end"]) == (
+        plan.window_start.isoformat(),
+        plan.window_end.isoformat(),
+    )
+    assert {p["type"] for p in joint["permits"]} == set(JOINT["electricity"][3]) | set(
+        JOINT["water"][3]
+    )
+    assert plan.road_name in _text(_pdf(package))
