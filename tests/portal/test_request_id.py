@@ -134,13 +134,14 @@ def test_a_task_started_by_a_request_runs_and_logs_under_the_same_id(settings, c
         worker = subprocess.Popen(  # noqa: S603 - fixed argv
             argv, cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
         )
-    store = redis.Redis.from_url(django_settings.REDIS_URL)
+    # A worker starting on a loaded machine may take a while: the wait outlasts it.
+    store = redis.Redis.from_url(django_settings.REDIS_URL, socket_timeout=90)
     try:
         response = client.get(
             "/test-start-task", {"queue": queue, "key": key}, HTTP_X_REQUEST_ID="req-task-77"
         )
         assert response.status_code == 200
-        seen = store.blpop([key], timeout=30)
+        seen = store.blpop([key], timeout=60)
     finally:
         worker.terminate()
         worker.wait(20)
