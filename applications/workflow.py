@@ -422,16 +422,12 @@ def input_max_length(machine: Machine[Any], name: str) -> int | None:
 
 def history_label(change: StateChange) -> str:
     """How the history names a recorded transition (a permit's or the application's)."""
-    machine = PERMIT if change.permit_request_id else SERVICE
-    entry = machine.entry(change.transition)
-    return str(entry.history) if entry is not None else change.transition
+    return (PERMIT if change.permit_request_id else SERVICE).history_label(change.transition)
 
 
 def notice_of(change: StateChange) -> str:
     """Which notice a recorded transition raises ("" = the default state-change notice)."""
-    machine = PERMIT if change.permit_request_id else SERVICE
-    entry = machine.entry(change.transition)
-    return entry.notice if entry is not None else ""
+    return (PERMIT if change.permit_request_id else SERVICE).notice_of(change.transition)
 
 
 APPLICANT_STEPS = tuple(SERVICE.names(where=lambda t: t.applicant_step))
@@ -716,7 +712,12 @@ JOINT_WORKS = register(
                 gettext_lazy("A participating application was withdrawn"),
                 input_form=inputs.ReasonInput,
             ),
-        ]
+        ],
+        # Facts recorded in the plan's history that are not a move of its state.
+        events=[
+            Transition("propose", gettext_lazy("Propose"), gettext_lazy("Plan proposed")),
+            Transition("join", gettext_lazy("Join"), gettext_lazy("Operator joined")),
+        ],
     )
 )
 JOINT_WORKS_ACTIONS = tuple(JOINT_WORKS.names(where=lambda t: not t.system_only))

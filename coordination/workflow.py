@@ -586,13 +586,11 @@ SUBMITTER_ACTIONS = tuple(DEMAND.names(where=lambda t: SUBMITTER in t.permission
 
 
 def demand_history_label(entry: DemandHistory) -> str:
-    transition = DEMAND.entry(entry.transition)
-    return str(transition.history) if transition is not None else entry.transition
+    return DEMAND.history_label(entry.transition)
 
 
 def demand_notice_of(entry: DemandHistory) -> str:
-    transition = DEMAND.entry(entry.transition)
-    return transition.notice if transition is not None else ""
+    return DEMAND.notice_of(entry.transition)
 
 
 # --- Follow-ups of bad ratings (回访) -------------------------------------------------------------
@@ -820,13 +818,11 @@ FOLLOW_UP_STAFF_ACTIONS = tuple(FOLLOW_UP.names(where=lambda t: HANDLE_FOLLOW_UP
 
 
 def follow_up_history_label(entry: FollowUpHistory) -> str:
-    transition = FOLLOW_UP.entry(entry.transition)
-    return str(transition.history) if transition is not None else entry.transition
+    return FOLLOW_UP.history_label(entry.transition)
 
 
 def follow_up_notice_of(entry: FollowUpHistory) -> str:
-    transition = FOLLOW_UP.entry(entry.transition)
-    return transition.notice if transition is not None else ""
+    return FOLLOW_UP.notice_of(entry.transition)
 
 
 # --- Coordination meetings and their action items (联动协调会议) ----------------------------
@@ -955,8 +951,7 @@ MEETING = register(
 
 
 def meeting_history_label(entry: MeetingHistory) -> str:
-    transition = MEETING.entry(entry.transition)
-    return str(transition.history) if transition is not None else entry.transition
+    return MEETING.history_label(entry.transition)
 
 
 # Not object permissions: an action item is done by its owner organisation, referred up by its
@@ -1126,10 +1121,8 @@ register(ACTION_ITEM)
 
 
 def action_item_history_label(entry: ActionItemHistory) -> str:
-    transition = ACTION_ITEM.entry(entry.transition)
-    return str(transition.history) if transition is not None else entry.transition
+    return ACTION_ITEM.history_label(entry.transition)
 
 
 def action_item_notice_of(entry: ActionItemHistory) -> str:
-    transition = ACTION_ITEM.entry(entry.transition)
-    return transition.notice if transition is not None else ""
+    return ACTION_ITEM.notice_of(entry.transition)

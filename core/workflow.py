@@ -93,6 +93,17 @@ class Machine(Generic[M]):
         """The record of a transition or event by name, for labels and notices."""
         return self.transitions.get(name) or self.events.get(name)
 
+    def history_label(self, name: str) -> str:
+        """How a history row names a recorded transition (the name itself once the table no
+        longer holds it)."""
+        entry = self.entry(name)
+        return str(entry.history) if entry is not None else name
+
+    def notice_of(self, name: str) -> str:
+        """Which notice a recorded transition raises ("" for none)."""
+        entry = self.entry(name)
+        return entry.notice if entry is not None else ""
+
     def missing(self) -> NotFound:
         return NotFound(str(self.not_found))
 

@@ -310,5 +310,4 @@ DISPUTE = register(
 
 
 def identity_history_label(event: CompanyIdentityEvent) -> str:
-    entry = COMPANY.entry(event.name)
-    return str(entry.history) if entry is not None else event.name
+    return COMPANY.history_label(event.name)

@@ -69,7 +69,7 @@ def _render_plan(request, uuid, *, failed=None, error: str = "", status: int = 2
             "participants": list(plan.participants.all()),
             "permits": list(plan.permits.all()),
             "history": [
-                (event, JOINT_WORKS.entry(event.transition))
+                (event, JOINT_WORKS.history_label(event.transition))
                 for event in joint_works_history(plan=plan)
             ],
             "overlapping": joint_works_overlapping(plan=plan)
