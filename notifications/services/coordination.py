@@ -236,6 +236,29 @@ def _told(event: ItemEscalationEvent, holders: EscalationHolders) -> frozenset[i
     )
 
 
+def _tell_tiers(
+    event: ItemEscalationEvent,
+    audience: Audience,
+    organizations,
+    *,
+    payload: dict,
+    message: dict,
+) -> list[Delivery]:
+    """One escalation fact's message to each organisation told of it (`_told`, plus any the
+    item adds), with one event id per fact so a replay delivers nothing twice."""
+    event_id = uuid.uuid5(event.escalation.uuid, f"event-{event.pk}")
+    rows: list[Delivery] = []
+    for org_id in sorted(organizations):
+        rows += audience.to_organization(
+            org_id,
+            event_id=event_id,
+            event_type=EventType.ESCALATION,
+            payload=payload,
+            **message,
+        )
+    return rows
+
+
 def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
     """Tell the tier that now holds the escalation: leads (1), office (2), leading group (3);
     and every tier below when a referral is resolved."""
@@ -289,15 +312,9 @@ def handle_item_escalation_events(events: list[ItemEscalationEvent]) -> int:
             "missed_deadline": due.isoformat() if due else None,
             "note": event.note,
         }
-        event_id = uuid.uuid5(escalation.uuid, f"event-{event.pk}")
-        for org_id in sorted(_told(event, holders)):
-            rows += audience.to_organization(
-                org_id,
-                event_id=event_id,
-                event_type=EventType.ESCALATION,
-                payload=payload,
-                **message,
-            )
+        rows += _tell_tiers(
+            event, audience, _told(event, holders), payload=payload, message=message
+        )
     return save_deliveries(rows)
 
 
@@ -331,16 +348,7 @@ def _follow_up_escalation(
         "missed_deadline": due.isoformat() if due else None,
         "note": event.note,
     }
-    rows: list[Delivery] = []
-    for org_id in sorted(_told(event, holders)):
-        rows += audience.to_organization(
-            org_id,
-            event_id=uuid.uuid5(escalation.uuid, f"event-{event.pk}"),
-            event_type=EventType.ESCALATION,
-            payload=payload,
-            **message,
-        )
-    return rows
+    return _tell_tiers(event, audience, _told(event, holders), payload=payload, message=message)
 
 
 def _case_referral(
@@ -379,16 +387,7 @@ def _case_referral(
     told = set(_told(event, holders))
     if event.kind == EscalationEventKind.RESOLVED:
         told.add(sa.operator_id)
-    rows: list[Delivery] = []
-    for org_id in sorted(told):
-        rows += audience.to_organization(
-            org_id,
-            event_id=uuid.uuid5(escalation.uuid, f"event-{event.pk}"),
-            event_type=EventType.ESCALATION,
-            payload=payload,
-            **message,
-        )
-    return rows
+    return _tell_tiers(event, audience, told, payload=payload, message=message)
 
 
 def _action_item_escalation(
@@ -423,13 +422,4 @@ def _action_item_escalation(
         "missed_deadline": due.isoformat() if due else None,
         "note": event.note,
     }
-    rows: list[Delivery] = []
-    for org_id in sorted(_told(event, holders)):
-        rows += audience.to_organization(
-            org_id,
-            event_id=uuid.uuid5(escalation.uuid, f"event-{event.pk}"),
-            event_type=EventType.ESCALATION,
-            payload=payload,
-            **message,
-        )
-    return rows
+    return _tell_tiers(event, audience, _told(event, holders), payload=payload, message=message)
