@@ -421,3 +421,24 @@ def test_the_stage_filter_reaches_companies_with_a_case_in_that_stage(lead, stat
     policy_notice_publish(actor=lead, notice=notice)
     reached = NoticeRecipient.objects.filter(notice=notice).values_list("organization", flat=True)
     assert list(reached) == [org_a.pk]
+
+
+@pytest.mark.parametrize(
+    ("prefix", "label"), [("", "政策推送知晓率"), ("/en", "Awareness of policy")]
+)
+def test_the_kpi_page_shows_the_awareness_of_each_workgroup_it_leads(lead, prefix, label):
+    from indicators.services.rollup import kpi_rollup_refresh
+
+    org, reader = _member("co-a", "a1")
+    _member("co-b", "b1")
+    notice = policy_notice_create(actor=lead, data=notice_input())
+    policy_notice_publish(actor=lead, notice=notice)
+    policy_notice_read(user=reader, notice=notice)
+    kpi_rollup_refresh()
+    page = _staff_client(lead).get(f"{prefix}/staff/kpi/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    block = body.split('data-kpi="notice-awareness"', 1)[1].split("</section>", 1)[0]
+    assert label in body
+    assert 'data-workgroup="electricity"' in block and "50.0%" in block
+    assert 'data-workgroup="water"' not in block  # not a workgroup the caller leads
