@@ -162,5 +162,6 @@ class NoticeEventKind(models.TextChoices):
     CREATED = "created", _("Created")
     EDITED = "edited", _("Edited")
     SCHEDULED = "scheduled", _("Scheduled")
+    UNSCHEDULED = "unscheduled", _("Schedule cancelled")
     PUBLISHED = "published", _("Published")
     WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -352,15 +352,3 @@ class NoticeForm(forms.Form):
             company_types=data.get("company_types", []),
             case_states=data.get("case_states", []),
         )
-
-
-class NoticeScheduleForm(forms.Form):
-    publish_at = forms.DateTimeField(
-        label=_("Publish at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        error_messages={
-            "invalid": _("Enter the date and time to publish."),
-            "required": _("Enter the date and time to publish."),
-        },
-    )

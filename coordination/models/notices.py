@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
+from core.workflow import permitted
 from workgroups.models import Organization, Workgroup
 
 from ..constants import NoticeEventKind, NoticeStatus
@@ -94,21 +95,41 @@ class PolicyNotice(FSMModelMixin, models.Model):
             )
         )
 
-    @transition(field=status, source=N.DRAFT, target=N.SCHEDULED)
+    # Who may perform each move and what it records: coordination/workflow.py (NOTICE).
+
+    @transition(
+        field=status,
+        source=[N.DRAFT, N.SCHEDULED],
+        target=N.SCHEDULED,
+        permission=permitted("schedule"),
+    )
     def schedule(self, *, publish_at) -> None:
         self.publish_at = publish_at
 
-    @transition(field=status, source=N.SCHEDULED, target=N.DRAFT)
+    @transition(
+        field=status, source=N.SCHEDULED, target=N.DRAFT, permission=permitted("unschedule")
+    )
     def unschedule(self) -> None:
         self.publish_at = None
 
-    @transition(field=status, source=[N.DRAFT, N.SCHEDULED], target=N.PUBLISHED)
-    def publish(self, *, at) -> None:
-        self.published_at = at
+    @transition(
+        field=status,
+        source=[N.DRAFT, N.SCHEDULED],
+        target=N.PUBLISHED,
+        permission=permitted("publish"),
+    )
+    def publish(self) -> None:
+        pass
 
-    @transition(field=status, source=N.PUBLISHED, target=N.WITHDRAWN)
-    def withdraw(self, *, at) -> None:
-        self.withdrawn_at = at
+    @transition(field=status, source=N.SCHEDULED, target=N.PUBLISHED)
+    def publish_due(self) -> None:
+        """The scheduled time has come (the beat task)."""
+
+    @transition(
+        field=status, source=N.PUBLISHED, target=N.WITHDRAWN, permission=permitted("withdraw")
+    )
+    def withdraw(self) -> None:
+        pass
 
 
 class PolicyNoticeAttachment(models.Model):

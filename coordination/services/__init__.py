@@ -27,6 +27,7 @@ from .notices import (
     policy_notice_publish,
     policy_notice_read,
     policy_notice_schedule,
+    policy_notice_transition,
     policy_notice_withdraw,
     policy_notices_publish_due,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "policy_notice_publish",
     "policy_notice_read",
     "policy_notice_schedule",
+    "policy_notice_transition",
     "policy_notice_withdraw",
     "policy_notices_publish_due",
 ]

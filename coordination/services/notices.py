@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from applications.services.documents import sanitize_filename, upload_checked
 from core.errors import DomainError, PermissionDenied, ValidationError
+from core.workflow import apply
 from workgroups.models import Membership, User
 
 from ..constants import NoticeEventKind, NoticeStatus
@@ -35,6 +36,7 @@ from ..models import (
 )
 from ..registry import NOTICE_ATTACHMENTS_MAX, NOTICE_VIDEO_MAX_BYTES
 from ..selectors.notices import lead_workgroup_ids, notice_audience
+from ..workflow import NOTICE
 
 # The rich text a notice may carry: structure, emphasis, lists, tables and links; no script, no
 # style, no event handler, no frame (nh3 drops on* attributes and javascript: links itself).
@@ -263,29 +265,9 @@ def policy_notice_edit(
     return notice
 
 
-@transaction.atomic
-def policy_notice_schedule(
-    *, actor: User, notice: PolicyNotice, publish_at: dt.datetime, now: dt.datetime | None = None
-) -> PolicyNotice:
-    """Publish later: the beat task publishes it when `publish_at` comes."""
-    now = now or timezone.now()
-    notice = _locked(notice)
-    _allowed(actor, notice.workgroup_id)
-    if publish_at <= now:
-        raise ValidationError({"publish_at": _("Choose a time in the future.")})
-    if notice.status == NoticeStatus.SCHEDULED:
-        notice.unschedule()
-    if notice.status != NoticeStatus.DRAFT:
-        raise DomainError(_("Only a draft can be scheduled."))
-    notice.schedule(publish_at=publish_at)
-    notice.save()
-    _event(notice, NoticeEventKind.SCHEDULED, actor, publish_at=publish_at.isoformat())
-    return notice
-
-
-def _publish(notice: PolicyNotice, *, actor: User | None, now: dt.datetime) -> int:
-    notice.publish(at=now)
-    notice.save()
+def _fan_out(notice: PolicyNotice, *, actor: User | None, now: dt.datetime) -> int:
+    """What publication fixes beside the move: revision 0 (the text as published) and the
+    companies the notice is for, one row each (the notifications engine tells them)."""
     PolicyNoticeRevision.objects.create(
         notice=notice, number=0, title=notice.title, body_html=notice.body_html, actor=actor, at=now
     )
@@ -295,28 +277,56 @@ def _publish(notice: PolicyNotice, *, actor: User | None, now: dt.datetime) -> i
         ignore_conflicts=True,
         batch_size=1000,
     )
-    _event(notice, NoticeEventKind.PUBLISHED, actor, companies=len(org_ids))
     return len(org_ids)
 
 
 @transaction.atomic
+def policy_notice_transition(
+    *,
+    actor: User,
+    notice: PolicyNotice,
+    name: str,
+    data: dict | None = None,
+    now: dt.datetime | None = None,
+) -> PolicyNotice:
+    """Publish now, schedule (`publish_at` in `data`), cancel the schedule or withdraw, through
+    the workflow table (coordination/workflow.py NOTICE): 404 for a notice of a workgroup the
+    actor does not lead, 409 when not possible now, field errors for a bad time. Publishing a
+    notice already published changes nothing (a second click, a race with the beat)."""
+    now = now or timezone.now()
+    if name == "publish":
+        current = NOTICE.lock(notice)
+        if current.status == NoticeStatus.PUBLISHED:
+            return current
+        notice = apply(NOTICE, current, name, actor=actor, data=data, now=now, locked=True)
+        _fan_out(notice, actor=actor, now=now)
+        return notice
+    return apply(NOTICE, notice, name, actor=actor, data=data, now=now)
+
+
 def policy_notice_publish(
     *, actor: User, notice: PolicyNotice, now: dt.datetime | None = None
 ) -> PolicyNotice:
-    """Publish now: the notice goes on the public page and to the companies it is for."""
-    notice = _locked(notice)
-    _allowed(actor, notice.workgroup_id)
-    if notice.status == NoticeStatus.PUBLISHED:
-        return notice
-    if notice.status == NoticeStatus.WITHDRAWN:
-        raise DomainError(_("A withdrawn notice cannot be published again."))
-    _publish(notice, actor=actor, now=now or timezone.now())
-    return notice
+    return policy_notice_transition(actor=actor, notice=notice, name="publish", now=now)
+
+
+def policy_notice_schedule(
+    *, actor: User, notice: PolicyNotice, publish_at: dt.datetime, now: dt.datetime | None = None
+) -> PolicyNotice:
+    return policy_notice_transition(
+        actor=actor, notice=notice, name="schedule", data={"publish_at": publish_at}, now=now
+    )
+
+
+def policy_notice_withdraw(
+    *, actor: User, notice: PolicyNotice, now: dt.datetime | None = None
+) -> PolicyNotice:
+    return policy_notice_transition(actor=actor, notice=notice, name="withdraw", now=now)
 
 
 def policy_notices_publish_due(*, now: dt.datetime | None = None) -> int:
-    """Publish every scheduled notice whose time has come, each in its own transaction (a
-    notice another run already published is skipped). The number published."""
+    """Publish every scheduled notice whose time has come, each in its own transaction (one
+    another run holds or has published is skipped). The number published."""
     now = now or timezone.now()
     due = PolicyNotice.objects.filter(
         status=NoticeStatus.SCHEDULED, publish_at__lte=now
@@ -331,30 +341,10 @@ def policy_notices_publish_due(*, now: dt.datetime | None = None) -> int:
             )
             if notice is None:
                 continue
-            _publish(notice, actor=None, now=now)
+            apply(NOTICE, notice, "publish_due", actor=None, now=now, locked=True)
+            _fan_out(notice, actor=None, now=now)
             published += 1
     return published
-
-
-@transaction.atomic
-def policy_notice_withdraw(
-    *, actor: User, notice: PolicyNotice, now: dt.datetime | None = None
-) -> PolicyNotice:
-    """Take a notice back: it leaves the public page; a scheduled one goes back to draft."""
-    now = now or timezone.now()
-    notice = _locked(notice)
-    _allowed(actor, notice.workgroup_id)
-    if notice.status == NoticeStatus.SCHEDULED:
-        notice.unschedule()
-        notice.save()
-        _event(notice, NoticeEventKind.WITHDRAWN, actor, scheduled=True)
-        return notice
-    if notice.status != NoticeStatus.PUBLISHED:
-        raise DomainError(_("Only a published or scheduled notice can be withdrawn."))
-    notice.withdraw(at=now)
-    notice.save()
-    _event(notice, NoticeEventKind.WITHDRAWN, actor)
-    return notice
 
 
 @transaction.atomic
@@ -381,6 +371,7 @@ __all__ = [
     "policy_notice_publish",
     "policy_notice_read",
     "policy_notice_schedule",
+    "policy_notice_transition",
     "policy_notice_withdraw",
     "policy_notices_publish_due",
     "sanitize_notice_html",

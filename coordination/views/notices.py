@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications.views.documents import private_file_response
@@ -23,7 +24,7 @@ from core.web import errors_to_form
 from workgroups.models import Town, Workgroup
 
 from ..constants import NoticeStatus
-from ..forms import NoticeForm, NoticeScheduleForm
+from ..forms import NoticeForm
 from ..models import PolicyNotice
 from ..selectors.notices import (
     awareness,
@@ -37,11 +38,10 @@ from ..selectors.notices import (
 from ..services import (
     policy_notice_create,
     policy_notice_edit,
-    policy_notice_publish,
     policy_notice_read,
-    policy_notice_schedule,
-    policy_notice_withdraw,
+    policy_notice_transition,
 )
+from ..workflow import NOTICE, NOTICE_STAFF_ACTIONS
 
 PAGE_SIZE = 20
 
@@ -234,15 +234,26 @@ def notice_edit(request: HttpRequest, uuid) -> HttpResponse:
 @notice_staff_required
 def notice_staff_page(request: HttpRequest, uuid) -> HttpResponse:
     notice = _staff_notice(request, uuid)
-    return _staff_page(request, notice, NoticeScheduleForm())
+    return _staff_page(request, notice, NOTICE.form("schedule", notice))
+
+
+DONE = {
+    "publish": gettext_lazy("The notice is published."),
+    "schedule": gettext_lazy("The notice will be published at the time set."),
+    "unschedule": gettext_lazy("The schedule is cancelled: the notice is a draft again."),
+    "withdraw": gettext_lazy("The notice is withdrawn."),
+}
 
 
 def _staff_page(request: HttpRequest, notice: PolicyNotice, schedule_form) -> HttpResponse:
+    actions = NOTICE.available(request.user, notice)
     return render(
         request,
         "staff/notice.html",
         {
             "notice": notice,
+            "actions": [(name, NOTICE[name].button) for name in actions if name != "schedule"],
+            "may_schedule": "schedule" in actions,
             "awareness": awareness(notice.read_count, notice.targeted_count),
             "schedule_form": schedule_form,
             "revisions": list(notice.revisions.order_by("number")),
@@ -251,32 +262,19 @@ def _staff_page(request: HttpRequest, notice: PolicyNotice, schedule_form) -> Ht
     )
 
 
-ACTIONS = ("publish", "schedule", "withdraw")
-
-
 @require_POST
 @notice_staff_required
 @staff_errors(_back)
 def notice_act(request: HttpRequest, uuid, action: str) -> HttpResponse:
-    if action not in ACTIONS:
+    if action not in NOTICE_STAFF_ACTIONS:
         raise Http404
     notice = _staff_notice(request, uuid)
-    if action == "publish":
-        policy_notice_publish(actor=request.user, notice=notice)
-        messages.success(request, _("The notice is published."))
-    elif action == "withdraw":
-        policy_notice_withdraw(actor=request.user, notice=notice)
-        messages.success(request, _("The notice is withdrawn."))
-    else:
-        form = NoticeScheduleForm(request.POST)
-        if not form.is_valid():
-            return _staff_page(request, notice, form)
-        try:
-            policy_notice_schedule(
-                actor=request.user, notice=notice, publish_at=form.cleaned_data["publish_at"]
-            )
-        except ValidationError as exc:
+    try:
+        policy_notice_transition(actor=request.user, notice=notice, name=action, data=request.POST)
+    except ValidationError as exc:
+        form = NOTICE.form("schedule", notice, data=request.POST)
+        if form is not None:
             errors_to_form(form, exc)
-            return _staff_page(request, notice, form)
-        messages.success(request, _("The notice will be published at the time set."))
+        return _staff_page(request, notice, form)
+    messages.success(request, str(DONE[action]))
     return redirect("staff:notice", uuid=notice.uuid)

@@ -30,7 +30,7 @@ from coordination.services import (
     policy_notices_publish_due,
 )
 from coordination.services.notices import sanitize_notice_html
-from core.errors import PermissionDenied, ValidationError
+from core.errors import IllegalTransition, NotFound, PermissionDenied, ValidationError
 from notifications.constants import Channel
 from notifications.models import Delivery
 from notifications.services import facts_process
@@ -199,7 +199,7 @@ def test_only_the_workgroups_lead_agency_publishes_its_notices(lead, reference):
     with pytest.raises(PermissionDenied):
         policy_notice_create(actor=water_lead, data=notice_input())
     notice = policy_notice_create(actor=lead, data=notice_input())
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # another workgroup's notice does not exist for them
         policy_notice_publish(actor=water_lead, notice=notice)
 
 
@@ -370,6 +370,37 @@ def test_staff_form_errors_answer_200_with_the_error_summary(lead):
     assert response.status_code == 200
     body = response.content.decode()
     assert "data-error-summary" in body and 'href="#id_title"' in body
+
+
+def test_a_schedule_in_the_past_re_renders_the_staff_page_with_the_error_summary(lead):
+    notice = policy_notice_create(actor=lead, data=notice_input())
+    client = _staff_client(lead)
+    response = client.post(
+        f"/en/staff/notices/{notice.uuid}/schedule/", {"publish_at": "2020-01-01T09:00"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "data-error-summary" in body and "Choose a time in the future." in body
+    later = (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    assert (
+        client.post(f"/staff/notices/{notice.uuid}/schedule/", {"publish_at": later}).status_code
+        == 302
+    )
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.SCHEDULED
+    page = client.get(f"/staff/notices/{notice.uuid}/").content.decode()
+    assert 'data-action="unschedule"' in page and 'data-action="withdraw"' not in page
+    assert client.post(f"/staff/notices/{notice.uuid}/unschedule/").status_code == 302
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.DRAFT and notice.publish_at is None
+
+
+def test_a_withdrawn_notice_cannot_be_published_again(lead):
+    notice = policy_notice_create(actor=lead, data=notice_input())
+    policy_notice_publish(actor=lead, notice=notice)
+    policy_notice_withdraw(actor=lead, notice=notice)
+    with pytest.raises(IllegalTransition):
+        policy_notice_publish(actor=lead, notice=notice)
 
 
 def test_staff_write_publish_and_see_awareness_in_both_languages(lead, reference):
