@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from applications.constants import BusinessType, ProjectKind, ServiceStatus
+from applications.templatetags.applicant_extras import localname
 from applications.views.documents import private_file_response
 from applications.views.staff.common import staff_errors
 from core.errors import ValidationError
@@ -23,7 +25,7 @@ from core.ranges import ranged_file_response
 from core.web import errors_to_form
 from workgroups.models import Town, Workgroup
 
-from ..constants import NoticeStatus
+from ..constants import CompanyType, NoticeStatus, Utility
 from ..forms import NoticeForm
 from ..models import PolicyNotice
 from ..selectors.notices import (
@@ -237,6 +239,26 @@ def notice_staff_page(request: HttpRequest, uuid) -> HttpResponse:
     return _staff_page(request, notice, NOTICE.form("schedule", notice))
 
 
+def _audience(notice: PolicyNotice) -> list[tuple[str, str]]:
+    """The notice's filters, each with its values' labels in the page's language."""
+    towns = {t.code: localname(t) for t in Town.objects.filter(code__in=notice.towns)}
+    rows = [
+        (_("Utilities"), Utility, notice.utilities),
+        (_("Business types"), BusinessType, notice.business_types),
+        (_("Project kinds"), ProjectKind, notice.project_kinds),
+        (_("Company types"), CompanyType, notice.company_types),
+        (_("Stage of the company's cases"), ServiceStatus, notice.case_states),
+    ]
+    shown = [
+        (label, ", ".join(str(choices(v).label) for v in values if v in choices.values))
+        for label, choices, values in rows
+        if values
+    ]
+    if notice.towns:
+        shown.append((_("Towns"), ", ".join(towns.get(code, code) for code in notice.towns)))
+    return shown
+
+
 DONE = {
     "publish": gettext_lazy("The notice is published."),
     "schedule": gettext_lazy("The notice will be published at the time set."),
@@ -254,6 +276,7 @@ def _staff_page(request: HttpRequest, notice: PolicyNotice, schedule_form) -> Ht
             "notice": notice,
             "actions": [(name, NOTICE[name].button) for name in actions if name != "schedule"],
             "may_schedule": "schedule" in actions,
+            "audience": _audience(notice),
             "awareness": awareness(notice.read_count, notice.targeted_count),
             "schedule_form": schedule_form,
             "revisions": list(notice.revisions.order_by("number")),

@@ -422,6 +422,7 @@ def test_staff_write_publish_and_see_awareness_in_both_languages(lead, reference
     policy_notice_read(user=reader, notice=notice)
     page = client.get(f"/en/staff/notices/{notice.uuid}/").content.decode()
     assert "100.0%" in page and "Awareness rate" in page
+    assert "Utilities: Electricity" in page  # the audience, in the reader's language
     zh = client.get("/staff/notices/").content.decode()
     assert "知晓率" in zh and "100.0%" in zh
     # Another workgroup's lead does not see it.
