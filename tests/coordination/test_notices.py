@@ -474,3 +474,39 @@ def test_the_kpi_page_shows_the_awareness_of_each_workgroup_it_leads(lead, prefi
     assert label in body
     assert 'data-workgroup="electricity"' in block and "50.0%" in block
     assert 'data-workgroup="water"' not in block  # not a workgroup the caller leads
+
+
+def test_attachments_are_checked_by_content_and_served_only_through_the_portal(lead):
+    from tests.factories import PDF_BYTES
+
+    bad = SimpleUploadedFile("rules.pdf", b"<html>not a pdf</html>", content_type="application/pdf")
+    with pytest.raises(ValidationError) as exc:
+        policy_notice_create(actor=lead, data=notice_input(attachments=[bad]))
+    assert "attachments" in exc.value.message_dict
+    good = SimpleUploadedFile("办理指南.pdf", PDF_BYTES, content_type="application/pdf")
+    notice = policy_notice_create(actor=lead, data=notice_input(attachments=[good]))
+    attachment = notice.attachments.get()
+    url = reverse("applications:notice_attachment", args=[notice.uuid, attachment.uuid])
+    client = Client()
+    assert client.get(url).status_code == 404  # a draft: not public yet
+    policy_notice_publish(actor=lead, notice=notice)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF_BYTES
+    assert "办理指南.pdf" in client.get(f"/notices/{notice.uuid}/").content.decode()
+
+
+def test_the_public_list_takes_a_constant_number_of_queries(lead, django_assert_num_queries):
+    client = Client()
+
+    def publish(n):
+        for i in range(n):
+            notice = policy_notice_create(actor=lead, data=notice_input(title=f"通知{n}-{i}"))
+            policy_notice_publish(actor=lead, notice=notice)
+
+    publish(1)
+    client.get("/notices/")
+    with django_assert_num_queries(1) as first:
+        client.get("/notices/")
+    publish(4)
+    with django_assert_num_queries(len(first.captured_queries)):
+        assert client.get("/notices/").status_code == 200
