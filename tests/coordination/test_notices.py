@@ -510,3 +510,14 @@ def test_the_public_list_takes_a_constant_number_of_queries(lead, django_assert_
     publish(4)
     with django_assert_num_queries(len(first.captured_queries)):
         assert client.get("/notices/").status_code == 200
+
+
+def test_the_admin_shows_notices_read_only_to_an_administrator(lead):
+    notice = policy_notice_create(actor=lead, data=notice_input(title="管理员可见"))
+    policy_notice_publish(actor=lead, notice=notice)
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client = _staff_client(admin_user)
+    listing = client.get("/admin/coordination/policynotice/")
+    assert listing.status_code == 200 and "管理员可见" in listing.content.decode()
+    page = client.get(f"/admin/coordination/policynotice/{notice.pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
