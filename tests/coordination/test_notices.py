@@ -521,3 +521,25 @@ def test_the_admin_shows_notices_read_only_to_an_administrator(lead):
     assert listing.status_code == 200 and "管理员可见" in listing.content.decode()
     page = client.get(f"/admin/coordination/policynotice/{notice.pk}/change/")
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+
+
+def test_beat_runs_the_publication_task_every_minute(settings, lead):
+    from coordination.tasks import publish_due_notices_task
+
+    entry = next(
+        e
+        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        if e["task"] == "coordination.publish_due_notices"
+    )
+    assert entry["schedule"] <= 60
+    notice = policy_notice_create(actor=lead, data=notice_input())
+    policy_notice_schedule(
+        actor=lead, notice=notice, publish_at=timezone.now() + dt.timedelta(minutes=5)
+    )
+    PolicyNotice.objects.filter(pk=notice.pk).update(
+        publish_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert publish_due_notices_task.apply().get() == 1
+    notice.refresh_from_db()
+    assert notice.status == NoticeStatus.PUBLISHED
+    assert notice.events.filter(kind="published", actor=None).exists()
