@@ -5,7 +5,15 @@ from django.contrib import admin
 
 from applications.admin.base import ReadOnlyInline, ScopedAdmin
 
-from .models import Demand, DemandHistory, ItemEscalation, ItemEscalationEvent
+from .models import (
+    Demand,
+    DemandHistory,
+    ItemEscalation,
+    ItemEscalationEvent,
+    PolicyNotice,
+    PolicyNoticeEvent,
+    PolicyNoticeRevision,
+)
 
 
 class DemandHistoryInline(ReadOnlyInline):
@@ -50,3 +58,31 @@ class ItemEscalationEventAdmin(ScopedAdmin):
     ordering = ("-at", "-id")
     scope_model = Demand
     scope_path = "escalation__demand"
+
+
+class PolicyNoticeRevisionInline(ReadOnlyInline):
+    model = PolicyNoticeRevision
+    fields = ("number", "at", "actor", "title")
+    readonly_fields = fields
+    ordering = ("number",)
+    show_change_link = False
+
+
+class PolicyNoticeEventInline(ReadOnlyInline):
+    model = PolicyNoticeEvent
+    fields = ("at", "kind", "actor", "data")
+    readonly_fields = fields
+    ordering = ("at", "id")
+    show_change_link = False
+
+
+@admin.register(PolicyNotice)
+class PolicyNoticeAdmin(ScopedAdmin):
+    """Policy notices, read-only for administrators; written and published on the staff site."""
+
+    list_display = ("title", "workgroup", "status", "publish_at", "published_at", "revision")
+    list_filter = ("status", "workgroup")
+    search_fields = ("title",)
+    list_select_related = ("workgroup",)
+    ordering = ("-created_at", "-id")
+    inlines = (PolicyNoticeRevisionInline, PolicyNoticeEventInline)

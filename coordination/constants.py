@@ -14,6 +14,9 @@ __all__ = [
     "EscalationOrigin",
     "EscalationStatus",
     "ActionItemStatus",
+    "CompanyType",
+    "NoticeEventKind",
+    "NoticeStatus",
     "AgendaKind",
     "FollowUpStatus",
     "ItemKind",
@@ -130,3 +133,35 @@ class ActionItemStatus(models.TextChoices):
     OPEN = "open", _("Not done yet")
     DONE = "done", _("Done")
     DROPPED = "dropped", _("Dropped")
+
+
+class NoticeStatus(models.TextChoices):
+    """A policy notice (政策推送): written, waiting for its publication time, out, or taken back."""
+
+    DRAFT = "draft", _("Draft")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class CompanyType(models.TextChoices):
+    """The kind of registered entity, read from the unified social credit code's first two
+    characters (GB 32100-2015: registration authority and entity category), so every company
+    with a code has one and no one has to fill it in."""
+
+    ENTERPRISE = "enterprise", _("Enterprise")
+    INDIVIDUAL_BUSINESS = "individual_business", _("Individual business")
+    COOPERATIVE = "cooperative", _("Farmers' cooperative")
+    PUBLIC_INSTITUTION = "public_institution", _("Public institution")
+    SOCIAL_ORGANISATION = "social_organisation", _("Social organisation")
+
+
+class NoticeEventKind(models.TextChoices):
+    """What was done to a policy notice (its audit trail)."""
+
+    CREATED = "created", _("Created")
+    EDITED = "edited", _("Edited")
+    SCHEDULED = "scheduled", _("Scheduled")
+    UNSCHEDULED = "unscheduled", _("Schedule cancelled")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

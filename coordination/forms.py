@@ -12,21 +12,25 @@ from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from applications.constants import BusinessType, ProjectKind, ServiceStatus
 from applications.models import ServiceApplication
 from workgroups.forms import MobileField
 from workgroups.models import Organization, Town, Workgroup
 
-from .constants import DemandKind, DemandTheme, Utility
+from .constants import CompanyType, DemandKind, DemandTheme, Utility
 from .models.meetings import ACTION_MAX_LENGTH, AGENDA_TEXT_MAX_LENGTH, PLACE_MAX_LENGTH
 from .models.meetings import TITLE_MAX_LENGTH as TITLE_MAX_LENGTH_MEETING
 from .registry import (
     ADDRESS_MAX_LENGTH,
     ATTACHMENTS_MAX,
     DESCRIPTION_MAX_LENGTH,
+    NOTICE_TITLE_MAX,
     TITLE_MAX_LENGTH,
 )
 from .selectors.staff import DemandFilters
 from .services.demands import CONTACT_NAME_MAX_LENGTH, DemandInput
+from .services.notices import TARGETING as NOTICE_TARGETING
+from .services.notices import NoticeInput
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -247,3 +251,104 @@ class ActionItemForm(forms.Form):
 
 class AgendaAddForm(forms.Form):
     text = forms.CharField(label=_("New agenda item"), max_length=AGENDA_TEXT_MAX_LENGTH)
+
+
+class NoticeForm(forms.Form):
+    """A policy notice as its workgroup's lead agency writes it; the filters pick the companies
+    (none ticked: every applicant company). Once published, only the text and files change."""
+
+    workgroup = forms.ModelChoiceField(
+        label=_("Workgroup"), queryset=Workgroup.objects.none(), empty_label=None
+    )
+    title = forms.CharField(label=_("Title"), max_length=NOTICE_TITLE_MAX)
+    body_html = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_(
+            "Paragraphs, headings, lists, tables and links are kept; scripts, styles and "
+            "anything else are removed."
+        ),
+    )
+    infographic = forms.FileField(
+        label=_("Infographic (一图读懂)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".jpg,.jpeg,.png"}),
+        help_text=_("A JPEG or PNG image."),
+    )
+    video = forms.FileField(
+        label=_("Video file"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".mp4,.webm"}),
+        help_text=_("MP4 or WebM, served by the portal itself. Or give a link below."),
+    )
+    video_url = forms.URLField(
+        label=_("Video link"), required=False, assume_scheme="https", max_length=300
+    )
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    utilities = forms.MultipleChoiceField(
+        label=_("Utilities"),
+        choices=Utility.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    business_types = forms.MultipleChoiceField(
+        label=_("Business types"),
+        choices=BusinessType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    project_kinds = forms.MultipleChoiceField(
+        label=_("Project kinds"),
+        choices=ProjectKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    towns = forms.ModelMultipleChoiceField(
+        label=_("Towns"),
+        queryset=Town.objects.order_by("code"),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    company_types = forms.MultipleChoiceField(
+        label=_("Company types"),
+        choices=CompanyType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    case_states = forms.MultipleChoiceField(
+        label=_("Stage of the company's cases"),
+        choices=ServiceStatus.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Companies with at least one service application at one of these stages."),
+    )
+
+    def __init__(self, *args, workgroups, published: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["workgroup"].queryset = workgroups
+        self.fields["towns"].label_from_instance = TownChoiceField.label_from_instance.__get__(
+            self.fields["towns"]
+        )
+        if published:
+            # The audience was fixed at publication.
+            for name in (*NOTICE_TARGETING, "workgroup"):
+                del self.fields[name]
+
+    def to_input(self, *, workgroup_id: int) -> NoticeInput:
+        data = self.cleaned_data
+        return NoticeInput(
+            title=data["title"],
+            body_html=data["body_html"],
+            workgroup_id=data["workgroup"].pk if "workgroup" in data else workgroup_id,
+            video_url=data.get("video_url") or "",
+            infographic=data.get("infographic") or None,
+            video=data.get("video") or None,
+            attachments=data.get("attachments") or [],
+            utilities=data.get("utilities", []),
+            business_types=data.get("business_types", []),
+            project_kinds=data.get("project_kinds", []),
+            towns=[t.code for t in data.get("towns", [])],
+            company_types=data.get("company_types", []),
+            case_states=data.get("case_states", []),
+        )

@@ -50,3 +50,18 @@ DESCRIPTION_MAX_LENGTH = 4000
 ADDRESS_MAX_LENGTH = 200
 ANSWER_MAX_LENGTH = 4000
 ATTACHMENTS_MAX = 5
+
+# Policy notices (政策推送). A company's type is read from the first two characters of its unified
+# social credit code (registration authority + entity category, GB 32100-2015).
+COMPANY_TYPE_CODE_PREFIXES: dict[str, tuple[str, ...]] = {
+    "enterprise": ("91",),
+    "individual_business": ("92",),
+    "cooperative": ("93",),
+    "public_institution": ("12",),
+    "social_organisation": ("51", "52", "53"),
+}
+# Videos are served by the portal itself (with byte ranges); larger films belong on a video site
+# and come as a link.
+NOTICE_VIDEO_MAX_BYTES = 100 * 1024 * 1024
+NOTICE_ATTACHMENTS_MAX = 5
+NOTICE_TITLE_MAX = 120

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from .services import coordination_sweep
+from .services import coordination_sweep, policy_notices_publish_due
 
 
 @shared_task(name="coordination.sla_sweep", acks_late=True, ignore_result=True)
@@ -18,3 +18,9 @@ def coordination_sweep_task() -> dict[str, int]:
         "invited": result.invited,
         "followed_up": result.followed_up,
     }
+
+
+@shared_task(name="coordination.publish_due_notices", acks_late=True, ignore_result=True)
+def publish_due_notices_task() -> int:
+    """Publish the policy notices whose scheduled time has come (idempotent)."""
+    return policy_notices_publish_due()

@@ -3,9 +3,18 @@ namespace, "applications") and the staff pages (under /staff/, namespace "staff"
 
 from django.urls import path
 
-from .views import follow_ups, guides, meetings, public, referrals, staff
+from .views import follow_ups, guides, meetings, notices, public, referrals, staff
 
 public_urlpatterns = [
+    path("notices/", notices.notice_list, name="notices"),
+    path("notices/<uuid:uuid>/", notices.notice_detail, name="notice"),
+    path("notices/<uuid:uuid>/infographic/", notices.notice_infographic, name="notice_infographic"),
+    path("notices/<uuid:uuid>/video/", notices.notice_video, name="notice_video"),
+    path(
+        "notices/<uuid:uuid>/files/<uuid:attachment_uuid>/",
+        notices.notice_attachment,
+        name="notice_attachment",
+    ),
     path("guides/", guides.guides, name="guides"),
     path(
         "guides/authorisation-letter.docx",
@@ -36,6 +45,11 @@ public_urlpatterns = [
 ]
 
 staff_urlpatterns = [
+    path("notices/", notices.notice_staff_list, name="notices"),
+    path("notices/new/", notices.notice_new, name="notice_new"),
+    path("notices/<uuid:uuid>/", notices.notice_staff_page, name="notice"),
+    path("notices/<uuid:uuid>/edit/", notices.notice_edit, name="notice_edit"),
+    path("notices/<uuid:uuid>/<str:action>/", notices.notice_act, name="notice_act"),
     # Referrals up and escalations of demands and cases, for the tier that holds them.
     path("referrals/", staff.demand_escalations_page, name="referrals"),
     path(

@@ -38,6 +38,7 @@ from .constants import (
     EscalationStatus,
     FollowUpStatus,
     ItemKind,
+    NoticeEventKind,
 )
 from .models import (
     ActionItem,
@@ -50,6 +51,8 @@ from .models import (
     ItemEscalationEvent,
     Meeting,
     MeetingHistory,
+    PolicyNotice,
+    PolicyNoticeEvent,
 )
 from .models.follow_ups import CAUSE_MAX_LENGTH, REACHED_MAX_LENGTH
 from .models.meetings import MINUTES_MAX_LENGTH, NOTE_MAX_LENGTH
@@ -1126,3 +1129,119 @@ def action_item_history_label(entry: ActionItemHistory) -> str:
 
 def action_item_notice_of(entry: ActionItemHistory) -> str:
     return ACTION_ITEM.notice_of(entry.transition)
+
+
+# Policy notices (政策推送): written, scheduled, published and withdrawn by the lead agencies of
+# their workgroup (memberships, read in NoticeMachine.may); the beat publishes scheduled ones.
+NOTICE_WORKGROUP_LEAD = "workgroup_lead"
+
+
+class NoticeScheduleInput(forms.Form):
+    publish_at = forms.DateTimeField(
+        label=gettext_lazy("Publish at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={
+            "invalid": gettext_lazy("Enter the date and time to publish."),
+            "required": gettext_lazy("Enter the date and time to publish."),
+        },
+    )
+
+    def clean_publish_at(self) -> dt.datetime:
+        publish_at = self.cleaned_data["publish_at"]
+        if publish_at <= timezone.now():
+            raise forms.ValidationError(_("Choose a time in the future."))
+        return publish_at
+
+
+class NoticeMachine(Machine[PolicyNotice]):
+    """A policy notice: a draft, scheduled for a time or published at once, then perhaps
+    withdrawn. Each move is an audit row (PolicyNoticeEvent); what publication fixes besides
+    (revision 0, the companies reached) the service writes in the same transaction."""
+
+    model = PolicyNotice
+    not_found = gettext_lazy("No such notice.")
+    forbidden = gettext_lazy("Only the workgroup's lead agency publishes its notices.")
+    unknown = gettext_lazy("Unknown action: %s")
+
+    def may(
+        self, user: Any, name: str, obj: PolicyNotice, *, perms: PermissionSource | None = None
+    ) -> bool:
+        transition = self.transitions.get(name)
+        account = person(user)
+        if transition is None or transition.system_only or account is None:
+            return False
+        if not account.is_active:
+            return False
+        return account.is_superuser or _lead_of(account, obj.workgroup_id)
+
+    def visible(self, user: Any, obj: PolicyNotice, perms: PermissionSource) -> bool:
+        account = person(user)
+        return account is not None and (account.is_superuser or _lead_of(account, obj.workgroup_id))
+
+    def refusal(self, transition: Transition, obj: PolicyNotice) -> str:
+        return _("“%(transition)s” is not possible while the notice is “%(status)s”.") % {
+            "transition": transition.button,
+            "status": obj.get_status_display(),
+        }
+
+    def record(self, obj: PolicyNotice, transition: Transition, step: Step) -> None:
+        if transition.name in ("publish", "publish_due"):
+            obj.published_at = step.now
+        elif transition.name == "withdraw":
+            obj.withdrawn_at = step.now
+        obj.save()
+        data = {"from": step.from_state}
+        if obj.publish_at is not None and transition.name == "schedule":
+            data["publish_at"] = obj.publish_at.isoformat()
+        PolicyNoticeEvent.objects.create(
+            notice=obj,
+            kind=_NOTICE_EVENT_KIND[transition.name],
+            actor=person(step.actor),
+            at=step.now,
+            data=data,
+        )
+
+
+_NOTICE_EVENT_KIND = {
+    "publish": NoticeEventKind.PUBLISHED,
+    "publish_due": NoticeEventKind.PUBLISHED,
+    "schedule": NoticeEventKind.SCHEDULED,
+    "unschedule": NoticeEventKind.UNSCHEDULED,
+    "withdraw": NoticeEventKind.WITHDRAWN,
+}
+
+NOTICE = register(
+    NoticeMachine(
+        [
+            Transition(
+                "publish",
+                gettext_lazy("Publish now"),
+                gettext_lazy("Published"),
+                (NOTICE_WORKGROUP_LEAD,),
+            ),
+            Transition(
+                "schedule",
+                gettext_lazy("Schedule"),
+                gettext_lazy("Scheduled"),
+                (NOTICE_WORKGROUP_LEAD,),
+                input_form=NoticeScheduleInput,
+            ),
+            Transition(
+                "unschedule",
+                gettext_lazy("Cancel the schedule"),
+                gettext_lazy("Schedule cancelled"),
+                (NOTICE_WORKGROUP_LEAD,),
+            ),
+            Transition(
+                "withdraw",
+                gettext_lazy("Withdraw"),
+                gettext_lazy("Withdrawn"),
+                (NOTICE_WORKGROUP_LEAD,),
+            ),
+            # The beat task, when a scheduled notice's time has come.
+            Transition("publish_due", gettext_lazy("Publish"), gettext_lazy("Published")),
+        ]
+    )
+)
+NOTICE_STAFF_ACTIONS = tuple(NOTICE.names(where=lambda t: not t.system_only))

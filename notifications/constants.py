@@ -41,6 +41,7 @@ class EventType(models.TextChoices):
     PROJECT_SHARED = "project.shared", _("Project shared with the company")
     PROJECT_CLAIMED = "project.claimed", _("Pushed project claimed")
     PROJECT_REASSIGNED = "project.reassigned", _("Pushed project reassigned")
+    POLICY_NOTICE = "policy_notice.published", _("Policy notice published")
 
 
 class SignalKind(models.TextChoices):

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from applications.constants import Utility
+from coordination.selectors.notices import published_notice
+from coordination.services import policy_notice_read
 
 from .models import Delivery
 from .texts import Text, render
@@ -88,3 +90,13 @@ def inbox_lines(messages: list[Delivery]) -> list[InboxLine]:
             line = lines[key] = InboxLine(message=message, subject=text.subject, body=text.body)
         line.messages.append(message)
     return list(lines.values())
+
+
+def notice_read_from_inbox(user, message: Delivery) -> None:
+    """A policy notice opened in the inbox counts as read by the reader's company, as on its
+    page (the awareness rate)."""
+    if message.code != "policy_notice.published":
+        return
+    notice = published_notice(uuid=(message.params or {}).get("notice"))
+    if notice is not None:
+        policy_notice_read(user=user, notice=notice)

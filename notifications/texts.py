@@ -338,6 +338,19 @@ def _project_claimed(p: Params) -> Text:
     )
 
 
+# Policy notices (政策推送).
+
+
+@message("policy_notice.published")
+def _policy_notice(p: Params) -> Text:
+    return Text(
+        _("Policy notice: %(title)s") % {"title": p["title"]},
+        _("%(workgroup)s has published a policy notice for your company: %(title)s")
+        % {"workgroup": _name(p["workgroup"]), "title": p["title"]},
+        _path("applications:notice", p["notice"]),
+    )
+
+
 # Early demand notices (关口前移).
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from workgroups.mobile import mobile_code_confirm
 from workgroups.selectors import is_staff_member
 
-from .inbox import inbox_lines, message_links, message_text
+from .inbox import inbox_lines, message_links, message_text, notice_read_from_inbox
 from .selectors import inbox_for, inbox_message, mobile_code_pending
 from .services import inbox_mark_read
 from .services.accounts import mobile_code_send
@@ -44,6 +44,7 @@ def inbox_detail(request: HttpRequest, uuid) -> HttpResponse:
     message = inbox_message(user=request.user, uuid=uuid)
     if message is None:
         raise Http404
+    notice_read_from_inbox(request.user, message)
     return render(
         request,
         "notifications/message.html",

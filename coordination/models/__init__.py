@@ -5,6 +5,14 @@ from .demands import Demand, DemandAttachment, DemandHistory
 from .escalations import ItemEscalation, ItemEscalationEvent
 from .follow_ups import FollowUp, FollowUpHistory, RatingInvitation
 from .meetings import ActionItem, ActionItemHistory, AgendaItem, Meeting, MeetingHistory
+from .notices import (
+    NoticeReadReceipt,
+    NoticeRecipient,
+    PolicyNotice,
+    PolicyNoticeAttachment,
+    PolicyNoticeEvent,
+    PolicyNoticeRevision,
+)
 from .object_permissions import (
     DemandGroupObjectPermission,
     DemandUserObjectPermission,
@@ -29,5 +37,11 @@ __all__ = [
     "MeetingGroupObjectPermission",
     "MeetingHistory",
     "MeetingUserObjectPermission",
+    "NoticeReadReceipt",
+    "NoticeRecipient",
+    "PolicyNotice",
+    "PolicyNoticeAttachment",
+    "PolicyNoticeEvent",
+    "PolicyNoticeRevision",
     "RatingInvitation",
 ]

@@ -20,6 +20,17 @@ from .meetings import (
     meeting_schedule,
     meeting_transition,
 )
+from .notices import (
+    NoticeInput,
+    policy_notice_create,
+    policy_notice_edit,
+    policy_notice_publish,
+    policy_notice_read,
+    policy_notice_schedule,
+    policy_notice_transition,
+    policy_notice_withdraw,
+    policy_notices_publish_due,
+)
 from .referrals import case_may_refer, case_refer_up
 
 __all__ = [
@@ -46,4 +57,13 @@ __all__ = [
     "item_escalation_resolve",
     "item_escalation_transition",
     "rating_invitations_record",
+    "NoticeInput",
+    "policy_notice_create",
+    "policy_notice_edit",
+    "policy_notice_publish",
+    "policy_notice_read",
+    "policy_notice_schedule",
+    "policy_notice_transition",
+    "policy_notice_withdraw",
+    "policy_notices_publish_due",
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from applications.constants import Party, ServiceStatus, Utility
 from applications.models import RatingLevel
 from applications.views.staff.common import staff_required
+from coordination.selectors.notices import awareness_by_workgroup
 from core.exports import requested_download
 
 from ..forms import PeriodForm
@@ -449,12 +450,26 @@ def indicator_page(
     )
 
 
+def notice_awareness_for(scope) -> list:
+    """Awareness of the policy notices per workgroup: every workgroup for the oversight
+    bodies, otherwise the workgroups the caller leads (none: the block is not shown)."""
+    rows = awareness_by_workgroup()
+    if scope.oversight:
+        return rows
+    return [r for r in rows if r.workgroup.pk in scope.lead_workgroup_ids]
+
+
 @require_GET
 @staff_required
 def kpi(request: HttpRequest) -> HttpResponse:
     def build(scope, filters: KpiFilter) -> tuple[dict[str, dict], dict]:
         tables = _kpi_tables(scope, filters)
-        return tables, {"tables": tables, "charts": _charts(scope, filters, tables)}
+        return tables, {
+            "tables": tables,
+            "charts": _charts(scope, filters, tables),
+            # Policy notices: a separate block (not a period table).
+            "notice_awareness": notice_awareness_for(scope),
+        }
 
     return indicator_page(
         request, template="indicators/kpi.html", section="kpi", prefix="kpi", build=build

@@ -6,6 +6,7 @@ from coordination.models import (
     DemandHistory,
     FollowUpHistory,
     ItemEscalationEvent,
+    NoticeRecipient,
     RatingInvitation,
 )
 from workgroups.models import CompanyIdentityEvent
@@ -32,6 +33,7 @@ from .messages import (
     handle_projects,
     handle_state_changes,
 )
+from .notices import handle_notice_recipients
 
 
 def facts_process(*, batch: int = 500) -> int:
@@ -95,6 +97,12 @@ def facts_process(*, batch: int = 500) -> int:
         cursor_name="action_item_history",
         queryset=ActionItemHistory.objects.all(),
         handle=handle_action_item_history,
+        batch=batch,
+    )
+    written += facts_consume(
+        cursor_name="notice_recipients",
+        queryset=NoticeRecipient.objects.all(),
+        handle=handle_notice_recipients,
         batch=batch,
     )
     return written

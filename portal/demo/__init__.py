@@ -23,6 +23,7 @@ from .cases import CaseResult, build_cases, build_shared_project
 from .demands import DemoDemand, build_demands
 from .follow_ups import build_follow_up
 from .meetings import build_meetings
+from .notices import build_notices
 from .people import (
     COMPANIES,
     DEFAULT_DEMO_PASSWORD,
@@ -83,6 +84,7 @@ def build_demo(*, password: str) -> DemoResult:
     follow_up = build_follow_up(users)
     referral = build_referral(users)
     meetings = build_meetings(users)
+    build_notices(users)
     # The indicators pages read a rollup beat rebuilds every few minutes: have it now
     # (PostgreSQL only: on the embedded SQLite database the pages say they need it).
     if indicators_available():

@@ -344,6 +344,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "coordination.sla_sweep",
         "schedule": env.int("SLA_SWEEP_SECONDS", default=300),
     },
+    # Scheduled policy notices go out within a minute of their time.
+    "publish-due-notices": {"task": "coordination.publish_due_notices", "schedule": 60.0},
     "process-facts": {"task": "notifications.process_facts", "schedule": 5.0},
     "dispatch-deliveries": {"task": "notifications.dispatch", "schedule": 15.0},
     "remind-demand-notices": {"task": "notifications.remind_demand_notices", "schedule": 900.0},

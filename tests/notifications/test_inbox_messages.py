@@ -104,6 +104,11 @@ SAMPLES = {
     "project.shared": {"department": {"zh": "市自然资源局", "en": ""}, "code": "P", "name": "P"},
     "project.reassigned": {"department": {"zh": "市自然资源局", "en": ""}, "code": "P"},
     "project.claimed": {"code": "P", "company": {"zh": "某公司", "en": "Some Co."}},
+    "policy_notice.published": {
+        "notice": "00000000-0000-0000-0000-000000000001",
+        "title": "T",
+        "workgroup": {"zh": "获得电力工作组", "en": "Getting Electricity"},
+    },
     "demand_notice.created": {
         "title": "T",
         "town": {"zh": "石岐街道", "en": "Shiqi"},

@@ -374,3 +374,16 @@ def test_demo_meetings_show_a_realistic_agenda_and_an_overdue_action_item(seeded
     assert client.get(reverse("staff:meeting", args=[upcoming.uuid])).status_code == 404
     _seed()
     assert Meeting.objects.count() == 2 and ActionItem.objects.count() == 2
+
+
+def test_the_demo_has_a_published_and_a_scheduled_policy_notice(seeded, client):
+    from coordination.models import NoticeRecipient, PolicyNotice
+
+    statuses = dict(PolicyNotice.objects.values_list("title", "status"))
+    assert sorted(statuses.values()) == ["published", "scheduled"]
+    published = PolicyNotice.objects.get(status="published")
+    # Sent to every demo company (no filter), and on the public page with its infographic.
+    assert NoticeRecipient.objects.filter(notice=published).count() >= 2
+    page = client.get(f"/notices/{published.uuid}/").content.decode()
+    assert published.title in page and "data-infographic" in page
+    assert client.get(f"/notices/{published.uuid}/infographic/")["Content-Type"] == "image/png"
