@@ -130,3 +130,11 @@ class ActionItemStatus(models.TextChoices):
     OPEN = "open", _("Not done yet")
     DONE = "done", _("Done")
     DROPPED = "dropped", _("Dropped")
+
+
+class ArticleKind(models.TextChoices):
+    """What a knowledge article is (coordination/models/knowledge.py)."""
+
+    PROCEDURE = "procedure", _("Procedure")
+    FAQ = "faq", _("Frequently asked question")
+    DECISION = "decision", _("Meeting decision")
