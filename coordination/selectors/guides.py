@@ -3,7 +3,7 @@ guides the caller may edit (the lead agencies of the utility's workgroup)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from applications.registry import UTILITIES
 from workgroups.constants import WorkgroupRole
@@ -42,3 +42,11 @@ def guide_editable_utilities(*, user) -> frozenset[str]:
             role=WorkgroupRole.LEAD, organization__memberships__user=user
         ).values_list("workgroup__code", flat=True)
     )
+
+
+def guide_text_latest_versions() -> dict[tuple[str, str], int]:
+    """The number of the version in force of every guide written, in one query."""
+    return {
+        (row["utility"], row["business_type"]): row["n"]
+        for row in GuideText.objects.values("utility", "business_type").annotate(n=Max("version"))
+    }

@@ -36,6 +36,7 @@ from ..models import Meeting
 from ..selectors.guides import (
     guide_editable_utilities,
     guide_text_current,
+    guide_text_latest_versions,
     guide_text_versions,
 )
 from ..selectors.knowledge import (
@@ -82,9 +83,13 @@ def _writable_workgroups(scope):
 # --- service guides' prose ------------------------------------------------------------------
 
 
-def _editable(request: HttpRequest, utility: str, business_type: str) -> None:
+def _known(utility: str, business_type: str) -> None:
     if utility not in UTILITIES or business_type not in BusinessType.values:
         raise Http404
+
+
+def _editable(request: HttpRequest, utility: str, business_type: str) -> None:
+    _known(utility, business_type)
     if utility not in guide_editable_utilities(user=request.user):
         raise Http404
 
@@ -92,13 +97,27 @@ def _editable(request: HttpRequest, utility: str, business_type: str) -> None:
 @require_GET
 @knowledge_staff_required
 def guide_text_list(request: HttpRequest) -> HttpResponse:
+    """Every guide with its version in force (staff read them all); the lead agencies edit
+    their own."""
     editable = guide_editable_utilities(user=request.user)
+    latest = guide_text_latest_versions()
+    business_types = guide_business_types()
+    rows = [
+        (
+            code,
+            label,
+            code in editable,
+            [(bt, latest.get((code, bt), 0)) for bt, _label in business_types],
+        )
+        for code, label in guide_index()
+    ]
     return render(
         request,
         "staff/guide_texts.html",
         {
-            "utilities": [(code, label) for code, label in guide_index() if code in editable],
-            "business_types": guide_business_types(),
+            "rows": rows,
+            "leads_any": bool(editable),
+            "business_types": business_types,
             "staff_section": "guides",
         },
     )
@@ -149,12 +168,10 @@ def guide_text_edit(request: HttpRequest, utility: str, business_type: str) -> H
 def guide_text_version(
     request: HttpRequest, utility: str, business_type: str, version: int
 ) -> HttpResponse:
-    _editable(request, utility, business_type)
-    text = (
-        guide_text_versions(utility=utility, business_type=business_type)
-        .filter(version=version)
-        .first()
-    )
+    """One version of a guide's prose, for any staff member (earlier versions included)."""
+    _known(utility, business_type)
+    versions = list(guide_text_versions(utility=utility, business_type=business_type))
+    text = next((v for v in versions if v.version == version), None)
     if text is None:
         raise Http404
     return render(
@@ -162,6 +179,8 @@ def guide_text_version(
         "staff/guide_text_version.html",
         {
             "text": text,
+            "versions": versions,
+            "may_edit": utility in guide_editable_utilities(user=request.user),
             "utility": utility,
             "utility_label": dict(guide_index())[utility],
             "business_type": business_type,

@@ -111,16 +111,23 @@ def test_only_the_lead_agency_of_the_utility_edits_its_guide(reference, staff, c
     url = "/staff/guides/electricity/new_connection/"
     assert other.get(url).status_code == 404
     assert other.post(url, PROSE).status_code == 404
-    assert other.get("/staff/guides/electricity/new_connection/v1/").status_code == 404
     assert not GuideText.objects.exists()
     own = client_for(staff("ndrc"))
     assert own.post(url, PROSE).status_code == 302
+    # Staff read every version; only the lead agency gets the way to edit.
+    version = other.get("/staff/guides/electricity/new_connection/v1/")
+    assert version.status_code == 200 and "新装用电请在线" in version.content.decode()
+    listing = other.get("/staff/guides/").content.decode()
+    assert 'data-version-link="electricity/new_connection"' in listing
+    assert 'data-edit-guide="electricity/' not in listing
+    assert 'data-edit-guide="electricity/change"' in own.get("/staff/guides/").content.decode()
 
 
 def test_an_applicant_cannot_edit_a_guide(reference, applicant):
     response = client_for(applicant).post("/staff/guides/electricity/change/", PROSE)
     assert response.status_code == 404
     assert not GuideText.objects.exists()
+    assert client_for(applicant).get("/staff/guides/").status_code == 404
 
 
 def test_the_tracking_page_links_the_guide_section_of_the_stage(reference, submit, applicant):

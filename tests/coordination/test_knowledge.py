@@ -2,9 +2,12 @@
 Chinese and English (jieba words in a PostgreSQL tsvector), ranked; the case page shows the
 related know-how; applicants never see any of it."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from coordination.models import Article
 from coordination.selectors.knowledge import article_search, knowledge_scope
@@ -154,3 +157,57 @@ def test_the_case_page_shows_the_know_how_of_its_utility_and_stage(
     with CaptureQueriesContext(connection) as after:
         client.get(url)
     assert len(after.captured_queries) == len(before.captured_queries)
+
+
+def test_a_decision_links_its_meeting_of_the_same_workgroup(reference, staff, write):
+    from coordination.models import Meeting
+    from coordination.services import MeetingInput, meeting_schedule
+
+    lead = staff("ndrc")
+    meeting = meeting_schedule(
+        actor=lead,
+        data=MeetingInput(
+            "获得电力第五次联动协调会议",
+            timezone.now() + dt.timedelta(days=3),
+            "市发展和改革局会议室",
+            Workgroup.objects.get(code="electricity"),
+            [],
+        ),
+    )
+    client = client_for(lead)
+    electricity = Workgroup.objects.get(code="electricity")
+    water = Workgroup.objects.get(code="water")
+    post = {"kind": "decision", "title": "会议决定", "body": "<p>并联审批</p>"}
+    wrong = client.post(
+        "/staff/knowledge/new/", {**post, "workgroup": water.pk, "meeting": meeting.pk}
+    )
+    assert (
+        wrong.status_code == 200
+        and "another workgroup" in str(wrong.context["form"].errors)
+        or "其他工作小组" in str(wrong.context["form"].errors)
+    )
+    ok = client.post(
+        "/staff/knowledge/new/", {**post, "workgroup": electricity.pk, "meeting": meeting.pk}
+    )
+    assert ok.status_code == 302
+    article = Article.objects.get()
+    assert article.meeting == Meeting.objects.get()
+    html = client.get(f"/en/staff/knowledge/{article.uuid}/").content.decode()
+    assert f'href="/en/staff/meetings/{meeting.uuid}/"' in html
+
+
+def test_the_knowledge_list_costs_the_same_queries_whatever_its_length(reference, staff, write):
+    client = client_for(staff("ndrc"))
+    write("第一篇", "<p>报装</p>")
+    client.get("/staff/knowledge/")  # the working-day calendar's cache warmed
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/staff/knowledge/", {"q": "报装"}).status_code == 200
+    for n in range(6):
+        write(f"报装经验{n}", "<p>报装</p>", utility="water", author="water-bureau")
+    with CaptureQueriesContext(connection) as seven:
+        html = client.get("/staff/knowledge/", {"q": "报装"}).content.decode()
+    assert html.count("data-article=") == 7
+    assert len(seven.captured_queries) == len(one.captured_queries)
+    english = client.get("/en/staff/knowledge/").content.decode()
+    assert "Knowledge base" in english and "Write an article" in english
+    assert "知识库" in client.get("/staff/knowledge/").content.decode()
