@@ -14,7 +14,8 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from workgroups.constants import OrganizationKind
 from workgroups.models import Membership, Organization, WorkgroupMembership
@@ -114,6 +115,15 @@ def related_articles(
     rows = list(
         Article.objects.filter(workgroup__code__in=workgroup_codes)
         .filter(Q(stage__in=stages) | Q(stage=""))
+        # At most RELATED_MAX of each workgroup and stage are read, however many there are.
+        .annotate(
+            nth=Window(
+                RowNumber(),
+                partition_by=[F("workgroup_id"), F("stage")],
+                order_by=[F("updated_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(nth__lte=RELATED_MAX)
         .select_related("workgroup")
         .only("uuid", "title", "kind", "stage", "workgroup__code", "updated_at")
         .order_by("-updated_at", "-pk")

@@ -5,9 +5,12 @@ the period, in a block of their own."""
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from coordination.models import TrainingAttendance, TrainingSession
+from coordination.services.knowledge import TrainingInput, training_session_create
 from tests.coordination.conftest import client_for
 from workgroups.models import Organization, Workgroup
 
@@ -90,3 +93,30 @@ def test_the_scorecards_count_training_attendance_per_organisation(staff, sessio
     before = session.held_on.replace(day=1) - dt.timedelta(days=40)
     earlier = office.get("/staff/scorecards/", _period(before))
     assert earlier.context["training"]["rows"] == []
+
+
+def test_the_training_list_costs_the_same_queries_whatever_its_length(reference, staff):
+    lead = staff("ndrc")
+    client = client_for(lead)
+
+    def add(n: int) -> None:
+        training_session_create(
+            actor=lead,
+            data=TrainingInput(
+                workgroup=Workgroup.objects.get(code="electricity"),
+                title=f"培训{n}",
+                held_on=timezone.localdate(),
+                trainer="李工",
+            ),
+        )
+
+    add(0)
+    client.get("/staff/training/")  # the working-day calendar's cache warmed
+    with CaptureQueriesContext(connection) as one:
+        client.get("/staff/training/")
+    for n in range(1, 6):
+        add(n)
+    with CaptureQueriesContext(connection) as six:
+        html = client.get("/staff/training/").content.decode()
+    assert html.count("data-session=") == 6
+    assert len(six.captured_queries) == len(one.captured_queries)
