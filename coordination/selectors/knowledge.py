@@ -112,7 +112,7 @@ def related_articles(
 ) -> dict[tuple[str, str], list[Article]]:
     """The know-how for each (utility, stage) asked, in one query: a workgroup's articles on
     that stage first, then those for any stage; at most RELATED_MAX each."""
-    rows = list(
+    rows: list[Article] = list(
         Article.objects.filter(workgroup__code__in=workgroup_codes)
         .filter(Q(stage__in=stages) | Q(stage=""))
         # At most RELATED_MAX of each workgroup and stage are read, however many there are.
