@@ -20,8 +20,12 @@ class CoordinationConfig(AppConfig):
         from . import workflow  # noqa: F401
         from .selectors.staff import case_escalations
         from .views.follow_ups import tracking_panels
+        from .views.guides import guide_tracking_panels
+        from .views.knowledge import know_how_panels
         from .views.referrals import case_panels
 
         register_tracking_panel(tracking_panels)
+        register_tracking_panel(guide_tracking_panels)
         register_case_panel(case_panels)
+        register_case_panel(know_how_panels)
         register_case_escalations(case_escalations)

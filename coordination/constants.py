@@ -165,3 +165,11 @@ class NoticeEventKind(models.TextChoices):
     UNSCHEDULED = "unscheduled", _("Schedule cancelled")
     PUBLISHED = "published", _("Published")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ArticleKind(models.TextChoices):
+    """What a knowledge article is (coordination/models/knowledge.py)."""
+
+    PROCEDURE = "procedure", _("Procedure")
+    FAQ = "faq", _("Frequently asked question")
+    DECISION = "decision", _("Meeting decision")

@@ -5,9 +5,11 @@ fetches a document itself) and from the reference data staff maintain (the workg
 agencies and operators, the SLA per stage, the permit agencies). A change in any of them
 changes the guide; nothing here restates a rule.
 
-The registry has one document list and stage plan per utility whatever the business type
-(new connection, change, relocation), so there is one guide per utility; a business type with
-its own list would get its own guide here.
+There is one guide per utility and business type (every BusinessType the request form
+offers). The registry has one document list and stage plan per utility whatever the business
+type, so the generated parts of a utility's guides agree; what differs is the prose the
+workgroup's lead agency writes for each (GuideText, versioned: the guide shows the version in
+force, its number and date).
 """
 
 from dataclasses import dataclass, field
@@ -27,6 +29,9 @@ from applications.selectors.commitments import commitment_text_current
 from applications.sharing import shared_data_condition
 from workgroups.constants import PermitType, SlaVariant, Stage, WorkgroupRole
 from workgroups.models import Organization, PermitAuthority, SlaPolicy, WorkgroupMembership
+
+from .models import GuideText
+from .selectors.guides import guide_text_current
 
 # The city's government service hotline (12345政务服务便民热线) answers for every workgroup.
 HOTLINE = "12345"
@@ -74,6 +79,12 @@ class ServiceGuide:
     total_working_days: int
     hotline: str = HOTLINE
     details: list[Any] = field(default_factory=list)
+    business_type: str = ""
+    business_type_label: str = ""
+    # The lead agency's prose in force (None: not written yet) and its words in the page's
+    # language ({"intro", "notes", "contacts"}).
+    text: GuideText | None = None
+    prose: dict[str, str] = field(default_factory=dict)
 
 
 def guide_documents(utility: str) -> list[GuideDocument]:
@@ -129,10 +140,18 @@ def guide_stages(utility: str) -> list[GuideStage]:
     return stages
 
 
-def service_guide(utility: str) -> ServiceGuide:
-    """The whole guide of one utility (four queries)."""
-    if utility not in UTILITIES:
+def default_business_type() -> str:
+    return str(BusinessType.values[0])
+
+
+def service_guide(
+    utility: str, business_type: str | None = None, *, zh: bool = True
+) -> ServiceGuide:
+    """The whole guide of one utility and business type (five queries)."""
+    business_type = business_type or default_business_type()
+    if utility not in UTILITIES or business_type not in BusinessType.values:
         raise KeyError(utility)
+    text = guide_text_current(utility=utility, business_type=business_type)
     members = WorkgroupMembership.objects.filter(
         workgroup__code=utility, role__in=[WorkgroupRole.LEAD, WorkgroupRole.OPERATOR]
     ).select_related("organization")
@@ -161,6 +180,10 @@ def service_guide(utility: str) -> ServiceGuide:
         stages=stages,
         total_working_days=sum(s.working_days for s in standard),
         details=[f.label for f in UTILITIES[utility].details_form.base_fields.values()],
+        business_type=business_type,
+        business_type_label=str(BusinessType(business_type).label),
+        text=text,
+        prose=text.localised(zh) if text is not None else {},
     )
 
 
@@ -168,4 +191,16 @@ def guide_index() -> list[tuple[str, str]]:
     return [(u, str(Utility(u).label)) for u in UTILITIES]
 
 
-__all__ = ["HOTLINE", "guide_documents", "guide_index", "service_guide"]
+def guide_business_types() -> list[tuple[str, str]]:
+    """Every business type the request form offers, each with its own guide."""
+    return [(str(code), str(label)) for code, label in BusinessType.choices]
+
+
+__all__ = [
+    "HOTLINE",
+    "default_business_type",
+    "guide_business_types",
+    "guide_documents",
+    "guide_index",
+    "service_guide",
+]

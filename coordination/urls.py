@@ -3,7 +3,7 @@ namespace, "applications") and the staff pages (under /staff/, namespace "staff"
 
 from django.urls import path
 
-from .views import follow_ups, guides, meetings, notices, public, referrals, staff
+from .views import follow_ups, guides, knowledge, meetings, notices, public, referrals, staff
 
 public_urlpatterns = [
     path("notices/", notices.notice_list, name="notices"),
@@ -22,6 +22,11 @@ public_urlpatterns = [
         name="authorisation_letter",
     ),
     path("guides/<slug:utility>/", guides.guide, name="service_guide"),
+    path(
+        "guides/<slug:utility>/<slug:business_type>/",
+        guides.guide,
+        name="service_guide_type",
+    ),
     path("demands/", public.demand_list, name="demands"),
     path("demands/new/", public.demand_new, name="demand_new"),
     path("demands/submitted/", public.demand_submitted, name="demand_submitted"),
@@ -50,6 +55,24 @@ staff_urlpatterns = [
     path("notices/<uuid:uuid>/", notices.notice_staff_page, name="notice"),
     path("notices/<uuid:uuid>/edit/", notices.notice_edit, name="notice_edit"),
     path("notices/<uuid:uuid>/<str:action>/", notices.notice_act, name="notice_act"),
+    # The service guides' prose (the lead agencies), the knowledge base and training.
+    path("guides/", knowledge.guide_text_list, name="guide_texts"),
+    path(
+        "guides/<slug:utility>/<slug:business_type>/",
+        knowledge.guide_text_edit,
+        name="guide_text_edit",
+    ),
+    path(
+        "guides/<slug:utility>/<slug:business_type>/v<int:version>/",
+        knowledge.guide_text_version,
+        name="guide_text_version",
+    ),
+    path("knowledge/", knowledge.article_list, name="knowledge"),
+    path("knowledge/new/", knowledge.article_new, name="article_new"),
+    path("knowledge/<uuid:uuid>/", knowledge.article_page, name="article"),
+    path("knowledge/<uuid:uuid>/edit/", knowledge.article_edit, name="article_edit"),
+    path("training/", knowledge.training_list, name="training"),
+    path("training/<uuid:uuid>/", knowledge.training_session_page, name="training_session"),
     # Referrals up and escalations of demands and cases, for the tier that holds them.
     path("referrals/", staff.demand_escalations_page, name="referrals"),
     path(

@@ -4,6 +4,8 @@ items, and the escalations of their deadlines."""
 from .demands import Demand, DemandAttachment, DemandHistory
 from .escalations import ItemEscalation, ItemEscalationEvent
 from .follow_ups import FollowUp, FollowUpHistory, RatingInvitation
+from .guides import GuideText
+from .knowledge import Article, TrainingAttendance, TrainingSession
 from .meetings import ActionItem, ActionItemHistory, AgendaItem, Meeting, MeetingHistory
 from .notices import (
     NoticeReadReceipt,
@@ -24,6 +26,7 @@ __all__ = [
     "ActionItem",
     "ActionItemHistory",
     "AgendaItem",
+    "Article",
     "Demand",
     "DemandAttachment",
     "DemandGroupObjectPermission",
@@ -31,6 +34,7 @@ __all__ = [
     "DemandUserObjectPermission",
     "FollowUp",
     "FollowUpHistory",
+    "GuideText",
     "ItemEscalation",
     "ItemEscalationEvent",
     "Meeting",
@@ -44,4 +48,6 @@ __all__ = [
     "PolicyNoticeEvent",
     "PolicyNoticeRevision",
     "RatingInvitation",
+    "TrainingAttendance",
+    "TrainingSession",
 ]

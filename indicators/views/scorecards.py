@@ -8,6 +8,7 @@ from applications.views.staff.common import staff_required
 
 from ..selectors.kpi import kpi_scorecards
 from .kpi import indicator_page, number, rate
+from .training_block import training_table
 
 
 def _scorecard_table(scope, filters) -> dict:
@@ -53,7 +54,8 @@ def _scorecard_table(scope, filters) -> dict:
 def scorecards(request: HttpRequest) -> HttpResponse:
     def build(scope, filters) -> tuple[dict[str, dict], dict]:
         table = _scorecard_table(scope, filters)
-        return {"scorecards": table}, {"table": table}
+        training = training_table(filters)
+        return {"scorecards": table, "training": training}, {"table": table, "training": training}
 
     return indicator_page(
         request,

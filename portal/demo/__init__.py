@@ -22,6 +22,7 @@ from workgroups.services import calendar_year_enter
 from .cases import CaseResult, build_cases, build_shared_project
 from .demands import DemoDemand, build_demands
 from .follow_ups import build_follow_up
+from .knowledge import build_knowledge
 from .meetings import build_meetings
 from .notices import build_notices
 from .people import (
@@ -55,6 +56,8 @@ class DemoResult:
     follow_up: FollowUp | None = None
     referral: ItemEscalation | None = None
     meetings: list[Meeting] | None = None
+    # The knowledge base's articles and the training session (coordination/models/knowledge.py).
+    knowledge: tuple | None = None
 
 
 def ensure_demo_calendar() -> None:
@@ -85,8 +88,11 @@ def build_demo(*, password: str) -> DemoResult:
     referral = build_referral(users)
     meetings = build_meetings(users)
     build_notices(users)
+    knowledge = build_knowledge(users)
     # The indicators pages read a rollup beat rebuilds every few minutes: have it now
     # (PostgreSQL only: on the embedded SQLite database the pages say they need it).
     if indicators_available():
         kpi_rollup_refresh()
-    return DemoResult(password, users, cases, shared, demands, follow_up, referral, meetings)
+    return DemoResult(
+        password, users, cases, shared, demands, follow_up, referral, meetings, knowledge
+    )

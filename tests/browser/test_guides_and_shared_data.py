@@ -69,4 +69,10 @@ def test_a_verified_company_sees_the_licence_as_shared_data_and_the_guide_sectio
     page.check("input[name=utilities][value=electricity]")
     page.locator("section[data-utility=electricity] a.guide-link").click()
     expect(page).to_have_url(re.compile(r"/guides/electricity/#overview$"))
+    # Another business type chosen: its own guide.
+    page.goto(f"{live_server.url}{prefix}/requests/drafts/{draft.uuid}/")
+    page.check("input[name=utilities][value=electricity]")
+    page.check("input[name=business_type][value=relocation]")
+    page.locator("section[data-utility=electricity] a.guide-link").click()
+    expect(page).to_have_url(re.compile(r"/guides/electricity/relocation/#overview$"))
     expect(page.locator("#overview")).to_be_in_viewport()

@@ -20,6 +20,8 @@ from django.urls import reverse
 from applications.constants import PermitStatus, ServiceStatus
 from applications.models import CombinedApplication, PermitRequest, ServiceApplication
 from applications.workflow import LEAD_REVIEW as LEAD_REVIEW_PERM
+from coordination.models import Article, TrainingAttendance
+from coordination.selectors.knowledge import article_search, knowledge_scope
 from portal.demo import COMPANIES, DEFAULT_DEMO_PASSWORD, DEMO_USERS
 from workgroups.models import Organization, User
 from workgroups.validators import org_code_check_character, validate_uscc
@@ -387,3 +389,12 @@ def test_the_demo_has_a_published_and_a_scheduled_policy_notice(seeded, client):
     page = client.get(f"/notices/{published.uuid}/").content.decode()
     assert published.title in page and "data-infographic" in page
     assert client.get(f"/notices/{published.uuid}/infographic/")["Content-Type"] == "image/png"
+
+
+def test_the_demo_knowledge_base_is_searchable_and_the_training_counted(seeded):
+    lead = User.objects.get(username="lead-ndrc")
+    found = list(article_search(scope=knowledge_scope(user=lead), query="临时用电"))
+    assert found and found[0].title == "临时用电报装受理要点"
+    decision = Article.objects.get(kind="decision")
+    assert decision.meeting is not None and decision.meeting.workgroup.code == "electricity"
+    assert TrainingAttendance.objects.filter(organization__code="csg-zhongshan").count() == 3

@@ -229,3 +229,14 @@ def test_the_submit_view_runs_a_bounded_number_of_queries(web, project):
     # same as one utility with three documents.
     assert five == one, (one, five)
     assert five <= 45
+
+
+def test_the_forms_guide_links_open_the_guide_of_the_business_type_chosen(web, project):
+    draft = _draft(web, project)
+    data = request_post(["electricity"], action="save", upload=False)
+    data["business_type"] = "relocation"
+    assert web.post(f"/en/requests/drafts/{draft.uuid}/", data).status_code == 302
+    html = web.get(f"/en/requests/drafts/{draft.uuid}/").content.decode()
+    assert 'href="/en/guides/electricity/relocation/#overview"' in html
+    assert 'href="/en/guides/electricity/relocation/#doc-site_plan"' in html
+    assert "applications/guide_links" in html  # follows a change of the choice in the browser

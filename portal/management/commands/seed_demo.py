@@ -105,6 +105,14 @@ class Command(BaseCommand):
             for text in _table(("when", "title", "state", ""), meeting_rows):
                 self.stdout.write(f"  {text}")
 
+        if result.knowledge:
+            articles, session = result.knowledge
+            self.stdout.write("")
+            self.stdout.write(
+                f"Knowledge base (staff: Knowledge base): {len(articles)} articles; training "
+                f"(staff: Training): {session.title}, {session.attendance.count()} attendees."
+            )
+
         names = dict(Organization.objects.values_list("code", "name_zh"))
         login_rows = [
             (
