@@ -11,17 +11,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.forms import ErrorLink, error_links, labelled
 from core.web import maps_domain_errors
 
 from ..constants import DocumentType, Utility
 from ..forms import (
-    ErrorLink,
     RequestForm,
     details_form,
     details_forms,
     document_rows,
-    error_links,
-    labelled,
     raw_details,
 )
 from ..registry import DOCUMENT_RULES, UTILITIES, document_unmet, documents_required

@@ -13,6 +13,7 @@ from applications.constants import Party, ServiceStatus, Utility
 from applications.models import RatingLevel
 from applications.views.staff.common import staff_required
 from core.exports import requested_download
+from core.forms import error_summary
 
 from ..forms import PeriodForm
 from ..selectors.kpi import (
@@ -437,7 +438,7 @@ def indicator_page(
     if filters is None:
         # The figures of another period than the one asked for would mislead: only the form.
         page = page_context(request, form, filters, workgroups)
-        return render(request, template, {**page, **context}, status=400)
+        return render(request, template, {**page, **context, "error_links": error_summary(form)})
     tables, extra = build(scope, filters)
     download = requested_download(request, tables, prefix=prefix)
     if download is not None:
