@@ -15,6 +15,7 @@ from applications.views.staff.common import staff_required
 from core.exports import requested_download
 from core.forms import error_summary
 
+from ..evaluation import compare
 from ..forms import PeriodForm
 from ..selectors.kpi import (
     INDICATORS_UNAVAILABLE,
@@ -33,6 +34,7 @@ from ..selectors.kpi import (
     kpi_stages,
     kpi_workgroups,
 )
+from ..selectors.public import evaluation_city_figures
 
 
 def filters_from(request: HttpRequest) -> tuple[PeriodForm, KpiFilter | None, list]:
@@ -455,7 +457,12 @@ def indicator_page(
 def kpi(request: HttpRequest) -> HttpResponse:
     def build(scope, filters: KpiFilter) -> tuple[dict[str, dict], dict]:
         tables = _kpi_tables(scope, filters)
-        return tables, {"tables": tables, "charts": _charts(scope, filters, tables)}
+        return tables, {
+            "tables": tables,
+            "charts": _charts(scope, filters, tables),
+            # China's business environment evaluation next to the city's figures of the period.
+            "evaluation_rows": compare(evaluation_city_figures(filters=filters)),
+        }
 
     return indicator_page(
         request, template="indicators/kpi.html", section="kpi", prefix="kpi", build=build
