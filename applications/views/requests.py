@@ -263,6 +263,7 @@ def draft_review(request: HttpRequest, uuid) -> HttpResponse:
     )
     for row in rows:
         row.shared = shared.get(row.doc_type)
+    edit_url = reverse("applications:draft_edit", kwargs={"uuid": draft.uuid})
     context = {
         "draft": draft,
         "project": draft.project,
@@ -276,7 +277,9 @@ def draft_review(request: HttpRequest, uuid) -> HttpResponse:
         "rows": rows,
         "joint": draft.data.get("joint_outside_works"),
         "errors": errors,
-        "edit_url": reverse("applications:draft_edit", kwargs={"uuid": draft.uuid}),
+        # The summary at the top (base.html): each problem links to the form that fixes it.
+        "error_links": [ErrorLink(error, edit_url) for error in errors],
+        "edit_url": edit_url,
         "wording": commitment_text_current(),
         "signs_commitments": any(row.committed for row in rows),
     }
