@@ -5,8 +5,8 @@ figures (computed in SQL by selectors/public.py).
 
 `load(path)` reads and checks a file: any malformed entry raises EvaluationFileError naming
 it. `evaluation()` is the checked file of this app, read once per process. `compare(city)`
-gives the table's rows: for each measure the benchmark of the latest year not in the future,
-its source, and the city's figure it compares with.
+gives the table: for each measure the benchmark of the latest year not in the future, its
+source, and the city's figure it compares with.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ __all__ = [
     "UTILITIES",
     "Benchmark",
     "ComparedRow",
+    "ComparedTable",
     "Evaluation",
     "EvaluationFileError",
     "Measure",
@@ -141,6 +142,7 @@ class ComparedRow:
     measure: Measure
     benchmark: Benchmark | None
     city: float | None
+    source_number: int = 0  # its source's number in the list under the table
 
     @property
     def meets(self) -> bool | None:
@@ -286,19 +288,33 @@ def evaluation() -> Evaluation:
     return load(EVALUATION_FILE)
 
 
-def compare(city: dict[str, dict], *, today: dt.date | None = None) -> list[ComparedRow]:
-    """The table's rows: each measure with the benchmark of the latest year up to this year
-    and the city's figure it compares with (`city`: the figures per utility, as on the
-    transparency page; a figure not computed is None)."""
+@dataclass(frozen=True)
+class ComparedTable:
+    rows: list[ComparedRow]
+    sources: list[Source]  # numbered from 1 in the order the rows cite them
+
+
+def compare(city: dict[str, dict], *, today: dt.date | None = None) -> ComparedTable:
+    """The table: each measure with the benchmark of the latest year up to this year and the
+    city's figure it compares with (`city`: the figures per utility, as on the transparency
+    page; a figure not computed is None), and the sources the rows cite."""
     year = (today or timezone.localdate()).year
     rows = []
+    sources: list[Source] = []
     for measure in evaluation().measures:
         value = city.get(measure.utility, {}).get(measure.city_figure)
+        benchmark = measure.benchmark_for(year)
+        number = 0
+        if benchmark is not None:
+            if benchmark.source not in sources:
+                sources.append(benchmark.source)
+            number = sources.index(benchmark.source) + 1
         rows.append(
             ComparedRow(
                 measure=measure,
-                benchmark=measure.benchmark_for(year),
+                benchmark=benchmark,
                 city=None if value is None else float(value),
+                source_number=number,
             )
         )
-    return rows
+    return ComparedTable(rows, sources)

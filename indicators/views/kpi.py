@@ -461,7 +461,7 @@ def kpi(request: HttpRequest) -> HttpResponse:
             "tables": tables,
             "charts": _charts(scope, filters, tables),
             # China's business environment evaluation next to the city's figures of the period.
-            "evaluation_rows": compare(evaluation_city_figures(filters=filters)),
+            "evaluation": compare(evaluation_city_figures(filters=filters)),
         }
 
     return indicator_page(

@@ -67,7 +67,7 @@ def transparency(request: HttpRequest) -> HttpResponse:
             "figures": figures,
             "utilities": utilities,
             # China's business environment evaluation next to the city's figures above.
-            "evaluation_rows": compare(
+            "evaluation": compare(
                 {u["utility"]: u for u in figures["utilities"]} if figures["available"] else {}
             ),
             # The public reads no developer note: why lives in docs/operations.md.
