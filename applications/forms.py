@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, field
 
 from django import forms
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from workgroups.models import Town
@@ -145,32 +145,6 @@ def raw_details(post, utility: str) -> dict:
         elif post.get(key, "") != "":
             raw[name] = post.get(key)
     return raw
-
-
-@dataclass(frozen=True)
-class ErrorLink:
-    """One line of the error summary: the message and the control it is about."""
-
-    text: str
-    href: str = ""
-
-
-def labelled(label: object, message: object) -> str:
-    """ "Label: message" as the page's language writes it."""
-    return gettext("%(label)s: %(message)s") % {"label": label, "message": message}
-
-
-def error_links(form: forms.Form, *, section: str = "") -> list[ErrorLink]:
-    """The errors of `form`, each linked to its field's first control (GOV.UK error summary).
-    `section` prefixes the label when several forms share a page (the utility's name)."""
-    links = [ErrorLink(str(message)) for message in form.non_field_errors()]
-    for bound in form:
-        if not bound.errors:
-            continue
-        target = bound.id_for_label or f"{bound.auto_id}_0"  # radio/tick groups: the first
-        label = f"{section} · {bound.label}" if section else str(bound.label)
-        links += [ErrorLink(labelled(label, message), f"#{target}") for message in bound.errors]
-    return links
 
 
 @dataclass

@@ -2,14 +2,16 @@
 
 - `maps_domain_errors(page)` decorates a function view: NotFound becomes the 404 page;
   PermissionDenied is left to Django's 403 page; IllegalTransition and any other DomainError,
-  and a ValidationError the view has no form for, become `page(...)` with the error's status
-  (409, 400).
+  become `page(...)` with the error's status (409); a ValidationError the view has no form for
+  becomes `page(...)` with 200, like a form that comes back with errors (the page shows the
+  message in its error summary).
 - `errors_to_form(form, exc)` puts a service's errors on the bound form the input came from,
   for the view to render again with each message beside its field.
 """
 
 from collections.abc import Callable
 from functools import wraps
+from http import HTTPStatus
 from typing import Protocol
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -41,7 +43,8 @@ def maps_domain_errors(page: ErrorPage | None = None) -> Callable[[View], View]:
     NotFound -> Http404 (the 404 page, never a hint that the object exists).
     IllegalTransition (409) and other DomainErrors (their status_code) -> `page`.
     ValidationError not caught by the view (input without a form to show it on) -> `page`
-    with status 400 and its messages joined. Without a `page`, these propagate.
+    with status 200 and its messages joined, for its error summary. Without a `page`, these
+    propagate.
     PermissionDenied is not caught: Django renders its 403 page.
     """
 
@@ -59,7 +62,7 @@ def maps_domain_errors(page: ErrorPage | None = None) -> Callable[[View], View]:
             except ValidationError as exc:
                 if page is None:
                     raise
-                return page(request, " ".join(exc.messages), 400, *args, **kwargs)
+                return page(request, " ".join(exc.messages), HTTPStatus.OK, *args, **kwargs)
 
         return wrapper
 

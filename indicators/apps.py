@@ -7,3 +7,10 @@ class IndicatorsConfig(AppConfig):
 
     name = "indicators"
     verbose_name = _("Indicators")
+
+    def ready(self) -> None:
+        # The evaluation's data file is checked at start-up: a malformed entry stops the site
+        # here, with the entry named, rather than showing a wrong table later.
+        from .evaluation import evaluation
+
+        evaluation()

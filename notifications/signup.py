@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.client_address import client_address
+from core.forms import error_summary
 from core.web import errors_to_form
 from workgroups.constants import VerificationStatus
 from workgroups.forms import CompanySignupForm, PersonSignupForm
@@ -144,7 +145,6 @@ def signup_confirm(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     user = signup_pending(user_id=state.get("user"), now=now)
     form = MobileCodeForm()
-    status = 200
     if request.method == "POST" and request.POST.get("action") == "resend":
         try:
             _send(state, user, now)
@@ -173,7 +173,6 @@ def signup_confirm(request: HttpRequest) -> HttpResponse:
                 # The same words for a wrong, used-up or expired code and for a number whose
                 # sign-up created nothing.
                 form.add_error("code", _("The code is wrong or has expired."))
-        status = 400
     return render(
         request,
         "accounts/signup_confirm.html",
@@ -181,8 +180,8 @@ def signup_confirm(request: HttpRequest) -> HttpResponse:
             "form": form,
             "masked_mobile": masked_mobile(state["mobile"]),
             "sms_console": settings.DEBUG and settings.SMS_BACKEND.endswith("ConsoleBackend"),
+            "error_links": error_summary(form),
         },
-        status=status,
     )
 
 

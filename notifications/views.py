@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import error_summary
 from workgroups.mobile import mobile_code_confirm
 from workgroups.selectors import is_staff_member
 
@@ -104,7 +105,6 @@ def mobile_confirm(request: HttpRequest) -> HttpResponse:
     """Send a code to the account's mobile number (action=send), or type the code received."""
     user = request.user
     form = MobileCodeForm()
-    status = 200
     if request.method == "POST" and request.POST.get("action") == "send":
         try:
             mobile_code_send(user=user)
@@ -125,10 +125,12 @@ def mobile_confirm(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Your mobile number is confirmed."))
                 return redirect("mobile_confirm")
             form.add_error("code", result.message)
-        status = 400
     return render(
         request,
         "accounts/mobile.html",
-        {"form": form, "pending": mobile_code_pending(user=user)},
-        status=status,
+        {
+            "form": form,
+            "pending": mobile_code_pending(user=user),
+            "error_links": error_summary(form),
+        },
     )

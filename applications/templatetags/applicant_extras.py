@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 
+from core.forms import error_links as form_error_links
 from workgroups.calendar import last_day_of, next_year_missing
 from workgroups.constants import OrganizationKind
 from workgroups.models import Membership
@@ -13,7 +14,6 @@ from workgroups.workflow import may_review_identities
 
 from .. import dates, workflow
 from ..constants import Party
-from ..forms import error_links as form_error_links
 
 register = template.Library()
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.errors import DomainError
+from core.forms import error_summary
 from core.web import errors_to_form
 from workgroups.constants import MemberRole
 from workgroups.identity import person_id_number_set, person_identity_of
@@ -140,6 +141,6 @@ def _company_page(request: HttpRequest, id_form: IdNumberForm | None = None) -> 
             "events": events,
             "person_identity": person_identity_of(organization) if identity is None else None,
             "id_form": id_form or IdNumberForm(),
+            "error_links": error_summary(form, id_form),
         },
-        status=400 if request.method == "POST" and id_form is None else 200,
     )

@@ -11,17 +11,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.forms import ErrorLink, error_links, labelled
 from core.web import maps_domain_errors
 
 from ..constants import DocumentType, Utility
 from ..forms import (
-    ErrorLink,
     RequestForm,
     details_form,
     details_forms,
     document_rows,
-    error_links,
-    labelled,
     raw_details,
 )
 from ..registry import DOCUMENT_RULES, UTILITIES, document_unmet, documents_required
@@ -265,6 +263,7 @@ def draft_review(request: HttpRequest, uuid) -> HttpResponse:
     )
     for row in rows:
         row.shared = shared.get(row.doc_type)
+    edit_url = reverse("applications:draft_edit", kwargs={"uuid": draft.uuid})
     context = {
         "draft": draft,
         "project": draft.project,
@@ -278,7 +277,9 @@ def draft_review(request: HttpRequest, uuid) -> HttpResponse:
         "rows": rows,
         "joint": draft.data.get("joint_outside_works"),
         "errors": errors,
-        "edit_url": reverse("applications:draft_edit", kwargs={"uuid": draft.uuid}),
+        # The summary at the top (base.html): each problem links to the form that fixes it.
+        "error_links": [ErrorLink(error, edit_url) for error in errors],
+        "edit_url": edit_url,
         "wording": commitment_text_current(),
         "signs_commitments": any(row.committed for row in rows),
     }

@@ -3,6 +3,7 @@
 import datetime as dt
 import uuid as uuid_lib
 from dataclasses import dataclass, field
+from http import HTTPStatus
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import IllegalTransition
+from core.forms import ErrorLink, error_links, error_summary, labelled
 from core.web import errors_to_form, maps_domain_errors
 from workgroups.selectors import sla_table
 
@@ -31,13 +33,10 @@ from ..extensions import tracking_panels
 from ..forms import (
     CommentForm,
     CorrectionForm,
-    ErrorLink,
     RatingForm,
     WithdrawForm,
     details_form,
     document_rows,
-    error_links,
-    labelled,
     raw_details,
 )
 from ..models import CombinedApplication, ServiceApplication
@@ -159,6 +158,12 @@ def _render(request, combined, *, bound=None, status=200, error=""):
         "packages": list(combined.decision_packages.all()),
         "can_withdraw_all": any("withdraw" in card.actions for card in cards),
         "error": error,
+        # A form that came back, or input refused without one (200); a conflict (409) is no
+        # error of the person's input.
+        "error_links": error_summary(
+            *(form for forms in (bound or {}).values() for form in forms.values()),
+            messages=[error] if status == HTTPStatus.OK else [],
+        ),
         "identity": company_verification(organization=request.applicant),
         "ServiceStatus": ServiceStatus,
         "PermitStatus": PermitStatus,

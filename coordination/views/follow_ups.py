@@ -19,6 +19,7 @@ from applications.selectors.applicant import combined_application_tracking
 from applications.views.common import applicant_required
 from applications.views.staff.common import staff_errors
 from core.errors import DomainError, ValidationError
+from core.forms import error_summary
 from core.web import errors_to_form, maps_domain_errors
 
 from ..clock import working_days_left
@@ -72,7 +73,6 @@ def _render(
     follow_up: FollowUp,
     *,
     failed: tuple[str, Form] | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     actions = []
     for name in FOLLOW_UP.available(request.user, follow_up):
@@ -102,8 +102,8 @@ def _render(
             "comment_max_length": COMMENT_MAX_LENGTH,
             "back": "",
             "staff_section": "follow_ups",
+            "error_links": error_summary(failed[1] if failed else None),
         },
-        status=status,
     )
 
 
@@ -135,7 +135,7 @@ def follow_up_act(request: HttpRequest, uuid, name: str) -> HttpResponse:
         form = FOLLOW_UP.form(name, follow_up, data=request.POST, prefix=name)
         if form is not None and form.is_valid():
             errors_to_form(form, exc)
-        return _render(request, follow_up, failed=(name, form), status=400)  # type: ignore[arg-type]
+        return _render(request, follow_up, failed=(name, form))  # type: ignore[arg-type]
     messages.success(request, _("%(action)s: done.") % {"action": FOLLOW_UP[name].button})
     return redirect("staff:follow_up", uuid=uuid)
 

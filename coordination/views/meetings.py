@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from applications.views.staff.common import staff_errors
 from core.errors import ValidationError
+from core.forms import error_summary
 from core.web import errors_to_form
 from workgroups.models import Workgroup
 
@@ -137,12 +138,10 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The meeting is scheduled; its agenda is pre-filled."))
             return redirect("staff:meeting", uuid=meeting.uuid)
-    status = 400 if request.method == "POST" else 200
     return render(
         request,
         "staff/meeting_new.html",
-        {"form": form, "staff_section": "meetings"},
-        status=status,
+        {"form": form, "staff_section": "meetings", "error_links": error_summary(form)},
     )
 
 
@@ -167,7 +166,6 @@ def _render_meeting(
     meeting: Meeting,
     *,
     failed: tuple[str, Form] | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     manages = bool(managed_meeting_ids(user=request.user, meeting_ids=[meeting.pk]))
     actions = []
@@ -200,8 +198,8 @@ def _render_meeting(
             "decisions": [d for d in meeting.decisions.splitlines() if d.strip()],
             "history": [(e, meeting_history_label(e)) for e in meeting.history.all()],
             "staff_section": "meetings",
+            "error_links": error_summary(failed[1] if failed else None),
         },
-        status=status,
     )
 
 
@@ -230,7 +228,7 @@ def meeting_act(request: HttpRequest, uuid, name: str) -> HttpResponse:
         form = MEETING.form(name, meeting, data=request.POST, prefix=name)
         if form is not None and form.is_valid():
             errors_to_form(form, exc)
-        return _render_meeting(request, meeting, failed=(name, form), status=400)  # type: ignore[arg-type]
+        return _render_meeting(request, meeting, failed=(name, form))  # type: ignore[arg-type]
     messages.success(request, _("%(action)s: done.") % {"action": MEETING[name].button})
     return redirect("staff:meeting", uuid=uuid)
 
@@ -248,7 +246,7 @@ def meeting_agenda(request: HttpRequest, uuid, action: str) -> HttpResponse:
         item_id = 0
     form = AgendaAddForm(request.POST if action == "add" else None)
     if action == "add" and not form.is_valid():
-        return _render_meeting(request, meeting, failed=("agenda", form), status=400)
+        return _render_meeting(request, meeting, failed=("agenda", form))
     try:
         meeting_agenda_edit(
             actor=request.user,
@@ -259,7 +257,7 @@ def meeting_agenda(request: HttpRequest, uuid, action: str) -> HttpResponse:
         )
     except ValidationError as exc:
         errors_to_form(form, exc)
-        return _render_meeting(request, meeting, failed=("agenda", form), status=400)
+        return _render_meeting(request, meeting, failed=("agenda", form))
     return redirect(reverse("staff:meeting", args=[uuid]) + "#agenda")
 
 
@@ -287,7 +285,7 @@ def meeting_action_item_add(request: HttpRequest, uuid) -> HttpResponse:
         else:
             messages.success(request, _("The action item is recorded and its owner told."))
             return redirect(reverse("staff:meeting", args=[uuid]) + "#action-items")
-    return _render_meeting(request, meeting, failed=("action_item", form), status=400)
+    return _render_meeting(request, meeting, failed=("action_item", form))
 
 
 @require_GET
@@ -347,7 +345,6 @@ def _render_action_item(
     item: ActionItem,
     *,
     failed: tuple[str, Form] | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     actions = []
     for name in ACTION_ITEM.available(request.user, item):
@@ -369,8 +366,8 @@ def _render_action_item(
             "days_left": working_days_left(item.due_at, now=timezone.now()),
             "comment_max_length": COMMENT_MAX_LENGTH,
             "staff_section": "meetings",
+            "error_links": error_summary(failed[1] if failed else None),
         },
-        status=status,
     )
 
 
@@ -402,6 +399,6 @@ def action_item_act(request: HttpRequest, uuid, name: str) -> HttpResponse:
         form = ACTION_ITEM.form(name, item, data=request.POST, prefix=name)
         if form is not None and form.is_valid():
             errors_to_form(form, exc)
-        return _render_action_item(request, item, failed=(name, form), status=400)  # type: ignore[arg-type]
+        return _render_action_item(request, item, failed=(name, form))  # type: ignore[arg-type]
     messages.success(request, _("%(action)s: done.") % {"action": ACTION_ITEM[name].button})
     return redirect("staff:action_item", uuid=uuid)

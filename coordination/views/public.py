@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from applications.selectors.applicant import applicant_organization
 from applications.views.documents import private_file_response
 from core.errors import DomainError, ValidationError
+from core.forms import error_summary
 from core.web import errors_to_form
 
 from ..access import demand_private_path
@@ -47,7 +48,7 @@ def demand_new(request: HttpRequest) -> HttpResponse:
         return _form_page(request, form)
     form = DemandForm(request.POST, request.FILES, **kwargs)
     if not form.is_valid():
-        return _form_page(request, form, status=400)
+        return _form_page(request, form)
     allowed, wait = submission_allowed(request)
     if not allowed:
         minutes = max(wait // 60, 1)
@@ -63,7 +64,7 @@ def demand_new(request: HttpRequest) -> HttpResponse:
         demand = demand_submit(actor=request.user, data=form.to_input())
     except (ValidationError, DomainError) as exc:
         errors_to_form(form, exc)
-        return _form_page(request, form, status=400)
+        return _form_page(request, form)
     request.session[ONCE_KEY] = str(demand.uuid)
     return redirect("applications:demand_submitted")
 
@@ -73,7 +74,12 @@ def _form_page(request: HttpRequest, form: DemandForm, *, status: int = 200) -> 
     return render(
         request,
         "coordination/demand_form.html",
-        {"form": form, "attachments_max": ATTACHMENTS_MAX, "login_url": login},
+        {
+            "form": form,
+            "attachments_max": ATTACHMENTS_MAX,
+            "login_url": login,
+            "error_links": error_summary(form),
+        },
         status=status,
     )
 
@@ -112,9 +118,7 @@ def _verdict_forms(demand: Demand, data=None) -> dict:
     return {name: DEMAND.form(name, demand, data=data) for name in SUBMITTER_ACTIONS}
 
 
-def _detail(
-    request: HttpRequest, demand: Demand, *, token: str = "", forms=None, status: int = 200
-) -> HttpResponse:
+def _detail(request: HttpRequest, demand: Demand, *, token: str = "", forms=None) -> HttpResponse:
     """The submitter's page of one demand: what they asked, the answer, the history, and (once
     answered) whether it solved the problem. `token`: opened through the private link."""
     verdict_forms = forms if forms is not None else _verdict_forms(demand)
@@ -126,8 +130,8 @@ def _detail(
             "history": [(entry, demand_history_label(entry)) for entry in demand.history.all()],
             "verdict": [(name, DEMAND[name].button, verdict_forms[name]) for name in verdict_forms],
             "token": token,
+            "error_links": error_summary(*(forms or {}).values()),
         },
-        status=status,
     )
 
 
@@ -149,7 +153,7 @@ def _verdict(
             if form.is_valid():
                 errors_to_form(form, exc)
             forms[name] = form
-        return _detail(request, demand, token=token, forms=forms, status=400)
+        return _detail(request, demand, token=token, forms=forms)
     except DomainError as exc:
         messages.error(request, exc.message)
         return None

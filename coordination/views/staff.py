@@ -26,6 +26,7 @@ from applications.views.staff.common import PAGE_SIZES, staff_errors
 from applications.workflow import permissions_of
 from core.errors import ValidationError
 from core.exports import requested_download
+from core.forms import error_summary
 from core.months import parse_month
 from core.web import errors_to_form
 from workgroups.models import Town
@@ -126,7 +127,6 @@ def _render_demand(
     *,
     failed: tuple[str, Form] | None = None,
     error: str = "",
-    status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
     perms = permissions_of(request.user, [demand])
@@ -152,9 +152,9 @@ def _render_demand(
             "days_left": working_days_left(demand.due_at, now=now),
             "comment_max_length": COMMENT_MAX_LENGTH,
             "error": error,
+            "error_links": error_summary(failed[1] if failed else None, messages=[error]),
             "staff_section": "demands",
         },
-        status=status,
     )
 
 
@@ -195,10 +195,10 @@ def demand_act(request: HttpRequest, uuid, name: str) -> HttpResponse:
     except ValidationError as exc:
         form = DEMAND.form(name, demand, data=request.POST, prefix=name)
         if form is None:
-            return _render_demand(request, demand, error=" ".join(exc.messages), status=400)
+            return _render_demand(request, demand, error=" ".join(exc.messages))
         rest = errors_to_form(form, exc) if form.is_valid() else {}
         error = " ".join(message for found in rest.values() for message in found)
-        return _render_demand(request, demand, failed=(name, form), error=error, status=400)
+        return _render_demand(request, demand, failed=(name, form), error=error)
     messages.success(request, _("%(action)s: done.") % {"action": DEMAND[name].button})
     return redirect("staff:demand", uuid=uuid)
 

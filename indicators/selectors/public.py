@@ -81,6 +81,24 @@ def _compute(filters: KpiFilter, as_of: dt.datetime | None, available: bool) -> 
     }
 
 
+def evaluation_city_figures(*, filters: KpiFilter) -> dict[str, dict]:
+    """Per utility, the figures the business environment evaluation's measures compare with
+    (indicators/evaluation.toml's `city_figure`), as the transparency page rounds them: the
+    staff dashboard's period. Two queries (`kpi_public`); nothing where figures cannot be
+    computed (the embedded SQLite database)."""
+    if not indicators_available():
+        return {}
+    return {
+        utility: {
+            "steps_median": _rounded(f["steps_median"]),
+            "working_days_median": _rounded(f["working_days_median"]),
+            "fee_median": _rounded(f["fee_median"], 2),
+            "on_time_share": _share(f["stages_on_time"], f["stages_left"]),
+        }
+        for utility, f in kpi_public(filters=filters).items()
+    }
+
+
 def transparency_figures() -> dict:
     """The page's figures over the last 12 months (the staff dashboard's default period),
     as of the last rollup refresh; `available` is false on the embedded SQLite database,

@@ -14,7 +14,9 @@ from applications.models import RatingLevel
 from applications.views.staff.common import staff_required
 from coordination.selectors.notices import awareness_by_workgroup
 from core.exports import requested_download
+from core.forms import error_summary
 
+from ..evaluation import compare
 from ..forms import PeriodForm
 from ..selectors.kpi import (
     INDICATORS_UNAVAILABLE,
@@ -33,6 +35,7 @@ from ..selectors.kpi import (
     kpi_stages,
     kpi_workgroups,
 )
+from ..selectors.public import evaluation_city_figures
 
 
 def filters_from(request: HttpRequest) -> tuple[PeriodForm, KpiFilter | None, list]:
@@ -438,7 +441,7 @@ def indicator_page(
     if filters is None:
         # The figures of another period than the one asked for would mislead: only the form.
         page = page_context(request, form, filters, workgroups)
-        return render(request, template, {**page, **context}, status=400)
+        return render(request, template, {**page, **context, "error_links": error_summary(form)})
     tables, extra = build(scope, filters)
     download = requested_download(request, tables, prefix=prefix)
     if download is not None:
@@ -469,6 +472,8 @@ def kpi(request: HttpRequest) -> HttpResponse:
             "charts": _charts(scope, filters, tables),
             # Policy notices: a separate block (not a period table).
             "notice_awareness": notice_awareness_for(scope),
+            # China's business environment evaluation next to the city's figures of the period.
+            "evaluation": compare(evaluation_city_figures(filters=filters)),
         }
 
     return indicator_page(

@@ -9,6 +9,7 @@ from applications.registry import DOCUMENT_RULES
 from applications.sharing import shared_data_condition
 from workgroups.constants import SlaVariant, Stage
 
+from ..evaluation import compare
 from ..selectors.kpi import PUBLIC_INDICATORS_UNAVAILABLE
 from ..selectors.public import transparency_figures
 
@@ -65,6 +66,10 @@ def transparency(request: HttpRequest) -> HttpResponse:
         {
             "figures": figures,
             "utilities": utilities,
+            # China's business environment evaluation next to the city's figures above.
+            "evaluation": compare(
+                {u["utility"]: u for u in figures["utilities"]} if figures["available"] else {}
+            ),
             # The public reads no developer note: why lives in docs/operations.md.
             "indicators_unavailable": PUBLIC_INDICATORS_UNAVAILABLE,
         },

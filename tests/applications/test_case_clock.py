@@ -31,6 +31,7 @@ from applications.case_clock import case_clock, combined_clock, empty_clock
 from applications.constants import Party, ServiceStatus
 from applications.models import PermitRequest, StateChange
 from applications.services import permit_request_decide, service_application_transition
+from tests.error_summary import assert_error_summary
 from tests.factories import staff_of
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -239,7 +240,9 @@ def test_a_counter_visit_staff_record_counts_as_a_procedure_and_moves_nothing(wa
     prefix = f"t{sa.pk}-record_visit"
     with time_machine.travel(at(10, 26), tick=False):
         refused = client.post(url, {f"{prefix}-reason": ""})
-        assert refused.status_code == 400  # why they came is required
+        assert_error_summary(
+            refused, "此项为必填项", field=f"id_t{sa.pk}-record_visit-reason"
+        )  # why they came is required
         nul = client.post(url, {f"{prefix}-reason": "递交\x00纸质图纸"})
         assert nul.status_code == 400  # PostgreSQL text cannot hold NUL: refused on the form
         response = client.post(url, {f"{prefix}-reason": "申请人到窗口递交纸质图纸"})

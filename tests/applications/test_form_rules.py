@@ -9,11 +9,12 @@ import pytest
 from django import forms
 from django.utils import timezone, translation
 
-from applications.forms import details_form, error_links
+from applications.forms import details_form
 from applications.models import Commitment
 from applications.registry import UTILITIES, FieldRule, clean_details, rule_hints
 from applications.selectors.commitments import commitment_text_current
 from applications.services import commitment_text_publish, commitment_text_seed
+from core.forms import error_links
 from tests.factories import DETAILS
 
 RULES = [(u, rule) for u, spec in UTILITIES.items() for rule in spec.details_form.rules]

@@ -131,6 +131,24 @@ def test_bad_rating_follow_up_meeting_action_item_and_the_answer(
     call.locator("[name='record_call-reached']").fill("陈经理")
     with page.expect_navigation():
         call.locator("button[type=submit]").click()
+    # An answer without its cause comes back (200) with the error summary at the top, in
+    # English and in Chinese; the summary takes the focus, and its link moves it to the field.
+    for lang, prefix, heading in (("en", "/en", "There is a problem"), ("zh", "", "存在以下问题")):
+        page.goto(f"{base}{prefix}/staff/follow-ups/{follow_up.uuid}/")
+        answer = page.locator('form[data-action="answer"]')
+        answer.locator("[name='answer-cause']").fill("   ")  # blank once trimmed
+        answer.locator("[name='answer-fix']").fill(FIX)
+        with page.expect_navigation() as sent:
+            answer.locator("button[type=submit]").click()
+        assert sent.value.status == 200
+        summary = page.locator(".error-summary")
+        expect(summary).to_contain_text(heading)
+        expect(summary).to_be_focused()
+        summary.locator("a[href='#id_answer-cause']").click()
+        expect(page.locator("#id_answer-cause")).to_be_focused()
+        shot(f"walk-14-06-answer-error-summary-{lang}")
+    follow_up.refresh_from_db()
+    assert follow_up.status != FollowUpStatus.ANSWERED
     answer = page.locator('form[data-action="answer"]')
     answer.locator("[name='answer-cause']").fill("施工队排期冲突")
     answer.locator("[name='answer-fix']").fill(FIX)

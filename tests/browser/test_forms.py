@@ -63,7 +63,7 @@ def test_skipped_selects_are_errors_and_the_summary_leads_to_each_field(
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_have_attribute("role", "alert")
-    expect(summary).to_be_focused()  # forms.js moved the focus to it
+    expect(summary).to_be_focused()  # error_summary.js moved the focus to it
     expect(summary.locator("h2")).to_have_text(PROBLEM[lang])
     for name in ("category", "voltage_level", "supply_mode"):
         expect(summary.locator(f"a[href='#id_electricity-{name}']")).to_have_count(1)

@@ -23,6 +23,7 @@ from core.errors import IllegalTransition
 from notifications.constants import Channel, EventType
 from notifications.models import Delivery
 from notifications.services import facts_process
+from tests.error_summary import assert_error_summary
 
 from .conftest import client_for
 
@@ -104,7 +105,7 @@ def test_only_the_workgroups_lead_agency_refers_a_case(case, staff, code, status
 def test_a_referral_needs_a_reason(case, staff):
     _, services = case
     response = _refer(client_for(staff("ndrc")), services["electricity"], reason=" ")
-    assert response.status_code == 400
+    assert_error_summary(response, "请说明需要上一级协调的原因。")
     assert "Say why it needs the next tier." in response.content.decode() or "说明" in (
         response.content.decode()
     )

@@ -18,6 +18,7 @@ from core.errors import PermissionDenied
 from notifications.constants import Channel, EventType
 from notifications.models import Delivery
 from notifications.services import facts_process
+from tests.error_summary import assert_error_summary
 from tests.factories import make_service
 
 from .conftest import CST, at, client_for
@@ -176,14 +177,18 @@ def test_staff_record_the_call_the_cause_and_the_fix(bad, staff):
     assert lead.get(url).status_code == 200
     act = reverse("staff:follow_up_act", args=[bad.uuid, "record_call"])
     refused = lead.post(act, {"record_call-called_at": "soon", "record_call-reached": "王经理"})
-    assert refused.status_code == 400
+    assert_error_summary(refused, "请填写回访的日期和时间。", field="id_record_call-called_at")
     assert FollowUp.objects.get(pk=bad.pk).status == FollowUpStatus.OPEN
     ok = lead.post(
         act, {"record_call-called_at": "2025-10-09 10:00", "record_call-reached": "王经理"}
     )
     assert ok.status_code == 302
     answer = reverse("staff:follow_up_act", args=[bad.uuid, "answer"])
-    assert lead.post(answer, {"answer-cause": "", "answer-fix": "x"}).status_code == 400
+    assert_error_summary(
+        lead.post(answer, {"answer-cause": "", "answer-fix": "x"}),
+        "原因：请填写原因。",
+        field="id_answer-cause",
+    )
     ok = lead.post(answer, {"answer-cause": "施工队排期冲突", "answer-fix": "已调整排期"})
     assert ok.status_code == 302
     follow_up = FollowUp.objects.get(pk=bad.pk)
@@ -260,7 +265,7 @@ def test_odd_input_never_fails(bad, staff):
         reverse("staff:follow_up_act", args=[bad.uuid, "record_call"]),
         {"record_call-called_at": "2025-10-09 10:00", "record_call-reached": long},
     )
-    assert response.status_code == 400
+    assert_error_summary(response, "不超过 200 字符", field="id_record_call-reached")
 
 
 # --- The applicant ------------------------------------------------------------------------------

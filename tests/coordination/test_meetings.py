@@ -29,6 +29,7 @@ from core.errors import IllegalTransition, PermissionDenied, ValidationError
 from notifications.constants import Channel, EventType
 from notifications.models import Delivery
 from notifications.services import facts_process
+from tests.error_summary import assert_error_summary
 from workgroups.models import Organization, Workgroup
 
 from .conftest import CST, at, client_for
@@ -224,7 +225,9 @@ def test_a_scheduled_meeting_is_cancelled_with_a_reason_through_the_page(schedul
     meeting = schedule()
     client = client_for(lead)
     url = reverse("staff:meeting_act", args=[meeting.uuid, "cancel"])
-    assert client.post(url, {"cancel-reason": ""}).status_code == 400
+    assert_error_summary(
+        client.post(url, {"cancel-reason": ""}), "请说明取消会议的原因。", field="id_cancel-reason"
+    )
     assert client.post(url, {"cancel-reason": "主要领导出差，改期召开"}).status_code == 302
     meeting.refresh_from_db()
     assert (meeting.status, meeting.cancel_reason) == ("cancelled", "主要领导出差，改期召开")
@@ -247,7 +250,7 @@ def test_the_due_day_must_be_a_working_day(schedule, lead):
             "action-due_day": "2025-10-04",
         },
     )
-    assert response.status_code == 400
+    assert_error_summary(response, "完成时限必须是工作日。", field="id_action-due_day")
     assert "working day" in response.content.decode() or "工作日" in response.content.decode()
 
 

@@ -15,6 +15,7 @@ from coordination.services import coordination_sweep, demand_transition
 from notifications.constants import Channel, EventType
 from notifications.models import Delivery
 from notifications.services import facts_process
+from tests.error_summary import assert_error_summary
 
 from .conftest import at, client_for
 
@@ -74,7 +75,10 @@ def test_the_office_refers_up_the_leading_group_resolves_and_it_flows_down(submi
     # The leads hold tier 1, not the office's tier: they may not refer it further.
     lead = client_for(staff("ndrc"))
     assert lead.post(_escalation_url(referral, "refer_up"), {"reason": "x" * 5}).status_code == 403
-    assert office.post(_escalation_url(referral, "refer_up"), {"reason": ""}).status_code == 400
+    assert_error_summary(
+        office.post(_escalation_url(referral, "refer_up"), {"reason": ""}),
+        "请说明需要上一级协调的原因。",
+    )
     response = office.post(
         _escalation_url(referral, "refer_up"),
         {"reason": "跨部门分歧，提请领导小组调度。", "from": "escalations"},
@@ -130,7 +134,7 @@ def test_only_the_workgroups_lead_refers_its_demand(code, status, submit_demand,
 def test_a_referral_needs_a_reason(submit_demand, staff):
     demand = submit_demand()
     response = _refer(client_for(staff("ndrc")), demand, reason=" ")
-    assert response.status_code == 400
+    assert_error_summary(response, "请说明需要上一级协调的原因。", field="id_refer_up-reason")
     assert re.search(r'id="id_refer_up-reason_errors"', response.content.decode())
     assert not ItemEscalation.objects.exists()
 

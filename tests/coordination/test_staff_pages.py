@@ -12,6 +12,7 @@ from django.urls import reverse
 from coordination.constants import DemandStatus, EscalationStatus
 from coordination.models import DemandHistory, ItemEscalation
 from coordination.services import coordination_sweep
+from tests.error_summary import assert_error_summary
 from workgroups.models import Town
 
 from .conftest import at, client_for
@@ -109,7 +110,7 @@ def test_the_lead_acknowledges_answers_and_closes(users, demand):
     )
     assert act("acknowledge", {"acknowledge-comment": "已转供电局核查"}).status_code == 302
     empty = act("answer", {"answer-answer": "  "})
-    assert empty.status_code == 400
+    assert_error_summary(empty, "请填写答复内容。", field="id_answer-answer")
     assert 'id="id_answer-answer_errors"' in empty.content.decode()
     assert act("answer", {"answer-answer": "已于今日送电。"}).status_code == 302
     assert act("close", {"close-comment": "电话回访确认"}).status_code == 302
@@ -210,7 +211,7 @@ def test_odd_answers_give_field_errors_never_a_server_error(answer, users, deman
     client = client_for(users["lead"])
     url = reverse("staff:demand_act", args=[demand.uuid, "answer"])
     response = client.post(url, {"answer-answer": answer, "answer-comment": "评" * 5000})
-    assert response.status_code == 400
+    assert_error_summary(response, "答复：", field="id_answer-answer")
     assert 'id="id_answer-answer_errors"' in response.content.decode()
     demand.refresh_from_db()
     assert demand.status == DemandStatus.SUBMITTED
@@ -247,7 +248,7 @@ def test_an_odd_verdict_through_the_private_link_is_a_field_error(submit_demand,
     )
     path = demand_private_path(demand)
     response = client.post(path, {"action": "report_unsolved", "reason": "x" * 9000})
-    assert response.status_code == 400
+    assert_error_summary(response, "不超过 2000 字符", field="id_reason")
     assert 'id="id_reason_errors"' in response.content.decode()
     demand.refresh_from_db()
     assert demand.status == DemandStatus.ANSWERED

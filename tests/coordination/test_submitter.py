@@ -15,6 +15,7 @@ from coordination.services import demand_transition
 from notifications.constants import Channel, EventType
 from notifications.models import Delivery
 from notifications.services import facts_process
+from tests.error_summary import assert_error_summary
 from tests.factories import PNG_BYTES, company, member_of
 
 from .conftest import client_for, pdf
@@ -122,7 +123,7 @@ def test_not_solved_reopens_once_then_closes(submit_demand, staff, applicant):
     detail = reverse("applications:demand_detail", args=[demand.uuid])
     _answer(demand, staff)
     empty = client.post(detail, {"action": "report_unsolved", "reason": ""})
-    assert empty.status_code == 400
+    assert_error_summary(empty, "请说明尚未解决的问题。", field="id_reason")
     assert "field-error" in empty.content.decode()
     client.post(detail, {"action": "report_unsolved", "reason": "退款仍未到账。"})
     demand.refresh_from_db()
@@ -160,7 +161,7 @@ def test_attachments_are_checked_by_content_and_served_only_to_who_may_see(
     script = SimpleUploadedFile("invoice.pdf", b"#!/bin/sh\necho hi\n", "application/pdf")
     new = reverse("applications:demand_new")
     refused = client.post(new, {**form_data, "attachments": [script]})
-    assert refused.status_code == 400
+    assert_error_summary(refused, "仅接受 PDF、JPEG 和 PNG 格式的文件。", field="id_attachments")
     assert 'id="id_attachments_errors"' in refused.content.decode()
     assert not Demand.objects.exists()
     photo = SimpleUploadedFile("meter.png", PNG_BYTES, "image/png")
@@ -195,7 +196,7 @@ def test_odd_input_gives_field_errors_never_a_server_error(form_data, client):
         "utility": "-1",
     }
     response = client.post(reverse("applications:demand_new"), odd)
-    assert response.status_code == 400
+    assert_error_summary(response, "nonsense 不在可用的选项中", field="id_kind_0")
     html = response.content.decode()
     for name in ("title", "description", "contact_name", "contact_mobile", "kind", "town"):
         assert f'id="id_{name}_errors"' in html, name
@@ -211,7 +212,7 @@ def test_odd_input_gives_field_errors_never_a_server_error(form_data, client):
     assert not Demand.objects.exists()
     # Without any contact at all.
     response = client.post(reverse("applications:demand_new"), {**form_data, "contact_name": "x"})
-    assert response.status_code == 400
+    assert_error_summary(response, "请填写手机号码或电子邮箱。", field="id_contact_mobile")
     assert 'id="id_contact_mobile_errors"' in response.content.decode()
 
 

@@ -79,7 +79,7 @@ def edit(request, case: str, error: str, prefix: str = "") -> HttpResponse:
         except (ValidationError, IllegalTransition) as exc:
             rest = errors_to_form(form, exc, prefix=prefix)
             elsewhere = [message for messages in rest.values() for message in messages]
-    return TemplateResponse(request, FORM_PAGE, {"form": form, "elsewhere": elsewhere}, status=400)
+    return TemplateResponse(request, FORM_PAGE, {"form": form, "elsewhere": elsewhere})
 
 
 urlpatterns = [
@@ -118,9 +118,10 @@ def test_an_illegal_transition_shows_its_message_and_the_way_back_with_409(clien
     assert "/cases/c7/" in html
 
 
-def test_input_the_view_has_no_form_for_shows_the_messages_with_400(client):
+def test_input_the_view_has_no_form_for_shows_the_messages_with_200(client):
+    # Refused input is no refused request: the page says why, like a form with errors.
     response = client.post("/cases/c1/invalid/")
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert "Give a reason." in response.content.decode()
 
 
@@ -131,7 +132,7 @@ def test_without_an_error_page_a_conflict_is_not_swallowed(client):
 
 def test_a_field_named_by_the_service_shows_the_error_beside_that_field(client):
     response = client.post("/edit/c1/field/", VALID)
-    assert response.status_code == 400
+    assert response.status_code == 200
     form = response.context["form"]
     assert form.errors["capacity_kva"] == ["Above 100 kVA the line must be 10 kV."]
     assert not form.non_field_errors()

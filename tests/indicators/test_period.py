@@ -1,12 +1,13 @@
 """The indicator pages' period: months from 2000-01 to 2099-12, at most 120 months, refused
-beside the field with a 400 (a `to=9999-12` was a server error; a period of ten thousand years
-kept the database busy for seconds)."""
+beside the field and in the error summary, the page answering 200 (a `to=9999-12` was a
+server error; a period of ten thousand years kept the database busy for seconds)."""
 
 import re
 
 import pytest
 from django.test import Client
 
+from tests.error_summary import assert_error_summary
 from tests.factories import staff_of
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ def test_a_month_out_of_range_or_a_period_too_long_is_refused_beside_its_field(
     office, page, period, field, message
 ):
     response = office.get(page, period)
-    assert response.status_code == 400
+    assert_error_summary(response, message, field=f"id_{field}")
     html = response.content.decode()
     [(named, text)] = _errors(html)
     assert named == field
@@ -52,7 +53,7 @@ def test_a_month_out_of_range_or_a_period_too_long_is_refused_beside_its_field(
 
 def test_a_download_of_a_refused_period_is_refused_too(office):
     response = office.get("/en/staff/kpi/", {"to": "9999-12", "csv": "connections"})
-    assert response.status_code == 400
+    assert_error_summary(response, "Choose a month from 2000-01 to 2099-12.", field="id_to")
     assert "text/html" in response["Content-Type"]
 
 
@@ -65,5 +66,5 @@ def test_ten_years_is_the_longest_period(office, page):
 
 def test_the_messages_are_in_chinese_on_the_chinese_pages(office):
     response = office.get("/staff/kpi/", {"from": "2000-01", "to": "2099-12"})
-    assert response.status_code == 400
+    assert_error_summary(response, "统计期间最长 120 个月（10 年）。", field="id_from")
     assert _errors(response.content.decode()) == [("from", "统计期间最长 120 个月（10 年）。 ")]

@@ -13,6 +13,7 @@ from notifications.constants import Channel, DeliveryStatus, EventType
 from notifications.models import Delivery
 from notifications.services import deliveries_send, facts_process
 from notifications.services.accounts import mobile_code_send
+from tests.error_summary import assert_error_summary
 from tests.factories import member_of, verify
 from workgroups.mobile import mobile_code_confirm
 from workgroups.models import MobileConfirmation, User
@@ -68,7 +69,8 @@ def test_a_mobile_number_is_confirmed_with_the_code_sent_by_sms(signed_in, perso
 
     wrong = "000000" if code != "000000" else "111111"
     refused = signed_in.post("/en/accounts/mobile/", {"action": "confirm", "code": wrong})
-    assert refused.status_code == 400 and "attempts left" in refused.content.decode()
+    assert_error_summary(refused, "That code is not right. 4 attempts left.", field="id_code")
+    assert "attempts left" in refused.content.decode()
     confirmed = signed_in.post("/en/accounts/mobile/", {"action": "confirm", "code": code})
     assert confirmed.status_code == 302
     person.refresh_from_db()

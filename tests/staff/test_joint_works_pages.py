@@ -7,6 +7,7 @@ from django.urls import reverse
 from applications.constants import JointWorksStatus
 from applications.models import JointWorksPlan
 from tests.applications.joint_works_helpers import LINE, propose, services_for, window_start
+from tests.error_summary import assert_error_summary
 from tests.factories import staff_of
 
 
@@ -35,7 +36,7 @@ def test_the_lead_agency_proposes_from_the_case_page(services):
     form = lead.get(new_url)
     assert form.status_code == 200
     bad = lead.post(new_url, {"service_applications": [str(services[0].uuid)]})
-    assert bad.status_code == 400
+    assert_error_summary(bad, "路线：此项为必填项。", field="id_route_description")
     response = lead.post(
         new_url,
         {
@@ -76,7 +77,7 @@ def test_leaving_without_a_reason_shows_the_form_error(services):
     plan = propose(services)
     client = _client(staff_of("zs-water"))
     response = client.post(reverse("staff:joint_work_act", args=[plan.uuid, "leave"]), {})
-    assert response.status_code == 400
+    assert_error_summary(response, "理由：此项为必填项。", field="id_jw-leave-reason")
     assert "field-error" in response.content.decode()
 
 

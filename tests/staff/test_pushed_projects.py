@@ -12,6 +12,7 @@ from applications.services import project_document_share
 from applications.services.claims import project_claim
 from applications.services.identity import licence_review_request
 from applications.services.projects import project_push
+from tests.error_summary import assert_error_summary
 from tests.factories import (
     PDF_BYTES,
     company,
@@ -72,7 +73,8 @@ def test_the_department_sees_who_claimed_and_reassigns_in_the_staff_site(
     assert 'data-claim-event="claimed"' in page.content.decode()
 
     refused = staff.post(f"/en/staff/projects/{project.uuid}/", {"issue_claim_code": "on"})
-    assert refused.status_code == 400 and "reason" in refused.context["form"].errors
+    assert_error_summary(refused, "Reason: This field is required.", field="id_reason")
+    assert "reason" in refused.context["form"].errors
     response = staff.post(
         f"/en/staff/projects/{project.uuid}/",
         {"issue_claim_code": "on", "reason": "认领单位并非建设单位"},

@@ -16,6 +16,7 @@ from applications.constants import EscalationStatus, ServiceStatus
 from applications.models import Escalation, PermitRequest, ServiceApplication
 from applications.services import service_application_transition, sla_sweep
 from applications.workflow import COUNTER_VISIT, transitions_available
+from tests.error_summary import assert_error_summary
 from tests.factories import company, make_service, member_of, staff_of
 
 S = ServiceStatus
@@ -302,7 +303,9 @@ def test_return_without_reason_rerenders_the_form_with_its_error(users, case):
     _, services = case
     sa = services["electricity"]
     response = _post(client_for(users["operator"]), sa, "return_for_correction", reason="")
-    assert response.status_code == 400
+    assert_error_summary(
+        response, "理由：此项为必填项。", field=f"id_t{sa.pk}-return_for_correction-reason"
+    )
     assert 'class="field has-error"' in response.content.decode()
     sa.refresh_from_db()
     assert sa.status == S.SUBMITTED
@@ -417,7 +420,7 @@ def test_lead_acknowledges_then_resolves_with_a_note(users, escalation):
     assert client.post(url).status_code == 409  # already acknowledged
 
     resolve = reverse("staff:escalation_resolve", args=[escalation.uuid])
-    assert client.post(resolve, {"note": ""}).status_code == 400
+    assert_error_summary(client.post(resolve, {"note": ""}), "请说明处理情况。")
     assert client.post(resolve, {"note": "operator called, survey booked"}).status_code == 302
     escalation.refresh_from_db()
     assert escalation.status == EscalationStatus.RESOLVED
@@ -523,7 +526,9 @@ def test_agencies_decide_their_permits_and_the_case_moves_on_after_the_last(user
 def test_returning_a_permit_needs_a_reason_and_sends_the_case_back(users, permitting):
     sa, permits = permitting
     client = client_for(users["permit_agency"])
-    assert _decide(client, permits["planning"], "return_to_applicant").status_code == 400
+    assert_error_summary(
+        _decide(client, permits["planning"], "return_to_applicant"), "此项为必填项。"
+    )
     response = _decide(client, permits["planning"], "return_to_applicant", "line crosses a park")
     assert response.status_code == 302
     sa.refresh_from_db()

@@ -10,6 +10,7 @@ from applications.constants import DocumentType, ServiceStatus
 from applications.models import CombinedApplication, Commitment, Document, DocumentLink, Draft
 from applications.registry import documents_required
 from applications.selectors.commitments import commitment_text_current
+from tests.error_summary import summary_lines
 from tests.web.helpers import request_post
 from workgroups.calendar import add_working_days
 
@@ -103,6 +104,16 @@ def test_review_shows_field_and_document_errors_and_submits_nothing(web, project
     assert "must be at 10 kV or 20 kV" in html
     assert "Give the bandwidth" in html
     assert "Upload this document or sign the commitment instead." in html
+    assert CombinedApplication.objects.count() == 0
+
+
+def test_a_review_that_cannot_be_submitted_lists_why_in_the_error_summary(web, project):
+    draft = _draft(web, project)  # nothing chosen yet
+    response = web.post(f"/en/requests/drafts/{draft.uuid}/review/", {"client_token": "t"})
+    lines = summary_lines(response)
+    assert response.status_code == 200 and lines
+    # Each problem links to the form that fixes it.
+    assert {href for _text, href in lines} == {f"/en/requests/drafts/{draft.uuid}/"}
     assert CombinedApplication.objects.count() == 0
 
 

@@ -15,6 +15,7 @@ from django.utils import translation
 from applications.constants import ServiceStatus
 from applications.services import service_application_transition
 from indicators.services.rollup import _CALENDAR
+from tests.error_summary import assert_error_summary
 from tests.factories import make_service, staff_of
 from workgroups.calendar import (
     CalendarMissing,
@@ -124,7 +125,7 @@ def test_the_leadership_office_enters_a_year_on_the_staff_site(reference, client
     office = staff_of("leadership-office")
     client.force_login(office)
     bad = client.post(url, {"year": 2027, "notice": "2027-01-01,0,元旦\n2027-02-30,0,x"})
-    assert bad.status_code == 400
+    assert_error_summary(bad, "“2027-02-30”不是日期", field="id_notice")
     assert "Line 2" in bad.content.decode() or "第 2 行" in bad.content.decode()
     response = client.post(url, {"year": 2027, "notice": NOTICE_2027})
     assert response.status_code == 302

@@ -10,6 +10,7 @@ from django.test import Client
 from notifications.constants import Channel, EventType
 from notifications.models import Delivery
 from notifications.services import deliveries_send, facts_process
+from tests.error_summary import assert_error_summary
 from tests.factories import PDF_BYTES, registry_clerk, staff_of
 from tests.signup import sign_up
 from workgroups.constants import VerificationStatus, VerifiedVia
@@ -79,7 +80,7 @@ def test_a_dispute_is_decided_by_the_registry_staff_and_both_sides_are_told(refe
     assert f'data-dispute="{dispute.uuid}"' in page
     assert "中山市小榄精密五金制品有限公司" in page and "中山市小榄精密五金有限公司" in page
     no_reason = staff.post(f"/en/staff/disputes/{dispute.uuid}/decide/", {"side": "claimant"})
-    assert no_reason.status_code == 400
+    assert_error_summary(no_reason, "Give the reason: the company is told it.")
     decided = staff.post(
         f"/en/staff/disputes/{dispute.uuid}/decide/",
         {"side": "claimant", "reason": "核验营业执照：该代码属于第二家公司"},

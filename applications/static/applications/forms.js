@@ -1,32 +1,9 @@
 /* Applicant forms: progressive enhancement only; the server checks everything again.
-   - The error summary (GOV.UK pattern) takes the focus when the page comes back with errors,
-     and each of its links moves the focus to the field it names.
+   (The error summary's focus is portal/error_summary.js, on every page.)
    - A rule that depends on another field (data-rules, written from applications/registry.py)
      marks its hint as applying now, or not, as the other field changes. */
 (function () {
   "use strict";
-
-  var summary = document.querySelector("[data-error-summary]");
-  if (summary) {
-    summary.focus();
-    summary.addEventListener("click", function (event) {
-      var link = event.target.closest("a[href^='#']");
-      if (!link) { return; }
-      var target = document.getElementById(link.getAttribute("href").slice(1));
-      if (!target) { return; }
-      event.preventDefault();
-      // A hidden section (a utility not ticked any more) is shown before its field is focused.
-      var section = target.closest("[hidden]");
-      if (section) { section.hidden = false; }
-      var legend = target.closest("fieldset");
-      var label = legend ? legend.querySelector("legend") : document.querySelector("label[for='" + target.id + "']");
-      target.focus({ preventScroll: true });
-      (label || target).scrollIntoView({ block: "start" });
-      if (window.history && window.history.replaceState) {
-        window.history.replaceState(null, "", "#" + target.id);
-      }
-    });
-  }
 
   function valueOf(form, name) {
     var fields = form.querySelectorAll("[name='" + name + "']");

@@ -3,7 +3,8 @@ working-day calendar and the organisation's API tokens.
 
 Views are thin: parse the request, call one selector or service from `selectors.staff` /
 `services`, render. Domain errors map once: IllegalTransition -> 409, PermissionDenied -> 403,
-ValidationError -> 400 with the form re-rendered, NotFound (or not visible) -> 404.
+ValidationError -> 200 with the form re-rendered and the error summary, NotFound (or not
+visible) -> 404.
 """
 
 from .api_tokens import api_token_revoke_view, api_token_rotate_view, api_tokens

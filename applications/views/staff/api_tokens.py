@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import error_summary
 from core.web import errors_to_form
 from workgroups.api_tokens import (
     ApiScope,
@@ -116,7 +117,6 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     organization = _organization(request, organizations)
     allowed = scopes_allowed(organization)
     form = TokenForm(allowed=allowed)
-    status = 200
     if request.method == "POST":
         form = TokenForm(request.POST, allowed=allowed)
         if form.is_valid():
@@ -135,7 +135,6 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
                     form.add_error(None, messages_)
             else:
                 return _secret_page(request, token, plaintext)
-        status = 400
     return render(
         request,
         "staff/api_tokens.html",
@@ -147,8 +146,8 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             "form": form,
             "now": timezone.now(),
             "staff_section": "api_tokens",
+            "error_links": error_summary(form),
         },
-        status=status,
     )
 
 

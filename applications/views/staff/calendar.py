@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from core.forms import error_summary
 from core.web import errors_to_form
 from workgroups.calendar import next_year_missing
 from workgroups.selectors import calendar_years
@@ -40,7 +41,6 @@ def calendar(request: HttpRequest) -> HttpResponse:
     allowed = may_enter_calendar(request.user)
     gap = next_year_missing(timezone.localdate())
     form = NoticeForm(initial={"year": gap or timezone.localdate().year + 1})
-    status = 200
     if request.method == "POST":
         if not allowed:
             raise PermissionDenied
@@ -59,7 +59,6 @@ def calendar(request: HttpRequest) -> HttpResponse:
                     % {"year": year, "days": days, "n": len(exceptions)},
                 )
                 return redirect("staff:calendar")
-        status = 400
     return render(
         request,
         "staff/calendar.html",
@@ -69,6 +68,6 @@ def calendar(request: HttpRequest) -> HttpResponse:
             "form": form,
             "allowed": allowed,
             "staff_section": "calendar",
+            "error_links": error_summary(form),
         },
-        status=status,
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.forms import error_summary
 from core.web import errors_to_form
 
 from ...case_clock import CaseClock, permit_working_days, service_clock
@@ -93,7 +94,6 @@ def _render_case(
     *,
     failed: tuple[int, str, Form] | None = None,
     error: str = "",
-    status: int = 200,
 ) -> HttpResponse:
     combined = case_for_staff(user=request.user, scope=request.staff_scope, uuid=uuid)
     if combined is None:
@@ -148,12 +148,12 @@ def _render_case(
             "commitments": list(combined.commitments.all()),
             "image_types": IMAGE_TYPES,
             "error": error,
+            "error_links": error_summary(failed[2] if failed else None, messages=[error]),
             "staff_section": "queue",
             # Permit states share the history column with the application's states.
             "status_labels": {**dict(PermitStatus.choices), **dict(ServiceStatus.choices)},
             "party_labels": dict(Party.choices),
         },
-        status=status,
     )
 
 
@@ -200,11 +200,20 @@ def case_transition(request: HttpRequest, uuid, sa_uuid, name: str) -> HttpRespo
     except ValidationError as exc:
         form = _transition_form(sa, name, data=request.POST)
         if form is None:
-            return _render_case(request, uuid, error=" ".join(exc.messages), status=400)
+            return _render_case(
+                request,
+                uuid,
+                error=" ".join(exc.messages),
+            )
         # Errors the form itself finds are shown by it; the service's others go beside it.
         rest = errors_to_form(form, exc) if form.is_valid() else {}
         error = " ".join(message for messages in rest.values() for message in messages)
-        return _render_case(request, uuid, failed=(sa.pk, name, form), error=error, status=400)
+        return _render_case(
+            request,
+            uuid,
+            failed=(sa.pk, name, form),
+            error=error,
+        )
     messages.success(
         request,
         _("%(action)s: done for %(utility)s.")

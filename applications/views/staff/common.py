@@ -2,12 +2,14 @@
 
 from collections.abc import Callable
 from functools import wraps
+from http import HTTPStatus
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
+from core.forms import ErrorLink
 from core.web import maps_domain_errors
 
 from ...constants import (
@@ -65,8 +67,12 @@ def _page(request: HttpRequest, queryset):
 
 
 def error_page(request: HttpRequest, message: str, *, back: str, status: int) -> HttpResponse:
-    """The staff site's one error page: what went wrong and the way back (409 / 400 / 403)."""
-    return render(request, "staff/conflict.html", {"message": message, "back": back}, status=status)
+    """The staff site's one error page: what went wrong and the way back (409 / 403; 200 for
+    input refused without a form to show it on, the message in the error summary, linked to
+    the page of the form)."""
+    links = [ErrorLink(message, back)] if status == HTTPStatus.OK else []
+    context = {"message": message, "back": back, "error_links": links}
+    return render(request, "staff/conflict.html", context, status=status)
 
 
 def staff_errors(back: Callable[..., str]) -> Callable[[Callable], Callable]:

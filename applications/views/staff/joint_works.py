@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.forms import error_summary
 from core.web import errors_to_form
 
 from ...constants import JointWorksStatus
@@ -52,7 +53,7 @@ def _plan_or_404(request: HttpRequest, uuid):
     return plan
 
 
-def _render_plan(request, uuid, *, failed=None, error: str = "", status: int = 200):
+def _render_plan(request, uuid, *, failed=None, error: str = ""):
     plan = _plan_or_404(request, uuid)
     actions = []
     for name in transitions_available(actor=request.user, obj=plan):
@@ -78,9 +79,9 @@ def _render_plan(request, uuid, *, failed=None, error: str = "", status: int = 2
             "actions": actions,
             "route_json": json.dumps(plan.route, ensure_ascii=False) if plan.route else "",
             "error": error,
+            "error_links": error_summary(failed[1] if failed else None, messages=[error]),
             "staff_section": "joint_works",
         },
-        status=status,
     )
 
 
@@ -109,10 +110,10 @@ def joint_work_act(request: HttpRequest, uuid, name: str) -> HttpResponse:
     except ValidationError as exc:
         form = JOINT_WORKS.form(name, plan, data=request.POST, prefix=prefix)
         if form is None:
-            return _render_plan(request, uuid, error=" ".join(exc.messages), status=400)
+            return _render_plan(request, uuid, error=" ".join(exc.messages))
         rest = errors_to_form(form, exc) if form.is_valid() else {}
         error = " ".join(message for messages in rest.values() for message in messages)
-        return _render_plan(request, uuid, failed=(name, form), error=error, status=400)
+        return _render_plan(request, uuid, failed=(name, form), error=error)
     messages.success(request, _("%(action)s: done.") % {"action": JOINT_WORKS[name].button})
     return redirect("staff:joint_work", uuid=uuid)
 
@@ -201,6 +202,6 @@ def joint_works_new(request: HttpRequest, uuid) -> HttpResponse:
             "form": form,
             "candidates": candidates,
             "staff_section": "joint_works",
+            "error_links": error_summary(form),
         },
-        status=400 if request.method == "POST" else 200,
     )

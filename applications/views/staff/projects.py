@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
+from core.forms import error_summary
 from core.web import errors_to_form
 
 from ...selectors.staff import project_pushed_for_staff, projects_pushed_for_staff
@@ -57,7 +58,6 @@ def project(request: HttpRequest, uuid) -> HttpResponse:
     may_reassign = pushed.source_organization_id in request.staff_scope.org_ids
     form = ReassignForm(request.POST or None)
     claim_code = None
-    status = 200
     if request.method == "POST":
         if not may_reassign:
             raise Http404
@@ -71,15 +71,12 @@ def project(request: HttpRequest, uuid) -> HttpResponse:
                 )
             except (ValidationError, DomainError) as exc:
                 errors_to_form(form, exc)
-                status = 400
             else:
                 # Rendered here, not redirected: the claim code is shown once and never
                 # stored (not even in a message cookie).
                 claim_code = result.claim_code
                 pushed = project_pushed_for_staff(scope=request.staff_scope, uuid=uuid)
                 form = ReassignForm()
-        else:
-            status = 400
     return render(
         request,
         "staff/project.html",
@@ -88,9 +85,9 @@ def project(request: HttpRequest, uuid) -> HttpResponse:
             "form": form,
             "may_reassign": may_reassign,
             "claim_code": claim_code,
-            "reassigned": request.method == "POST" and status == 200,
+            "reassigned": claim_code is not None,
             "staff_section": "projects",
             "title": _("Pushed project"),
+            "error_links": error_summary(form),
         },
-        status=status,
     )
