@@ -41,6 +41,7 @@ class EventType(models.TextChoices):
     PROJECT_SHARED = "project.shared", _("Project shared with the company")
     PROJECT_CLAIMED = "project.claimed", _("Pushed project claimed")
     PROJECT_REASSIGNED = "project.reassigned", _("Pushed project reassigned")
+    JOINT_WORKS = "joint_works.changed", _("Joint works plan changed")
 
 
 class SignalKind(models.TextChoices):
