@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from applications.models import Project
+from applications.models import JointWorksPlan, Project
 from applications.services import commitment_text_seed
 from coordination.models import Demand, FollowUp, ItemEscalation, Meeting
 from indicators.selectors.kpi import indicators_available
@@ -22,6 +22,7 @@ from workgroups.services import calendar_year_enter
 from .cases import CaseResult, build_cases, build_shared_project
 from .demands import DemoDemand, build_demands
 from .follow_ups import build_follow_up
+from .joint_works import build_joint_works
 from .meetings import build_meetings
 from .people import (
     COMPANIES,
@@ -54,6 +55,7 @@ class DemoResult:
     follow_up: FollowUp | None = None
     referral: ItemEscalation | None = None
     meetings: list[Meeting] | None = None
+    joint_works: JointWorksPlan | None = None
 
 
 def ensure_demo_calendar() -> None:
@@ -83,8 +85,11 @@ def build_demo(*, password: str) -> DemoResult:
     follow_up = build_follow_up(users)
     referral = build_referral(users)
     meetings = build_meetings(users)
+    joint_works = build_joint_works(users)
     # The indicators pages read a rollup beat rebuilds every few minutes: have it now
     # (PostgreSQL only: on the embedded SQLite database the pages say they need it).
     if indicators_available():
         kpi_rollup_refresh()
-    return DemoResult(password, users, cases, shared, demands, follow_up, referral, meetings)
+    return DemoResult(
+        password, users, cases, shared, demands, follow_up, referral, meetings, joint_works
+    )

@@ -105,6 +105,15 @@ class Command(BaseCommand):
             for text in _table(("when", "title", "state", ""), meeting_rows):
                 self.stdout.write(f"  {text}")
 
+        if result.joint_works is not None:
+            plan = result.joint_works
+            self.stdout.write("")
+            self.stdout.write(
+                f"Joint works (staff: Joint works, sign in as lead-ndrc): {plan.project.code} "
+                f"{plan.road_name} {plan.road_segment}, {plan.participants.count()} utilities, "
+                f"one permit set, {plan.get_status_display()}"
+            )
+
         names = dict(Organization.objects.values_list("code", "name_zh"))
         login_rows = [
             (
