@@ -42,6 +42,7 @@ class EventType(models.TextChoices):
     PROJECT_CLAIMED = "project.claimed", _("Pushed project claimed")
     PROJECT_REASSIGNED = "project.reassigned", _("Pushed project reassigned")
     POLICY_NOTICE = "policy_notice.published", _("Policy notice published")
+    JOINT_WORKS = "joint_works.changed", _("Joint works plan changed")
 
 
 class SignalKind(models.TextChoices):

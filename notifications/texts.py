@@ -549,3 +549,118 @@ def _webhook_resumed(p: Params) -> Text:
         _("Webhook endpoint delivering again: %(url)s") % {"url": p["url"]},
         _("A test delivery was accepted; the held events are being sent now."),
     )
+
+
+# Joint works plans (联合施工): one trench, one permit set, several utilities.
+
+
+def _road(p: Params) -> str:
+    return " ".join(x for x in (p["road"], p.get("segment", "")) if x)
+
+
+def _window(p: Params) -> str:
+    return _("%(start)s to %(end)s") % {"start": _day(p["start"]), "end": _day(p["end"])}
+
+
+def _plan_path(p: Params) -> str:
+    return _path("staff:joint_work", p["plan"])
+
+
+@message("joint_works.proposed")
+def _joint_works_proposed(p: Params) -> Text:
+    return Text(
+        _("Joint works proposed on %(road)s: confirm or propose another window")
+        % {"road": _road(p)},
+        _lines(
+            _("%(project)s: %(utilities)s share one trench and one permit set, %(window)s.")
+            % {
+                "project": p["project"],
+                "utilities": _utilities(p["utilities"]),
+                "window": _window(p),
+            },
+            _("Lead operator: %(lead)s") % {"lead": _name(p["lead"])},
+        ),
+        _plan_path(p),
+    )
+
+
+@message("joint_works.window_proposed")
+def _joint_works_window_proposed(p: Params) -> Text:
+    return Text(
+        _("%(operator)s proposed another window for the joint works on %(road)s")
+        % {"operator": _name(p["operator"]), "road": _road(p)},
+        _lines(
+            _("New window: %(window)s. Every operator confirms it again.") % {"window": _window(p)},
+            p.get("reason", ""),
+        ),
+        _plan_path(p),
+    )
+
+
+@message("joint_works.left")
+def _joint_works_left(p: Params) -> Text:
+    if p.get("cancelled"):
+        subject = _("%(operator)s left the joint works on %(road)s: the plan is cancelled")
+    else:
+        subject = _("%(operator)s left the joint works on %(road)s")
+    return Text(
+        subject % {"operator": _name(p["operator"]), "road": _road(p)},
+        p.get("reason", ""),
+        _plan_path(p),
+    )
+
+
+@message("joint_works.locked")
+def _joint_works_locked(p: Params) -> Text:
+    return Text(
+        _("Joint works on %(road)s locked: every operator confirmed") % {"road": _road(p)},
+        _(
+            "Excavation window %(window)s. One permit set is filed now for %(utilities)s; "
+            "nobody files their own."
+        )
+        % {"window": _window(p), "utilities": _utilities(p["utilities"])},
+        _plan_path(p),
+    )
+
+
+@message("joint_works.warning")
+def _joint_works_warning(p: Params) -> Text:
+    lines = [
+        _("%(road)s was restored on %(day)s: no digging there until %(until)s (moratorium).")
+        % {"road": w["road"], "day": _day(w["restored_on"]), "until": _day(w["until"])}
+        for w in p.get("moratoriums", [])
+    ]
+    lines += [
+        _("Other works on %(road)s from %(start)s to %(end)s: dig once together.")
+        % {"road": o["road"], "start": _day(o["starts_on"]), "end": _day(o["ends_on"])}
+        for o in p.get("overlaps", [])
+    ]
+    return Text(
+        _("Warning for the joint works on %(road)s: check the moratorium and other works")
+        % {"road": _road(p)},
+        _lines(*lines),
+        _plan_path(p),
+    )
+
+
+@message("joint_works.window_set")
+def _joint_works_window_set(p: Params) -> Text:
+    return Text(
+        _("%(reference)s: the works on %(road)s are set for %(window)s")
+        % {"reference": p["reference"], "road": _road(p), "window": _window(p)},
+        _(
+            "%(utilities)s of your request share one trench with one set of road permits, "
+            "so the road is dug once."
+        )
+        % {"utilities": _utilities(p["utilities"])},
+    )
+
+
+@message("joint_works.restored")
+def _joint_works_restored(p: Params) -> Text:
+    return Text(
+        _("%(reference)s: the road %(road)s is restored")
+        % {"reference": p["reference"], "road": _road(p)},
+        _("The shared trench for %(utilities)s was backfilled and the road restored on %(day)s.")
+        % {"utilities": _utilities(p["utilities"]), "day": _day(p["restored_on"])},
+    )

@@ -7,4 +7,11 @@ rows: every change of state is a button that calls the service, so the buttons s
 exactly the transitions the service allows, and its errors map to 409 / 403 / 400.
 """
 
-from . import documents, permits, projects, records, service_applications  # noqa: F401
+from . import (  # noqa: F401
+    documents,
+    joint_works,
+    permits,
+    projects,
+    records,
+    service_applications,
+)

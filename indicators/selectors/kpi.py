@@ -98,6 +98,7 @@ _KEYS = {
     "measure": "",
     "operator": "operator_id, ",
     "operator_month": "operator_id, month, ",
+    "month": "month, ",
 }
 
 _DISTRIBUTION = """
@@ -588,3 +589,42 @@ def kpi_longest_holds(*, scope: StaffScope, filters: KpiFilter, limit: int = 20)
 
 def _month_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), timezone.get_current_timezone())
+
+
+# --- Joint works (联合施工): trenches avoided and plans on time --------------------------------
+
+JOINT_WORKS_MEASURES = ["joint_plans", "trenches_avoided"]
+
+
+def kpi_joint_works(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
+    """Per month of backfill, over the joint works plans the caller sees: plans backfilled,
+    of them dug within their agreed window, and trenches avoided (the utilities that laid
+    their conduit in another's trench instead of digging their own: participants - 1 per
+    plan). One query over the rollup."""
+    rows = _tally("month", scope=scope, filters=filters, measures=JOINT_WORKS_MEASURES)
+    out = []
+    for (month,), m in _pivot(rows, ("month",)).items():
+        plans = m.get("joint_plans")
+        out.append(
+            {
+                "month": month,
+                "plans": plans["n"] if plans else 0,
+                "on_time": plans["on_time"] if plans else 0,
+                "trenches_avoided": m["trenches_avoided"]["n"] if "trenches_avoided" in m else 0,
+            }
+        )
+    out.sort(key=lambda r: -r["month"].toordinal())
+    return out
+
+
+def kpi_public_joint_works(*, filters: KpiFilter) -> dict[str, int]:
+    """The public page's joint works figures over the period, city-wide: plans backfilled,
+    dug within their window, trenches avoided. One query."""
+    rows = _tally("measure", scope=PUBLIC_SCOPE, filters=filters, measures=JOINT_WORKS_MEASURES)
+    m = {row["measure"]: row for row in rows}
+    plans = m.get("joint_plans")
+    return {
+        "plans": plans["n"] if plans else 0,
+        "on_time": plans["on_time"] if plans else 0,
+        "trenches_avoided": m["trenches_avoided"]["n"] if "trenches_avoided" in m else 0,
+    }

@@ -17,7 +17,13 @@ from applications.registry import UTILITIES
 from core.cache_guard import GuardedCache
 from workgroups.models import SlaPolicy
 
-from .kpi import KpiFilter, indicators_available, kpi_as_of, kpi_public
+from .kpi import (
+    KpiFilter,
+    indicators_available,
+    kpi_as_of,
+    kpi_public,
+    kpi_public_joint_works,
+)
 
 CACHE_KEY = "public-transparency:v3"
 CACHE_SECONDS = 300
@@ -78,6 +84,20 @@ def _compute(filters: KpiFilter, as_of: dt.datetime | None, available: bool) -> 
         "first": filters.first,
         "last": filters.last,
         "utilities": utilities,
+        **_joint_works(filters, available),
+    }
+
+
+def _joint_works(filters: KpiFilter, available: bool) -> dict:
+    """Joint works (联合施工) over the period: trenches avoided, plans dug within their window."""
+    if not available:
+        return {"joint_works": None}
+    figures = kpi_public_joint_works(filters=filters)
+    return {
+        "joint_works": {
+            **figures,
+            "on_time_share": _share(figures["on_time"], figures["plans"]),
+        }
     }
 
 

@@ -230,6 +230,43 @@ CROSS JOIN LATERAL (VALUES
 GROUP BY 1, 2, 3, 4, 5
 """
 
+# --- Joint works (联合施工): trenches avoided and plans on time --------------------------------
+# Every plan backfilled (or since restored), by month of backfill. Each utility that laid its
+# conduit in the plan's trench instead of digging its own counts one trench avoided: every
+# installed participant but the lead operator's (participants - 1 per plan), under its own
+# utility, workgroup and operator so each caller sees its own share. The plan itself counts once,
+# under the lead operator's participant; on time: excavation started no earlier and backfill
+# came no later than the agreed window (local dates).
+_JOINT_WORKS = """
+INSERT INTO applications_kpirollup
+    (month, utility, workgroup_id, operator_id, measure, value, n, on_time)
+SELECT date_trunc('month', ((p.backfilled_at) AT TIME ZONE %(tz)s)::date)::date,
+       s.utility, s.workgroup_id, jp.operator_id, m.measure, NULL::numeric, sum(m.n),
+       sum(m.on_time)
+FROM (
+    SELECT x.plan_id, x.operator_id, x.service_application_id,
+           row_number() OVER (PARTITION BY x.plan_id
+                              ORDER BY (x.operator_id = pl.lead_operator_id) DESC, x.id) AS rn
+    FROM applications_jointworksparticipant x
+    JOIN applications_jointworksplan pl ON pl.id = x.plan_id
+    WHERE x.active AND x.installed_at IS NOT NULL
+) jp
+JOIN applications_jointworksplan p ON p.id = jp.plan_id
+JOIN applications_serviceapplication s ON s.id = jp.service_application_id
+CROSS JOIN LATERAL (VALUES
+    ('joint_plans', CASE WHEN jp.rn = 1 THEN 1 ELSE 0 END,
+     CASE WHEN jp.rn = 1
+               AND ((p.excavation_started_at) AT TIME ZONE %(tz)s)::date >= p.window_start
+               AND ((p.backfilled_at) AT TIME ZONE %(tz)s)::date <= p.window_end
+          THEN 1 ELSE 0 END),
+    ('trenches_avoided', CASE WHEN jp.rn > 1 THEN 1 ELSE 0 END, 0)
+) AS m(measure, n, on_time)
+WHERE p.status IN ('backfilled', 'restored') AND p.backfilled_at IS NOT NULL AND m.n > 0
+GROUP BY 1, 2, 3, 4, 5
+"""
+JOINT_WORKS_ROLLUPS = (_JOINT_WORKS,)
+# --- end of joint works -------------------------------------------------------------------
+
 _BOUNDS = """
 SELECT least((SELECT min(submitted_at) FROM applications_serviceapplication),
              (SELECT min(at) FROM applications_statechange),
@@ -278,7 +315,7 @@ def kpi_rollup_refresh() -> KpiRefresh:
             _ACTION_ITEMS,
             _NOTICES,
         )
-        for sql in (*rebuilds, CASE_CLOCKS, PARTY_ROLLUP):
+        for sql in (*rebuilds, *JOINT_WORKS_ROLLUPS, CASE_CLOCKS, PARTY_ROLLUP):
             cursor.execute(sql, params)
         cursor.execute("DROP TABLE kpi_cal")
         cursor.execute("ANALYZE applications_kpirollup")

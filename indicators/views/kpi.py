@@ -29,6 +29,7 @@ from ..selectors.kpi import (
     kpi_demand_notices,
     kpi_demands,
     kpi_follow_ups,
+    kpi_joint_works,
     kpi_longest_holds,
     kpi_party_shares,
     kpi_ratings,
@@ -362,6 +363,40 @@ def _kpi_tables(scope, filters: KpiFilter) -> dict[str, dict]:
     }
 
 
+def _joint_works_tables(scope, filters: KpiFilter) -> dict[str, dict]:
+    """Joint works (联合施工): trenches avoided and plans dug within their window, per month."""
+    rows = [
+        [
+            month(r["month"]),
+            r["plans"],
+            r["on_time"],
+            rate(r["on_time"], r["plans"]),
+            r["trenches_avoided"],
+        ]
+        for r in kpi_joint_works(scope=scope, filters=filters)
+    ]
+    return {
+        "joint_works": {
+            "text_columns": 1,
+            "title": _("Joint works: trenches avoided and plans on time, per month"),
+            "note": _(
+                "Joint works plans backfilled in the month. Trenches avoided: the utilities that "
+                "laid their conduit in a shared trench instead of digging their own (each "
+                "plan's participants less one). On time: excavation started no earlier and the "
+                "trench was backfilled no later than the window every operator confirmed."
+            ),
+            "headers": [
+                _("Month"),
+                _("Joint plans backfilled"),
+                _("Within their window"),
+                _("On-time rate (%)"),
+                _("Trenches avoided"),
+            ],
+            "rows": rows,
+        }
+    }
+
+
 def _charts(scope, filters: KpiFilter, tables: dict) -> dict:
     """Chart data from the page's own figures (the tables stay the data source)."""
     months, day = [], filters.first
@@ -466,7 +501,7 @@ def notice_awareness_for(scope) -> list:
 @staff_required
 def kpi(request: HttpRequest) -> HttpResponse:
     def build(scope, filters: KpiFilter) -> tuple[dict[str, dict], dict]:
-        tables = _kpi_tables(scope, filters)
+        tables = {**_kpi_tables(scope, filters), **_joint_works_tables(scope, filters)}
         return tables, {
             "tables": tables,
             "charts": _charts(scope, filters, tables),

@@ -1,6 +1,12 @@
 """Writes of the notifications engine."""
 
-from applications.models import EscalationEvent, Project, ProjectClaimEvent, StateChange
+from applications.models import (
+    EscalationEvent,
+    JointWorksEvent,
+    Project,
+    ProjectClaimEvent,
+    StateChange,
+)
 from coordination.models import (
     ActionItemHistory,
     DemandHistory,
@@ -24,6 +30,7 @@ from .delivery import (
 from .demand import demand_notice_acknowledge, demand_notices_remind, demand_signal_record
 from .facts import facts_consume
 from .follow_ups import handle_follow_up_history, handle_rating_invitations
+from .joint_works import handle_joint_works_events
 from .leases import delivery_batches_reserve, delivery_leases_release
 from .meetings import handle_action_item_history
 from .messages import (
@@ -103,6 +110,12 @@ def facts_process(*, batch: int = 500) -> int:
         cursor_name="notice_recipients",
         queryset=NoticeRecipient.objects.all(),
         handle=handle_notice_recipients,
+        batch=batch,
+    )
+    written += facts_consume(
+        cursor_name="joint_works_events",
+        queryset=JointWorksEvent.objects.all(),
+        handle=handle_joint_works_events,
         batch=batch,
     )
     return written

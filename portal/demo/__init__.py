@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from applications.models import Project
+from applications.models import JointWorksPlan, Project
 from applications.services import commitment_text_seed
 from coordination.models import Demand, FollowUp, ItemEscalation, Meeting
 from indicators.selectors.kpi import indicators_available
@@ -22,6 +22,7 @@ from workgroups.services import calendar_year_enter
 from .cases import CaseResult, build_cases, build_shared_project
 from .demands import DemoDemand, build_demands
 from .follow_ups import build_follow_up
+from .joint_works import build_joint_works
 from .knowledge import build_knowledge
 from .meetings import build_meetings
 from .notices import build_notices
@@ -58,6 +59,7 @@ class DemoResult:
     meetings: list[Meeting] | None = None
     # The knowledge base's articles and the training session (coordination/models/knowledge.py).
     knowledge: tuple | None = None
+    joint_works: JointWorksPlan | None = None
 
 
 def ensure_demo_calendar() -> None:
@@ -89,10 +91,20 @@ def build_demo(*, password: str) -> DemoResult:
     meetings = build_meetings(users)
     build_notices(users)
     knowledge = build_knowledge(users)
+    joint_works = build_joint_works(users)
     # The indicators pages read a rollup beat rebuilds every few minutes: have it now
     # (PostgreSQL only: on the embedded SQLite database the pages say they need it).
     if indicators_available():
         kpi_rollup_refresh()
     return DemoResult(
-        password, users, cases, shared, demands, follow_up, referral, meetings, knowledge
+        password,
+        users,
+        cases,
+        shared,
+        demands,
+        follow_up,
+        referral,
+        meetings,
+        knowledge,
+        joint_works,
     )

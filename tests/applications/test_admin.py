@@ -250,3 +250,32 @@ def test_changelist_query_count_does_not_grow_with_rows(
     for _ in range(10):
         submit(["electricity"])
     assert count(12) == with_two
+
+
+def test_joint_works_plans_are_read_in_the_admin_by_their_participants_only(
+    client, superuser, staff, applicant_org, applicant, project
+):
+    from applications.models import JointWorksEvent, JointWorksPlan
+    from tests.applications.joint_works_helpers import propose, services_for
+
+    plan = propose(
+        services_for(
+            ["electricity", "water"],
+            applicant_org=applicant_org,
+            applicant=applicant,
+            project=project,
+        )
+    )
+    client.force_login(superuser)
+    page = client.get(_url(JointWorksPlan, "change", plan.pk))
+    assert page.status_code == 200
+    assert "和清路" in page.content.decode()
+    assert client.get(_url(JointWorksPlan, "add")).status_code == 403
+    assert client.post(_url(JointWorksPlan, "delete", plan.pk), {"post": "yes"}).status_code == 403
+    assert _changelist_pks(client, JointWorksEvent) == set(
+        JointWorksEvent.objects.values_list("pk", flat=True)
+    )
+    client.force_login(staff("zs-water"))
+    assert _changelist_pks(client, JointWorksPlan) == {plan.pk}
+    client.force_login(staff("towngas-zs"))
+    assert client.get(_url(JointWorksPlan, "change", plan.pk)).status_code in (302, 403, 404)

@@ -188,6 +188,39 @@ SAMPLES = {
     },
     "webhook.paused": {"url": "https://x.example/", "failures": 5, "probe_at": None},
     "webhook.resumed": {"url": "https://x.example/"},
+    **{
+        f"joint_works.{name}": {
+            "plan": str(uuid.uuid4()),
+            "road": "Heqing Road",
+            "segment": "Xinggang Rd - Haotou Rd",
+            "project": "Torch plant",
+            "start": "2026-12-07",
+            "end": "2026-12-18",
+            "utilities": ["electricity", "water"],
+            "lead": {"zh": "中山供电局", "en": "Zhongshan Power Supply Bureau"},
+            "operator": {"zh": "中山公用水务", "en": "Zhongshan Water"},
+            "reason": "",
+            "cancelled": False,
+            "reference": "ZS-1",
+            "request": str(uuid.uuid4()),
+            "restored_on": "2026-12-21",
+            "moratoriums": [
+                {"road": "Heqing Road", "restored_on": "2026-06-01", "until": "2031-06-01"}
+            ],
+            "overlaps": [
+                {"road": "Heqing Road", "starts_on": "2026-12-08", "ends_on": "2026-12-10"}
+            ],
+        }
+        for name in (
+            "proposed",
+            "window_proposed",
+            "left",
+            "locked",
+            "warning",
+            "window_set",
+            "restored",
+        )
+    },
 }
 
 

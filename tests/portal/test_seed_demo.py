@@ -398,3 +398,33 @@ def test_the_demo_knowledge_base_is_searchable_and_the_training_counted(seeded):
     decision = Article.objects.get(kind="decision")
     assert decision.meeting is not None and decision.meeting.workgroup.code == "electricity"
     assert TrainingAttendance.objects.filter(organization__code="csg-zhongshan").count() == 3
+
+
+def test_demo_joint_works_digs_once_for_four_utilities_and_shows_trenches_avoided(seeded, client):
+    """One joint works plan with one permit set took electricity, water, gas and network to the
+    road restored; the request's decision package is signed; the KPI page counts 3 trenches
+    avoided."""
+    from applications.models import DecisionPackage, JointWorksPlan
+    from portal.demo.joint_works import JOINT_WORKS_CODE
+
+    (plan,) = JointWorksPlan.objects.filter(project__code=JOINT_WORKS_CODE)
+    assert plan.status == "restored"
+    assert sorted(
+        plan.participants.filter(active=True).values_list("service_application__utility", flat=True)
+    ) == ["electricity", "gas", "network", "water"]
+    permits = PermitRequest.objects.filter(service_application__combined__project=plan.project)
+    assert sorted(permits.values_list("permit_type", flat=True)) == [
+        "planning",
+        "road_excavation",
+        "road_occupation",
+    ]
+    assert set(permits.values_list("joint_works_plan", flat=True)) == {plan.pk}
+    assert DecisionPackage.objects.filter(combined__project=plan.project).exists()
+    assert "Joint works" in _seed()  # the summary names it; a second run builds nothing
+    assert JointWorksPlan.objects.filter(project__code=JOINT_WORKS_CODE).count() == 1
+    client.force_login(User.objects.get(username="leadership"))
+    page = client.get(reverse("staff:kpi")).content.decode()
+    table = page[page.index('data-table="joint_works"') :]
+    assert "减少开挖次数" in table
+    # The row of this month: its last column, trenches avoided, is 3 (four utilities, one dug).
+    assert '<td class="num">3</td></tr>' in table[: table.index("</table>")]

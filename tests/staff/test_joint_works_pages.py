@@ -81,6 +81,18 @@ def test_leaving_without_a_reason_shows_the_form_error(services):
     assert "field-error" in response.content.decode()
 
 
+def test_a_reason_given_on_the_plan_page_is_kept_as_typed(services):
+    plan = propose(services)
+    client = _client(staff_of("zs-water"))
+    response = client.post(
+        reverse("staff:joint_work_act", args=[plan.uuid, "leave"]), {"jw-leave-reason": "管位冲突"}
+    )
+    assert response.status_code == 302
+    left = plan.participants.get(operator__code="zs-water")
+    assert left.leave_reason == "管位冲突"
+    assert plan.history.get(transition="leave").data["reason"] == "管位冲突"
+
+
 def test_the_applicant_sees_the_plan_and_its_window_on_the_tracking_page(
     services, client, applicant
 ):

@@ -104,7 +104,9 @@ def joint_work_act(request: HttpRequest, uuid, name: str) -> HttpResponse:
             actor=request.user,
             plan=plan,
             action=name,
-            data=_unprefixed(request.POST, prefix),
+            # One value per field (the service takes a plain dict: a QueryDict's lists
+            # would reach the forms as lists, e.g. a restore date as ["2026-11-30"]).
+            data=_unprefixed(request.POST, prefix).dict(),
             comment=request.POST.get(f"{prefix}-comment", "")[:COMMENT_MAX_LENGTH],
         )
     except ValidationError as exc:

@@ -112,6 +112,14 @@ class Command(BaseCommand):
                 f"Knowledge base (staff: Knowledge base): {len(articles)} articles; training "
                 f"(staff: Training): {session.title}, {session.attendance.count()} attendees."
             )
+        if result.joint_works is not None:
+            plan = result.joint_works
+            self.stdout.write("")
+            self.stdout.write(
+                f"Joint works (staff: Joint works, sign in as lead-ndrc): {plan.project.code} "
+                f"{plan.road_name} {plan.road_segment}, {plan.participants.count()} utilities, "
+                f"one permit set, {plan.get_status_display()}"
+            )
 
         names = dict(Organization.objects.values_list("code", "name_zh"))
         login_rows = [
