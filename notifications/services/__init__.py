@@ -1,6 +1,12 @@
 """Writes of the notifications engine."""
 
-from applications.models import EscalationEvent, Project, ProjectClaimEvent, StateChange
+from applications.models import (
+    CommitmentEvent,
+    EscalationEvent,
+    Project,
+    ProjectClaimEvent,
+    StateChange,
+)
 from coordination.models import (
     ActionItemHistory,
     DemandHistory,
@@ -11,6 +17,7 @@ from coordination.models import (
 from workgroups.models import CompanyIdentityEvent
 
 from .circuit import webhook_circuit_record, webhook_endpoint_probe_now
+from .commitments import handle_commitment_events
 from .coordination import handle_demand_history, handle_item_escalation_events
 from .delivery import (
     deliveries_retry,
@@ -95,6 +102,12 @@ def facts_process(*, batch: int = 500) -> int:
         cursor_name="action_item_history",
         queryset=ActionItemHistory.objects.all(),
         handle=handle_action_item_history,
+        batch=batch,
+    )
+    written += facts_consume(
+        cursor_name="commitment_events",
+        queryset=CommitmentEvent.objects.all(),
+        handle=handle_commitment_events,
         batch=batch,
     )
     return written
