@@ -245,7 +245,7 @@ SELECT date_trunc('month', ((c.decided_at) AT TIME ZONE %(tz)s)::date)::date,
        CASE WHEN c.status = 'verified' THEN 'commitments_kept' ELSE 'commitments_broken' END,
        NULL::numeric, count(*),
        count(*) FILTER (WHERE c.status = 'verified'
-                        AND (c.fell_due_at IS NULL OR c.submitted_at <= c.fell_due_at))
+                        AND (c.fell_due_at IS NULL OR c.submitted_at < c.fell_due_at))
 FROM applications_commitment c
 JOIN unnest(%(need_docs)s::text[], %(need_utilities)s::text[]) AS need(doc_type, utility)
     ON need.doc_type = c.doc_type
