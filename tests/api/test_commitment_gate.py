@@ -32,7 +32,7 @@ def test_connect_is_refused_while_a_commitment_is_unverified(
     assert response.status_code == 409
     body = response.json()
     assert body["type"] == "illegal_transition"
-    assert "承诺" in body["detail"] or "commitment" in body["detail"]
+    assert "未经核验" in body["detail"]
     assert not StateChange.objects.filter(service_application=sa).exists()
     sa.refresh_from_db()
     assert sa.status == S.INSPECTING

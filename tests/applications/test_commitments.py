@@ -103,7 +103,7 @@ def test_supplied_and_verified_commitment_lets_the_case_connect(water_case, appl
     sa = service_application_transition(
         actor=operator, service_application=sa, transition="complete_construction"
     )
-    with pytest.raises(IllegalTransition, match="commitment"):
+    with pytest.raises(IllegalTransition, match="项承诺（承诺制）未经核验"):
         service_application_transition(
             actor=operator,
             service_application=sa,
@@ -164,7 +164,7 @@ def test_breach_of_a_stop_rule_stops_the_case(water_case, applicant):
 @pytest.mark.django_db
 def test_a_commitment_cannot_be_found_broken_before_it_is_due(water_case):
     combined, _sa = water_case
-    with pytest.raises(IllegalTransition, match="not due"):
+    with pytest.raises(IllegalTransition, match="该承诺尚未到期"):
         commitment_breach(
             actor=staff_of("natural-resources"),
             commitment=_commitment(combined, "planning_permit"),
