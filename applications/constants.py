@@ -7,9 +7,11 @@ from django.utils.translation import pgettext_lazy
 from workgroups.constants import PermitType, Utility
 
 __all__ = [
+    "BreachAction",
     "BusinessType",
     "ClaimAction",
     "ClockEvent",
+    "CommitmentStatus",
     "DocumentSource",
     "DocumentType",
     "JointWorksStatus",
@@ -41,6 +43,8 @@ class ServiceStatus(models.TextChoices):
     CONNECTED = "connected", _("Connected")
     CLOSED = "closed", _("Closed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # A commitment (承诺制) was broken and its rule pauses the case until the document is in.
+    SUSPENDED = "suspended", _("Paused: a commitment was not kept")
 
 
 class JointWorksStatus(models.TextChoices):
@@ -94,6 +98,8 @@ STAGE_PARTY = {
     ServiceStatus.PERMITTING: Party.GOVERNMENT,
     ServiceStatus.CONSTRUCTING: Party.OPERATOR,
     ServiceStatus.INSPECTING: Party.OPERATOR,
+    # Paused on a broken commitment: the applicant owes the document, the clock waits.
+    ServiceStatus.SUSPENDED: Party.APPLICANT,
 }
 # States in which the applicant holds the case: the working-day clock is paused.
 APPLICANT_HOLDS = frozenset(s for s, party in STAGE_PARTY.items() if party == Party.APPLICANT)
@@ -179,6 +185,23 @@ class ClockEvent(models.TextChoices):
     NONE = "", _("None")
     PAUSED = "paused", _("Clock paused")
     RESUMED = "resumed", _("Clock resumed")
+
+
+class CommitmentStatus(models.TextChoices):
+    """Where a signed commitment (承诺制) stands: the document promised, supplied, accepted by
+    the agency that verifies it, or the promise broken."""
+
+    PENDING = "pending", _("Document not yet supplied")
+    SUBMITTED = "submitted", _("Document supplied, awaiting verification")
+    VERIFIED = "verified", _("Kept: document verified")
+    BREACHED = "breached", _("Broken")
+
+
+class BreachAction(models.TextChoices):
+    """What a broken commitment does to the applications that relied on it."""
+
+    PAUSE = "pause", _("Pause the application until the document is verified")
+    STOP = "stop", _("Stop the application")
 
 
 class EscalationStatus(models.TextChoices):

@@ -219,6 +219,16 @@ class CommentForm(forms.Form):
     )
 
 
+class CommitmentUploadForm(forms.Form):
+    """The document promised under 承诺制, uploaded from the tracking page (checked like every
+    upload by `document_store`)."""
+
+    file = forms.FileField(
+        label=_("The promised document (PDF, JPEG or PNG)"),
+        error_messages={"required": _("Choose the document to upload.")},
+    )
+
+
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you withdraw? (optional)"),

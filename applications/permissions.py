@@ -74,6 +74,11 @@ def grant_document(document: Document) -> None:
     _grant([(document.owner.group_id, "view_document", document)])
 
 
+def grant_commitment_document(document: Document, *, verifier_group_id: int) -> None:
+    """The agency verifying a commitment (承诺制) reads the document supplied for it."""
+    _grant([(verifier_group_id, "view_document", document)])
+
+
 def grant_submission(combined: CombinedApplication, services: list[ServiceApplication]) -> None:
     """Applicant: sees and acts on its request. Operator: sees and works its item.
     Lead agencies of each workgroup: see their utility's applications and may send one back

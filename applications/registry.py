@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workgroups.constants import Carrier, SlaVariant
 
-from .constants import DocumentType, ServiceStatus, SharedFrom, Utility
+from .constants import BreachAction, DocumentType, ServiceStatus, SharedFrom, Utility
 
 # Low-voltage connections up to this size get the "三零" service: no site visit, no approval,
 # no applicant investment (DOMAIN, electricity).
@@ -398,6 +398,36 @@ DOCUMENT_RULES: dict[str, DocumentRule] = {
     DocumentType.SITE_PLAN: DocumentRule(False, SharedFrom.PROJECT_PUSH),
     DocumentType.ELECTRICAL_EQUIPMENT: DocumentRule(False),
     DocumentType.GAS_EQUIPMENT: DocumentRule(False),
+}
+
+
+@dataclass(frozen=True)
+class CommitmentRule:
+    """What a commitment (承诺制) for one document binds the applicant to (DOMAIN "Documents"):
+    the body that issues the document verifies it; it falls due before `due_stage` of any
+    application relying on it, or `due_working_days` after signing, whichever comes first;
+    a broken promise pauses or stops those applications."""
+
+    verifier: str  # the organisation's code (workgroups/reference.py)
+    due_stage: str
+    due_working_days: int
+    on_breach: str
+
+
+COMMITMENT_RULES: dict[str, CommitmentRule] = {
+    # 不动产权证书 / 土地使用证明: 自然资源局 (不动产登记). Without the right to the land there is
+    # nothing to connect: the applications stop.
+    DocumentType.PROPERTY_RIGHT: CommitmentRule(
+        "natural-resources", ServiceStatus.CONSTRUCTING, 20, BreachAction.STOP
+    ),
+    # 建设工程规划许可证: 自然资源局; before the outside-line works start (the signed wording).
+    DocumentType.PLANNING_PERMIT: CommitmentRule(
+        "natural-resources", ServiceStatus.CONSTRUCTING, 15, BreachAction.PAUSE
+    ),
+    # 建筑工程施工许可证: 住房和城乡建设局; needed before the supply is switched on.
+    DocumentType.CONSTRUCTION_PERMIT: CommitmentRule(
+        "housing", ServiceStatus.CONNECTED, 30, BreachAction.PAUSE
+    ),
 }
 
 

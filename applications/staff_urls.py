@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import path
 
 from .views import staff
+from .views.staff import commitments as commitment_views
 from .views.staff import joint_works as joint_works_views
 
 app_name = "staff"
@@ -20,6 +21,12 @@ urlpatterns = [
     ),
     path("permits/<uuid:uuid>/<str:decision>/", staff.permit_decide, name="permit_decide"),
     path("escalations/", staff.escalations, name="escalations"),
+    path("commitments/", commitment_views.commitments, name="commitments"),
+    path(
+        "commitments/<uuid:uuid>/<str:decision>/",
+        commitment_views.commitment_decide,
+        name="commitment_decide",
+    ),
     path("joint-works/", joint_works_views.joint_works, name="joint_works"),
     path("joint-works/<uuid:uuid>/", joint_works_views.joint_work, name="joint_work"),
     path(

@@ -103,3 +103,12 @@ class RestoreInput(forms.Form):
         if day > local_date(timezone.now()):
             raise forms.ValidationError(_("The road cannot be restored in the future."))
         return day
+
+
+class DocumentInput(forms.Form):
+    """The promised document (承诺制), already stored and checked by `document_store`."""
+
+    document = forms.Field(
+        label=_("Document"),
+        error_messages={"required": _("Choose the document to upload.")},
+    )

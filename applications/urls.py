@@ -21,6 +21,11 @@ urlpatterns = [
     path("requests/<uuid:uuid>/", tracking.request_detail, name="request_detail"),
     path("requests/<uuid:uuid>/withdraw/", tracking.request_withdraw, name="request_withdraw"),
     path(
+        "requests/<uuid:uuid>/commitments/<uuid:commitment_uuid>/upload/",
+        tracking.commitment_upload,
+        name="commitment_upload",
+    ),
+    path(
         "requests/<uuid:uuid>/<uuid:sa_uuid>/correct/",
         tracking.service_correct,
         name="service_correct",

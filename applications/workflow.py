@@ -25,8 +25,10 @@ from workgroups.selectors import escalation_holders, sla_table
 from . import transition_inputs as inputs
 from .audit import acting_organization, jsonable, state_change
 from .clock import ClockChange, enter_stage
-from .constants import EscalationEventKind, EscalationStatus
+from .constants import BreachAction, CommitmentStatus, EscalationEventKind, EscalationStatus
 from .models import (
+    Commitment,
+    CommitmentEvent,
     Escalation,
     EscalationEvent,
     JointWorksEvent,
@@ -75,6 +77,12 @@ class ServiceMachine(Machine[ServiceApplication]):
         return perms.has(VIEW_SERVICE, obj)
 
     def refusal(self, transition: Transition, obj: ServiceApplication) -> str:
+        if transition.name in ("connect", "close") and obj.unverified_commitments:
+            return _(
+                "“%(transition)s” is refused: %(count)s commitment(s) (承诺制) of this "
+                "application are not verified yet. The agency that verifies each document must "
+                "accept it first."
+            ) % {"transition": transition.button, "count": obj.unverified_commitments}
         return _("“%(transition)s” is not possible while the application is “%(status)s”.") % {
             "transition": transition.button,
             "status": obj.get_status_display(),
@@ -266,6 +274,24 @@ SERVICE = register(
                 "permit_rejected",
                 gettext_lazy("Permit rejected"),
                 gettext_lazy("Permit rejected"),
+                input_form=inputs.ReasonInput,
+            ),
+            # A broken commitment (承诺制) moves the application by its rule; no person does.
+            Transition(
+                "suspend_for_commitment",
+                gettext_lazy("Pause for a broken commitment"),
+                gettext_lazy("Paused: a commitment was not kept"),
+                input_form=inputs.ReasonInput,
+            ),
+            Transition(
+                "resume_after_commitment",
+                gettext_lazy("Resume after the commitment was kept"),
+                gettext_lazy("Resumed: the promised document was verified"),
+            ),
+            Transition(
+                "stop_for_commitment",
+                gettext_lazy("Stop for a broken commitment"),
+                gettext_lazy("Stopped: a commitment was not kept"),
                 input_form=inputs.ReasonInput,
             ),
         ]
@@ -721,3 +747,110 @@ JOINT_WORKS = register(
     )
 )
 JOINT_WORKS_ACTIONS = tuple(JOINT_WORKS.names(where=lambda t: not t.system_only))
+
+
+# Commitments (承诺制): the applicant supplies the promised document; the agency that issues it
+# (applications/registry.py COMMITMENT_RULES) verifies it or records the promise broken.
+# Not object permissions: membership of the request's applicant / of the verifying agency.
+APPLICANT_ORG = "applicant_organisation"
+VERIFYING_AGENCY = "verifying_agency"
+
+
+class CommitmentMachine(Machine[Commitment]):
+    """pending -> submitted -> verified, or -> breached (a paused case may still be saved)."""
+
+    model = Commitment
+    not_found = gettext_lazy("No such commitment.")
+    forbidden = gettext_lazy("You may not act on this commitment.")
+    unknown = gettext_lazy("Unknown action: %s")
+
+    def lock(self, obj: Commitment) -> Commitment:
+        try:
+            return (
+                Commitment.objects.select_for_update(of=("self",))
+                .select_related("combined", "verifier")
+                .get(pk=obj.pk)
+            )
+        except Commitment.DoesNotExist:
+            raise self.missing() from None
+
+    def _member_of(self, user: Any, org_ids: Sequence[int | None]) -> bool:
+        if user is None or not user.is_authenticated:
+            return False
+        return Membership.objects.filter(
+            user=user, organization_id__in=[pk for pk in org_ids if pk]
+        ).exists()
+
+    def may(
+        self, user: Any, name: str, obj: Commitment, *, perms: PermissionSource | None = None
+    ) -> bool:
+        transition = self.transitions.get(name)
+        if transition is None or transition.system_only or user is None:
+            return False
+        orgs: list[int | None] = []
+        if APPLICANT_ORG in transition.permissions:
+            orgs.append(obj.combined.applicant_id)
+        if VERIFYING_AGENCY in transition.permissions:
+            orgs.append(obj.verifier_id)
+        return self._member_of(user, orgs)
+
+    def visible(self, user: Any, obj: Commitment, perms: PermissionSource) -> bool:
+        return self._member_of(user, [obj.combined.applicant_id, obj.verifier_id])
+
+    def refusal(self, transition: Transition, obj: Commitment) -> str:
+        if transition.name == "breach" and obj.status == CommitmentStatus.PENDING:
+            return _("This commitment is not due yet: it cannot be found broken before then.")
+        if transition.name == "supply" and obj.on_breach == BreachAction.STOP:
+            return _("This commitment was broken and its application stopped.")
+        return _("This commitment is already “%(status)s”.") % {"status": obj.get_status_display()}
+
+    def record(self, obj: Commitment, transition: Transition, step: Step) -> None:
+        if transition.name in ("verify", "breach"):
+            obj.decided_at = step.now
+            obj.decided_by = step.actor
+        obj.save()
+        CommitmentEvent.objects.create(
+            commitment=obj,
+            transition=transition.name,
+            from_state=step.from_state,
+            to_state=obj.status,
+            actor=step.actor,
+            at=step.now,
+            note=step.data.get("reason", "") or step.comment,
+        )
+
+
+COMMITMENT = register(
+    CommitmentMachine(
+        [
+            Transition(
+                "supply",
+                gettext_lazy("Upload the promised document"),
+                gettext_lazy("Promised document supplied"),
+                (APPLICANT_ORG,),
+                input_form=inputs.DocumentInput,
+                applicant_step=False,
+            ),
+            Transition(
+                "verify",
+                gettext_lazy("Accept the document (commitment kept)"),
+                gettext_lazy("Commitment kept: document verified"),
+                (VERIFYING_AGENCY,),
+                input_form=inputs.OptionalReasonInput,
+            ),
+            Transition(
+                "breach",
+                gettext_lazy("Record the commitment broken"),
+                gettext_lazy("Commitment broken"),
+                (VERIFYING_AGENCY,),
+                input_form=inputs.ReasonInput,
+            ),
+        ],
+        # The due sweep marks a commitment due; the state stays pending.
+        events=[
+            Transition(
+                "fall_due", gettext_lazy("Fell due"), gettext_lazy("The promised document fell due")
+            )
+        ],
+    )
+)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext, override
 from django.utils.translation import gettext as _
 
-from applications.constants import PermitType, ServiceStatus, Utility
+from applications.constants import BreachAction, DocumentType, PermitType, ServiceStatus, Utility
 from applications.dates import date_text
 from applications.models.feedback import RatingLevel
 from coordination.constants import (
@@ -181,6 +181,81 @@ def _case_referral(p: Params) -> Text:
             _("Referred up (tier %(tier)s): case %(reference)s (%(utility)s), %(project)s") % values
         )
     return Text(subject, p.get("note", ""), _path("staff:case", p["case"]))
+
+
+# Commitments (承诺制) followed through.
+
+
+def _commitment_values(p: Params) -> dict[str, str]:
+    return {
+        "reference": p["reference"],
+        "document": _label(DocumentType, p["document"]),
+        "agency": _name(p.get("agency")),
+        "day": _day(p.get("due_on")),
+        "stage": _label(ServiceStatus, p["due_stage"]) if p.get("due_stage") else "—",
+    }
+
+
+@message("commitment.due")
+def _commitment_due(p: Params) -> Text:
+    values = _commitment_values(p)
+    return Text(
+        _("%(reference)s: the %(document)s you promised is due") % values,
+        _(
+            "Your commitment falls due (before “%(stage)s”, at the latest %(day)s). Upload the "
+            "document on the request's page; %(agency)s verifies it."
+        )
+        % values,
+        _path("applications:request_detail", p["request"]),
+    )
+
+
+@message("commitment.due_agency")
+def _commitment_due_agency(p: Params) -> Text:
+    values = _commitment_values(p)
+    return Text(
+        _("Commitment due: %(document)s for %(reference)s") % values,
+        _(
+            "The applicant promised this document instead of filing it; it fell due. Verify it "
+            "once it is supplied, or record the commitment broken."
+        ),
+        _path("staff:commitments"),
+    )
+
+
+@message("commitment.supplied")
+def _commitment_supplied(p: Params) -> Text:
+    return Text(
+        _("Document supplied for verification: %(document)s for %(reference)s")
+        % _commitment_values(p),
+        _("Accept the document (the commitment is kept) or record the commitment broken."),
+        _path("staff:commitments"),
+    )
+
+
+@message("commitment.verified")
+def _commitment_verified(p: Params) -> Text:
+    return Text(
+        _("%(reference)s: commitment kept, %(document)s verified") % _commitment_values(p),
+        _("%(agency)s accepted the document you promised.") % _commitment_values(p),
+        _path("applications:request_detail", p["request"]),
+    )
+
+
+@message("commitment.breached")
+def _commitment_breached(p: Params) -> Text:
+    if p.get("on_breach") == BreachAction.STOP:
+        outcome = _("The applications that relied on it are stopped.")
+    else:
+        outcome = _(
+            "The applications that relied on it are paused until the document is verified: "
+            "upload it on the request's page."
+        )
+    return Text(
+        _("%(reference)s: commitment not kept (%(document)s)") % _commitment_values(p),
+        _lines(_("Reason: %(reason)s") % {"reason": p.get("reason", "")}, outcome),
+        _path("applications:request_detail", p["request"]),
+    )
 
 
 # Coordination meetings' action items (督办事项).

@@ -85,11 +85,38 @@ class DocumentLinkAdmin(ScopedAdmin):
 
 @admin.register(Commitment)
 class CommitmentAdmin(ScopedAdmin):
-    list_display = ("combined", "doc_type", "wording", "signed_by", "signed_at")
-    list_filter = ("doc_type",)
+    list_display = (
+        "combined",
+        "doc_type",
+        "status",
+        "verifier",
+        "due_on",
+        "wording",
+        "signed_by",
+        "signed_at",
+    )
+    list_filter = ("doc_type", "status")
     search_fields = ("combined__reference", "statement")
-    list_select_related = ("combined", "signed_by", "wording")
-    fields = ("combined", "doc_type", "statement", "wording", "signed_by", "signed_at")
+    list_select_related = ("combined", "signed_by", "wording", "verifier")
+    fields = (
+        "combined",
+        "doc_type",
+        "statement",
+        "wording",
+        "signed_by",
+        "signed_at",
+        "status",
+        "due_stage",
+        "due_on",
+        "verifier",
+        "on_breach",
+        "fell_due_at",
+        "document",
+        "submitted_at",
+        "decided_at",
+        "decided_by",
+        "breach_reason",
+    )
     scope_model = CombinedApplication
     scope_path = "combined"
 

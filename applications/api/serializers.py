@@ -13,6 +13,7 @@ from ..clock import working_days_used
 from ..constants import (
     BusinessType,
     ClockEvent,
+    CommitmentStatus,
     DocumentSource,
     DocumentType,
     EscalationStatus,
@@ -88,6 +89,14 @@ class CommitmentSerializer(serializers.Serializer):
         source="wording.due_point_zh",
         help_text=gettext_lazy("When the document falls due (Chinese)."),
     )
+    status = serializers.ChoiceField(
+        choices=CommitmentStatus.choices,
+        help_text=gettext_lazy(
+            "Until it is verified, the application can be neither connected nor closed."
+        ),
+    )
+    due_on = serializers.DateField(allow_null=True)
+    verifying_agency = serializers.CharField(source="verifier.name_zh", allow_null=True)
 
 
 class PermitSummarySerializer(serializers.Serializer):

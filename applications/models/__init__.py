@@ -9,6 +9,7 @@ from .audit import (
 )
 from .documents import (
     Commitment,
+    CommitmentEvent,
     CommitmentText,
     Document,
     DocumentLink,
@@ -66,6 +67,7 @@ __all__ = [
     "CombinedApplicationGroupObjectPermission",
     "CombinedApplicationUserObjectPermission",
     "Commitment",
+    "CommitmentEvent",
     "CommitmentText",
     "DecisionPackage",
     "Document",

@@ -7,12 +7,17 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
+from core.workflow import permitted
 from workgroups.models import Organization
 
 from ..constants import (
+    BreachAction,
+    CommitmentStatus,
     DocumentSource,
     DocumentType,
+    ServiceStatus,
 )
 from .requests import CombinedApplication
 from .service import ServiceApplication
@@ -160,9 +165,15 @@ class CommitmentText(models.Model):
         return self._local("consequences")
 
 
-class Commitment(models.Model):
-    """A signed commitment (承诺制) given instead of one document type for a combined request."""
+C = CommitmentStatus
 
+
+class Commitment(FSMModelMixin, models.Model):
+    """A signed commitment (承诺制) given instead of one document type for a combined request:
+    the document falls due at a stage of the case or on a working day, whichever comes first,
+    and the agency that issues it verifies it or records the promise broken."""
+
+    uuid = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     combined = models.ForeignKey(
         CombinedApplication,
         verbose_name=_("combined application"),
@@ -181,6 +192,49 @@ class Commitment(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("signed by"), on_delete=models.PROTECT
     )
     signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+    status = FSMField(
+        _("status"),
+        max_length=20,
+        choices=CommitmentStatus.choices,
+        default=C.PENDING,
+        protected=True,
+    )
+    # The due point and the rule, fixed at signing from the registry (COMMITMENT_RULES).
+    due_stage = models.CharField(
+        _("due before stage"), max_length=20, choices=ServiceStatus.choices, blank=True
+    )
+    due_on = models.DateField(_("due by (working day)"), null=True, blank=True)
+    verifier = models.ForeignKey(
+        Organization,
+        verbose_name=_("verifying agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commitments_to_verify",
+    )
+    on_breach = models.CharField(
+        _("if broken"), max_length=10, choices=BreachAction.choices, default=BreachAction.PAUSE
+    )
+    fell_due_at = models.DateTimeField(_("fell due at"), null=True, blank=True)
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("document supplied"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("document supplied at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    breach_reason = models.TextField(_("why it was found broken"), blank=True)
 
     class Meta:
         verbose_name = _("commitment")
@@ -188,9 +242,81 @@ class Commitment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["combined", "doc_type"], name="commitment_unique")
         ]
+        indexes = [
+            models.Index(fields=["verifier", "status"], name="commitment_verifier_status"),
+            # The due sweep: pending commitments not yet marked due.
+            models.Index(
+                fields=["due_on"],
+                name="commitment_pending_due",
+                condition=models.Q(status="pending", fell_due_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.combined}: {self.get_doc_type_display()}"
+
+    @property
+    def is_due(self) -> bool:
+        return self.fell_due_at is not None
+
+    # Transition methods change fields in memory only (applications/workflow.py COMMITMENT).
+
+    @transition(
+        field=status,
+        source=[C.PENDING, C.BREACHED],
+        target=C.SUBMITTED,
+        # After a breach only a paused case can still be saved by the document.
+        conditions=[lambda c: c.status == C.PENDING or c.on_breach == BreachAction.PAUSE],
+        permission=permitted("supply"),
+    )
+    def supply(self, *, document: Document) -> None:
+        self.document = document
+        self.submitted_at = timezone.now()
+
+    @transition(field=status, source=C.SUBMITTED, target=C.VERIFIED, permission=permitted("verify"))
+    def verify(self, *, reason: str = "") -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[C.PENDING, C.SUBMITTED],
+        target=C.BREACHED,
+        # Pending: only once it fell due; a supplied document may be found not to be it.
+        conditions=[lambda c: c.status == C.SUBMITTED or c.fell_due_at is not None],
+        permission=permitted("breach"),
+    )
+    def breach(self, *, reason: str) -> None:
+        self.breach_reason = reason
+
+
+class CommitmentEvent(models.Model):
+    """One fact of a commitment's life (fell due, supplied, verified, broken): its audit trail
+    and the outbox the notifications layer reads."""
+
+    commitment = models.ForeignKey(
+        Commitment, verbose_name=_("commitment"), on_delete=models.CASCADE, related_name="events"
+    )
+    transition = models.CharField(_("transition"), max_length=40)
+    from_state = models.CharField(_("from"), max_length=20)
+    to_state = models.CharField(_("to"), max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("commitment event")
+        verbose_name_plural = _("commitment events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.commitment}: {self.transition}"
 
 
 class LicenceReview(models.Model):

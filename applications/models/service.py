@@ -19,6 +19,24 @@ from .requests import CombinedApplication
 
 S = ServiceStatus
 
+# Open states a broken commitment may pause (a connected case has nothing left to pause).
+SUSPENDABLE = [
+    S.SUBMITTED,
+    S.RETURNED,
+    S.ACCEPTED,
+    S.SURVEYING,
+    S.PLAN_ISSUED,
+    S.PERMITTING,
+    S.CONSTRUCTING,
+    S.INSPECTING,
+]
+
+
+def commitments_kept(sa: "ServiceApplication") -> bool:
+    """A case is not connected or closed while a commitment it relies on is unverified."""
+    return sa.unverified_commitments == 0
+
+
 WITHDRAWABLE = [
     S.DRAFT,
     S.SUBMITTED,
@@ -72,6 +90,15 @@ class ServiceApplication(FSMModelMixin, models.Model):
     last_reason = models.TextField(_("reason given"), blank=True)
     returned_from = models.CharField(
         _("returned from"), max_length=20, choices=ServiceStatus.choices, blank=True
+    )
+    suspended_from = models.CharField(
+        _("paused from"), max_length=20, choices=ServiceStatus.choices, blank=True
+    )
+    # Commitments (承诺制) covering this application's documents not yet verified by their
+    # agency: kept by the commitment services, read by the connect/close conditions without a
+    # query (button lists of whole queues evaluate them).
+    unverified_commitments = models.PositiveSmallIntegerField(
+        _("unverified commitments"), default=0
     )
     # The working-day clock.
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -245,16 +272,58 @@ class ServiceApplication(FSMModelMixin, models.Model):
         source=[S.CONSTRUCTING, S.INSPECTING],
         target=S.CONNECTED,
         # From construction straight to connected only when no inspection is planned.
-        conditions=[lambda sa: sa.status == S.INSPECTING or not sa.needs_inspection],
+        conditions=[
+            lambda sa: sa.status == S.INSPECTING or not sa.needs_inspection,
+            commitments_kept,
+        ],
         permission=permitted("connect"),
     )
     def connect(self, *, inspection_result: str = "") -> None:
         if inspection_result:
             self.inspection_result = inspection_result
 
-    @transition(field=status, source=S.CONNECTED, target=S.CLOSED, permission=permitted("close"))
+    @transition(
+        field=status,
+        source=S.CONNECTED,
+        target=S.CLOSED,
+        conditions=[commitments_kept],
+        permission=permitted("close"),
+    )
     def close(self) -> None:
         pass
+
+    # A broken commitment (承诺制) moves the case by its rule (applications/registry.py
+    # COMMITMENT_RULES); no person performs these.
+
+    @transition(
+        field=status,
+        source=SUSPENDABLE,
+        target=S.SUSPENDED,
+        permission=permitted("suspend_for_commitment"),
+    )
+    def suspend_for_commitment(self, *, reason: str) -> None:
+        self.last_reason = reason
+        self.suspended_from = self.status
+
+    @transition(
+        field=status,
+        source=S.SUSPENDED,
+        target=RETURN_VALUE(*SUSPENDABLE),
+        permission=permitted("resume_after_commitment"),
+    )
+    def resume_after_commitment(self) -> str:
+        target = self.suspended_from or S.SUBMITTED
+        self.suspended_from = ""
+        return target
+
+    @transition(
+        field=status,
+        source=[*SUSPENDABLE, S.SUSPENDED],
+        target=S.REJECTED,
+        permission=permitted("stop_for_commitment"),
+    )
+    def stop_for_commitment(self, *, reason: str) -> None:
+        self.last_reason = reason
 
     @transition(
         field=status, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=permitted("withdraw")

@@ -15,6 +15,7 @@ from workgroups.models import CompanyIdentity, Membership, Organization
 from ..constants import ProjectSource, ServiceStatus
 from ..models import (
     CombinedApplication,
+    Commitment,
     Document,
     Draft,
     LicenceReview,
@@ -72,7 +73,12 @@ def combined_application_tracking(*, organization: Organization) -> QuerySet:
         .select_related("project__town", "submitted_by")
         .prefetch_related(
             models.Prefetch("services", queryset=services),
-            "commitments__wording",
+            models.Prefetch(
+                "commitments",
+                queryset=Commitment.objects.select_related(
+                    "wording", "verifier", "document"
+                ).order_by("pk"),
+            ),
             "decision_packages",
         )
     )

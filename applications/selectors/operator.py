@@ -47,7 +47,9 @@ def work_item_details_for_operator(*, organization: Organization) -> QuerySet:
             ),
             Prefetch(
                 "combined__commitments",
-                queryset=Commitment.objects.select_related("wording").order_by("doc_type"),
+                queryset=Commitment.objects.select_related("wording", "verifier").order_by(
+                    "doc_type"
+                ),
             ),
             Prefetch(
                 "permits",

@@ -1,7 +1,14 @@
 """Every write path of the cases (HackSoft services): atomic, audited, permission-checked."""
 
 from .claims import project_claim
-from .commitments import commitment_text_publish, commitment_text_seed
+from .commitments import (
+    commitment_breach,
+    commitment_supply,
+    commitment_text_publish,
+    commitment_text_seed,
+    commitment_verify,
+    commitments_fall_due,
+)
 from .corrections import service_application_correct
 from .documents import document_store, project_document_share
 from .drafts import draft_create, draft_delete, draft_save, draft_submit
@@ -16,8 +23,12 @@ __all__ = [
     "SubmissionInput",
     "combined_application_submit",
     "combined_application_withdraw",
+    "commitment_breach",
+    "commitment_supply",
     "commitment_text_publish",
     "commitment_text_seed",
+    "commitment_verify",
+    "commitments_fall_due",
     "document_store",
     "project_document_share",
     "draft_create",

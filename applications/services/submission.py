@@ -31,6 +31,7 @@ from ..registry import UTILITIES, clean_details, document_unmet, documents_requi
 from ..selectors.commitments import commitment_text_current
 from ..sharing import copies_not_standing, shared_document_sources
 from ..workflow import SERVICE, permissions_of
+from .commitments import commitment_terms
 from .transitions import service_application_transition
 
 
@@ -184,6 +185,11 @@ def combined_application_submit(
     combined.reference = f"ZS{now:%Y}{combined.pk:07d}"
     CombinedApplication.objects.filter(pk=combined.pk).update(reference=combined.reference)
 
+    signed = {
+        doc_type: statement
+        for doc_type, statement in data.commitments.items()
+        if doc_type in required_docs and doc_type not in data.documents and statement.strip()
+    }
     services = ServiceApplication.objects.bulk_create(
         [
             ServiceApplication(
@@ -192,6 +198,7 @@ def combined_application_submit(
                 workgroup=workgroups[utility],
                 operator=operator,
                 details=cleaned[utility],
+                unverified_commitments=len(signed.keys() & set(UTILITIES[utility].documents)),
                 **UTILITIES[utility].stage_plan(cleaned[utility]).fields(),
             )
             for utility, operator in targets
@@ -205,13 +212,9 @@ def combined_application_submit(
         if doc_type in data.documents
     ]
     DocumentLink.objects.bulk_create(links)
-    signed = {
-        doc_type: statement
-        for doc_type, statement in data.commitments.items()
-        if doc_type in required_docs and doc_type not in data.documents and statement.strip()
-    }
     if signed:
         wording = data.commitment_wording or commitment_text_current(at=now)
+        terms = commitment_terms(signed, signed_at=now)
         Commitment.objects.bulk_create(
             [
                 Commitment(
@@ -220,6 +223,8 @@ def combined_application_submit(
                     statement=statement,
                     wording=wording,
                     signed_by=actor,
+                    signed_at=now,
+                    **terms.get(doc_type, {}),
                 )
                 for doc_type, statement in signed.items()
             ]

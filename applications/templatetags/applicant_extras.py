@@ -121,11 +121,13 @@ def staff_links(context) -> dict[str, bool]:
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"companies": False, "projects": False}
+        return {"companies": False, "projects": False, "commitments": False}
     scope = getattr(request, "staff_scope", None)
     return {
         "companies": may_review_identities(user),
         "projects": bool(scope and (scope.oversight or pushes_projects(user))),
+        # The agencies that verify documents promised under 承诺制.
+        "commitments": bool(scope and scope.agency_ids),
     }
 
 

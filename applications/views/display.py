@@ -57,6 +57,8 @@ def _position(sa: ServiceApplication, plan: list[str]) -> int:
     status = sa.status
     if status == S.RETURNED:
         status = sa.returned_from or S.SUBMITTED
+    if status == S.SUSPENDED:
+        status = sa.suspended_from or S.SUBMITTED
     if status in (S.REJECTED, S.WITHDRAWN):
         # Where it stopped: the state it left in its last transition.
         history = list(sa.history.all())
@@ -97,6 +99,7 @@ STATUS_TONE = {
     S.CLOSED: "success",
     S.REJECTED: "danger",
     S.WITHDRAWN: "muted",
+    S.SUSPENDED: "danger",
     S.DRAFT: "muted",
 }
 

@@ -23,6 +23,7 @@ from ..selectors.applicant import (
     documents_for_applicant,
     licence_review_latest,
 )
+from ..selectors.commitments import NO_COMMITMENTS, commitment_record
 from ..services.identity import licence_review_request
 from .common import applicant_required
 
@@ -142,5 +143,8 @@ def _company_page(request: HttpRequest, id_form: IdNumberForm | None = None) -> 
             "person_identity": person_identity_of(organization) if identity is None else None,
             "id_form": id_form or IdNumberForm(),
             "error_links": error_summary(form, id_form),
+            "commitment_record": commitment_record(organization_ids=[organization.pk]).get(
+                organization.pk, NO_COMMITMENTS
+            ),
         },
     )

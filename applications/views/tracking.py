@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_fsm import can_proceed
 
 from core.errors import IllegalTransition
 from core.forms import ErrorLink, error_links, error_summary, labelled
@@ -32,6 +33,7 @@ from ..constants import PermitStatus, ServiceStatus
 from ..extensions import tracking_panels
 from ..forms import (
     CommentForm,
+    CommitmentUploadForm,
     CorrectionForm,
     RatingForm,
     WithdrawForm,
@@ -39,7 +41,7 @@ from ..forms import (
     document_rows,
     raw_details,
 )
-from ..models import CombinedApplication, ServiceApplication
+from ..models import CombinedApplication, Commitment, ServiceApplication
 from ..registry import UTILITIES
 from ..selectors.applicant import (
     combined_application_tracking,
@@ -51,6 +53,7 @@ from ..selectors.common import CombinedStatus, combined_status
 from ..selectors.packages import package_ready
 from ..services import (
     combined_application_withdraw,
+    commitment_supply,
     document_store,
     service_application_correct,
     service_application_rate,
@@ -140,8 +143,30 @@ def _combined(request: HttpRequest, uuid) -> CombinedApplication:
     )
 
 
-def _render(request, combined, *, bound=None, status=200, error=""):
+@dataclass
+class CommitmentRow:
+    """A signed commitment on the tracking page: where it stands and, while the document can
+    still be supplied, the upload form."""
+
+    commitment: Commitment
+    form: CommitmentUploadForm | None
+
+
+def _commitment_rows(combined: CombinedApplication, bound: dict | None) -> list[CommitmentRow]:
+    rows = []
+    for commitment in combined.commitments.all():
+        form = None
+        if can_proceed(commitment.supply):
+            form = (bound or {}).get(commitment.pk) or CommitmentUploadForm(
+                prefix=f"k{commitment.pk}"
+            )
+        rows.append(CommitmentRow(commitment, form))
+    return rows
+
+
+def _render(request, combined, *, bound=None, status=200, error="", commitment_forms=None):
     cards = _cards(request, combined, bound)
+    commitment_rows = _commitment_rows(combined, commitment_forms)
     derived = combined_status(card.sa.status for card in cards)
     fees = [card.sa.fee_quote_cny for card in cards if card.sa.fee_quote_cny is not None]
     context = {
@@ -153,7 +178,7 @@ def _render(request, combined, *, bound=None, status=200, error=""):
         "fee_total": sum(fees) if fees else None,
         "clock": combined_clock(card.clock for card in cards),
         "expected": request_expected_completion(card.expected for card in cards),
-        "commitments": list(combined.commitments.all()),
+        "commitments": commitment_rows,
         "package_ready": package_ready(card.sa.status for card in cards),
         "packages": list(combined.decision_packages.all()),
         "can_withdraw_all": any("withdraw" in card.actions for card in cards),
@@ -162,6 +187,7 @@ def _render(request, combined, *, bound=None, status=200, error=""):
         # error of the person's input.
         "error_links": error_summary(
             *(form for forms in (bound or {}).values() for form in forms.values()),
+            *(commitment_forms or {}).values(),
             messages=[error] if status == HTTPStatus.OK else [],
         ),
         "identity": company_verification(organization=request.applicant),
@@ -222,6 +248,37 @@ def service_action(request: HttpRequest, uuid, sa_uuid, action: str) -> HttpResp
     }[action]
     messages.success(request, done % {"utility": sa.get_utility_display()})
     return redirect("applications:request_detail", uuid=combined.uuid)
+
+
+@require_POST
+@applicant_required
+@maps_domain_errors(_error_page)
+def commitment_upload(request: HttpRequest, uuid, commitment_uuid) -> HttpResponse:
+    """The applicant supplies the document a commitment (承诺制) promised; it goes to the
+    agency that verifies it."""
+    combined = _combined(request, uuid)
+    commitment = next(
+        (c for c in combined.commitments.all() if str(c.uuid) == str(commitment_uuid)), None
+    )
+    if commitment is None:
+        raise Http404
+    form = CommitmentUploadForm(request.POST, request.FILES, prefix=f"k{commitment.pk}")
+    if form.is_valid():
+        try:
+            commitment_supply(
+                actor=request.user, commitment=commitment, upload=form.cleaned_data["file"]
+            )
+        except ValidationError as exc:
+            errors_to_form(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(document)s uploaded: the agency that issues it will now verify it.")
+                % {"document": commitment.get_doc_type_display()},
+            )
+            return redirect("applications:request_detail", uuid=combined.uuid)
+    # A form sent back with its errors is a page like any other (200).
+    return _render(request, combined, commitment_forms={commitment.pk: form})
 
 
 @require_POST

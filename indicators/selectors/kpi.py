@@ -290,6 +290,33 @@ def kpi_ratings(*, scope: StaffScope, filters: KpiFilter) -> dict[str, dict[str,
     return out
 
 
+COMMITMENT_MEASURES = ["commitments_kept", "commitments_broken"]
+
+
+def kpi_commitments(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
+    """Commitments (承诺制) decided in the period, per utility whose applications relied on
+    them: kept (document verified), kept on time (supplied before it fell due), broken."""
+    pivot = _pivot(
+        _tally("utility", scope=scope, filters=filters, measures=COMMITMENT_MEASURES),
+        ("utility",),
+    )
+    out = []
+    for utility in Utility.values:
+        m = pivot.get((utility,))
+        if not m:
+            continue
+        kept = m.get("commitments_kept", {})
+        out.append(
+            {
+                "utility": utility,
+                "kept": kept.get("n", 0),
+                "kept_on_time": kept.get("on_time", 0),
+                "broken": m.get("commitments_broken", {}).get("n", 0),
+            }
+        )
+    return out
+
+
 def kpi_follow_ups(*, scope: StaffScope, filters: KpiFilter) -> list[dict]:
     """Per workgroup, over the ratings given in the period: satisfied ratings (the three good
     levels) before follow-up (the first rating) and after it (the second rating where the
@@ -505,7 +532,7 @@ def kpi_public(*, filters: KpiFilter) -> dict[str, dict]:
             "utility",
             scope=PUBLIC_SCOPE,
             filters=filters,
-            measures=[*CLOCKED_STAGE_MEASURES, *RATING_MEASURES],
+            measures=[*CLOCKED_STAGE_MEASURES, *RATING_MEASURES, *COMMITMENT_MEASURES],
         ),
         ("utility",),
     )
@@ -529,6 +556,9 @@ def kpi_public(*, filters: KpiFilter) -> dict[str, dict]:
             "stages_on_time": total(CLOCKED_STAGE_MEASURES, "on_time"),
             "ratings": total(RATING_MEASURES),
             "ratings_good": total(GOOD_RATING_MEASURES),
+            "commitments_kept": total(["commitments_kept"]),
+            "commitments_kept_on_time": total(["commitments_kept"], "on_time"),
+            "commitments_broken": total(["commitments_broken"]),
             # Every step is online: a visit to a counter is counted only if staff record one.
             "counter_visits": _total(d.get("visits")),
         }

@@ -76,6 +76,9 @@ def _compute(filters: KpiFilter, as_of: dt.datetime | None, available: bool) -> 
                 "ratings": f["ratings"],
                 "satisfaction_share": _share(f["ratings_good"], f["ratings"]),
                 "counter_visits": f["counter_visits"],
+                "commitments_kept": f["commitments_kept"],
+                "commitments_kept_on_time": f["commitments_kept_on_time"],
+                "commitments_broken": f["commitments_broken"],
             }
         utilities.append(row)
     return {

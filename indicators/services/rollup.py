@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from applications.constants import ServiceStatus
+from applications.registry import COMMITMENT_RULES, utilities_needing
 from applications.workflow import APPLICANT_STEPS as _STEPS
 from applications.workflow import COUNTER_VISIT
 
@@ -42,6 +43,9 @@ MEASURED_STAGES = [
     ServiceStatus.CONSTRUCTING,
     ServiceStatus.INSPECTING,
 ]
+
+# (document, utility needing it) for every document a commitment may stand for.
+_NEEDS = [(doc, utility) for doc in COMMITMENT_RULES for utility in utilities_needing(doc)]
 
 
 _CALENDAR = """
@@ -266,6 +270,26 @@ GROUP BY 1, 2, 3, 4, 5
 """
 JOINT_WORKS_ROLLUPS = (_JOINT_WORKS,)
 # --- end of joint works -------------------------------------------------------------------
+# Commitments (承诺制) decided, by month of the decision, per application that relied on one (the
+# utilities needing the document, as the registry says): kept (verified; on time when the
+# document came before the commitment fell due) and broken.
+_COMMITMENTS = """
+INSERT INTO applications_kpirollup
+    (month, utility, workgroup_id, operator_id, measure, value, n, on_time)
+SELECT date_trunc('month', ((c.decided_at) AT TIME ZONE %(tz)s)::date)::date,
+       s.utility, s.workgroup_id, s.operator_id,
+       CASE WHEN c.status = 'verified' THEN 'commitments_kept' ELSE 'commitments_broken' END,
+       NULL::numeric, count(*),
+       count(*) FILTER (WHERE c.status = 'verified'
+                        AND (c.fell_due_at IS NULL OR c.submitted_at < c.fell_due_at))
+FROM applications_commitment c
+JOIN unnest(%(need_docs)s::text[], %(need_utilities)s::text[]) AS need(doc_type, utility)
+    ON need.doc_type = c.doc_type
+JOIN applications_serviceapplication s
+    ON s.combined_id = c.combined_id AND s.utility = need.utility AND s.status <> 'draft'
+WHERE c.status IN ('verified', 'breached') AND c.decided_at IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5
+"""
 
 _BOUNDS = """
 SELECT least((SELECT min(submitted_at) FROM applications_serviceapplication),
@@ -301,6 +325,8 @@ def kpi_rollup_refresh() -> KpiRefresh:
             "visit": COUNTER_VISIT,
             "stages": [str(s) for s in MEASURED_STAGES],
             "now": now,
+            "need_docs": [doc for doc, _u in _NEEDS],
+            "need_utilities": [u for _doc, u in _NEEDS],
             **clock_params(),
         }
         cursor.execute(_CALENDAR, params)
@@ -314,6 +340,7 @@ def kpi_rollup_refresh() -> KpiRefresh:
             _DEMANDS,
             _ACTION_ITEMS,
             _NOTICES,
+            _COMMITMENTS,
         )
         for sql in (*rebuilds, *JOINT_WORKS_ROLLUPS, CASE_CLOCKS, PARTY_ROLLUP):
             cursor.execute(sql, params)

@@ -25,6 +25,7 @@ from ..selectors.kpi import (
     kpi_action_items,
     kpi_applications,
     kpi_as_of,
+    kpi_commitments,
     kpi_connections,
     kpi_demand_notices,
     kpi_demands,
@@ -137,6 +138,16 @@ def _kpi_tables(scope, filters: KpiFilter) -> dict[str, dict]:
         [utility_labels[u], *[counts[u].get(level, 0) for level in levels], sum(counts[u].values())]
         for u in utility_labels
         if u in counts
+    ]
+    commitments = [
+        [
+            utility_labels.get(r["utility"], r["utility"]),
+            r["kept"],
+            r["kept_on_time"],
+            rate(r["kept_on_time"], r["kept"]),
+            r["broken"],
+        ]
+        for r in kpi_commitments(scope=scope, filters=filters)
     ]
     follow_ups = [
         [
@@ -290,6 +301,22 @@ def _kpi_tables(scope, filters: KpiFilter) -> dict[str, dict]:
                 _("Total"),
             ],
             "rows": ratings,
+        },
+        "commitments": {
+            "title": _("Commitments kept and broken, per utility"),
+            "note": _(
+                "Commitments (承诺制) decided in the period, counted for each utility whose "
+                "applications relied on them. Kept: the agency that issues the document verified "
+                "it; on time: the document was supplied before the commitment fell due."
+            ),
+            "headers": [
+                _("Utility"),
+                _("Kept"),
+                _("Kept on time"),
+                _("On-time rate (%)"),
+                _("Broken"),
+            ],
+            "rows": commitments,
         },
         "follow_ups": {
             "title": _("Satisfaction before and after follow-up, per workgroup"),

@@ -1,6 +1,7 @@
 """Writes of the notifications engine."""
 
 from applications.models import (
+    CommitmentEvent,
     EscalationEvent,
     JointWorksEvent,
     Project,
@@ -18,6 +19,7 @@ from coordination.models import (
 from workgroups.models import CompanyIdentityEvent
 
 from .circuit import webhook_circuit_record, webhook_endpoint_probe_now
+from .commitments import handle_commitment_events
 from .coordination import handle_demand_history, handle_item_escalation_events
 from .delivery import (
     deliveries_retry,
@@ -116,6 +118,12 @@ def facts_process(*, batch: int = 500) -> int:
         cursor_name="joint_works_events",
         queryset=JointWorksEvent.objects.all(),
         handle=handle_joint_works_events,
+        batch=batch,
+    )
+    written += facts_consume(
+        cursor_name="commitment_events",
+        queryset=CommitmentEvent.objects.all(),
+        handle=handle_commitment_events,
         batch=batch,
     )
     return written

@@ -221,6 +221,25 @@ SAMPLES = {
             "restored",
         )
     },
+    **{
+        code: {
+            "reference": "ZS-1",
+            "request": str(uuid.uuid4()),
+            "document": "planning_permit",
+            "agency": {"zh": "中山市自然资源局", "en": "Zhongshan Natural Resources Bureau"},
+            "due_on": "2026-12-04",
+            "due_stage": "constructing",
+            "on_breach": "pause",
+            "reason": "Permit not filed",
+        }
+        for code in (
+            "commitment.due",
+            "commitment.due_agency",
+            "commitment.supplied",
+            "commitment.verified",
+            "commitment.breached",
+        )
+    },
 }
 
 

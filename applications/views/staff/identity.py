@@ -17,6 +17,7 @@ from workgroups.identity import (
 )
 from workgroups.workflow import REASON_MAX_LENGTH, may_review_identities
 
+from ...selectors.commitments import commitment_record
 from ...selectors.staff import (
     companies_awaiting_review,
     company_awaiting_review,
@@ -43,11 +44,16 @@ def _disputes_url(request: HttpRequest, *args, **kwargs) -> str:
 @staff_required
 def companies(request: HttpRequest) -> HttpResponse:
     _reviewer_required(request)
+    page = _page(request, companies_awaiting_review())
     return render(
         request,
         "staff/companies.html",
         {
-            "page": _page(request, companies_awaiting_review()),
+            "page": page,
+            # Kept and broken commitments (承诺制) on each company's record, one query.
+            "records": commitment_record(
+                organization_ids=[identity.organization_id for identity in page]
+            ),
             "staff_section": "companies",
             "reason_max_length": REASON_MAX_LENGTH,
             "dispute_count": disputes_open().count(),
