@@ -24,6 +24,9 @@ from .feedback import (
     Rating,
     RatingLevel,
 )
+from .fees import (
+    FeePayment,
+)
 from .joint_works import (
     JointWorksEvent,
     JointWorksParticipant,
@@ -75,6 +78,7 @@ __all__ = [
     "Draft",
     "Escalation",
     "EscalationEvent",
+    "FeePayment",
     "JointWorksEvent",
     "JointWorksParticipant",
     "JointWorksPlan",
