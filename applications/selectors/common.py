@@ -11,7 +11,14 @@ from guardian.shortcuts import get_objects_for_user
 from workgroups.models import Membership
 
 from ..constants import APPLICANT_HOLDS, ServiceStatus
-from ..models import Document, DocumentLink, PermitRequest, ServiceApplication, StateChange
+from ..models import (
+    Document,
+    DocumentLink,
+    FeePayment,
+    PermitRequest,
+    ServiceApplication,
+    StateChange,
+)
 from ..sharing import copies_not_standing
 
 S = ServiceStatus
@@ -86,5 +93,11 @@ def case_page_prefetches() -> list[models.Prefetch]:
         models.Prefetch(
             "document_links",
             queryset=DocumentLink.objects.select_related("document").order_by("doc_type"),
+        ),
+        models.Prefetch(
+            "fee_payments",
+            queryset=FeePayment.objects.select_related("recorded_by_organization").order_by(
+                "paid_on", "pk"
+            ),
         ),
     ]

@@ -8,8 +8,11 @@ from decimal import Decimal
 from django.db import models
 from django.db.models.functions import Coalesce
 
-from ..constants import FeeStatus
+from core.workflow import PermissionSource
+
+from ..constants import FeeStatus, ServiceStatus
 from ..models import FeePayment, ServiceApplication
+from ..workflow import OPERATOR
 
 ZERO = Decimal("0.00")
 
@@ -80,4 +83,14 @@ def fee_standing(sa: ServiceApplication) -> FeeStanding:
         paid_cny=paid,
         payments=count,
         outstanding_cny=outstanding,
+    )
+
+
+def payment_allowed(sa: ServiceApplication, perms: PermissionSource) -> bool:
+    """Whether to offer marking the fee paid: the operator's people, once the applicant
+    confirmed the quote, while the case is not rejected or withdrawn (the service decides)."""
+    return (
+        sa.fee_confirmed_at is not None
+        and sa.status not in (ServiceStatus.REJECTED, ServiceStatus.WITHDRAWN)
+        and perms.has(OPERATOR, sa)
     )

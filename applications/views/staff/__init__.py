@@ -8,7 +8,7 @@ ValidationError -> 400 with the form re-rendered, NotFound (or not visible) -> 4
 
 from .api_tokens import api_token_revoke_view, api_token_rotate_view, api_tokens
 from .calendar import calendar
-from .case import case, case_transition, permit_decide
+from .case import case, case_payment, case_transition, permit_decide
 from .escalations import escalation_ack, escalation_res, escalations
 from .identity import companies, company_decide, dispute_decide, disputes
 from .projects import project, projects
@@ -26,6 +26,7 @@ __all__ = [
     "project",
     "projects",
     "case",
+    "case_payment",
     "case_transition",
     "escalation_ack",
     "escalation_res",
