@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications.constants import PaymentSource
-from applications.models import FeePayment
+from applications.models import CombinedApplication, Draft, FeePayment
 from applications.services import fee_payment_record, service_application_transition
 from tests.factories import staff_of
+from tests.web.helpers import request_post
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +184,15 @@ def test_the_pages_cost_the_same_whatever_the_payments(web, combined, quoted, op
             )
     after = (_page_queries(web, _tracking(combined)), _page_queries(water, case_url))
     assert after == before
+
+
+def test_choosing_payment_on_the_request_form_rerenders_it_with_the_error(web, project):
+    web.post("/en/requests/new/", {"project": str(project.uuid)})
+    draft = Draft.objects.get()
+    data = {**request_post(["water"], upload=False), "business_type": "payment"}
+
+    response = web.post(f"/en/requests/drafts/{draft.uuid}/", data)
+
+    assert response.status_code == 200
+    assert "asked as a question" in response.context["form"].errors["business_type"][0]
+    assert not CombinedApplication.objects.exists()
