@@ -29,7 +29,7 @@ from ..constants import (
     WorksType,
 )
 from ..extensions import case_escalations
-from ..selectors.fees import fee_standing
+from ..selectors.common import fee_standing
 from ..transition_inputs import FEE_ITEM_LABEL_MAX_LENGTH, FEE_MAX_CNY
 from ..workflow import (
     COMMENT_MAX_LENGTH,

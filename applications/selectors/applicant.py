@@ -24,8 +24,7 @@ from ..models import (
 )
 from ..sharing import claim_check, copy_stands_q
 from ..workflow import APPLICANT, permissions_of
-from .common import case_page_prefetches
-from .fees import with_fees
+from .common import case_page_prefetches, with_fees
 
 S = ServiceStatus
 

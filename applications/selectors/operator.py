@@ -13,7 +13,7 @@ from ..models import (
     ServiceApplication,
     StateChange,
 )
-from .fees import with_fees
+from .common import with_fees
 
 # The list's columns, by the WorkItemRowSerializer field they feed: one table, no join.
 WORK_ITEM_ROW_FIELDS = ("uuid", "utility", "status", "due_at", "paused_since", "updated_at")

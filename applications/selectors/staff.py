@@ -70,8 +70,7 @@ from ..models import (
     ServiceApplicationGroupObjectPermission,
 )
 from ..workflow import VIEW_SERVICE
-from .common import case_page_prefetches
-from .fees import with_fees
+from .common import case_page_prefetches, with_fees
 
 OVERSIGHT_KINDS = frozenset({OrganizationKind.LEADERSHIP_OFFICE, OrganizationKind.LEADING_GROUP})
 

@@ -49,8 +49,7 @@ from ..selectors.applicant import (
     documents_for_applicant,
     services_to_rate,
 )
-from ..selectors.common import CombinedStatus, combined_status
-from ..selectors.fees import FeeStanding, fee_standing
+from ..selectors.common import CombinedStatus, FeeStanding, combined_status, fee_standing
 from ..selectors.packages import package_ready
 from ..services import (
     combined_application_withdraw,

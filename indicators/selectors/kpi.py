@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from applications.constants import CLOCKED_STATES, Party, Utility
 from applications.models import BAD_RATINGS, RatingLevel, ServiceApplication
-from applications.selectors.fees import ZERO, with_fees
+from applications.selectors.common import ZERO, with_fees
 from applications.selectors.staff import StaffScope
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import Organization, Workgroup

@@ -20,8 +20,7 @@ from ...constants import Party, PaymentSource, PermitStatus, ServiceStatus
 from ...extensions import case_panels
 from ...models import ServiceApplication
 from ...registry import UTILITIES
-from ...selectors.common import combined_status
-from ...selectors.fees import FeeStanding, fee_standing, payment_allowed
+from ...selectors.common import FeeStanding, combined_status, fee_standing, payment_allowed
 from ...selectors.joint_works import joint_works_candidates_for_project, joint_works_for_case
 from ...selectors.staff import (
     case_documents_open,
