@@ -3,6 +3,7 @@ form or in a submission gives a field error pointing to where fees are paid and 
 a question about a fee is a demand of the theme "payment" routed to the case's workgroup."""
 
 import pytest
+from django.utils import translation
 
 from applications.constants import CONNECTION_BUSINESS_TYPES, BusinessType
 from applications.models import CombinedApplication
@@ -24,7 +25,7 @@ def test_submitting_payment_as_a_connection_request_is_a_field_error(
     applicant, applicant_org, project
 ):
     data = submission(applicant, applicant_org, ["water"], business_type=BusinessType.PAYMENT)
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
         combined_application_submit(
             actor=applicant, applicant=applicant_org, project=project, data=data
         )
