@@ -193,6 +193,8 @@ class ServiceApplication(FSMModelMixin, models.Model):
         self.plan = plan
         self.fee_quote_cny = fee_quote_cny
         self.fee_items = list(fee_items or [])
+        # A new quote waits for its own confirmation.
+        self.fee_confirmed_at, self.fee_confirmed_by = None, None
         self.required_permits = list(required_permits)
 
     @transition(
