@@ -12,14 +12,17 @@ __all__ = [
     "ClaimAction",
     "ClockEvent",
     "CommitmentStatus",
+    "CONNECTION_BUSINESS_TYPES",
     "DocumentSource",
     "DocumentType",
+    "FeeStatus",
     "JointWorksStatus",
     "Party",
     "PermitStatus",
     "PermitType",
     "ProjectKind",
     "ProjectSource",
+    "PaymentSource",
     "ServiceStatus",
     "SharedFrom",
     "Utility",
@@ -127,9 +130,39 @@ class PermitStatus(models.TextChoices):
 
 
 class BusinessType(models.TextChoices):
+    """The policy's business types (DESIGN 9). The first three are connection requests; a
+    payment (缴费) is settled on the case it belongs to, and a question or dispute about a
+    connection charge is a demand of the theme "payment" about that case (coordination)."""
+
     NEW_CONNECTION = "new_connection", _("New connection")
     CHANGE = "change", _("Change or capacity increase")
     RELOCATION = "relocation", _("Relocation")
+    PAYMENT = "payment", _("Payment of connection charges")
+
+
+# What one files a combined connection request for (the request form and the submission).
+CONNECTION_BUSINESS_TYPES = (
+    BusinessType.NEW_CONNECTION,
+    BusinessType.CHANGE,
+    BusinessType.RELOCATION,
+)
+
+
+class PaymentSource(models.TextChoices):
+    """Through which door a fee payment was recorded."""
+
+    API = "api", _("Operator's billing system (API)")
+    STAFF = "staff", _("Staff, from the receipt")
+
+
+class FeeStatus(models.TextChoices):
+    """Where one utility's connection fee stands, as the pages show it."""
+
+    NONE = "none", _("No fee quoted")
+    QUOTED = "quoted", _("Quoted, awaiting your confirmation")
+    CONFIRMED = "confirmed", _("Confirmed, not yet paid")
+    PART_PAID = "part_paid", _("Partly paid")
+    PAID = "paid", _("Paid")
 
 
 class ProjectKind(models.TextChoices):

@@ -11,9 +11,17 @@ from django.utils.translation import gettext_lazy as _
 from workgroups.models import Town
 from workgroups.validators import normalize_project_code, validate_project_code
 
-from .constants import BusinessType, DocumentType, ProjectKind, Utility, WorksType
+from .constants import (
+    CONNECTION_BUSINESS_TYPES,
+    BusinessType,
+    DocumentType,
+    ProjectKind,
+    Utility,
+    WorksType,
+)
 from .models import Document, Project, RatingLevel
 from .registry import DOCUMENT_RULES, PLEASE_CHOOSE, UTILITIES, rule_hints, utilities_needing
+from .services.submission import PAYMENT_IS_NO_REQUEST
 from .sharing import SharedDocument
 from .workflow import COMMENT_MAX_LENGTH, SERVICE, input_max_length
 
@@ -89,8 +97,17 @@ class FindProjectForm(forms.Form):
 class RequestForm(forms.Form):
     """The top of the combined request: what and which utilities."""
 
+    # Payment (缴费) is a business type, but not a connection request: a fee is paid to the
+    # operator against its quote on the case, and a question about one is a demand.
     business_type = forms.ChoiceField(
-        label=_("Business type"), choices=BusinessType.choices, widget=forms.RadioSelect
+        label=_("Business type"),
+        choices=[(value, BusinessType(value).label) for value in CONNECTION_BUSINESS_TYPES],
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": PAYMENT_IS_NO_REQUEST},
+        help_text=_(
+            "Paying connection charges needs no request: each operator quotes its fee on your "
+            "request's page. A question about a fee: ask it under Questions and suggestions."
+        ),
     )
     utilities = forms.MultipleChoiceField(
         label=_("Utilities"),

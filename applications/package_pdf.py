@@ -70,6 +70,14 @@ def _table(rows: list[list[Flowable]], widths: list[float]) -> Table:
     return table
 
 
+def _fee(utility: dict) -> str:
+    fee = utility["fee_quote_cny"] or "0"
+    confirmed = utility.get("fee_confirmed_at")
+    if not confirmed:
+        return fee
+    return f"{fee} · 申请人已于 {confirmed[:10]} 确认 confirmed by the applicant"
+
+
 def render_package_pdf(
     content: dict[str, Any], *, short_code: str, number: int, issued_at: str, verify_url: str
 ) -> bytes:
@@ -112,7 +120,7 @@ def render_package_pdf(
             ("供应单位 Operator", utility["operator"]["name"]),
             ("勘查结论 Survey", utility["survey_result"]),
             ("接入方案 Connection plan", utility["plan"]),
-            ("费用 Fee (CNY)", utility["fee_quote_cny"] or "0"),
+            ("费用 Fee (CNY)", _fee(utility)),
             ("外线审批 Permits", permits or "无需外线审批 None required"),
         ]
         story.append(

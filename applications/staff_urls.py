@@ -14,6 +14,7 @@ urlpatterns = [
     path("queue/", staff.queue, name="queue"),
     path("queue/bulk/", staff.queue_bulk, name="queue_bulk"),
     path("cases/<uuid:uuid>/", staff.case, name="case"),
+    path("cases/<uuid:uuid>/<uuid:sa_uuid>/payments/", staff.case_payment, name="case_payment"),
     path(
         "cases/<uuid:uuid>/<uuid:sa_uuid>/<str:name>/",
         staff.case_transition,

@@ -53,6 +53,12 @@ HOLDS_TIER = "tier"
 NOTICE_WORK_ASSIGNED = "work_item_assigned"
 NOTICE_PERMIT_ISSUED = "permit_issued"
 NOTICE_NONE = "none"
+NOTICE_FEE_QUOTED = "fee_quoted"
+NOTICE_FEE_PAID = "fee_paid"
+# The applicant's confirmation of the plan is the confirmation of its fee quote.
+FEE_CONFIRMATION = "confirm_plan"
+# The fact a recorded payment writes in the history (not a move of the state).
+FEE_PAYMENT = "record_payment"
 
 
 class ServiceMachine(Machine[ServiceApplication]):
@@ -100,6 +106,8 @@ class ServiceMachine(Machine[ServiceApplication]):
         slas = sla_table({sa.workgroup_id for sa, _step in moved})
         rows = []
         for sa, step in moved:
+            if transition.name == FEE_CONFIRMATION and sa.fee_quote_cny is not None:
+                sa.fee_confirmed_at, sa.fee_confirmed_by = step.now, step.actor
             # A fact recorded in a stage (a counter visit) leaves its clock alone.
             clock = (
                 ClockChange()
@@ -129,6 +137,8 @@ class ServiceMachine(Machine[ServiceApplication]):
 
 
 _CLOCK_FIELDS = [
+    "fee_confirmed_at",
+    "fee_confirmed_by",
     "status",
     "submitted_at",
     "stage_entered_at",
@@ -219,6 +229,7 @@ SERVICE = register(
                 gettext_lazy("Plan and fee issued"),
                 (OPERATOR,),
                 input_form=inputs.PlanInput,
+                notice=NOTICE_FEE_QUOTED,
             ),
             Transition(
                 "start_construction",
@@ -294,7 +305,18 @@ SERVICE = register(
                 gettext_lazy("Stopped: a commitment was not kept"),
                 input_form=inputs.ReasonInput,
             ),
-        ]
+        ],
+        # Facts recorded in the history that are not a move of the state (fee_payment_record).
+        events=[
+            Transition(
+                FEE_PAYMENT,
+                gettext_lazy("Record a payment"),
+                gettext_lazy("Payment recorded"),
+                (OPERATOR,),
+                input_form=inputs.PaymentInput,
+                notice=NOTICE_FEE_PAID,
+            )
+        ],
     )
 )
 

@@ -3,7 +3,14 @@ PermissionDenied -> 403, ValidationError -> 400, NotFound -> 404."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-__all__ = ["DomainError", "IllegalTransition", "NotFound", "PermissionDenied", "ValidationError"]
+__all__ = [
+    "Conflict",
+    "DomainError",
+    "IllegalTransition",
+    "NotFound",
+    "PermissionDenied",
+    "ValidationError",
+]
 
 
 class DomainError(Exception):
@@ -26,3 +33,9 @@ class NotFound(DomainError):
     """The object does not exist, or the caller may not know that it does."""
 
     status_code = 404
+
+
+class Conflict(DomainError):
+    """The request contradicts what is already recorded (the same key with other data)."""
+
+    status_code = 409

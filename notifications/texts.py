@@ -157,6 +157,39 @@ def _case_state_changed(p: Params) -> Text:
     )
 
 
+@message("case.fee_quoted")
+def _case_fee_quoted(p: Params) -> Text:
+    items = [
+        _("%(label)s: %(amount)s CNY") % {"label": i["label"], "amount": i["amount_cny"]}
+        for i in p.get("fee_items") or []
+    ]
+    return Text(
+        _("%(reference)s %(utility)s: fee quote of %(fee)s CNY awaits your confirmation")
+        % {"reference": p["reference"], "utility": _label(Utility, p["utility"]), "fee": p["fee"]},
+        _lines(
+            *items,
+            p.get("comment", ""),
+            _("Confirm the plan and the fee on the request's page, or ask a question about it."),
+        ),
+        _path("applications:request_detail", p["request"]),
+    )
+
+
+@message("case.fee_paid")
+def _case_fee_paid(p: Params) -> Text:
+    return Text(
+        _("%(reference)s %(utility)s: payment of %(amount)s CNY recorded")
+        % {
+            "reference": p["reference"],
+            "utility": _label(Utility, p["utility"]),
+            "amount": p["amount"],
+        },
+        _("Receipt %(receipt)s, paid on %(day)s.")
+        % {"receipt": p["receipt"], "day": _day(p["paid_on"])},
+        _path("applications:request_detail", p["request"]),
+    )
+
+
 @message("case.escalation")
 def _case_escalation(p: Params) -> Text:
     return Text(

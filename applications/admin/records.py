@@ -1,4 +1,5 @@
-"""Escalations, ratings, drafts, decision packages and API bookkeeping (read-only here)."""
+"""Escalations, fee payments, ratings, drafts, decision packages and API bookkeeping
+(read-only here)."""
 
 from django.contrib import admin
 
@@ -8,6 +9,7 @@ from ..models import (
     Draft,
     Escalation,
     EscalationEvent,
+    FeePayment,
     Project,
     Rating,
     ServiceApplication,
@@ -64,6 +66,26 @@ class EscalationEventAdmin(ScopedAdmin):
     ordering = ("-at", "-id")
     scope_model = ServiceApplication
     scope_path = "escalation__service_application"
+
+
+@admin.register(FeePayment)
+class FeePaymentAdmin(ScopedAdmin):
+    """Append-only payments of connection fees, under the operator's receipt numbers."""
+
+    list_display = (
+        "receipt_number",
+        "service_application",
+        "amount_cny",
+        "paid_on",
+        "source",
+        "recorded_at",
+    )
+    list_filter = ("source", "service_application__utility")
+    search_fields = ("receipt_number", "service_application__combined__reference")
+    list_select_related = ("service_application__combined",)
+    ordering = ("-recorded_at", "-id")
+    scope_model = ServiceApplication
+    scope_path = "service_application"
 
 
 @admin.register(Rating)

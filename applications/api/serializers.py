@@ -1,5 +1,7 @@
 """Work item shapes: list row, detail, history, and the command inputs (separate classes)."""
 
+from decimal import Decimal
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -17,7 +19,9 @@ from ..constants import (
     DocumentSource,
     DocumentType,
     EscalationStatus,
+    FeeStatus,
     Party,
+    PaymentSource,
     PermitStatus,
     PermitType,
     ProjectKind,
@@ -26,6 +30,8 @@ from ..constants import (
     WorksType,
 )
 from ..extensions import case_escalations
+from ..selectors.common import fee_standing
+from ..transition_inputs import FEE_ITEM_LABEL_MAX_LENGTH, FEE_MAX_CNY
 from ..workflow import (
     COMMENT_MAX_LENGTH,
     OPERATOR_TRANSITIONS,
@@ -303,9 +309,69 @@ class ContactSerializer(serializers.Serializer):
         return user.get_full_name() or user.username
 
 
+class FeeItemSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=FEE_ITEM_LABEL_MAX_LENGTH)
+    amount_cny = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), max_value=FEE_MAX_CNY
+    )
+
+
+class FeePaymentSerializer(serializers.Serializer):
+    # The schema's description of this shape, in the caller's language (/api/schema/).
+    __doc__ = gettext_lazy("One payment of the fee, under the operator's receipt number.")
+
+    uuid = serializers.UUIDField()
+    work_item = serializers.UUIDField(source="service_application.uuid")
+    receipt_number = serializers.CharField()
+    amount_cny = serializers.DecimalField(max_digits=12, decimal_places=2)
+    paid_on = serializers.DateField()
+    source = serializers.ChoiceField(choices=PaymentSource.choices)
+    recorded_at = serializers.DateTimeField()
+
+
+class FeeStandingSerializer(serializers.Serializer):
+    # The schema's description of this shape, in the caller's language (/api/schema/).
+    __doc__ = gettext_lazy(
+        "Where the connection fee stands: quoted (single or itemised), confirmed by the "
+        "applicant, paid and outstanding."
+    )
+
+    status = serializers.ChoiceField(choices=FeeStatus.choices)
+    quoted_cny = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    items = FeeItemSerializer(many=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    paid_cny = serializers.DecimalField(max_digits=14, decimal_places=2)
+    outstanding_cny = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    payments = serializers.SerializerMethodField()
+
+    @extend_schema_field(FeePaymentSerializer(many=True))
+    def get_payments(self, standing) -> list:
+        return FeePaymentSerializer(self.context.get("payments", []), many=True).data
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    # The schema's description of this shape, in the caller's language (/api/schema/).
+    __doc__ = gettext_lazy("A payment collected in the operator's own billing system.")
+
+    amount_cny = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), max_value=FEE_MAX_CNY
+    )
+    paid_on = serializers.DateField()
+    receipt_number = serializers.CharField(max_length=60)
+
+
 class WorkItemDetailSerializer(WorkItemSerializer):
     # The schema's description of this shape, in the caller's language (/api/schema/).
     __doc__ = gettext_lazy("One work item with everything an operator needs to work it.")
+
+    fee = serializers.SerializerMethodField()
+
+    @extend_schema_field(FeeStandingSerializer)
+    def get_fee(self, sa) -> dict:
+        payments = list(sa.fee_payments.all())
+        for payment in payments:
+            payment.service_application = sa
+        return FeeStandingSerializer(fee_standing(sa), context={"payments": payments}).data
 
     combined_uuid = serializers.UUIDField(source="combined.uuid")
     workgroup = serializers.CharField(source="workgroup.code")
@@ -405,6 +471,11 @@ class TransitionInputSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=STAGE_INPUTS["plan"].max_length,
         help_text=gettext_lazy("issue_plan (required)."),
+    )
+    fee_items = FeeItemSerializer(
+        many=True,
+        required=False,
+        help_text=gettext_lazy("issue_plan: the quote itemised (adding up to fee_quote_cny)."),
     )
     fee_quote_cny = serializers.DecimalField(
         required=False,

@@ -13,6 +13,7 @@ from workgroups.api.idempotency import idempotent
 from workgroups.api.viewsets import OrganizationScopedViewSet
 from workgroups.api_tokens import ApiScope
 
+from ..constants import PaymentSource
 from ..models import ServiceApplication
 from ..selectors.operator import (
     history_of,
@@ -20,12 +21,14 @@ from ..selectors.operator import (
     work_item_rows_for_operator,
     work_items_for_operator,
 )
-from ..services import service_application_transition
+from ..services import fee_payment_record, service_application_transition
 from ..services.leases import work_items_lease
 from .filters import WorkItemFilter
 from .serializers import (
+    FeePaymentSerializer,
     LeaseInputSerializer,
     LeaseSerializer,
+    PaymentInputSerializer,
     StateChangeSerializer,
     TransitionInputSerializer,
     WorkItemDetailSerializer,
@@ -66,6 +69,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
         "history": READ,
         "transitions": WRITE,
         "lease": WRITE,
+        "payments": WRITE,
     }
 
     def selector(self):
@@ -122,6 +126,38 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
         )
         moved = work_item_details_for_operator(organization=self.organization).get(pk=item.pk)
         return Response(WorkItemDetailSerializer(moved, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary=gettext_lazy("Report a payment of the fee"),
+        description=gettext_lazy(
+            "A payment of the confirmed fee quote, collected in your own billing system: "
+            "amount, day paid and your receipt number. Idempotent by receipt: the same receipt "
+            "with the same figures answers the payment already recorded (200) and records "
+            "nothing again; the same receipt with other figures is refused (409). The work "
+            "item's `fee` shows what is paid and outstanding."
+        ),
+        request=PaymentInputSerializer,
+        responses={
+            201: FeePaymentSerializer,
+            200: FeePaymentSerializer,
+            409: problem_response(ERRORS[409]),
+        },
+    )
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    @idempotent
+    def payments(self, request, uuid=None):
+        item = self.get_object()
+        command = PaymentInputSerializer(data=request.data)
+        command.is_valid(raise_exception=True)
+        result = fee_payment_record(
+            actor=request.user,
+            service_application=item,
+            data=command.validated_data,
+            source=PaymentSource.API,
+        )
+        return Response(
+            FeePaymentSerializer(result.payment).data, status=201 if result.created else 200
+        )
 
     @extend_schema(
         summary=gettext_lazy("Lease work items (fetch and lock)"),

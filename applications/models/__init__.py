@@ -25,6 +25,9 @@ from .feedback import (
     Rating,
     RatingLevel,
 )
+from .fees import (
+    FeePayment,
+)
 from .joint_works import (
     JointWorksEvent,
     JointWorksParticipant,
@@ -77,6 +80,7 @@ __all__ = [
     "Draft",
     "Escalation",
     "EscalationEvent",
+    "FeePayment",
     "JointWorksEvent",
     "JointWorksParticipant",
     "JointWorksPlan",

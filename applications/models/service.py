@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
@@ -84,6 +85,19 @@ class ServiceApplication(FSMModelMixin, models.Model):
     plan = models.TextField(_("connection plan"), blank=True)
     fee_quote_cny = models.DecimalField(
         _("fee quote (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    # The quote itemised (optional): [{"label": ..., "amount_cny": "12.50"}], adding up to
+    # fee_quote_cny; empty for a single-sum quote.
+    fee_items = models.JSONField(_("fee quote items"), default=list, blank=True)
+    # The applicant's confirmation of the quote (with the plan: confirm_plan).
+    fee_confirmed_at = models.DateTimeField(_("fee confirmed at"), null=True, blank=True)
+    fee_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("fee confirmed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     required_permits = models.JSONField(_("required outside-line permits"), default=list)
     inspection_result = models.TextField(_("inspection result"), blank=True)
@@ -194,11 +208,20 @@ class ServiceApplication(FSMModelMixin, models.Model):
         field=status, source=S.SURVEYING, target=S.PLAN_ISSUED, permission=permitted("issue_plan")
     )
     def issue_plan(
-        self, *, survey_result: str, plan: str, fee_quote_cny, required_permits: list[str]
+        self,
+        *,
+        survey_result: str,
+        plan: str,
+        fee_quote_cny,
+        required_permits: list[str],
+        fee_items: list[dict] | None = None,
     ) -> None:
         self.survey_result = survey_result
         self.plan = plan
         self.fee_quote_cny = fee_quote_cny
+        self.fee_items = list(fee_items or [])
+        # A new quote waits for its own confirmation.
+        self.fee_confirmed_at, self.fee_confirmed_by = None, None
         self.required_permits = list(required_permits)
 
     @transition(

@@ -25,7 +25,7 @@ from ..models import (
 )
 from ..sharing import claim_check, copy_stands_q
 from ..workflow import APPLICANT, permissions_of
-from .common import case_page_prefetches
+from .common import case_page_prefetches, with_fees
 
 S = ServiceStatus
 
@@ -62,7 +62,11 @@ def combined_application_tracking(*, organization: Organization) -> QuerySet:
     """Requests with everything the tracking page shows, in a constant number of queries
     whatever the number of utilities, documents or history rows."""
     services = (
-        ServiceApplication.objects.select_related("operator", "workgroup", "rating")
+        with_fees(
+            ServiceApplication.objects.select_related(
+                "operator", "workgroup", "rating", "fee_confirmed_by"
+            )
+        )
         .prefetch_related(
             *case_page_prefetches(),
         )

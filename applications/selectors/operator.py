@@ -5,7 +5,15 @@ from django.db.models import Prefetch, QuerySet
 
 from workgroups.models import Organization
 
-from ..models import Commitment, DocumentLink, PermitRequest, ServiceApplication, StateChange
+from ..models import (
+    Commitment,
+    DocumentLink,
+    FeePayment,
+    PermitRequest,
+    ServiceApplication,
+    StateChange,
+)
+from .common import with_fees
 
 # The list's columns, by the WorkItemRowSerializer field they feed: one table, no join.
 WORK_ITEM_ROW_FIELDS = ("uuid", "utility", "status", "due_at", "paused_since", "updated_at")
@@ -38,9 +46,10 @@ def work_item_details_for_operator(*, organization: Organization) -> QuerySet:
     """The operator's items with everything the detail view shows, in a fixed number of
     queries: documents, commitments, permits, the applicant's contact and the lease."""
     return (
-        work_items_for_operator(organization=organization)
+        with_fees(work_items_for_operator(organization=organization))
         .select_related("combined__submitted_by", "lease")
         .prefetch_related(
+            Prefetch("fee_payments", queryset=FeePayment.objects.order_by("paid_on", "pk")),
             Prefetch(
                 "document_links",
                 queryset=DocumentLink.objects.select_related("document").order_by("doc_type"),

@@ -91,6 +91,12 @@ def decision_package_content(*, combined: CombinedApplication) -> dict[str, Any]
                 "permits": _approved(sa.permits.all()),
             }
         )
+        # The applicant's confirmation of the fee, fixed before the permits (so before any
+        # package). Payments come later and are not in the package: a payment would make
+        # every issued package outdated. Absent for quotes older than the confirmation record,
+        # so the packages issued before keep their content and their hash.
+        if sa.fee_confirmed_at is not None:
+            utilities[-1]["fee_confirmed_at"] = sa.fee_confirmed_at.isoformat()
     fees = [sa.fee_quote_cny for sa in services if sa.fee_quote_cny is not None]
     return {
         "request": combined.reference or str(combined.uuid),

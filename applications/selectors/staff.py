@@ -70,7 +70,7 @@ from ..models import (
     ServiceApplicationGroupObjectPermission,
 )
 from ..workflow import VIEW_SERVICE
-from .common import case_page_prefetches
+from .common import case_page_prefetches, with_fees
 
 OVERSIGHT_KINDS = frozenset({OrganizationKind.LEADERSHIP_OFFICE, OrganizationKind.LEADING_GROUP})
 
@@ -251,8 +251,8 @@ def permit_for_agency(*, scope: StaffScope, uuid) -> PermitRequest | None:
 def case_for_staff(*, user, scope: StaffScope, uuid) -> CombinedApplication | None:
     """A combined request with the utilities the caller may open, or None (404)."""
     services = (
-        visible_service_applications(user=user, scope=scope)
-        .select_related("operator", "workgroup")
+        with_fees(visible_service_applications(user=user, scope=scope))
+        .select_related("operator", "workgroup", "fee_confirmed_by")
         .prefetch_related(
             *case_page_prefetches(),
             models.Prefetch(

@@ -13,6 +13,7 @@ from .corrections import service_application_correct
 from .documents import document_store, project_document_share
 from .drafts import draft_create, draft_delete, draft_save, draft_submit
 from .escalations import escalation_acknowledge, escalation_resolve, sla_sweep
+from .fees import PaymentResult, fee_payment_record
 from .permits import permit_request_decide
 from .projects import project_create, project_update
 from .ratings import service_application_rate
@@ -37,6 +38,8 @@ __all__ = [
     "draft_submit",
     "escalation_acknowledge",
     "escalation_resolve",
+    "fee_payment_record",
+    "PaymentResult",
     "permit_request_decide",
     "project_claim",
     "project_create",

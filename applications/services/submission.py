@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import PermissionDenied, ValidationError
 from core.workflow import apply_many
@@ -15,7 +16,7 @@ from workgroups.models import Organization, User, Workgroup
 from workgroups.selectors import operators_by_utility
 from workgroups.services import ensure_member
 
-from ..constants import BusinessType, Utility
+from ..constants import CONNECTION_BUSINESS_TYPES, BusinessType, Utility
 from ..models import (
     WITHDRAWABLE,
     CombinedApplication,
@@ -33,6 +34,13 @@ from ..sharing import copies_not_standing, shared_document_sources
 from ..workflow import SERVICE, permissions_of
 from .commitments import commitment_terms
 from .transitions import service_application_transition
+
+# Choosing "payment" for a connection request: where fees are paid and questioned instead.
+PAYMENT_IS_NO_REQUEST = gettext_lazy(
+    "Choose new connection, change or relocation. Fees are paid to each operator against its "
+    "quote on your request's page; a question about a fee is asked as a question (theme: "
+    "Payment) about that request."
+)
 
 
 @dataclass
@@ -59,8 +67,12 @@ def _validate(
     department's pushed copy is linked whatever the input said, and the registry's data stands
     for the business licence, so an upload of it is not kept."""
     errors: dict[str, list] = {}
-    if data.business_type not in BusinessType.values:
-        errors["business_type"] = [_("Choose a business type.")]
+    if data.business_type not in CONNECTION_BUSINESS_TYPES:
+        errors["business_type"] = [
+            str(PAYMENT_IS_NO_REQUEST)
+            if data.business_type == BusinessType.PAYMENT
+            else _("Choose a business type.")
+        ]
     if not data.utilities:
         errors["utilities"] = [_("Choose at least one utility.")]
     cleaned: dict[str, dict] = {}

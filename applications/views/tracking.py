@@ -3,6 +3,7 @@
 import datetime as dt
 import uuid as uuid_lib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http import HTTPStatus
 
 from django.conf import settings
@@ -29,7 +30,7 @@ from ..case_clock import (
     service_clock,
 )
 from ..clock import working_days_used
-from ..constants import PermitStatus, ServiceStatus
+from ..constants import FeeStatus, PermitStatus, ServiceStatus
 from ..extensions import tracking_panels
 from ..forms import (
     CommentForm,
@@ -49,7 +50,7 @@ from ..selectors.applicant import (
     documents_for_applicant,
     services_to_rate,
 )
-from ..selectors.common import CombinedStatus, combined_status
+from ..selectors.common import CombinedStatus, FeeStanding, combined_status, fee_standing
 from ..selectors.packages import package_ready
 from ..services import (
     combined_application_withdraw,
@@ -91,6 +92,7 @@ class Card:
     forms: dict = field(default_factory=dict)
     # What the layers above add under the utility (a follow-up of its rating).
     panels: list = field(default_factory=list)
+    fee: FeeStanding | None = None
 
 
 def _cards(request: HttpRequest, combined: CombinedApplication, bound: dict | None = None):
@@ -132,6 +134,7 @@ def _cards(request: HttpRequest, combined: CombinedApplication, bound: dict | No
                 expected=expected_completion(sa, slas=slas, now=now),
                 forms=forms,
                 panels=panels.get(sa.pk, []),
+                fee=fee_standing(sa),
             )
         )
     return cards
@@ -169,6 +172,11 @@ def _render(request, combined, *, bound=None, status=200, error="", commitment_f
     commitment_rows = _commitment_rows(combined, commitment_forms)
     derived = combined_status(card.sa.status for card in cards)
     fees = [card.sa.fee_quote_cny for card in cards if card.sa.fee_quote_cny is not None]
+    paid = sum((card.fee.paid_cny for card in cards if card.fee), Decimal("0.00"))
+    outstanding = sum(
+        (card.fee.outstanding_cny for card in cards if card.fee and card.fee.outstanding_cny),
+        Decimal("0.00"),
+    )
     context = {
         "combined": combined,
         "cards": cards,
@@ -176,6 +184,9 @@ def _render(request, combined, *, bound=None, status=200, error="", commitment_f
         "derived_label": CombinedStatus(derived).label,
         "derived_tone": COMBINED_TONE[derived],
         "fee_total": sum(fees) if fees else None,
+        "fee_paid": paid,
+        "fee_outstanding": outstanding,
+        "fee_cards": [card for card in cards if card.fee and card.fee.status != FeeStatus.NONE],
         "clock": combined_clock(card.clock for card in cards),
         "expected": request_expected_completion(card.expected for card in cards),
         "commitments": commitment_rows,

@@ -3,6 +3,8 @@ confirmation with the private link, the submitter's list and page, and the priva
 
 from __future__ import annotations
 
+import uuid as uuid_lib
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -19,7 +21,7 @@ from core.forms import error_summary
 from core.web import errors_to_form
 
 from ..access import demand_private_path
-from ..constants import DemandStatus
+from ..constants import DemandStatus, DemandTheme, Utility
 from ..forms import DemandForm
 from ..models import Demand
 from ..registry import ATTACHMENTS_MAX
@@ -44,7 +46,7 @@ def demand_new(request: HttpRequest) -> HttpResponse:
     cases = cases_for_demand(organization=organization) if organization is not None else None
     kwargs = {"signed_in": signed_in, "cases": cases}
     if request.method != "POST":
-        form = DemandForm(initial={"kind": "need"}, **kwargs)
+        form = DemandForm(initial=_initial(request, cases), **kwargs)
         return _form_page(request, form)
     form = DemandForm(request.POST, request.FILES, **kwargs)
     if not form.is_valid():
@@ -67,6 +69,23 @@ def demand_new(request: HttpRequest) -> HttpResponse:
         return _form_page(request, form)
     request.session[ONCE_KEY] = str(demand.uuid)
     return redirect("applications:demand_submitted")
+
+
+def _initial(request: HttpRequest, cases) -> dict:
+    """What a link may preselect: a theme and a utility, and one of the submitter's own cases
+    (the tracking page's "question about this fee" link); anything else is ignored."""
+    initial: dict = {"kind": "need"}
+    for name, values in (("theme", DemandTheme.values), ("utility", Utility.values)):
+        if request.GET.get(name) in values:
+            initial[name] = request.GET[name]
+    try:
+        case_uuid = uuid_lib.UUID(request.GET.get("case", ""))
+    except ValueError:
+        return initial
+    case = cases.filter(uuid=case_uuid).first() if cases is not None else None
+    if case is not None:
+        initial.update(case=case.pk, utility=case.utility)
+    return initial
 
 
 def _form_page(request: HttpRequest, form: DemandForm, *, status: int = 200) -> HttpResponse:

@@ -15,13 +15,25 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Greatest
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from applications.constants import CLOCKED_STATES, Party, Utility
 from applications.models import BAD_RATINGS, RatingLevel, ServiceApplication
+from applications.selectors.common import ZERO, with_fees
 from applications.selectors.staff import StaffScope
 from workgroups.constants import OrganizationKind, WorkgroupRole
 from workgroups.models import Organization, Workgroup
@@ -177,6 +189,57 @@ def _pivot(rows: list[dict], key: tuple[str, ...]) -> dict[tuple, dict[str, dict
 def _total(row: dict | None) -> int:
     """The sum of a distribution (its mean times its count), e.g. counter visits."""
     return round(row["mean"] * row["n"]) if row else 0
+
+
+def _month_after(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def kpi_fees(*, filters: KpiFilter, scope: StaffScope | None = None) -> list[dict]:
+    """Per utility, the connection fees of the cases submitted in the period: quoted (count
+    and sum), confirmed by the applicant, paid in full (count) and paid (sum of the payments),
+    outstanding. One SQL query over the cases and their payments; `scope` None is the public
+    view of every case (counts and sums only)."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(filters.first, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(_month_after(filters.last), dt.time.min, tzinfo=zone)
+    cases = ServiceApplication.objects.filter(
+        fee_quote_cny__isnull=False, submitted_at__gte=start, submitted_at__lt=end
+    )
+    if scope is not None:
+        if not scope.is_staff:
+            return []
+        if not scope.oversight:
+            cases = cases.filter(
+                Q(workgroup_id__in=sorted(scope.lead_workgroup_ids))
+                | Q(operator_id__in=sorted(scope.operator_ids))
+            )
+    if filters.workgroup_id is not None:
+        cases = cases.filter(workgroup_id=filters.workgroup_id)
+    money = DecimalField(max_digits=16, decimal_places=2)
+    settled = Q(fee_paid_cny__gte=F("fee_quote_cny"), fee_confirmed_at__isnull=False)
+    rows = (
+        with_fees(cases)
+        .order_by()
+        .values("utility")
+        .annotate(
+            quoted=Count("pk"),
+            quoted_cny=Coalesce(Sum("fee_quote_cny"), ZERO, output_field=money),
+            confirmed=Count("pk", filter=Q(fee_confirmed_at__isnull=False)),
+            paid=Count("pk", filter=settled),
+            paid_cny=Coalesce(Sum("fee_paid_cny"), ZERO, output_field=money),
+            payments=Coalesce(Sum("fee_payment_count"), 0),
+        )
+    )
+    by_utility = {row["utility"]: row for row in rows}
+    out = []
+    for utility in Utility.values:
+        row = by_utility.get(utility)
+        if row is None:
+            continue
+        outstanding = max(row["quoted_cny"] - row["paid_cny"], ZERO)
+        out.append({**row, "outstanding_cny": outstanding})
+    return out
 
 
 def kpi_workgroups(*, scope: StaffScope) -> list[tuple[int, str]]:

@@ -21,11 +21,12 @@ from .kpi import (
     KpiFilter,
     indicators_available,
     kpi_as_of,
+    kpi_fees,
     kpi_public,
     kpi_public_joint_works,
 )
 
-CACHE_KEY = "public-transparency:v3"
+CACHE_KEY = "public-transparency:v4"
 CACHE_SECONDS = 300
 MONTHS = 12
 # Public figures may be computed per process while Redis does not answer (core/cache_guard.py).
@@ -50,8 +51,23 @@ def _standards() -> dict[str, list[dict]]:
     return slas
 
 
+def _fees(row: dict | None) -> dict | None:
+    if row is None:
+        return None
+    return {
+        "quoted": row["quoted"],
+        "quoted_cny": str(row["quoted_cny"]),
+        "paid": row["paid"],
+        "paid_share": _share(row["paid"], row["quoted"]),
+        "paid_cny": str(row["paid_cny"]),
+        "outstanding_cny": str(row["outstanding_cny"]),
+    }
+
+
 def _compute(filters: KpiFilter, as_of: dt.datetime | None, available: bool) -> dict:
     figures = kpi_public(filters=filters) if available else {}
+    # Counts and sums of every case (no name): computed on any database.
+    fees = {row["utility"]: row for row in kpi_fees(filters=filters)}
     slas = _standards()
     utilities = []
     for utility in Utility.values:
@@ -61,6 +77,7 @@ def _compute(filters: KpiFilter, as_of: dt.datetime | None, available: bool) -> 
             "slas": slas.get(utility, []),
             "documents": list(UTILITIES[utility].documents),
             "party_days_median": dict.fromkeys(Party.values),
+            "fees": _fees(fees.get(utility)),
         }
         if f:
             row |= {

@@ -29,6 +29,7 @@ from ..selectors.kpi import (
     kpi_connections,
     kpi_demand_notices,
     kpi_demands,
+    kpi_fees,
     kpi_follow_ups,
     kpi_joint_works,
     kpi_longest_holds,
@@ -193,7 +194,38 @@ def _kpi_tables(scope, filters: KpiFilter) -> dict[str, dict]:
         ]
         for r in kpi_demand_notices(scope=scope, filters=filters)
     ]
+    fees = [
+        [
+            utility_labels.get(r["utility"], r["utility"]),
+            r["quoted"],
+            r["quoted_cny"],
+            r["confirmed"],
+            r["paid"],
+            rate(r["paid"], r["quoted"]),
+            r["paid_cny"],
+            r["outstanding_cny"],
+        ]
+        for r in kpi_fees(scope=scope, filters=filters)
+    ]
     return {
+        "fees": {
+            "title": _("Connection fees per utility: paid against quoted"),
+            "note": _(
+                "Cases submitted in the period with a fee quote. Paid in full: the payments "
+                "the operators reported cover the quote the applicant confirmed."
+            ),
+            "headers": [
+                _("Utility"),
+                _("Quotes"),
+                _("Quoted (CNY)"),
+                _("Confirmed"),
+                _("Paid in full"),
+                _("Paid in full (%)"),
+                _("Paid (CNY)"),
+                _("Outstanding (CNY)"),
+            ],
+            "rows": fees,
+        },
         "connections": {
             "text_columns": 2,
             "title": _("Connections per utility and month of connection"),

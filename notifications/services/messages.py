@@ -14,7 +14,13 @@ from applications.constants import (
     ProjectSource,
 )
 from applications.models import EscalationEvent, Project, ProjectClaimEvent, StateChange
-from applications.workflow import NOTICE_PERMIT_ISSUED, NOTICE_WORK_ASSIGNED, notice_of
+from applications.workflow import (
+    NOTICE_FEE_PAID,
+    NOTICE_FEE_QUOTED,
+    NOTICE_PERMIT_ISSUED,
+    NOTICE_WORK_ASSIGNED,
+    notice_of,
+)
 from workgroups.constants import OrganizationKind, VerificationStatus
 from workgroups.models import CompanyIdentity, CompanyIdentityEvent
 from workgroups.selectors import escalation_holders
@@ -68,25 +74,47 @@ def handle_state_changes(changes: list[StateChange]) -> int:
     return save_deliveries(rows)
 
 
+def _case_message(change: StateChange, notice: str) -> tuple[str, dict]:
+    """The catalogue code and parameters of a case's fact: a fee quote to confirm and a
+    payment recorded have their own, every other move the state change."""
+    sa = change.service_application
+    common = {
+        "reference": sa.combined.reference,
+        "request": str(sa.combined.uuid),
+        "item": str(sa.uuid),
+        "utility": sa.utility,
+    }
+    data = change.data
+    if notice == NOTICE_FEE_QUOTED and data.get("fee_quote_cny") is not None:
+        return "case.fee_quoted", {
+            **common,
+            "fee": data["fee_quote_cny"],
+            "fee_items": data.get("fee_items") or [],
+            "comment": change.comment,
+        }
+    if notice == NOTICE_FEE_PAID:
+        return "case.fee_paid", {
+            **common,
+            "amount": data["amount_cny"],
+            "paid_on": data["paid_on"],
+            "receipt": data["receipt_number"],
+        }
+    return "case.state_changed", {
+        **common,
+        "status": change.to_state,
+        "reason": data.get("reason", ""),
+        "comment": change.comment,
+        "fee": data.get("fee_quote_cny"),
+    }
+
+
 def _messages_for(change: StateChange, audience: Audience) -> list[Delivery]:
     sa = change.service_application
     combined = sa.combined
     payload = _case_payload(change)
     event_id = change.uuid
-    message = compose(
-        "case.state_changed",
-        {
-            "reference": combined.reference,
-            "request": str(combined.uuid),
-            "item": str(sa.uuid),
-            "utility": sa.utility,
-            "status": change.to_state,
-            "reason": change.data.get("reason", ""),
-            "comment": change.comment,
-            "fee": change.data.get("fee_quote_cny"),
-        },
-    )
     notice = notice_of(change)
+    message = compose(*_case_message(change, notice))
     permit = change.permit_request
     if permit is not None:
         if notice != NOTICE_PERMIT_ISSUED:

@@ -73,10 +73,10 @@ def test_every_post_handler_is_idempotent():
             handlers.append(getattr(callback.cls, actions["post"]))
         elif actions is None and hasattr(callback.view_class, "post"):
             handlers.append(callback.view_class.post)
-    # work-item transitions, lease, permit transitions, project push, project reassign,
-    # project document share, demand-notice ack, demand-signal push, webhook registration,
-    # company registry push, joint-works transitions and join, road-works push
-    assert len(handlers) == 13
+    # work-item transitions, lease and payments, permit transitions, project push, project
+    # reassign, project document share, demand-notice ack, demand-signal push, webhook
+    # registration, company registry push, joint-works transitions and join, road-works push
+    assert len(handlers) == 14
     assert all(getattr(handler, "idempotent", False) for handler in handlers), handlers
 
 

@@ -133,6 +133,8 @@ def test_the_package_holds_every_plan_fee_and_permit_and_is_signed(decided, proj
     permits = {p["type"] for u in package.content["utilities"] for p in u["permits"]}
     assert permits == {"planning", "road_excavation"}
     assert package.content["fee_total_cny"] == "18400.50"
+    assert all(u["fee_confirmed_at"] for u in package.content["utilities"])
+    assert "申请人已于" in text and "confirmed by the applicant" in text
     assert package.content["open_commitments"]  # signed instead of documents, not yet verified
     # pyHanko itself finds one intact PAdES signature over the whole file, by the platform.
     signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.translation import override
 
-from applications.services import service_application_transition
+from applications.services import fee_payment_record, service_application_transition
 from notifications.constants import Channel, EventType
 from notifications.models import Delivery
 from notifications.services import facts_process
@@ -67,6 +67,24 @@ SAMPLES = {
         "reason": "",
         "comment": "",
         "fee": "1200.00",
+    },
+    "case.fee_quoted": {
+        "reference": "ZS-1",
+        "request": str(uuid.uuid4()),
+        "item": str(uuid.uuid4()),
+        "utility": "electricity",
+        "fee": "1250.50",
+        "fee_items": [{"label": "Meter", "amount_cny": "250.50"}],
+        "comment": "",
+    },
+    "case.fee_paid": {
+        "reference": "ZS-1",
+        "request": str(uuid.uuid4()),
+        "item": str(uuid.uuid4()),
+        "utility": "electricity",
+        "amount": "1250.50",
+        "paid_on": "2026-01-05",
+        "receipt": "GD-1",
     },
     "case.escalation": {"tier": 2, "reference": "ZS-1", "stage": "accepted", "note": ""},
     "action_item.assigned": {
@@ -426,3 +444,50 @@ def test_existing_rows_get_a_code_where_their_payload_says_enough(
     html = signed_in.get(f"/en/inbox/{returned.uuid}/").content.decode()
     assert "Returned for correction" in html
     assert "请补充二次供水设计图" in html  # the stored reason, as typed
+
+
+def test_the_applicant_is_told_of_a_fee_to_confirm_and_of_a_payment_recorded(
+    signed_in, submit, operator_staff, applicant
+):
+    combined = submit(["water"])
+    sa = combined.services.get()
+    water = operator_staff("zs-water")
+    for name, data in (
+        ("accept", {}),
+        ("start_survey", {}),
+        (
+            "issue_plan",
+            {
+                "survey_result": "现场具备条件",
+                "plan": "DN100 接入",
+                "fee_quote_cny": "880.00",
+                "fee_items": "接水工程费 = 880.00",
+            },
+        ),
+    ):
+        sa = service_application_transition(
+            actor=water, service_application=sa, transition=name, data=data
+        )
+    service_application_transition(
+        actor=applicant, service_application=sa, transition="confirm_plan"
+    )
+    fee_payment_record(
+        actor=water,
+        service_application=sa,
+        data={"amount_cny": "880.00", "paid_on": "2026-01-05", "receipt_number": "SW-9"},
+    )
+    facts_process()
+
+    mine = Delivery.objects.filter(
+        channel=Channel.IN_APP, recipient_organization=combined.applicant
+    )
+    quoted = mine.get(code="case.fee_quoted")
+    paid = mine.get(code="case.fee_paid")
+    assert "880.00" in quoted.subject and "接水工程费" in quoted.body
+    assert "SW-9" in paid.body
+    english = signed_in.get(f"/en/inbox/{paid.uuid}/").content.decode()
+    assert "payment of 880.00 CNY recorded" in english
+    # The operator reported it: the operator is not told of its own report.
+    assert not Delivery.objects.filter(
+        code="case.fee_paid", recipient_organization=sa.operator
+    ).exists()

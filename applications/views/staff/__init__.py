@@ -9,7 +9,7 @@ visible) -> 404.
 
 from .api_tokens import api_token_revoke_view, api_token_rotate_view, api_tokens
 from .calendar import calendar
-from .case import case, case_transition, permit_decide
+from .case import case, case_payment, case_transition, permit_decide
 from .escalations import escalation_ack, escalation_res, escalations
 from .identity import companies, company_decide, dispute_decide, disputes
 from .projects import project, projects
@@ -27,6 +27,7 @@ __all__ = [
     "project",
     "projects",
     "case",
+    "case_payment",
     "case_transition",
     "escalation_ack",
     "escalation_res",

@@ -17,11 +17,11 @@ from core.web import errors_to_form
 
 from ...case_clock import CaseClock, permit_working_days, service_clock
 from ...clock import working_days_left, working_days_used
-from ...constants import Party, PermitStatus, ServiceStatus
+from ...constants import Party, PaymentSource, PermitStatus, ServiceStatus
 from ...extensions import case_panels
 from ...models import ServiceApplication
 from ...registry import UTILITIES
-from ...selectors.common import combined_status
+from ...selectors.common import FeeStanding, combined_status, fee_standing, payment_allowed
 from ...selectors.joint_works import joint_works_candidates_for_project, joint_works_for_case
 from ...selectors.staff import (
     case_documents_open,
@@ -29,7 +29,8 @@ from ...selectors.staff import (
     permit_for_agency,
     service_for_staff,
 )
-from ...services import permit_request_decide, service_application_transition
+from ...services import fee_payment_record, permit_request_decide, service_application_transition
+from ...transition_inputs import PaymentInput
 from ...workflow import (
     COMMENT_MAX_LENGTH,
     COUNTER_VISIT,
@@ -59,6 +60,9 @@ class Column:
     visit: tuple[str, str, Form | None] | None = None
     # What the layers above show for this utility (its referrals up: coordination).
     panels: list = field(default_factory=list)
+    fee: FeeStanding | None = None
+    # Marking the fee paid from the operator's receipt (the operator's staff only).
+    payment_form: Form | None = None
 
     @property
     def days_overdue(self) -> int:
@@ -94,6 +98,8 @@ def _render_case(
     *,
     failed: tuple[int, str, Form] | None = None,
     error: str = "",
+    status: int = 200,
+    payment: tuple[int, Form] | None = None,
 ) -> HttpResponse:
     combined = case_for_staff(user=request.user, scope=request.staff_scope, uuid=uuid)
     if combined is None:
@@ -116,7 +122,14 @@ def _render_case(
             details=_details_display(sa),
             documents_open=sa.pk in documents_open,
             panels=panels.get(sa.pk, []),
+            fee=fee_standing(sa),
         )
+        if payment_allowed(sa, perms):
+            column.payment_form = (
+                payment[1]
+                if payment and payment[0] == sa.pk
+                else PaymentInput(prefix=_payment_prefix(sa))
+            )
         for name in transitions_available(actor=request.user, obj=sa, perms=perms):
             if failed and failed[0] == sa.pk and failed[1] == name:
                 form = failed[2]
@@ -218,6 +231,44 @@ def case_transition(request: HttpRequest, uuid, sa_uuid, name: str) -> HttpRespo
         request,
         _("%(action)s: done for %(utility)s.")
         % {"action": SERVICE[name].button, "utility": sa.get_utility_display()},
+    )
+    return redirect("staff:case", uuid=uuid)
+
+
+def _payment_prefix(sa: ServiceApplication) -> str:
+    return f"pay{sa.pk}"
+
+
+@require_POST
+@staff_required
+@staff_errors(back=_case_url)
+def case_payment(request: HttpRequest, uuid, sa_uuid) -> HttpResponse:
+    """Mark the fee (partly) paid from the operator's receipt."""
+    sa = service_for_staff(
+        user=request.user, scope=request.staff_scope, combined_uuid=uuid, uuid=sa_uuid
+    )
+    if sa is None:
+        raise Http404
+    prefix = _payment_prefix(sa)
+    try:
+        result = fee_payment_record(
+            actor=request.user,
+            service_application=sa,
+            data=_unprefixed(request.POST, prefix),
+            source=PaymentSource.STAFF,
+        )
+    except ValidationError as exc:
+        form = PaymentInput(request.POST, prefix=prefix)
+        errors_to_form(form, exc)
+        return _render_case(request, uuid, payment=(sa.pk, form))
+    done = (
+        _("Payment recorded for %(utility)s (receipt %(receipt)s).")
+        if result.created
+        else _("Receipt %(receipt)s was already recorded for %(utility)s.")
+    )
+    messages.success(
+        request,
+        done % {"utility": sa.get_utility_display(), "receipt": result.payment.receipt_number},
     )
     return redirect("staff:case", uuid=uuid)
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ...constants import (
+    CONNECTION_BUSINESS_TYPES,
     BusinessType,
     ServiceStatus,
     Utility,
@@ -67,7 +68,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             "querystring": params.urlencode(),
             "utilities": Utility.choices,
             "statuses": [c for c in ServiceStatus.choices if c[0] != ServiceStatus.DRAFT],
-            "business_types": BusinessType.choices,
+            # Cases are connection requests: a payment is no business type of a case.
+            "business_types": [
+                c for c in BusinessType.choices if c[0] in CONNECTION_BUSINESS_TYPES
+            ],
             "towns": filter_towns(),
             "page_sizes": PAGE_SIZES,
             "show_permits_tab": bool(scope.agency_ids),
