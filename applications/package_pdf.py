@@ -144,7 +144,11 @@ def render_package_pdf(
                 [
                     [
                         _p(f"{c['label']['zh']}\n{c['label']['en']}", s["body"]),
-                        _p(c["statement"], s["body"]),
+                        _p(
+                            c["statement"]
+                            + (f"\n到期日 Due by {c['due_on']}" if c.get("due_on") else ""),
+                            s["body"],
+                        ),
                     ]
                     for c in content["open_commitments"]
                 ],

@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.utils import translation
 
 from ..constants import (
+    CommitmentStatus,
     DocumentType,
     JointWorksStatus,
     PermitStatus,
@@ -119,8 +120,12 @@ def decision_package_content(*, combined: CombinedApplication) -> dict[str, Any]
                 "label": _both(lambda c=commitment: DocumentType(c.doc_type).label),
                 "statement": commitment.statement,
                 "signed_at": commitment.signed_at.isoformat(),
+                # Where it stands and by when the promised document is due (承诺制闭环).
+                "status": commitment.status,
+                "due_on": commitment.due_on.isoformat() if commitment.due_on else None,
             }
             for commitment in combined.commitments.all()
+            if commitment.status != CommitmentStatus.VERIFIED
         ],
     }
 

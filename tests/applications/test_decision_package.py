@@ -7,6 +7,7 @@ import threading
 
 import pypdfium2 as pdfium
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -22,6 +23,7 @@ from applications.models import (
     ServiceApplication,
 )
 from applications.services import combined_application_submit, service_application_transition
+from applications.services.commitments import commitment_supply, commitment_verify
 from applications.services.joint_works import joint_works_plan_act
 from applications.services.packages import PackageNotReady, decision_package_issue
 from applications.services.permits import permit_request_decide
@@ -29,7 +31,7 @@ from core.pdf_signing import check_pdf_signature, platform_certificate
 from tests.applications.joint_works_helpers import UTILITIES as JOINT
 from tests.applications.joint_works_helpers import propose, services_for
 from tests.applications.test_joint_works import _approve_all
-from tests.factories import company, member_of, staff_of, submission
+from tests.factories import PDF_BYTES, company, member_of, staff_of, submission
 
 BASE = "http://testserver"
 PLANS = {
@@ -335,3 +337,24 @@ def test_the_package_carries_the_joint_works_window_and_its_one_permit_set(
         JOINT["water"][3]
     )
     assert plan.road_name in _text(_pdf(package))
+
+
+def test_a_verified_commitment_leaves_the_package_and_the_open_ones_say_when_due(decided):
+    """Only commitments still open are listed, each with its due day; once the agency accepts
+    the document, the next package no longer lists it (and is a new package)."""
+    first = decision_package_issue(combined=decided, base_url=BASE)
+    listed = {c["document"]: c for c in first.content["open_commitments"]}
+    commitment = decided.commitments.get(doc_type=next(iter(listed)))
+    assert listed[commitment.doc_type]["status"] == "pending"
+    assert listed[commitment.doc_type]["due_on"] == (
+        commitment.due_on.isoformat() if commitment.due_on else None
+    )
+    supplied = commitment_supply(
+        actor=commitment.signed_by,
+        commitment=commitment,
+        upload=SimpleUploadedFile("kept.pdf", PDF_BYTES + b"kept", "application/pdf"),
+    )
+    commitment_verify(actor=staff_of(supplied.verifier.code), commitment=supplied)
+    second = decision_package_issue(combined=decided, base_url=BASE)
+    assert second.pk != first.pk
+    assert commitment.doc_type not in {c["document"] for c in second.content["open_commitments"]}
