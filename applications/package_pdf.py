@@ -121,7 +121,7 @@ def render_package_pdf(
             ("勘查结论 Survey", utility["survey_result"]),
             ("接入方案 Connection plan", utility["plan"]),
             ("费用 Fee (CNY)", _fee(utility)),
-            ("外线审批 Permits", permits or "无需外线审批 None required"),
+            ("外线审批 Permits", permits or _no_own_permits(utility)),
         ]
         story.append(
             _table(
@@ -181,3 +181,10 @@ def render_package_pdf(
     )
     document.build(story)
     return buffer.getvalue()
+
+
+def _no_own_permits(utility: dict) -> str:
+    """What the permits row says for a utility without permits of its own."""
+    if utility.get("joint_works"):
+        return "由联合施工统一办理（见下文）\nPermits of the joint plan, below"
+    return "无需外线审批 None required"

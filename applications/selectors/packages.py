@@ -89,7 +89,14 @@ def decision_package_content(*, combined: CombinedApplication) -> dict[str, Any]
                 "survey_result": sa.survey_result,
                 "plan": sa.plan,
                 "fee_quote_cny": None if sa.fee_quote_cny is None else str(sa.fee_quote_cny),
-                "permits": _approved(sa.permits.all()),
+                # The utility's own permits; a joint works plan's one permit set is listed once,
+                # under the plan, and each utility taking part names the plan instead.
+                "permits": _approved(p for p in sa.permits.all() if p.joint_works_plan_id is None),
+                "joint_works": [
+                    str(taking_part.plan.uuid)
+                    for taking_part in sa.joint_works.all()
+                    if taking_part.plan.status != JointWorksStatus.CANCELLED
+                ],
             }
         )
         # The applicant's confirmation of the fee, fixed before the permits (so before any

@@ -336,7 +336,14 @@ def test_the_package_carries_the_joint_works_window_and_its_one_permit_set(
     assert {p["type"] for p in joint["permits"]} == set(JOINT["electricity"][3]) | set(
         JOINT["water"][3]
     )
-    assert plan.road_name in _text(_pdf(package))
+    text = _text(_pdf(package))
+    assert plan.road_name in text
+    # The one permit set is listed once, under the plan; each utility names the plan instead of
+    # saying it needs no permits.
+    for utility in package.content["utilities"]:
+        assert (utility["permits"], utility["joint_works"]) == ([], [str(plan.uuid)])
+    assert text.count("Permits of the joint plan") == len(package.content["utilities"])
+    assert "None required" not in text
 
 
 def test_a_verified_commitment_leaves_the_package_and_the_open_ones_say_when_due(decided):
