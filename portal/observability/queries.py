@@ -15,8 +15,10 @@ from django.db.models import Count, Exists, Min, OuterRef, Q
 
 from applications.constants import CLOCKED_STATES, EscalationStatus
 from applications.models import (
+    CommitmentEvent,
     Escalation,
     EscalationEvent,
+    JointWorksEvent,
     Project,
     ProjectClaimEvent,
     ServiceApplication,
@@ -27,6 +29,7 @@ from coordination.models import (
     DemandHistory,
     FollowUpHistory,
     ItemEscalationEvent,
+    NoticeRecipient,
     RatingInvitation,
 )
 from notifications.constants import DeliveryStatus, NoticeStatus
@@ -47,6 +50,9 @@ FACT_SOURCES: tuple[tuple[str, type[models.Model], str], ...] = (
     ("rating_invitations", RatingInvitation, "at"),
     ("follow_up_history", FollowUpHistory, "at"),
     ("action_item_history", ActionItemHistory, "at"),
+    ("notice_recipients", NoticeRecipient, "at"),
+    ("joint_works_events", JointWorksEvent, "at"),
+    ("commitment_events", CommitmentEvent, "at"),
 )
 # Counting unread facts stops here: past it the reader is simply far behind.
 FACT_COUNT_LIMIT = 100_000
