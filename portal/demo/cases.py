@@ -11,7 +11,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from applications.constants import BusinessType, DocumentType, ProjectKind, WorksType
+from applications.constants import (
+    BusinessType,
+    DocumentType,
+    ProjectKind,
+    ServiceStatus,
+    WorksType,
+)
 from applications.models import CombinedApplication, Project, ServiceApplication
 from applications.registry import DOCUMENT_RULES, documents_required
 from applications.services import (
@@ -22,6 +28,7 @@ from applications.services import (
     project_document_share,
     service_application_transition,
 )
+from applications.services.fees import fee_payment_record
 from applications.services.projects import project_push
 from workgroups.calendar import local_zone, working_day_after, working_day_before
 from workgroups.models import Organization, Town, User
@@ -345,7 +352,29 @@ def build_case(case: DemoCase, users: dict[str, User]) -> CombinedApplication:
     )
     for step, moment in zip(case.steps, step_moments, strict=True):
         _perform(step, combined, users, moment)
+    _pay_connected(combined, users)
     return combined
+
+
+def _pay_connected(combined: CombinedApplication, users: dict[str, User]) -> None:
+    """A utility connected with a confirmed fee was paid: its operator reports the payment from
+    its billing system on the day the applicant confirmed the quote (缴费)."""
+    for sa in combined.services.filter(
+        status__in=(ServiceStatus.CONNECTED, ServiceStatus.CLOSED),
+        fee_confirmed_at__isnull=False,
+        fee_quote_cny__gt=0,
+    ).order_by("pk"):
+        paid_on = timezone.localdate(sa.fee_confirmed_at)
+        fee_payment_record(
+            actor=_actor_for(Step(utility=sa.utility, action="pay"), sa, users),
+            service_application=sa,
+            data={
+                "amount_cny": str(sa.fee_quote_cny),
+                "paid_on": paid_on.isoformat(),
+                "receipt_number": f"DEMO-{paid_on:%Y%m%d}-{sa.pk}",
+            },
+            now=sa.fee_confirmed_at,
+        )
 
 
 def _result(case: DemoCase, *, created: bool) -> CaseResult:
