@@ -146,9 +146,10 @@ def test_four_utilities_dig_once_and_the_package_verifies(
     document = pdfium.PdfDocument(pdf_bytes)
     first = document[0]
     text = first.get_textpage().get_text_range()
-    assert "统一出件" in text and "和清路" in "".join(
-        document[i].get_textpage().get_text_range() for i in range(len(document))
-    )
+    whole = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    assert "统一出件" in text and "和清路" in whole
+    # Every utility names the plan's one permit set instead of permits of its own.
+    assert whole.count("Permits of the joint plan") == 4 and "None required" not in whole
     assert package.short_code in text
     image = first.render(scale=2).to_pil()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
