@@ -65,19 +65,10 @@ class ServiceMachine(Machine[ServiceApplication]):
     """One utility's application (DESIGN 3)."""
 
     model = ServiceApplication
+    lock_related = ("combined__applicant", "operator")
     not_found = gettext_lazy("No such application.")
     forbidden = gettext_lazy("You may not perform this action on this application.")
     unknown = gettext_lazy("Unknown transition: %s")
-
-    def lock(self, obj: ServiceApplication) -> ServiceApplication:
-        try:
-            return (
-                ServiceApplication.objects.select_for_update(of=("self",))
-                .select_related("combined__applicant", "operator")
-                .get(pk=obj.pk)
-            )
-        except ServiceApplication.DoesNotExist:
-            raise self.missing() from None
 
     def visible(self, user: Any, obj: ServiceApplication, perms: PermissionSource) -> bool:
         return perms.has(VIEW_SERVICE, obj)
@@ -507,18 +498,9 @@ class EscalationMachine(Machine[Escalation]):
     """A missed deadline climbing the tiers until someone who holds it resolves it."""
 
     model = Escalation
+    lock_related = ("service_application",)
     not_found = gettext_lazy("No such escalation.")
     forbidden = gettext_lazy("You may not handle this escalation.")
-
-    def lock(self, obj: Escalation) -> Escalation:
-        try:
-            return (
-                Escalation.objects.select_for_update(of=("self",))
-                .select_related("service_application")
-                .get(pk=obj.pk)
-            )
-        except Escalation.DoesNotExist:
-            raise self.missing() from None
 
     def may(
         self, user: Any, name: str, obj: Escalation, *, perms: PermissionSource | None = None
@@ -610,19 +592,10 @@ class JointWorksMachine(Machine[JointWorksPlan]):
     backfilled -> restored."""
 
     model = JointWorksPlan
+    lock_related = ("project", "lead_operator")
     not_found = gettext_lazy("No such joint works plan.")
     forbidden = gettext_lazy("You may not perform this action on this joint works plan.")
     unknown = gettext_lazy("Unknown action: %s")
-
-    def lock(self, obj: JointWorksPlan) -> JointWorksPlan:
-        try:
-            return (
-                JointWorksPlan.objects.select_for_update(of=("self",))
-                .select_related("project", "lead_operator")
-                .get(pk=obj.pk)
-            )
-        except JointWorksPlan.DoesNotExist:
-            raise self.missing() from None
 
     def may(
         self, user: Any, name: str, obj: JointWorksPlan, *, perms: PermissionSource | None = None
@@ -782,19 +755,10 @@ class CommitmentMachine(Machine[Commitment]):
     """pending -> submitted -> verified, or -> breached (a paused case may still be saved)."""
 
     model = Commitment
+    lock_related = ("combined", "verifier")
     not_found = gettext_lazy("No such commitment.")
     forbidden = gettext_lazy("You may not act on this commitment.")
     unknown = gettext_lazy("Unknown action: %s")
-
-    def lock(self, obj: Commitment) -> Commitment:
-        try:
-            return (
-                Commitment.objects.select_for_update(of=("self",))
-                .select_related("combined", "verifier")
-                .get(pk=obj.pk)
-            )
-        except Commitment.DoesNotExist:
-            raise self.missing() from None
 
     def _member_of(self, user: Any, org_ids: Sequence[int | None]) -> bool:
         if user is None or not user.is_authenticated:

@@ -129,12 +129,6 @@ class ItemEscalationMachine(Machine[ItemEscalation]):
     not_found = gettext_lazy("No such escalation.")
     forbidden = gettext_lazy("You may not handle this escalation.")
 
-    def lock(self, obj: ItemEscalation) -> ItemEscalation:
-        try:
-            return ItemEscalation.objects.select_for_update(of=("self",)).get(pk=obj.pk)
-        except ItemEscalation.DoesNotExist:
-            raise self.missing() from None
-
     def may(
         self, user: Any, name: str, obj: ItemEscalation, *, perms: PermissionSource | None = None
     ) -> bool:
@@ -435,22 +429,13 @@ class DemandMachine(ClockedMachine[Demand]):
     closed (policy 四: 常态化收集企业和群众的需求信息)."""
 
     model = Demand
+    lock_related = ("town", "organization")
     limits = DEMAND_LIMITS
     escalation_field = "demand"
     saved_fields = ["status", "stage_entered_at", "due_at", "closed_at", "referral_open"]
     not_found = gettext_lazy("No such demand.")
     forbidden = gettext_lazy("You may not perform this action on this demand.")
     unknown = gettext_lazy("Unknown action: %s")
-
-    def lock(self, obj: Demand) -> Demand:
-        try:
-            return (
-                Demand.objects.select_for_update(of=("self",))
-                .select_related("town", "organization")
-                .get(pk=obj.pk)
-            )
-        except Demand.DoesNotExist:
-            raise self.missing() from None
 
     def visible(self, user: Any, obj: Demand, perms: PermissionSource) -> bool:
         return perms.has(VIEW_DEMAND, obj) or is_oversight(user)
@@ -708,12 +693,6 @@ class FollowUpMachine(ClockedMachine[FollowUp]):
     not_found = gettext_lazy("No such follow-up.")
     forbidden = gettext_lazy("You may not perform this action on this follow-up.")
     unknown = gettext_lazy("Unknown action: %s")
-
-    def lock(self, obj: FollowUp) -> FollowUp:
-        try:
-            return FollowUp.objects.select_for_update(of=("self",)).get(pk=obj.pk)
-        except FollowUp.DoesNotExist:
-            raise self.missing() from None
 
     def may(
         self, user: Any, name: str, obj: FollowUp, *, perms: PermissionSource | None = None
@@ -1011,12 +990,6 @@ class ActionItemMachine(ClockedMachine[ActionItem]):
     not_found = gettext_lazy("No such action item.")
     forbidden = gettext_lazy("You may not perform this action on this action item.")
     unknown = gettext_lazy("Unknown action: %s")
-
-    def lock(self, obj: ActionItem) -> ActionItem:
-        try:
-            return ActionItem.objects.select_for_update(of=("self",)).get(pk=obj.pk)
-        except ActionItem.DoesNotExist:
-            raise self.missing() from None
 
     def may(
         self, user: Any, name: str, obj: ActionItem, *, perms: PermissionSource | None = None

@@ -72,6 +72,8 @@ class Machine(Generic[M]):
     forbidden: ClassVar[Label] = "You may not perform this action."
     unknown: ClassVar[Label] = "Unknown transition: %s"
     unknown_field: ClassVar[str] = "transition"
+    # Relations the locked row is read with (what the transition and its notices use).
+    lock_related: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self, transitions: Iterable[Transition], *, events: Iterable[Transition] = ()
@@ -137,7 +139,10 @@ class Machine(Generic[M]):
     def lock(self, obj: M) -> M:
         """The row again, locked for the transaction (of two callers one waits, then sees the
         state the other left)."""
-        row = self.model._default_manager.select_for_update(of=("self",)).filter(pk=obj.pk).first()
+        rows = self.model._default_manager.select_for_update(of=("self",))
+        if self.lock_related:
+            rows = rows.select_related(*self.lock_related)
+        row = rows.filter(pk=obj.pk).first()
         if row is None:
             raise self.missing()
         return cast(M, row)

@@ -68,8 +68,11 @@ def case_panels(request: HttpRequest, services: list[ServiceApplication]) -> dic
 
 def _case_back(request: HttpRequest, sa_uuid, **kwargs) -> str:
     combined = (
-        ServiceApplication.objects.filter(uuid=sa_uuid).values_list("combined__uuid", flat=True)
-    ).first()
+        visible_service_applications(user=request.user, scope=request.staff_scope)
+        .filter(uuid=sa_uuid)
+        .values_list("combined__uuid", flat=True)
+        .first()
+    )
     return reverse("staff:case", args=[combined]) if combined else reverse("staff:queue")
 
 
