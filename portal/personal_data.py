@@ -133,14 +133,21 @@ def _entry(path: str, stamp: tuple, compression: int) -> zipfile.ZipInfo:
 
 def _copy_stored_file(archive: zipfile.ZipFile, path: str, stored: Any, stamp: tuple) -> bool:
     """Copy one stored file into the archive in chunks (no whole file in memory). A file the
-    storage no longer has is listed in the README instead of failing the whole export."""
+    storage cannot give (gone from disk, an object store error) is listed in the README
+    instead of failing the whole export: it is opened and its first chunk read before its
+    entry is started, so no half-written entry is left behind."""
+    source = None
     try:
         source = stored.storage.open(stored.name, "rb")
-    except OSError:
-        logger.warning("Personal-data export: stored file %s is missing", stored.name)
+        first = source.read(COPY_CHUNK_BYTES)
+    except Exception:  # any storage backend's error: local OSError, S3 client errors
+        logger.warning("Personal-data export: stored file %s is unreadable", stored.name)
+        if source is not None:
+            source.close()
         return False
     # Documents are mostly PDFs and images, compressed already: stored as they are.
     with source, archive.open(_entry(path, stamp, zipfile.ZIP_STORED), "w") as target:
+        target.write(first)
         shutil.copyfileobj(source, target, COPY_CHUNK_BYTES)
     return True
 

@@ -160,6 +160,20 @@ def test_the_export_costs_the_same_queries_whatever_the_number_of_cases(world):
     assert count() == before
 
 
+def test_a_file_gone_from_storage_is_listed_not_fatal(world):
+    a = world["a"]
+    gone = Document.objects.filter(owner=a["org"]).first()
+    gone.file.storage.delete(gone.file.name)
+    with personal_data_archive(organization=a["org"], requested_by=a["manager"]) as out:
+        archive = zipfile.ZipFile(out)
+        data = json.loads(archive.read("data.json"))
+        readme = archive.read("README.txt").decode()
+    row = next(d for d in data["sections"]["cases"]["documents"] if d["uuid"] == str(gone.uuid))
+    assert data["files_missing"] == [row["archive_path"]]
+    assert row["archive_path"] in readme
+    assert row["archive_path"] not in archive.namelist()
+
+
 def test_only_a_manager_downloads_and_once_a_minute(client, world):
     a = world["a"]
     client.force_login(a["clerk"])
