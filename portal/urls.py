@@ -12,7 +12,7 @@ from core.api import error_views
 from core.api.schema_view import LocalizedSchemaView
 from notifications import signup as signup_views
 from notifications import views as notification_views
-from portal import api_router, views
+from portal import api_router, personal_data_views, views
 
 # The staff site and the public site keep one URL namespace each ("staff", "applications"),
 # gathering the pages of every app that serves them.
@@ -52,6 +52,8 @@ urlpatterns += i18n_patterns(
     path("accounts/signup/", signup_views.signup_company, name="signup"),
     path("accounts/signup/person/", signup_views.signup_person, name="signup_person"),
     path("accounts/signup/confirm/", signup_views.signup_confirm, name="signup_confirm"),
+    # PIPL art. 45: the company downloads everything the portal holds about it.
+    path("accounts/my-data/", personal_data_views.personal_data, name="personal_data"),
     path("accounts/", include("workgroups.urls")),
     path("inbox/", include("notifications.urls")),
     path("", include((public_urlpatterns, "applications"), namespace="applications")),
