@@ -125,7 +125,9 @@ class Database:
             "connect_timeout": "PGCONNECT_TIMEOUT",
             "options": "PGOPTIONS",
         }
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        # The rest of the environment stays: libpq reads PG* variables (PGSSLMODE...) for
+        # Django's own connection too, so pg_dump connects the same way.
+        env = dict(os.environ)
         for key, var in names.items():
             if key in self.params:
                 env[var] = str(self.params[key])
@@ -353,19 +355,20 @@ def backup_create(
             with dump.open("rb") as handle:
                 tar.addfile(info, handle)
             for name in names:
-                try:
-                    source = storage.open(name, "rb")
-                except FileNotFoundError:
-                    missing.append(name)
-                    continue
                 # Spooled copy: the size must be known before the tar header, and the bytes
-                # hashed are then exactly the bytes archived.
-                with source, tempfile.SpooledTemporaryFile(CHUNK * 8, dir=str(work)) as spool:
+                # hashed are then exactly the bytes archived. S3 opens lazily, so a missing
+                # object may only show on the first read: both are inside the try.
+                with tempfile.SpooledTemporaryFile(CHUNK * 8, dir=str(work)) as spool:
                     digest, size = hashlib.sha256(), 0
-                    while chunk := source.read(CHUNK):
-                        digest.update(chunk)
-                        spool.write(chunk)
-                        size += len(chunk)
+                    try:
+                        with storage.open(name, "rb") as source:
+                            while chunk := source.read(CHUNK):
+                                digest.update(chunk)
+                                spool.write(chunk)
+                                size += len(chunk)
+                    except FileNotFoundError:
+                        missing.append(name)
+                        continue
                     spool.seek(0)
                     info = tarfile.TarInfo(DOCUMENTS + name)
                     info.size, info.mtime, info.mode = size, int(moment.timestamp()), 0o600
