@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import override_settings
@@ -48,6 +49,9 @@ class Source:
     archive: Path
     counts: dict[str, int]  # counted in the source database right after the backup
     files: dict[str, str]  # storage name -> SHA-256 of the bytes uploaded
+    missing: str  # a document row whose file was lost before the backup
+    stdout: str
+    stderr: str
 
 
 def _sha(data: bytes) -> str:
@@ -76,7 +80,19 @@ def source(django_db_setup, django_db_blocker, tmp_path_factory):
             doc_type=DocumentType.SITE_PLAN,
             upload=SimpleUploadedFile("总平面图.png", b"\x89PNG\r\n\x1a\n" + os.urandom(300_000)),
         )
-        call_command("backup", "--dir", str(out), stdout=io.StringIO())
+        # A row whose file has gone from the storage: the backup still runs, and says so.
+        lost = document_store(
+            actor=user,
+            owner=org,
+            doc_type=DocumentType.CONSTRUCTION_PERMIT,
+            upload=SimpleUploadedFile("lost.pdf", b"%PDF-1.7\nlost\n%%EOF\n"),
+        )
+        default_storage.delete(lost.file.name)
+        # Retention: an archive older than --keep-days goes, a file of another name stays.
+        (out / archive_name(datetime.now(UTC) - timedelta(days=30))).write_bytes(b"old")
+        (out / "notes.txt").write_text("kept")
+        stdout, stderr = io.StringIO(), io.StringIO()
+        call_command("backup", "--dir", str(out), "--keep-days", "14", stdout=stdout, stderr=stderr)
         with Database.from_settings().connect() as conn, conn.cursor() as cursor:
             counts = row_counts(cursor)
     files = {
@@ -84,8 +100,16 @@ def source(django_db_setup, django_db_blocker, tmp_path_factory):
         for path in media.rglob("*")
         if path.is_file()
     }
-    (archive,) = out.iterdir()
-    return Source(archive=archive, counts=counts, files=files)
+    (archive,) = out.glob("portal-backup-*.tar")
+    assert (out / "notes.txt").exists()
+    return Source(
+        archive=archive,
+        counts=counts,
+        files=files,
+        missing=lost.file.name,
+        stdout=stdout.getvalue(),
+        stderr=stderr.getvalue(),
+    )
 
 
 @pytest.fixture
@@ -141,9 +165,14 @@ def test_an_archive_restores_into_a_fresh_database_and_storage_with_the_same_row
     }
     assert manifest["tables"] == source.counts
     assert "applications" in manifest["migrations"]
+    assert manifest["missing_documents"] == [source.missing]
+    assert f"WARNING: a row points to {source.missing}" in source.stderr
+    assert "pruned" in source.stdout
 
-    out = io.StringIO()
-    call_command("restore", str(source.archive), "--dbname", fresh_database.name, stdout=out)
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "restore", str(source.archive), "--dbname", fresh_database.name, stdout=out, stderr=err
+    )
 
     with fresh_database.connect() as conn, conn.cursor() as cursor:
         restored = row_counts(cursor)
@@ -153,9 +182,12 @@ def test_an_archive_restores_into_a_fresh_database_and_storage_with_the_same_row
     media = Path(settings.MEDIA_ROOT)  # this test's own, empty before the restore
     written = {p.relative_to(media).as_posix(): _sha(p.read_bytes()) for p in _stored(media)}
     assert written == source.files
-    # Every document row points at a restored file holding the bytes its own hash names.
-    assert {name: written[name] for name, _ in rows} == dict(rows)
-    assert len(rows) == len(source.files)
+    # Every document row points at a restored file holding the bytes its own hash names (but
+    # the one lost before the backup, which the restore names).
+    kept = {name: sha for name, sha in rows if name != source.missing}
+    assert {name: written[name] for name in kept} == kept
+    assert len(kept) == len(source.files) == len(rows) - 1
+    assert f"WARNING: {source.missing} was already missing" in err.getvalue()
     assert f"{len(source.files)} documents" in out.getvalue()
     assert "counts match the manifest" in out.getvalue()
 
