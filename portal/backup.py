@@ -107,7 +107,10 @@ class Database:
         return str(self.params["dbname"])
 
     def connect(self, *, autocommit: bool = False) -> psycopg.Connection:
-        return psycopg.connect(**self.params, autocommit=autocommit)
+        try:
+            return psycopg.connect(**self.params, autocommit=autocommit)
+        except psycopg.OperationalError as exc:
+            raise BackupError(f"cannot connect to database {self.name}: {exc}") from exc
 
     def env(self) -> dict[str, str]:
         """libpq environment for pg_dump/pg_restore: nothing, the password least of all, on
