@@ -42,7 +42,7 @@ PYTEST_WORKERS ?= 2
 PORT_OPEN := $(PY) -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)'
 
 .PHONY: help run test bench lint typecheck fmt migrations messages services compose-check \
-	alerts-check clean
+	alerts-check clean backup restore
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -124,6 +124,17 @@ alerts-check: ## promtool: alert rules, their unit tests, the example config (re
 	else \
 	  echo "promtool not installed (apt-get install prometheus): alert rules not checked"; \
 	fi
+
+# Backups (docs/operations.md, "Backup and restore"): the configured PostgreSQL database and the
+# default storage's documents, one archive per run.
+BACKUP_DIR ?= var/backups
+
+backup: $(RUNTIME_STAMP) ## Archive the database + documents into BACKUP_DIR (default var/backups)
+	$(MANAGE) backup --dir $(BACKUP_DIR) $(if $(KEEP_DAYS),--keep-days $(KEEP_DAYS))
+
+restore: $(RUNTIME_STAMP) ## Verify ARCHIVE=... then restore it into an empty database and storage
+	@test -n "$(ARCHIVE)" || { echo "usage: make restore ARCHIVE=var/backups/portal-backup-....tar" >&2; exit 2; }
+	$(MANAGE) restore $(if $(VERIFY_ONLY),--verify-only) "$(ARCHIVE)"
 
 clean: ## Delete the embedded database, broker queue, collected static and media (var/)
 	rm -rf var/ build/ *.egg-info
