@@ -11,9 +11,10 @@ WORKDIR /app
 RUN groupadd --system portal \
  && useradd --system --gid portal --home-dir /app --no-create-home --shell /usr/sbin/nologin portal
 
-# The TrueType Chinese font embedded in decision-package PDFs (settings.PDF_CJK_FONT_FILE).
+# The TrueType Chinese font embedded in decision-package PDFs (settings.PDF_CJK_FONT_FILE), and
+# pg_dump/pg_restore for `manage.py backup` / `restore` (bookworm's client is 15, as the server).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && apt-get install -y --no-install-recommends fonts-wqy-microhei postgresql-client-15 \
  && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, so a code change does not reinstall them. pyproject lists no packages

@@ -17,7 +17,7 @@ MYPY_PATHS := core applications/workflow.py notifications/workflow.py workgroups
 	workgroups/selectors.py workgroups/identity.py workgroups/mobile.py \
 	coordination/workflow.py coordination/clock.py coordination/services coordination/selectors \
 	notifications/services notifications/selectors.py indicators/services indicators/selectors \
-	portal/observability
+	portal/observability portal/backup.py portal/personal_data.py
 # Stamps make installs idempotent: pip runs again only when pyproject.toml changes.
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
