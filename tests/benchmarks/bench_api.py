@@ -460,20 +460,25 @@ def report(results: dict[int, dict[str, dict]]) -> None:
                 f"{stats['cpu_ms']['postgres']:8.1f} {stats['cpu_ms']['wrk']:3.1f}"
             )
     print()
-    print("Ratios of throughput, measured in this run:")
+    print(
+        "Ratios of throughput, measured in this run (targets), and of the server's CPU per "
+        "request (less noisy on a shared box):"
+    )
     missed = []
     summary: dict[str, dict] = {}
     for connections, runs in results.items():
         for label, measured, against, target in RATIOS:
             ratio = runs[measured]["rps"] / runs[against]["rps"]
+            cpu = runs[against]["cpu_ms"]["server"] / max(runs[measured]["cpu_ms"]["server"], 1e-9)
             judged = connections == WORKERS and target is not None
             verdict = ""
             if judged:
                 verdict = f"target >= {target:.0%}: {'met' if ratio >= target else 'MISSED'}"
                 missed.append(ratio < target)
-            print(f"  {connections} conn  {label:40} {ratio:6.0%}   {verdict}")
+            print(f"  {connections} conn  {label:40} {ratio:6.0%}  (CPU {cpu:4.0%})   {verdict}")
             summary.setdefault(str(connections), {})[measured] = {
                 "ratio": round(ratio, 3),
+                "server_cpu_ratio": round(cpu, 3),
                 "against": against,
                 "target": target if judged else None,
             }
