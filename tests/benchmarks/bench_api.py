@@ -398,12 +398,12 @@ def main() -> None:
     script.write_text(WALK_LUA)
     server = serve(port, workdir / "gunicorn.log")
     base = f"http://127.0.0.1:{port}"
-    for name, (path, cookie) in runs.items():  # every path answers 200 before it is measured
-        headers = {"Cookie": cookie} if cookie else {"Authorization": f"Bearer {token}"}
-        request = urllib.request.Request(base + path, headers=headers)  # noqa: S310
-        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
-            assert answer.status == 200, (name, answer.status)
     try:
+        for name, (path, cookie) in runs.items():  # every path answers 200 before it is measured
+            headers = {"Cookie": cookie} if cookie else {"Authorization": f"Bearer {token}"}
+            request = urllib.request.Request(base + path, headers=headers)  # noqa: S310
+            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+                assert answer.status == 200, (name, answer.status)
         for path, cookie in runs.values():  # warm every worker: imports, connections, caches
             wrk(server.pid, base, path, script, token, 3, WORKERS, cookie)
         results = {
