@@ -1,5 +1,6 @@
 """Strict query filters (django-filter): a bad or empty value is a 400 naming the parameter."""
 
+import copy
 import datetime as dt
 
 import django_filters
@@ -7,6 +8,20 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.fields import IsoDateTimeField
+
+
+class _FiltersOfOneRequest(dict):
+    """A filter set's `base_filters`, which django-filter deep-copies for every request: a
+    filter's per-request state is only the `model` and `parent` it is then given, the rest
+    (choices, lookups, help texts) is read, so a shallow copy of each filter is enough and
+    saves about half a millisecond of each list request. A filter with `method=` keeps the
+    deep copy: its FilterMethod must point at the copy, not at the class's filter."""
+
+    def __deepcopy__(self, memo):
+        return {
+            name: copy.deepcopy(item, memo) if getattr(item, "_method", None) else copy.copy(item)
+            for name, item in self.items()
+        }
 
 
 class StrictFilterSet(django_filters.FilterSet):
@@ -17,6 +32,10 @@ class StrictFilterSet(django_filters.FilterSet):
     new class (metaclass, a form field per filter) each time, which cost about a millisecond
     of each list request. Our filters' fields depend on nothing in the request.
     """
+
+    @classmethod
+    def get_filters(cls):
+        return _FiltersOfOneRequest(super().get_filters())
 
     def get_form_class(self):
         cls = type(self)

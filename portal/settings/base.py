@@ -61,6 +61,9 @@ MIDDLEWARE = [
     "core.request_id.RequestIdMiddleware",
     "portal.observability.middleware.RequestObservationMiddleware",
     "portal.observability.middleware.ProbeMiddleware",
+    # An API request with a token (/api/..., Authorization: Bearer) turns off here into a lean
+    # chain: the entries below minus PAGE_ONLY_MIDDLEWARE (core/lean.py). Pages go on down.
+    "core.lean.ApiLaneMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside everything below, so error pages (CSRF failure, 403, 404) carry the policy too.
     "csp.middleware.CSPMiddleware",
@@ -75,6 +78,18 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a sign-in refused by the limiter into the "sign-in paused" page.
+    "axes.middleware.AxesMiddleware",
+]
+# What an API token request does not need (core/lean.py says why): it passes only through the
+# others (security headers, common, NUL guard, X-Frame-Options), and any entry added above.
+PAGE_ONLY_MIDDLEWARE = [
+    "csp.middleware.CSPMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -45,30 +45,31 @@ def load_service_applications(*, total: int, overdue: int, per_combined: int = 5
     usr AS (SELECT id FROM workgroups_user ORDER BY id LIMIT 1)
     INSERT INTO applications_project
         (uuid, code, name, kind, works_type, address, town_id, owner_id, source, created_at,
-         updated_at)
+         updated_at, owner_credit_code, claim_code_digest)
     SELECT gen_random_uuid(), 'BENCH-' || g, 'Bench project ' || g, 'new', 'building',
            'Bench road ' || g, (SELECT id FROM town), (SELECT id FROM applicant), 'applicant',
-           now(), now()
+           now(), now(), '', ''
     FROM generate_series(1, {total // per_combined}) AS g;
 
     INSERT INTO applications_combinedapplication
         (uuid, reference, project_id, applicant_id, business_type, joint_outside_works,
-         submitted_by_id, submitted_at)
+         submitted_by_id, submitted_at, registry_licence)
     SELECT gen_random_uuid(), 'BENCH' || p.id, p.id, p.owner_id, 'new_connection', false,
-           (SELECT id FROM workgroups_user ORDER BY id LIMIT 1), now() - interval '30 days'
+           (SELECT id FROM workgroups_user ORDER BY id LIMIT 1), now() - interval '30 days',
+           '{{}}'::jsonb
     FROM applications_project p WHERE p.code LIKE 'BENCH-%';
 
     INSERT INTO applications_serviceapplication
         (uuid, combined_id, utility, workgroup_id, operator_id, status, details, fast_track,
          needs_inspection, sla_variant, survey_result, plan, required_permits,
          inspection_result, last_reason, returned_from, submitted_at, stage_entered_at, due_at,
-         paused_working_days, updated_at)
+         paused_working_days, updated_at, fee_items, suspended_from, unverified_commitments)
     SELECT gen_random_uuid(), c.id, w.code, w.id, cov.operator_id,
            CASE WHEN n.k % 3 = 0 THEN 'closed' ELSE 'constructing' END,
            '{{}}'::jsonb, false, true, '', '', '', '[]'::jsonb, '', '', '',
            now() - interval '30 days', now() - interval '20 days',
            CASE WHEN n.k % 3 = 0 THEN NULL ELSE now() + interval '10 days' END,
-           0, now() - (n.k % 1000) * interval '1 minute'
+           0, now() - (n.k % 1000) * interval '1 minute', '[]'::jsonb, '', 0
     FROM (SELECT c.id, row_number() OVER (ORDER BY c.id) AS r
           FROM applications_combinedapplication c WHERE c.reference LIKE 'BENCH%') c
     JOIN LATERAL (SELECT w.id, w.code, row_number() OVER (ORDER BY w.id) AS i
