@@ -122,7 +122,8 @@ class LockedDatabaseScheduler(DatabaseScheduler):
         super().__init__(*args, lazy=lazy, **kwargs)
         if settings.REDIS_URL:
             # Tick (and so renew) well within the TTL even when nothing is due.
-            self.max_interval = min(self.max_interval, settings.BEAT_LOCK_TTL_SECONDS / 3)
+            longest: float = self.max_interval  # type: ignore[has-type]  # celery is untyped
+            self.max_interval = min(longest, settings.BEAT_LOCK_TTL_SECONDS / 3)
 
     def tick(self, *args, **kwargs):
         if self._beat_lock is not None:
