@@ -113,12 +113,22 @@ def beat_lock_from_settings() -> BeatLock | None:
 class LockedDatabaseScheduler(DatabaseScheduler):
     """django-celery-beat's DatabaseScheduler, run only by the beat holding the lock."""
 
+    _standing_by = False
+
     def __init__(self, *args, lazy: bool = False, **kwargs) -> None:
+        if LockedDatabaseScheduler._standing_by:
+            # SIGTERM/SIGINT to a standby: celery's handler asks the service for its scheduler
+            # (to save it), which is this one still waiting. Nothing to save: stop now.
+            raise SystemExit(0)
         # Before the scheduler reads or writes its tables: a standby touches nothing. A lazy
         # instance (the start-up banner's) sets up nothing and sends nothing: no lock.
         self._beat_lock = None if lazy else beat_lock_from_settings()
         if self._beat_lock is not None:
-            self._beat_lock.wait()
+            LockedDatabaseScheduler._standing_by = True
+            try:
+                self._beat_lock.wait()
+            finally:
+                LockedDatabaseScheduler._standing_by = False
         super().__init__(*args, lazy=lazy, **kwargs)
         if settings.REDIS_URL:
             # Tick (and so renew) well within the TTL even when nothing is due.
