@@ -365,9 +365,35 @@ def test_a_second_beat_stands_by_and_takes_over_when_the_first_is_killed(referen
         first.kill()
         second.stop()
         server.stop()
-    # The lock's TTL (2 s) and a retry, plus the new beat's first tick.
-    assert took_over_in < 8, took_over_in
+    # The lock's TTL (2 s) and a retry, then the new beat reads its schedule and sends.
+    assert took_over_in < 12, took_over_in
     assert "beat lock released" in second.log()  # a clean stop hands over at once
+
+
+def test_a_beat_that_lost_its_lock_exits_and_cannot_release_the_new_holders(settings):
+    """Its lock expired (a long pause, a partition) and another beat took it: the old one stops
+    sending at its next renewal, and its release on the way out leaves the new lock alone."""
+    import redis as redis_client
+
+    from portal.beat_lock import BeatLock
+
+    client = redis_client.Redis.from_url(settings.REDIS_URL)
+    client.delete(LOCK_NAME)
+    old, new = (BeatLock(client, ttl=30, retry=0.1) for _ in range(2))
+    try:
+        old.wait()
+        client.delete(LOCK_NAME)  # what expiry does
+        new.wait()
+        old._renewed_at -= 30  # due for renewal
+        with pytest.raises(SystemExit):
+            old.renew()
+        old.release()
+        assert client.get(LOCK_NAME).decode() == new.token
+        new._renewed_at -= 30
+        new.renew()
+        assert 25 < client.ttl(LOCK_NAME) <= 30
+    finally:
+        client.delete(LOCK_NAME)
 
 
 # --- file storage ----------------------------------------------------------------------------
