@@ -71,25 +71,31 @@ class BeatLock:
             return None
         return value.decode() if isinstance(value, bytes) else value
 
-    def renew(self) -> None:
-        """Extend the lock (at most every third of the TTL). Exits the beat when it has lost it."""
-        now = time.monotonic()
-        if now - self._renewed_at < self.ttl / 3:
+    def renew(self, *, now: bool = False) -> None:
+        """Extend the lock (at most every third of the TTL, unless `now`). Exits the beat when
+        another beat holds it."""
+        started = time.monotonic()
+        if not now and started - self._renewed_at < self.ttl / 3:
             return
         try:
-            self._lock.extend(self.ttl, replace_ttl=True)
-        except LockError:
-            logger.error(
-                "beat lock lost to %s: this beat stops sending and exits", self.holder() or "nobody"
-            )
-            raise SystemExit(1) from None
+            try:
+                self._lock.extend(self.ttl, replace_ttl=True)
+            except LockError:
+                # Expired (this beat was slower than the TTL): take it again if nobody has.
+                if not self._lock.acquire(blocking=False, token=self.token):
+                    logger.error(
+                        "beat lock lost to %s: this beat stops sending and exits",
+                        self.holder() or "another beat",
+                    )
+                    raise SystemExit(1) from None
+                logger.warning("beat lock had expired before its renewal; taken again")
         except redis.RedisError:
-            if now - self._renewed_at > self.ttl:
+            if started - self._renewed_at > self.ttl:
                 logger.error("beat lock: Redis unreachable for longer than the TTL; exiting")
                 raise SystemExit(1) from None
             logger.warning("beat lock: could not renew; trying again", exc_info=True)
             return
-        self._renewed_at = now
+        self._renewed_at = started
 
     def release(self) -> None:
         try:
@@ -130,6 +136,8 @@ class LockedDatabaseScheduler(DatabaseScheduler):
             finally:
                 LockedDatabaseScheduler._standing_by = False
         super().__init__(*args, lazy=lazy, **kwargs)
+        if self._beat_lock is not None:
+            self._beat_lock.renew(now=True)  # reading the schedule may have taken a while
         if settings.REDIS_URL:
             # Tick (and so renew) well within the TTL even when nothing is due.
             longest: float = self.max_interval  # type: ignore[has-type]  # celery is untyped

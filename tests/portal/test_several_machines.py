@@ -329,7 +329,7 @@ SENDING = "Sending due task"
 
 
 def _beat(name: str, redis_url: str, folder: Path) -> Process:
-    env = _process_env(redis_url, BEAT_LOCK_TTL_SECONDS="2", BEAT_LOCK_RETRY_SECONDS="0.3")
+    env = _process_env(redis_url, BEAT_LOCK_TTL_SECONDS="5", BEAT_LOCK_RETRY_SECONDS="0.3")
     argv = [sys.executable, "-m", "celery", "-A", "portal", "beat", "--loglevel=INFO"]
     return Process(name, argv, env, folder)
 
@@ -357,7 +357,7 @@ def test_a_second_beat_stands_by_and_takes_over_when_the_first_is_killed(referen
 
         first.kill()
         killed = time.monotonic()
-        wait_for(lambda: SENDING in second.log(), 20, step=0.1, what="the standby to take over")
+        wait_for(lambda: SENDING in second.log(), 40, step=0.1, what="the standby to take over")
         took_over_in = time.monotonic() - killed
         holder = redis_client.Redis.from_url(server.url).get(LOCK_NAME).decode()
         assert f":{second.pid}:" in holder
@@ -365,14 +365,16 @@ def test_a_second_beat_stands_by_and_takes_over_when_the_first_is_killed(referen
         first.kill()
         second.stop()
         server.stop()
-    # The lock's TTL (2 s) and a retry, then the new beat reads its schedule and sends.
-    assert took_over_in < 12, took_over_in
+    # The lock's TTL (5 s) and a retry, then the new beat reads its schedule and sends (a few
+    # seconds more on a loaded machine).
+    assert took_over_in < 20, took_over_in
     assert "beat lock released" in second.log()  # a clean stop hands over at once
 
 
 def test_a_beat_that_lost_its_lock_exits_and_cannot_release_the_new_holders(settings):
     """Its lock expired (a long pause, a partition) and another beat took it: the old one stops
-    sending at its next renewal, and its release on the way out leaves the new lock alone."""
+    sending at its next renewal, and its release on the way out leaves the new lock alone. A
+    lock that merely expired, with no other beat, is taken again."""
     import redis as redis_client
 
     from portal.beat_lock import BeatLock
@@ -384,14 +386,16 @@ def test_a_beat_that_lost_its_lock_exits_and_cannot_release_the_new_holders(sett
         old.wait()
         client.delete(LOCK_NAME)  # what expiry does
         new.wait()
-        old._renewed_at -= 30  # due for renewal
         with pytest.raises(SystemExit):
-            old.renew()
+            old.renew(now=True)
         old.release()
         assert client.get(LOCK_NAME).decode() == new.token
-        new._renewed_at -= 30
-        new.renew()
+        new.renew(now=True)
         assert 25 < client.ttl(LOCK_NAME) <= 30
+        # Expired with nobody waiting (the holder was slow): its renewal takes it again.
+        client.delete(LOCK_NAME)
+        new.renew(now=True)
+        assert client.get(LOCK_NAME).decode() == new.token
     finally:
         client.delete(LOCK_NAME)
 
