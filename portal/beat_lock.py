@@ -7,8 +7,10 @@ renewed by the active beat on its ticks. A beat stopped cleanly releases it at o
 (SIGKILL, a lost host) leaves it to expire, so a standby takes over within the TTL plus one retry
 (BEAT_LOCK_RETRY_SECONDS). A beat whose lock expired under it (paused longer than the TTL) takes
 it back if nobody has; one that finds another beat holding it, or cannot reach Redis for longer
-than the TTL, stops sending and exits; its supervisor starts it again, as a standby. The periodic tasks are idempotent anyway (the sweep has its own advisory lock): the lock
-keeps the schedule from being sent twice, it is not what keeps data right.
+than the TTL, stops sending and exits; its supervisor starts it again, as a standby.
+
+The periodic tasks are idempotent anyway (the sweep has its own advisory lock): the lock keeps
+the schedule from being sent twice, it is not what keeps data right.
 
 Without Redis (the embedded `make run` mode starts exactly one beat) there is no lock.
 """
