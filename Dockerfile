@@ -8,8 +8,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-RUN groupadd --system portal \
- && useradd --system --gid portal --home-dir /app --no-create-home --shell /usr/sbin/nologin portal
+# A fixed numeric id: Kubernetes' runAsNonRoot checks it (deploy/k8s/ runs as 10001).
+RUN groupadd --system --gid 10001 portal \
+ && useradd --system --uid 10001 --gid portal --home-dir /app --no-create-home \
+      --shell /usr/sbin/nologin portal
 
 # The TrueType Chinese font embedded in decision-package PDFs (settings.PDF_CJK_FONT_FILE), and
 # pg_dump/pg_restore for `manage.py backup` / `restore` (bookworm's client is 15, as the server).
@@ -34,7 +36,7 @@ RUN DJANGO_SETTINGS_MODULE=portal.settings.production \
  && mkdir -p /data/media \
  && chown -R portal:portal /app/var /data/media
 
-USER portal
+USER 10001:10001
 ENV DJANGO_SETTINGS_MODULE=portal.settings.production \
     DJANGO_MEDIA_ROOT=/data/media
 VOLUME ["/data/media"]

@@ -42,7 +42,7 @@ PYTEST_WORKERS ?= 2
 PORT_OPEN := $(PY) -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)'
 
 .PHONY: help run test bench lint typecheck fmt migrations messages services compose-check \
-	alerts-check clean backup restore
+	alerts-check k8s-check clean backup restore
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -68,6 +68,7 @@ test: $(DEV_STAMP) services lint typecheck ## Lint, type, migration and deploy c
 	$(PROD_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	@$(MAKE) --no-print-directory compose-check
 	@$(MAKE) --no-print-directory alerts-check
+	@$(MAKE) --no-print-directory k8s-check
 	@# Pages (and browser tests) need the collected static files under var/static.
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) collectstatic --noinput --verbosity 0
 	@test -x /usr/bin/chromium || { echo "FAIL: tests/browser need Debian's chromium: apt-get install -y chromium" >&2; exit 1; }
@@ -135,6 +136,14 @@ backup: $(RUNTIME_STAMP) ## Archive the database + documents into BACKUP_DIR (de
 restore: $(RUNTIME_STAMP) ## Verify ARCHIVE=... then restore it into an empty database and storage
 	@test -n "$(ARCHIVE)" || { echo "usage: make restore ARCHIVE=var/backups/portal-backup-....tar" >&2; exit 2; }
 	$(MANAGE) restore $(if $(VERIFY_ONLY),--verify-only) "$(ARCHIVE)"
+
+# The Kubernetes version deploy/k8s/ is checked against: its schemas ship inside the pinned
+# kubernetes-validate package (pyproject.toml), so the check needs no network.
+K8S_VERSION := 1.33.0
+k8s-check: $(DEV_STAMP) ## Validate deploy/k8s/ against the Kubernetes $(K8S_VERSION) schemas (strict, offline)
+	$(VENV)/bin/kubernetes-validate --strict --kubernetes-version $(K8S_VERSION) --quiet \
+	  $$(find deploy/k8s -name '*.yaml' | sort)
+	@echo "deploy/k8s: valid for Kubernetes $(K8S_VERSION)"
 
 clean: ## Delete the embedded database, broker queue, collected static and media (var/)
 	rm -rf var/ build/ *.egg-info

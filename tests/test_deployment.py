@@ -79,10 +79,36 @@ def test_compose_file_is_valid_and_defines_the_whole_stack(docker_compose, tmp_p
         "redis",
         "init",
         "web",
+        "proxy",
         "worker",
         "worker-webhooks",
         "beat",
     }
+
+
+def test_web_scales_behind_the_proxy_which_alone_publishes_the_port(docker_compose, tmp_path):
+    """`docker-compose up -d --scale web=3`: no replica claims a host port; the proxy does, and
+    sends to every replica by the service name."""
+    import yaml
+
+    env_file = tmp_path / "empty.env"
+    env_file.write_text("")
+    env = {**environ_without(*COMPOSE_SECRETS), **COMPOSE_SECRETS}
+    shown = compose(docker_compose, "config", env=env, env_file=env_file)
+    assert shown.returncode == 0, shown.stderr
+    services = yaml.safe_load(shown.stdout)["services"]
+
+    assert "ports" not in services["web"]
+    assert [str(p) for p in services["web"]["expose"]] == ["8000"]
+    published = [p for s in services.values() for p in s.get("ports", [])]
+    assert len(published) == 1 and services["proxy"]["ports"] == published
+    mounted = services["proxy"]["volumes"][0]
+    source = mounted["source"] if isinstance(mounted, dict) else mounted.split(":")[0]
+    assert "set $web http://web:8000;" in Path(source).read_text()
+    assert "ports" not in services["beat"] and "ports" not in services["worker"]
+    # The scaling commands are documented where operators look.
+    assert "--scale web=3 --scale worker=2" in (BASE_DIR / "docker-compose.yml").read_text()
+    assert "--scale web=3" in (BASE_DIR / "docs" / "operations.md").read_text()
 
 
 @pytest.mark.parametrize("missing", sorted(COMPOSE_SECRETS))

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -169,10 +170,45 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
+
+
+def _file_storage_from_env() -> dict:
+    """Where uploaded documents, decision packages and notice files live; every process (web,
+    workers) on every host must see the same files. Default: the file system under MEDIA_ROOT,
+    a shared volume when there are several hosts (NFS, a ReadWriteMany volume). With
+    STORAGE_BACKEND=s3 (or AWS_STORAGE_BUCKET_NAME set): an S3-compatible bucket (MinIO, Aliyun
+    OSS, Huawei OBS, AWS) through django-storages. Files are private either way: the bucket gets
+    private objects and no public or signed URL is ever handed out; the app streams each file
+    through its permission-checked view."""
+    backend = env("STORAGE_BACKEND", default="").strip().lower()
+    bucket = env("AWS_STORAGE_BUCKET_NAME", default="")
+    if backend not in ("", "filesystem", "s3"):
+        raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'filesystem' or 's3', not {backend!r}")
+    if backend == "filesystem" or (backend == "" and not bucket):
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if not bucket:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME")
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+        # Unset: boto3's own chain (instance role, ~/.aws); set them for MinIO and the like.
+        "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
+        "location": env("AWS_LOCATION", default=""),
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="") or None,
+        "default_acl": "private",
+        "querystring_auth": True,
+        # An upload never replaces another file of the same name (Django picks a free name).
+        "file_overwrite": False,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 # Documents are private: there is no MEDIA_URL route; they are served through a view that
 # checks permission.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _file_storage_from_env(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
@@ -311,7 +347,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler behind a Redis lock (portal/beat_lock.py): however
+# many beats are started, one sends the schedule and the others stand by; a standby takes over
+# within BEAT_LOCK_TTL_SECONDS (+ BEAT_LOCK_RETRY_SECONDS) of the active one's death.
+CELERY_BEAT_SCHEDULER = "portal.beat_lock:LockedDatabaseScheduler"
+BEAT_LOCK_TTL_SECONDS = env.float("BEAT_LOCK_TTL_SECONDS", default=30.0)
+BEAT_LOCK_RETRY_SECONDS = env.float("BEAT_LOCK_RETRY_SECONDS", default=2.0)
 # Webhook deliveries wait on other organisations' servers: they have their own queue, served by
 # their own workers (docker-compose `worker-webhooks`), so the inbox and e-mail never wait
 # behind them. A worker started without -Q serves only the default queue.
