@@ -42,12 +42,15 @@ def of_kind(kind: str) -> dict[str, dict]:
 
 
 def pod_specs() -> dict[str, dict]:
-    """Every pod template: the Deployments' and the Job's."""
-    return {
+    """Every pod template: the Deployments', the Job's and the CronJob's."""
+    pods = {
         name: r["spec"]["template"]["spec"]
         for kind in ("Deployment", "Job")
         for name, r in of_kind(kind).items()
     }
+    for name, r in of_kind("CronJob").items():
+        pods[name] = r["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    return pods
 
 
 def containers(pod: dict) -> list[dict]:
@@ -182,3 +185,17 @@ def test_the_example_secret_holds_placeholders_only():
     documented = (BASE_DIR / ".env.example").read_text()
     for key in secret["stringData"]:
         assert re.search(rf"^#?\s*{key}=", documented, re.M), key
+
+
+def test_the_daily_backup_runs_once_at_a_time_and_keeps_the_documented_retention():
+    cron = of_kind("CronJob")["portal-backup"]["spec"]
+    assert (cron["schedule"], cron["timeZone"]) == ("0 2 * * *", "Asia/Shanghai")
+    assert cron["concurrencyPolicy"] == "Forbid"
+    pod = pod_specs()["portal-backup"]
+    command = pod["containers"][0]["command"]
+    assert command[:3] == ["python", "manage.py", "backup"]
+    assert command[command.index("--keep-days") + 1] == "14"
+    mounts = {m["mountPath"]: m for m in pod["containers"][0]["volumeMounts"]}
+    media_root = of_kind("ConfigMap")["portal-config"]["data"]["DJANGO_MEDIA_ROOT"]
+    assert mounts[media_root]["readOnly"] is True  # a backup never writes a document
+    assert "/backups" in mounts
