@@ -8,10 +8,12 @@ from rest_framework.response import Response
 
 from core.api.pagination import UpdatedCursorPagination
 from core.api.schema import ERRORS, problem_response
+from workgroups.access_log import record_access
 from workgroups.api.auth import principal_of
 from workgroups.api.idempotency import idempotent
 from workgroups.api.viewsets import OrganizationScopedViewSet
 from workgroups.api_tokens import ApiScope
+from workgroups.constants import AccessKind
 
 from ..constants import PaymentSource
 from ..models import ServiceApplication
@@ -83,6 +85,18 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
         # The sync's hot path: flat rows in, WorkItemRowSerializer's JSON out (work_item_rows).
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(work_item_rows(page, request=request))
+
+    def retrieve(self, request, *args, **kwargs):
+        # The detail carries the applicant's contact and documents: a read of the case. The
+        # list's rows (status and dates, no personal data) are not logged.
+        item = self.get_object()
+        record_access(
+            request,
+            kind=AccessKind.CASE,
+            subjects=[item.uuid],
+            cases=[(item.combined.uuid, item.combined.reference or "")],
+        )
+        return Response(self.get_serializer(item).data)
 
     def get_serializer_class(self):
         if self.action == "retrieve":
