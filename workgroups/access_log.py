@@ -35,6 +35,7 @@ create).
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -52,6 +53,9 @@ _PENDING = "_access_reads"
 _ACTING_ORG = "_access_acting_org"
 # What the path column keeps (the model's max_length).
 _PATH_MAX = 300
+# The request with reads not written yet: the fallback at `request_finished` writes them if the
+# middleware did not (a request answered by a shorter middleware stack, e.g. an API fast lane).
+_unwritten: ContextVar[HttpRequest | None] = ContextVar("access_log_unwritten", default=None)
 
 
 @dataclass
@@ -87,6 +91,7 @@ def record_access(
     if token_org is not None:
         setattr(http, _ACTING_ORG, token_org)
     pending: dict[str, _Reads] = http.__dict__.setdefault(_PENDING, {})
+    _unwritten.set(http)
     reads = pending.setdefault(str(kind), _Reads())
     for subject in subjects:
         reads.subjects[str(subject)] = None
@@ -211,6 +216,17 @@ class AccessLogMiddleware:
         if _PENDING in request.__dict__:
             access_records_write(request)
         return response
+
+
+def access_records_write_leftover(**kwargs) -> None:
+    """`request_finished` (workgroups/apps.py): writes the reads of a request that did not pass
+    through AccessLogMiddleware, so no door can skip the log by leaving the middleware out."""
+    request = _unwritten.get()
+    if request is None:
+        return
+    _unwritten.set(None)
+    if _PENDING in request.__dict__:
+        access_records_write(request)
 
 
 def retention() -> dt.timedelta:

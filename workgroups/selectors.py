@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet
-from django.db.models.functions import ExtractIsoWeekDay, ExtractYear
+from django.db.models import Count, Max, Q, QuerySet, TextField
+from django.db.models.functions import Cast, ExtractIsoWeekDay, ExtractYear
 from django.utils import timezone
 
 from .api_tokens import organizations_using_the_api
@@ -231,15 +231,23 @@ def access_log_scope(*, user: User) -> AccessLogScope:
     return AccessLogScope(everyone=everyone, organization_ids=frozenset(managed))
 
 
-def _json_lists_hold(field: str, values: list[str]) -> Q:
-    """Rows whose JSON list `field` holds any of `values`: jsonb `?|` on PostgreSQL (GIN
-    index, migration 0013); a text match on the embedded demo's SQLite."""
-    if connection.vendor == "postgresql":
-        return Q(**{f"{field}__has_any_keys": values})
+def _holding_any(qs: QuerySet, pairs: list[tuple[str, list[str]]]) -> QuerySet:
+    """Rows whose JSON list `field` holds any of its `values`, for any (field, values) pair:
+    jsonb `?|` on PostgreSQL (GIN indexes, migration 0013); on the embedded demo's SQLite a
+    match in the JSON text."""
+    pairs = [(field, values) for field, values in pairs if values]
+    if not pairs:
+        return qs.none()
     query = Q()
-    for value in values:
-        query |= Q(**{f"{field}__contains": json.dumps(value)})
-    return query
+    if connection.vendor == "postgresql":
+        for field, values in pairs:
+            query |= Q(**{f"{field}__has_any_keys": values})
+        return qs.filter(query)
+    qs = qs.alias(**{f"{field}_text": Cast(field, TextField()) for field, _values in pairs})
+    for field, values in pairs:
+        for value in values:
+            query |= Q(**{f"{field}_text__contains": json.dumps(value)})
+    return qs.filter(query)
 
 
 @dataclass(frozen=True)
@@ -260,7 +268,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 def access_records_search(*, scope: AccessLogScope, filters: AccessLogFilters) -> QuerySet:
     """The rows the caller may see, filtered, newest first (one query a page)."""
-    qs = AccessRecord.objects.all()
+    qs: QuerySet = AccessRecord.objects.all()
     if not scope.everyone:
         qs = qs.filter(organization_id__in=scope.organization_ids)
     if filters.person:
@@ -269,10 +277,8 @@ def access_records_search(*, scope: AccessLogScope, filters: AccessLogFilters) -
         qs = qs.filter(organization_id=filters.organization_id)
     if filters.subject:
         values = [filters.subject]
-        qs = qs.filter(
-            _json_lists_hold("cases", values)
-            | _json_lists_hold("case_references", values)
-            | _json_lists_hold("subjects", values)
+        qs = _holding_any(
+            qs, [("cases", values), ("case_references", values), ("subjects", values)]
         )
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -296,9 +302,5 @@ def access_records_for_subjects(
     company (this app cannot tell whose cases they are)."""
     cases = [str(case) for case in case_ids]
     subjects = [str(subject) for subject in subject_ids]
-    query = Q(pk__in=[])
-    if cases:
-        query |= _json_lists_hold("cases", cases)
-    if subjects:
-        query |= _json_lists_hold("subjects", subjects)
-    return AccessRecord.objects.filter(query).order_by("at", "id")
+    rows = _holding_any(AccessRecord.objects.all(), [("cases", cases), ("subjects", subjects)])
+    return rows.order_by("at", "id")

@@ -139,6 +139,13 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
             comment=command.validated_data["comment"],
         )
         moved = work_item_details_for_operator(organization=self.organization).get(pk=item.pk)
+        # The answer is the whole detail (the applicant's contact included): a read too.
+        record_access(
+            request,
+            kind=AccessKind.CASE,
+            subjects=[moved.uuid],
+            cases=[(moved.combined.uuid, moved.combined.reference)],
+        )
         return Response(WorkItemDetailSerializer(moved, context=self.get_serializer_context()).data)
 
     @extend_schema(
@@ -197,6 +204,13 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
             token=principal.token,
         )
         by_id = {sa.pk: sa for sa in self.get_queryset().filter(pk__in=ids)}
+        # The items handed out name their applicant and project: a read of those cases.
+        record_access(
+            request,
+            kind=AccessKind.CASE,
+            subjects=[sa.uuid for sa in by_id.values()],
+            cases=[(sa.combined.uuid, sa.combined.reference) for sa in by_id.values()],
+        )
         result = {
             "holder": command.validated_data["holder"],
             "leased_until": until,

@@ -174,6 +174,24 @@ def test_every_read_of_personal_data_writes_one_row_and_public_pages_none(case, 
     # The operator's list of work items carries no personal data (status and dates): no row.
     assert operator_api.get(reverse("api:work-item-list")).status_code == 200
 
+    # The system administration's change page of an application (a platform administrator:
+    # no organisation).
+    root = User.objects.create_superuser("root-reader", "root@example.cn", "x")
+    expect(
+        _client(root).get(reverse("admin:applications_serviceapplication_change", args=[sa.pk])),
+        (
+            "root-reader",
+            None,
+            "",
+            AccessDoor.ADMIN,
+            AccessKind.CASE,
+            [str(sa.uuid)],
+            [str(combined.uuid)],
+            [ref],
+            ADDRESS,
+        ),
+    )
+
     # The applicant reads its own case and document: not logged.
     own = _client(applicant)
     assert own.get(reverse("applications:request_detail", args=[combined.uuid])).status_code == 200
@@ -195,7 +213,7 @@ def test_every_read_of_personal_data_writes_one_row_and_public_pages_none(case, 
     # A refused read (another operator's case) records nothing either.
     rival = _client(staff_of("zs-water", username="water-op"))
     assert rival.get(reverse("staff:case", args=[combined.uuid])).status_code == 404
-    assert AccessRecord.objects.count() == 9
+    assert AccessRecord.objects.count() == 10
 
 
 def test_the_address_is_the_trusted_proxys_view_of_the_client(case, settings):
@@ -392,3 +410,16 @@ def test_the_csv_export_holds_the_filtered_rows(logged, case):
     case_row = by_kind["个案个人信息"]
     assert case_row[1] == "csg-clerk" and case_row[2] == "中山供电局"
     assert case_row[5] == case["combined"].reference and case_row[8] == ADDRESS
+
+
+def test_a_request_answered_without_the_middleware_is_still_logged_when_it_finishes(case, settings):
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if not m.endswith("AccessLogMiddleware")]
+    client = _client(staff_of("csg-zhongshan", username="csg-clerk"))
+    response = client.get(reverse("staff:case", args=[case["combined"].uuid]))
+    assert response.status_code == 200
+    row = AccessRecord.objects.get()
+    assert (row.username, row.kind, row.cases) == (
+        "csg-clerk",
+        AccessKind.CASE,
+        [str(case["combined"].uuid)],
+    )

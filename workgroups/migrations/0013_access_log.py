@@ -84,8 +84,8 @@ class Migration(migrations.Migration):
                 ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP address')),
                 ('request_id', models.CharField(blank=True, max_length=128, verbose_name='request id')),
                 ('path', models.CharField(blank=True, max_length=300, verbose_name='address read')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='workgroups.organization', verbose_name='organisation')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='read by')),
+                ('organization', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='workgroups.organization', verbose_name='organisation')),
+                ('user', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='read by')),
             ],
             options={
                 'verbose_name': 'access record',
