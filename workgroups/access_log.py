@@ -7,9 +7,12 @@ A view or API endpoint that shows personal data or serves a document calls
 That only appends to a list kept on the request (no query). `AccessLogMiddleware`, after the
 response is built, writes everything the request collected in ONE `INSERT ... SELECT`
 (`access_records_write`): the rows of every kind read, the person's organisation and its name
-looked up inside the same statement. So a read costs one extra statement, ~0.2 ms (measured:
-see tests/workgroups/test_access_log.py `test_recording_costs_one_statement`), and never a
-query while the page is being built.
+looked up inside the same statement. So a read costs one extra statement and never a query
+while the page is being built. Measured (tests/workgroups/test_access_log.py
+`test_recording_costs_one_statement`, on a 2-core machine under a load average of 6): 3-6 ms a
+request for collect + INSERT, where a plain ORM insert of the same row took 2.6-5.4 ms and a
+`SELECT 1` round trip 0.5-0.8 ms; the staff case page itself took 500-1500 ms there. The GIN
+indexes made no measurable difference (3.1 ms with, 3.1 ms without).
 
 Why not Redis and a batching task: the log is a legal record. Written in the request, it is in
 PostgreSQL before the response leaves (a failed write fails the request rather than losing the

@@ -143,6 +143,37 @@ def test_every_read_of_personal_data_writes_one_row_and_public_pages_none(case, 
         ),
     )
 
+    # A department's pushed project: who claimed it (not claimed yet: the project alone).
+    from applications.services.projects import project_push
+
+    investment = Organization.objects.get(code="investment")
+    clerk = staff_of("investment", username="investment-clerk")
+    pushed = project_push(
+        actor=clerk,
+        organization=investment,
+        code="2026-442000-70-01-000001",
+        town_code="xiaolan",
+        name="小榄滨河商住项目",
+        kind="new",
+        works_type="building",
+        address="中山市小榄镇滨河路8号",
+        owner_credit_code="91442000MA7QX31P2X",
+    )
+    expect(
+        _client(clerk).get(reverse("staff:project", args=[pushed.uuid])),
+        (
+            "investment-clerk",
+            "investment",
+            investment.name_zh,
+            staff_site,
+            AccessKind.COMPANY_IDENTITY,
+            [str(pushed.uuid)],
+            [],
+            [],
+            ADDRESS,
+        ),
+    )
+
     # The API with a token: the operator's work item and its document, the agency's permits
     # (the list counts as a read of every application on the page: one row).
     operator_api = _bearer("csg-zhongshan", ["work_items:read"])
@@ -213,7 +244,7 @@ def test_every_read_of_personal_data_writes_one_row_and_public_pages_none(case, 
     # A refused read (another operator's case) records nothing either.
     rival = _client(staff_of("zs-water", username="water-op"))
     assert rival.get(reverse("staff:case", args=[combined.uuid])).status_code == 404
-    assert AccessRecord.objects.count() == 10
+    assert AccessRecord.objects.count() == 11
 
 
 def test_the_address_is_the_trusted_proxys_view_of_the_client(case, settings):
