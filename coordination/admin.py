@@ -4,6 +4,8 @@
 from django.contrib import admin
 
 from applications.admin.base import ReadOnlyInline, ScopedAdmin
+from workgroups.access_log import AccessLoggedAdminMixin
+from workgroups.constants import AccessKind
 
 from .models import (
     Demand,
@@ -25,8 +27,10 @@ class DemandHistoryInline(ReadOnlyInline):
 
 
 @admin.register(Demand)
-class DemandAdmin(ScopedAdmin):
+class DemandAdmin(AccessLoggedAdminMixin, ScopedAdmin):
     """Demands and suggestions; acknowledged, answered and closed on the staff site."""
+
+    access_kind = AccessKind.DEMAND_CONTACT
 
     list_display = ("reference", "title", "utility", "town", "status", "submitted_at", "due_at")
     list_filter = ("status", "utility", "kind", "theme")

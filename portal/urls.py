@@ -8,6 +8,7 @@ import applications.staff_urls
 import applications.urls
 import coordination.urls
 import indicators.urls
+import workgroups.urls
 from core.api import error_views
 from core.api.schema_view import LocalizedSchemaView
 from notifications import signup as signup_views
@@ -20,6 +21,7 @@ staff_urlpatterns = [
     *applications.staff_urls.urlpatterns,
     *coordination.urls.staff_urlpatterns,
     *indicators.urls.staff_urlpatterns,
+    *workgroups.urls.staff_urlpatterns,
 ]
 public_urlpatterns = [
     *applications.urls.urlpatterns,

@@ -126,6 +126,13 @@ for who in ["leadership", "op-power", "lead-ndrc", "applicant", None]:
             # The public reads no developer note (it is in docs/operations.md).
             assert "SQLite" not in html and "PostgreSQL" not in html, page
             assert "DATABASE_URL" not in html, page
+# The access log on SQLite (no jsonb): the staff's reads of the case above are in it, and the
+# search by case finds them.
+office = Client(raise_request_exception=False)
+office.force_login(User.objects.get(username="leadership"))
+found = office.get("/staff/access-log/", {"subject": str(case.uuid)}, HTTP_HOST="127.0.0.1")
+assert found.status_code == 200, found.status_code
+assert found.content.decode().count("data-access-record=") == 3, "three staff read the case"
 print("ok")
 """
 

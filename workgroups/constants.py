@@ -161,3 +161,24 @@ class DisputeSide(models.TextChoices):
 
     HOLDER = "holder", _("The company that registered the code first")
     CLAIMANT = "claimant", _("The company that registered it second")
+
+
+class AccessDoor(models.TextChoices):
+    """Through which part of the portal personal data or a document was read (access log)."""
+
+    STAFF_SITE = "staff_site", _("Staff site")
+    API = "api", _("REST API")
+    ADMIN = "admin", _("System administration")
+    PORTAL = "portal", _("Portal pages (shared with applicants)")
+
+
+class AccessKind(models.TextChoices):
+    """What was read (access log): the kinds of personal data the portal holds."""
+
+    CASE = "case", _("Case personal data")
+    DOCUMENT = "document", _("Document")
+    DECISION_PACKAGE = "decision_package", _("Decision package")
+    DEMAND_CONTACT = "demand_contact", _("Demand contact data")
+    DEMAND_ATTACHMENT = "demand_attachment", _("Demand attachment")
+    COMPANY_IDENTITY = "company_identity", _("Company identity")
+    PERSON_IDENTITY = "person_identity", _("Person identity")

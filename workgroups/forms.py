@@ -5,6 +5,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from .constants import AccessDoor, AccessKind
 from .models import User
 from .validators import (
     normalize_login_name,
@@ -129,3 +130,44 @@ class SignInForm(AuthenticationForm):
 
     def clean_username(self) -> str:
         return normalize_login_name(self.cleaned_data["username"])
+
+
+class AccessLogFilterForm(forms.Form):
+    """The access log's search (staff site): every field optional, all combined with AND."""
+
+    person = forms.CharField(label=_("Person (account name)"), max_length=150, required=False)
+    organization = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=None, required=False, empty_label=_("Any")
+    )
+    subject = forms.CharField(
+        label=_("Case reference or public id"),
+        max_length=64,
+        required=False,
+        help_text=_("A case's reference number, or the public id of a case or document."),
+    )
+    kind = forms.ChoiceField(label=_("What was read"), required=False)
+    door = forms.ChoiceField(label=_("Door"), required=False)
+    since = forms.DateField(
+        label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ip_address = forms.GenericIPAddressField(label=_("IP address"), required=False)
+
+    def __init__(self, *args, organizations=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("Any")), *AccessKind.choices]
+        self.fields["door"].choices = [("", _("Any")), *AccessDoor.choices]
+        if organizations is None:
+            # Managers see their own organisation's people only: nothing to choose.
+            del self.fields["organization"]
+        else:
+            self.fields["organization"].queryset = organizations
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            self.add_error("until", _("The end of the range is before its start."))
+        return data

@@ -15,6 +15,8 @@ from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 
 from .constants import (
+    AccessDoor,
+    AccessKind,
     ApiTokenAction,
     ApiTokenChannel,
     DisputeSide,
@@ -924,3 +926,70 @@ class PendingSignup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.kind}"
+
+
+class AccessRecord(AppendOnlyModel, models.Model):
+    """Append-only row of the access log (个人信息保护法): who, for which organisation, read
+    which personal data or document, when, from which address and through which door.
+
+    It lives here, below applications and coordination, so both write it; what was read is
+    stored as plain values (public ids, case references), never as foreign keys to the higher
+    apps' tables, so the log outlives the rows and this app reads none of theirs. PostgreSQL
+    refuses UPDATE and DELETE on the table (migration 0013), except the retention purge
+    (workgroups/access_log.py `access_records_purge`). Names are copied at the time of the read:
+    the log still says who it was after an account or organisation is renamed or removed.
+    """
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("read by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # (user, at) below serves it: one index fewer to write per read
+    )
+    username = models.CharField(_("account name"), max_length=150)
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # (organization, at) below serves it
+    )
+    organization_name = models.CharField(_("organisation name"), max_length=120, blank=True)
+    door = models.CharField(_("door"), max_length=20, choices=AccessDoor.choices)
+    kind = models.CharField(_("what was read"), max_length=30, choices=AccessKind.choices)
+    # JSON lists of strings, not ArrayFields: the embedded demo runs on SQLite. On PostgreSQL
+    # they are jsonb with GIN indexes (migration 0013), so "every read of these cases" is one
+    # indexed query (`?|`).
+    cases = models.JSONField(
+        _("cases"), default=list, blank=True, help_text=_("Public ids of the cases concerned.")
+    )
+    case_references = models.JSONField(_("case references"), default=list, blank=True)
+    subjects = models.JSONField(
+        _("items read"),
+        default=list,
+        blank=True,
+        help_text=_("Public ids of what was read: applications, documents, demands, companies."),
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    request_id = models.CharField(_("request id"), max_length=128, blank=True)
+    path = models.CharField(_("address read"), max_length=300, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access record")
+        verbose_name_plural = _("personal data access log")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "at"], name="access_record_org_at"),
+            models.Index(fields=["user", "at"], name="access_record_user_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.kind}"

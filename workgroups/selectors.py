@@ -1,15 +1,20 @@
 """Reads about who is who: operator coverage and SLA tables, each in one query."""
 
+import datetime as dt
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q, QuerySet
-from django.db.models.functions import ExtractIsoWeekDay, ExtractYear
+from django.db import connection
+from django.db.models import Count, Max, Q, QuerySet, TextField
+from django.db.models.functions import Cast, ExtractIsoWeekDay, ExtractYear
+from django.utils import timezone
 
 from .api_tokens import organizations_using_the_api
-from .constants import STAFF_KINDS, MemberRole, SlaVariant, WorkgroupRole
+from .constants import STAFF_KINDS, MemberRole, OrganizationKind, SlaVariant, WorkgroupRole
 from .models import (
+    AccessRecord,
     ApiToken,
     ApiTokenEvent,
     CalendarDay,
@@ -189,3 +194,113 @@ def api_token_for_manager(*, user: User, uuid) -> ApiToken | None:
         .select_related("organization")
         .first()
     )
+
+
+# The access log (workgroups/access_log.py): who may read it, its search and the company export.
+
+
+@dataclass(frozen=True)
+class AccessLogScope:
+    """Whose reads a person may see in the access log: everyone's (the leadership office and
+    platform administrators) or those done for the organisations they manage."""
+
+    everyone: bool = False
+    organization_ids: frozenset[int] = frozenset()
+
+    @property
+    def allowed(self) -> bool:
+        return self.everyone or bool(self.organization_ids)
+
+
+def access_log_scope(*, user: User) -> AccessLogScope:
+    """One query: the leadership office sees every row; an organisation's manager (any staff
+    organisation) the rows of their organisation's people; nobody else any."""
+    if not user.is_authenticated:
+        return AccessLogScope()
+    if user.is_superuser:
+        return AccessLogScope(everyone=True)
+    rows = Membership.objects.filter(user=user, organization__kind__in=STAFF_KINDS).values_list(
+        "organization_id", "organization__kind", "role"
+    )
+    everyone = False
+    managed = set()
+    for organization_id, kind, role in rows:
+        everyone |= kind == OrganizationKind.LEADERSHIP_OFFICE
+        if role == MemberRole.MANAGER:
+            managed.add(organization_id)
+    return AccessLogScope(everyone=everyone, organization_ids=frozenset(managed))
+
+
+def _holding_any(qs: QuerySet, pairs: list[tuple[str, list[str]]]) -> QuerySet:
+    """Rows whose JSON list `field` holds any of its `values`, for any (field, values) pair:
+    jsonb `?|` on PostgreSQL (GIN indexes, migration 0013); on the embedded demo's SQLite a
+    match in the JSON text."""
+    pairs = [(field, values) for field, values in pairs if values]
+    if not pairs:
+        return qs.none()
+    query = Q()
+    if connection.vendor == "postgresql":
+        for field, values in pairs:
+            query |= Q(**{f"{field}__has_any_keys": values})
+        return qs.filter(query)
+    qs = qs.alias(**{f"{field}_text": Cast(field, TextField()) for field, _values in pairs})
+    for field, values in pairs:
+        for value in values:
+            query |= Q(**{f"{field}_text__contains": json.dumps(value)})
+    return qs.filter(query)
+
+
+@dataclass(frozen=True)
+class AccessLogFilters:
+    person: str = ""
+    organization_id: int | None = None
+    subject: str = ""
+    kind: str = ""
+    door: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+    ip_address: str = ""
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def access_records_search(*, scope: AccessLogScope, filters: AccessLogFilters) -> QuerySet:
+    """The rows the caller may see, filtered, newest first (one query a page)."""
+    qs: QuerySet = AccessRecord.objects.all()
+    if not scope.everyone:
+        qs = qs.filter(organization_id__in=scope.organization_ids)
+    if filters.person:
+        qs = qs.filter(username__icontains=filters.person)
+    if filters.organization_id is not None:
+        qs = qs.filter(organization_id=filters.organization_id)
+    if filters.subject:
+        values = [filters.subject]
+        qs = _holding_any(
+            qs, [("cases", values), ("case_references", values), ("subjects", values)]
+        )
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.door:
+        qs = qs.filter(door=filters.door)
+    if filters.since is not None:
+        qs = qs.filter(at__gte=_day_start(filters.since))
+    if filters.until is not None:
+        qs = qs.filter(at__lt=_day_start(filters.until + dt.timedelta(days=1)))
+    if filters.ip_address:
+        qs = qs.filter(ip_address=filters.ip_address)
+    return qs.order_by("-at", "-id")
+
+
+def access_records_for_subjects(
+    *, case_ids: Iterable[object], subject_ids: Iterable[object] = ()
+) -> QuerySet:
+    """Every staff read of these cases (public ids) or of these items (documents, companies,
+    demands: public ids), oldest first: the access log an applicant company downloads with
+    everything the portal holds about it. One indexed query; the caller scopes the ids to the
+    company (this app cannot tell whose cases they are)."""
+    cases = [str(case) for case in case_ids]
+    subjects = [str(subject) for subject in subject_ids]
+    rows = _holding_any(AccessRecord.objects.all(), [("cases", cases), ("subjects", subjects)])
+    return rows.order_by("at", "id")

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .access_log import access_records_purge
 from .registration import pending_signups_expire
 from .services import idempotency_records_purge
 
@@ -16,3 +17,9 @@ def idempotency_records_purge_task() -> int:
 def pending_signups_expire_task() -> int:
     """Delete sign-ups never confirmed with their SMS code in time (their numbers are free)."""
     return pending_signups_expire()
+
+
+@shared_task(name="workgroups.access_records_purge", acks_late=True, ignore_result=True)
+def access_records_purge_task() -> int:
+    """Delete access-log rows past ACCESS_LOG_RETENTION_DAYS (idempotent)."""
+    return access_records_purge()

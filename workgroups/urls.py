@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import access_log_views, views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
@@ -38,4 +38,9 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+]
+
+# Pages of the staff site (mounted at /staff/ in the "staff" namespace by portal/urls.py).
+staff_urlpatterns = [
+    path("access-log/", access_log_views.access_log, name="access_log"),
 ]

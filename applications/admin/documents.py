@@ -3,6 +3,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from workgroups.access_log import AccessLoggedAdminMixin
+from workgroups.constants import AccessKind
+
 from ..models import (
     CombinedApplication,
     Commitment,
@@ -34,8 +37,10 @@ class DocumentUsageInline(ReadOnlyInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(ScopedAdmin):
+class DocumentAdmin(AccessLoggedAdminMixin, ScopedAdmin):
     """Metadata only: documents are private and never get a public media link here."""
+
+    access_kind = AccessKind.DOCUMENT
 
     list_display = (
         "original_name",

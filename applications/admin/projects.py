@@ -4,6 +4,9 @@ from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from workgroups.access_log import AccessLoggedAdminMixin
+from workgroups.constants import AccessKind
+
 from ..constants import CLOCKED_STATES
 from ..models import (
     CombinedApplication,
@@ -110,7 +113,12 @@ def _services_summary(combined: CombinedApplication) -> str:
 
 
 @admin.register(CombinedApplication)
-class CombinedApplicationAdmin(ScopedAdmin):
+class CombinedApplicationAdmin(AccessLoggedAdminMixin, ScopedAdmin):
+    access_kind = AccessKind.CASE
+
+    def access_read(self, obj):
+        return [obj.uuid], [(obj.uuid, obj.reference)]
+
     list_display = (
         "reference",
         "project",

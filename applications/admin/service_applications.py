@@ -3,6 +3,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from workgroups.access_log import AccessLoggedAdminMixin
+from workgroups.constants import AccessKind
+
 from ..constants import CLOCKED_STATES, PermitStatus
 from ..models import (
     DocumentLink,
@@ -84,7 +87,12 @@ class DocumentLinkInline(ReadOnlyInline):
 
 
 @admin.register(ServiceApplication)
-class ServiceApplicationAdmin(ScopedAdmin):
+class ServiceApplicationAdmin(AccessLoggedAdminMixin, ScopedAdmin):
+    access_kind = AccessKind.CASE
+
+    def access_read(self, obj):
+        return [obj.uuid], [(obj.combined.uuid, obj.combined.reference)]
+
     list_display = ("reference", "utility", "operator", "status", "due", "updated_at")
     list_filter = (
         "utility",

@@ -15,8 +15,10 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.views import APIView
 
 from core.api.views import AcceptLanguageMixin
+from workgroups.access_log import record_access
 from workgroups.api.auth import principal_of
 from workgroups.api_tokens import ApiScope
+from workgroups.constants import AccessKind
 
 from ..selectors.common import document_for_user
 
@@ -64,6 +66,7 @@ class DocumentDownloadView(AcceptLanguageMixin, APIView):
         document = document_for_user(user=request.user, uuid=uuid)
         if document is None or not document.file:
             raise NotFound(_("No such document."))
+        record_access(request, kind=AccessKind.DOCUMENT, subjects=[document.uuid])
         response = FileResponse(
             document.file.open("rb"),
             as_attachment=True,

@@ -8,9 +8,11 @@ from rest_framework.response import Response
 
 from core.api.pagination import UpdatedCursorPagination
 from core.api.schema import ERRORS, problem_response
+from workgroups.access_log import record_access
 from workgroups.api.idempotency import idempotent
 from workgroups.api.viewsets import OrganizationScopedViewSet
 from workgroups.api_tokens import ApiScope
+from workgroups.constants import AccessKind
 
 from ..constants import PermitStatus, PermitType, ServiceStatus, Utility
 from ..models import PermitRequest
@@ -82,6 +84,30 @@ class PermitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organizati
 
     def selector(self):
         return permits_for_agency(organization=self.organization)
+
+    def _record_read(self, permits) -> None:
+        """Each permit carries its application (project, plan, the applicant's documents): a
+        read of those cases, one access-log row for the whole page."""
+        record_access(
+            self.request,
+            kind=AccessKind.CASE,
+            subjects=[p.service_application.uuid for p in permits],
+            cases=[
+                (p.service_application.combined.uuid, p.service_application.combined.reference)
+                for p in permits
+            ],
+        )
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page:
+            self._record_read(page)
+        return page
+
+    def retrieve(self, request, *args, **kwargs):
+        permit = self.get_object()
+        self._record_read([permit])
+        return Response(self.get_serializer(permit).data)
 
     @extend_schema(
         summary=gettext_lazy("Decide a permit request"),

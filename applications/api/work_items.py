@@ -8,10 +8,12 @@ from rest_framework.response import Response
 
 from core.api.pagination import UpdatedCursorPagination
 from core.api.schema import ERRORS, problem_response
+from workgroups.access_log import record_access
 from workgroups.api.auth import principal_of
 from workgroups.api.idempotency import idempotent
 from workgroups.api.viewsets import OrganizationScopedViewSet
 from workgroups.api_tokens import ApiScope
+from workgroups.constants import AccessKind
 
 from ..constants import PaymentSource
 from ..models import ServiceApplication
@@ -84,6 +86,18 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(work_item_rows(page, request=request))
 
+    def retrieve(self, request, *args, **kwargs):
+        # The detail carries the applicant's contact and documents: a read of the case. The
+        # list's rows (status and dates, no personal data) are not logged.
+        item = self.get_object()
+        record_access(
+            request,
+            kind=AccessKind.CASE,
+            subjects=[item.uuid],
+            cases=[(item.combined.uuid, item.combined.reference or "")],
+        )
+        return Response(self.get_serializer(item).data)
+
     def get_serializer_class(self):
         if self.action == "retrieve":
             return WorkItemDetailSerializer
@@ -125,6 +139,13 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
             comment=command.validated_data["comment"],
         )
         moved = work_item_details_for_operator(organization=self.organization).get(pk=item.pk)
+        # The answer is the whole detail (the applicant's contact included): a read too.
+        record_access(
+            request,
+            kind=AccessKind.CASE,
+            subjects=[moved.uuid],
+            cases=[(moved.combined.uuid, moved.combined.reference)],
+        )
         return Response(WorkItemDetailSerializer(moved, context=self.get_serializer_context()).data)
 
     @extend_schema(
@@ -183,6 +204,13 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
             token=principal.token,
         )
         by_id = {sa.pk: sa for sa in self.get_queryset().filter(pk__in=ids)}
+        # The items handed out name their applicant and project: a read of those cases.
+        record_access(
+            request,
+            kind=AccessKind.CASE,
+            subjects=[sa.uuid for sa in by_id.values()],
+            cases=[(sa.combined.uuid, sa.combined.reference) for sa in by_id.values()],
+        )
         result = {
             "holder": command.validated_data["holder"],
             "leased_until": until,

@@ -5,6 +5,9 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
+from workgroups.access_log import record_access
+from workgroups.constants import AccessKind
+
 from ..models import Document
 from ..selectors.common import document_for_user
 from ..selectors.staff import document_for_identity_review, document_for_oversight, staff_scope
@@ -26,6 +29,8 @@ def _visible_document(request: HttpRequest, uuid) -> Document:
         document = document_for_identity_review(user=request.user, uuid=uuid)
     if document is None or not document.file:
         raise Http404
+    # Staff reads are logged; the applicant's of its own documents are not (the log's rule).
+    record_access(request, kind=AccessKind.DOCUMENT, subjects=[document.uuid])
     return document
 
 

@@ -29,6 +29,8 @@ from core.exports import requested_download
 from core.forms import error_summary
 from core.months import parse_month
 from core.web import errors_to_form
+from workgroups.access_log import record_access
+from workgroups.constants import AccessKind
 from workgroups.models import Town
 
 from ..clock import working_days_left
@@ -121,6 +123,14 @@ def _demand(request: HttpRequest, uuid) -> Demand:
     return demand
 
 
+def _demand_case(demand: Demand) -> list[tuple[object, str]]:
+    """The case a demand is about, for its access-log rows (selected with the demand)."""
+    sa = demand.service_application
+    if sa is None:
+        return []
+    return [(sa.combined.uuid, sa.combined.reference or "")]
+
+
 def _render_demand(
     request: HttpRequest,
     demand: Demand,
@@ -129,6 +139,10 @@ def _render_demand(
     error: str = "",
 ) -> HttpResponse:
     now = timezone.now()
+    # The page shows who submitted it and how to reach them.
+    record_access(
+        request, kind=AccessKind.DEMAND_CONTACT, subjects=[demand.uuid], cases=_demand_case(demand)
+    )
     perms = permissions_of(request.user, [demand])
     actions = []
     for name in DEMAND.available(request.user, demand, perms=perms):
@@ -305,6 +319,12 @@ def demand_staff_attachment(request: HttpRequest, uuid, attachment_uuid) -> File
     attachment = next((a for a in demand.attachments.all() if a.uuid == attachment_uuid), None)
     if attachment is None or not attachment.file:
         raise Http404
+    record_access(
+        request,
+        kind=AccessKind.DEMAND_ATTACHMENT,
+        subjects=[attachment.uuid, demand.uuid],
+        cases=_demand_case(demand),
+    )
     return private_file_response(attachment, inline=False)
 
 

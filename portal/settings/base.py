@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "core.request_id.RequestIdMiddleware",
     "portal.observability.middleware.RequestObservationMiddleware",
     "portal.observability.middleware.ProbeMiddleware",
+    # Writes the request's access-log rows (personal data read) in one statement once the
+    # response is built; after the probes so they never reach it (workgroups/access_log.py).
+    "workgroups.access_log.AccessLogMiddleware",
     # An API request with a token (/api/..., Authorization: Bearer) turns off here into a lean
     # chain: the entries below minus PAGE_ONLY_MIDDLEWARE (core/lean.py). Pages go on down.
     "core.lean.ApiLaneMiddleware",
@@ -390,6 +393,16 @@ NOTIFICATIONS_CIRCUIT_COOLDOWN_SECONDS = env.float(
 DEMO_DATA_ALLOWED = False
 # Webhooks to this machine (loopback) are refused unless DEBUG or this; private addresses always.
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+# The access log (who read which personal data, workgroups/access_log.py) is kept this long.
+# 网络安全法 (art. 21) requires network logs be kept at least six months: less is refused.
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=1095)
+if ACCESS_LOG_RETENTION_DAYS < 180:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"ACCESS_LOG_RETENTION_DAYS={ACCESS_LOG_RETENTION_DAYS}: the access log must be kept "
+        "at least 180 days (six months, 网络安全法 art. 21)."
+    )
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "applications.sla_sweep",
@@ -413,6 +426,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workgroups.idempotency_records_purge",
         "schedule": 3600.0,
     },
+    "purge-access-log": {"task": "workgroups.access_records_purge", "schedule": 86400.0},
     # Sign-ups never confirmed with their SMS code within a day free their numbers.
     "expire-pending-signups": {
         "task": "workgroups.pending_signups_expire",

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django import template
 from django.utils.translation import get_language
 
+from ..constants import STAFF_KINDS, MemberRole, OrganizationKind
 from ..models import Membership
 from ..selectors import is_staff_member
 
@@ -16,6 +17,8 @@ class SignedIn:
     name: str
     organization: str
     staff: bool
+    # The staff nav's access-log link; the page itself checks with `access_log_scope`.
+    reads_access_log: bool = False
 
 
 @register.simple_tag(takes_context=True)
@@ -36,14 +39,25 @@ def signed_in(context) -> SignedIn | None:
         .first()
     )
     organization = ""
+    reads_access_log = user.is_superuser
     if membership is not None:
         org = membership.organization
+        # From the membership already read (no query): a person of the portal belongs to one
+        # organisation; the page asks again for the rare person in several.
+        reads_access_log = reads_access_log or (
+            org.kind in STAFF_KINDS
+            and (
+                org.kind == OrganizationKind.LEADERSHIP_OFFICE
+                or membership.role == MemberRole.MANAGER
+            )
+        )
         english = not (get_language() or "").startswith("zh")
         organization = (org.name_en if english and org.name_en else org.name_zh) or ""
     answer = SignedIn(
         name=user.get_full_name() or user.get_username(),
         organization=organization,
         staff=is_staff_member(user),
+        reads_access_log=reads_access_log,
     )
     request._signed_in = answer
     return answer

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.forms import error_summary
 from core.web import errors_to_form
+from workgroups.access_log import record_access
+from workgroups.constants import AccessKind
 
 from ...case_clock import CaseClock, permit_working_days, service_clock
 from ...clock import working_days_left, working_days_used
@@ -105,6 +107,13 @@ def _render_case(
     if combined is None:
         raise Http404
     services = list(combined.services.all())
+    # The page shows the applicant's contact and every utility's details: one read of each.
+    record_access(
+        request,
+        kind=AccessKind.CASE,
+        subjects=[sa.uuid for sa in services],
+        cases=[(combined.uuid, combined.reference or "")],
+    )
     perms = permissions_of(request.user, services)
     documents_open = case_documents_open(
         user=request.user, services=services, scope=request.staff_scope, perms=perms

@@ -9,7 +9,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from workgroups.constants import DisputeSide
+from workgroups.access_log import record_access
+from workgroups.constants import AccessKind, DisputeSide
 from workgroups.identity import (
     company_dispute_decide,
     company_review_accept,
@@ -45,6 +46,12 @@ def _disputes_url(request: HttpRequest, *args, **kwargs) -> str:
 def companies(request: HttpRequest) -> HttpResponse:
     _reviewer_required(request)
     page = _page(request, companies_awaiting_review())
+    # Each row shows a company's licence, its legal representative and the registry's data.
+    record_access(
+        request,
+        kind=AccessKind.COMPANY_IDENTITY,
+        subjects=[identity.organization.uuid for identity in page],
+    )
     return render(
         request,
         "staff/companies.html",
@@ -86,11 +93,18 @@ def company_decide(request: HttpRequest, uuid, decision: str) -> HttpResponse:
 @staff_required
 def disputes(request: HttpRequest) -> HttpResponse:
     _reviewer_required(request)
+    page = _page(request, disputes_open())
+    # Both companies of each dispute, the claimant's person and the registry's data.
+    record_access(
+        request,
+        kind=AccessKind.COMPANY_IDENTITY,
+        subjects=[org.uuid for dispute in page for org in (dispute.holder, dispute.claimant)],
+    )
     return render(
         request,
         "staff/disputes.html",
         {
-            "page": _page(request, disputes_open()),
+            "page": page,
             "staff_section": "companies",
             "reason_max_length": REASON_MAX_LENGTH,
             "sides": DisputeSide,

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.errors import DomainError
 from core.forms import error_summary
 from core.web import errors_to_form
+from workgroups.access_log import record_access
+from workgroups.constants import AccessKind
 
 from ...selectors.staff import project_pushed_for_staff, projects_pushed_for_staff
 from ...services.claims import REASON_MAX_LENGTH, project_reassign
@@ -55,6 +57,12 @@ def project(request: HttpRequest, uuid) -> HttpResponse:
     pushed = project_pushed_for_staff(scope=request.staff_scope, uuid=uuid)
     if pushed is None:
         raise Http404
+    # The page names the company that claimed it, the person who did, and its claim history.
+    record_access(
+        request,
+        kind=AccessKind.COMPANY_IDENTITY,
+        subjects=[pushed.uuid, *([pushed.owner.uuid] if pushed.owner else [])],
+    )
     may_reassign = pushed.source_organization_id in request.staff_scope.org_ids
     form = ReassignForm(request.POST or None)
     claim_code = None
