@@ -28,14 +28,15 @@ from typing import IO, Any
 
 from django.utils import timezone
 
-from applications.selectors.personal_data import cases_personal_data
-from coordination.selectors.personal_data import coordination_personal_data
+from applications.selectors.personal_data import cases_personal_data, company_read_ids
+from coordination.selectors.personal_data import company_demand_ids, coordination_personal_data
 from core.cache_guard import GuardedCache
-from core.records import DataSection, csv_cell
+from core.records import DataSection, csv_cell, record
 from notifications.personal_data import messages_personal_data
 from workgroups.constants import MemberRole
 from workgroups.models import Membership, Organization, User
 from workgroups.personal_data import company_personal_data
+from workgroups.selectors import access_records_for_subjects
 
 logger = logging.getLogger(__name__)
 
@@ -51,12 +52,25 @@ Provider = Callable[..., DataSection]
 # `provider(organization=<the company>)` and returns a core.records.DataSection: its tables
 # ({table name: [flat rows of JSON values]}) and its stored files ([(archive path, FieldFile)]).
 # It runs a constant number of queries, scoped to that company only.
-# The access log of the company's cases (who read them) is added here as one more provider.
+
+
+def access_log_personal_data(*, organization: Organization) -> DataSection:
+    """Who read the company's personal data: every staff or API read of its requests, cases,
+    documents, projects, demands or company record (the access log). The organisation that
+    read and through which door, not the staff member's name (as for the cases' history)."""
+    case_ids, item_ids = company_read_ids(organization=organization)
+    item_ids += company_demand_ids(organization=organization)
+    records = access_records_for_subjects(case_ids=case_ids, subject_ids=item_ids)
+    fields = ["at", "organization_name", "door", "kind", "case_references", "path", "request_id"]
+    return DataSection(tables={"reads": [record(r, fields) for r in records]})
+
+
 SECTIONS: list[tuple[str, Provider]] = [
     ("company", company_personal_data),
     ("cases", cases_personal_data),
     ("coordination", coordination_personal_data),
     ("messages", messages_personal_data),
+    ("access_log", access_log_personal_data),
 ]
 
 _throttle = GuardedCache("personal_data_export", fallback="memory")
@@ -191,7 +205,8 @@ def _readme(
         "依据《中华人民共和国个人信息保护法》第四十五条，本压缩包包含平台保存的关于本单位的全部信息：",
         "单位及验证记录、成员（姓名、手机号、电子邮箱、角色）、项目、联合申请、各专业报装案件及其办理记录、",
         "材料（元数据及文件本身）、承诺、费用与缴费、评价、许可、决定书、诉求与建议及答复、回访、",
-        "政策通知送达与阅读记录、发给本单位及其成员的消息（站内信、电子邮件、短信及所用地址）。",
+        "政策通知送达与阅读记录、发给本单位及其成员的消息（站内信、电子邮件、短信及所用地址），",
+        "以及工作人员查阅本单位个人信息的访问记录（csv/access_log/reads.csv：时间、查阅单位、途径、内容）。",
         "",
         "Under article 45 of the Personal Information Protection Law, this archive holds",
         "everything the portal keeps about your company: the company and its verification,",
@@ -199,8 +214,9 @@ def _readme(
         "requests, each utility's case with its history, documents (details and the files),",
         "commitments, fees and payments, ratings, permits, decision packages, demands and",
         "suggestions with their answers, follow-ups of ratings, policy notices sent and read,",
-        "and every message to the company or its people (inbox, e-mail and SMS, with the",
-        "address used).",
+        "every message to the company or its people (inbox, e-mail and SMS, with the address",
+        "used), and the access log: each time staff read your company's personal data",
+        "(csv/access_log/reads.csv: when, which organisation, through which door, what).",
         "",
         "文件 Files:",
         "  data.json  全部数据，机器可读（JSON，UTF-8，时间为 ISO 8601）。",

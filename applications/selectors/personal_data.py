@@ -298,3 +298,26 @@ def company_case_ids(*, organization: Organization) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def company_read_ids(*, organization: Organization) -> tuple[list[str], list[str]]:
+    """(case public ids, item public ids) of everything of the company's that staff may read:
+    its requests, and its cases, documents and projects and the company itself. The access
+    log is selected by them for the company's export (two queries)."""
+    cases = [
+        str(uuid)
+        for uuid in CombinedApplication.objects.filter(applicant=organization).values_list(
+            "uuid", flat=True
+        )
+    ]
+    items = [
+        str(uuid)
+        for uuid in ServiceApplication.objects.filter(combined__applicant=organization)
+        .values_list("uuid", flat=True)
+        .union(
+            Document.objects.filter(owner=organization).values_list("uuid", flat=True),
+            Project.objects.filter(owner=organization).values_list("uuid", flat=True),
+            all=True,
+        )
+    ]
+    return cases, [str(organization.uuid), *items]

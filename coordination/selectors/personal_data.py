@@ -134,3 +134,19 @@ def coordination_personal_data(*, organization: Organization) -> DataSection:
     }
     files = [(attachment_archive_path(a), a.file) for a in attachments if a.file]
     return DataSection(tables=tables, files=files)
+
+
+def company_demand_ids(*, organization: Organization) -> list[str]:
+    """Public ids of the company's demands and their attachments: what the access log names
+    when staff read them (one query)."""
+    return [
+        str(uuid)
+        for uuid in Demand.objects.filter(organization=organization)
+        .values_list("uuid", flat=True)
+        .union(
+            DemandAttachment.objects.filter(demand__organization=organization).values_list(
+                "uuid", flat=True
+            ),
+            all=True,
+        )
+    ]

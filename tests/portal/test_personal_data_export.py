@@ -84,7 +84,7 @@ def test_a_manager_downloads_everything_of_the_company_and_nothing_of_another(cl
 
     data = json.loads(archive.read("data.json"))
     sections = data["sections"]
-    assert list(sections) == ["company", "cases", "coordination", "messages"]
+    assert list(sections) == ["company", "cases", "coordination", "messages", "access_log"]
     assert sections["company"]["company"][0]["uuid"] == str(a["org"].uuid)
     assert sections["company"]["verification"][0]["status"] == "verified"
     members = {m["username"]: m for m in sections["company"]["members"]}
@@ -205,3 +205,32 @@ def test_the_page_asks_to_sign_in_and_speaks_both_languages(client, reference):
     assert en.status_code == 200
     assert "Your company's data" in en.content.decode()
     assert b"data-personal-data-link" in client.get("/company/").content
+
+
+def test_the_archive_holds_who_read_the_company_s_cases_and_not_another_s(client, world):
+    """The access log part: each staff read of the company's case is a row naming the reading
+    organisation and the door; a read of the other company's case is not in it."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.factories import staff_of
+
+    operator = Client()
+    operator.force_login(staff_of("csg-zhongshan", username="csg-reader"))
+    assert (
+        operator.get(reverse("staff:case", args=[world["a"]["combined"].uuid])).status_code == 200
+    )
+    gas = Client()
+    gas.force_login(staff_of("towngas-zs", username="gas-reader"))
+    assert gas.get(reverse("staff:case", args=[world["b"]["combined"].uuid])).status_code == 200
+
+    archive = _download(client, world["a"]["manager"])
+    reads = json.loads(archive.read("data.json"))["sections"]["access_log"]["reads"]
+    assert [(r["organization_name"], r["door"], r["kind"]) for r in reads] == [
+        ("中山供电局", "staff_site", "case")
+    ]
+    assert reads[0]["path"] == reverse("staff:case", args=[world["a"]["combined"].uuid])
+    rows = list(
+        csv.DictReader(io.StringIO(archive.read("csv/access_log/reads.csv").decode("utf-8-sig")))
+    )
+    assert [row["organization_name"] for row in rows] == ["中山供电局"]
