@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from applications.models import ServiceApplication
 from coordination.services import DemandInput, demand_submit
 from tests.factories import PDF_BYTES, staff_of
 from workgroups.access_log import access_records_purge
@@ -120,6 +121,21 @@ def test_every_read_of_personal_data_writes_one_row_and_public_pages_none(case, 
     expect(
         _client(operator).get(reverse("staff:case", args=[combined.uuid])),
         (*op, staff_site, AccessKind.CASE, [str(sa.uuid)], [str(combined.uuid)], [ref], ADDRESS),
+    )
+    # The queue names each case's applicant (a person's name when a person applied): one row
+    # for the page, naming every case on it.
+    queue = _client(operator).get(reverse("staff:queue"))
+    shown = list(ServiceApplication.objects.filter(operator__code="csg-zhongshan"))
+    assert shown and all(str(s.uuid) in queue.content.decode() for s in shown)
+    [row] = _rows_of(queue)
+    assert (*row[:6], sorted(row[6]), sorted(row[7]), row[8]) == (
+        *op,
+        staff_site,
+        AccessKind.CASE,
+        sorted(str(s.uuid) for s in shown),
+        sorted({str(s.combined.uuid) for s in shown}),
+        sorted({s.combined.reference for s in shown if s.combined.reference}),
+        ADDRESS,
     )
     for name in ("document_download", "document_inline"):
         response = _client(operator).get(reverse(f"applications:{name}", args=[document.uuid]))
@@ -244,7 +260,7 @@ def test_every_read_of_personal_data_writes_one_row_and_public_pages_none(case, 
     # A refused read (another operator's case) records nothing either.
     rival = _client(staff_of("zs-water", username="water-op"))
     assert rival.get(reverse("staff:case", args=[combined.uuid])).status_code == 404
-    assert AccessRecord.objects.count() == 11
+    assert AccessRecord.objects.count() == 12
 
 
 def test_the_address_is_the_trusted_proxys_view_of_the_client(case, settings):
@@ -391,7 +407,7 @@ def test_the_office_searches_every_row_a_manager_their_own_and_staff_none(logged
     assert _client(logged["clerk"]).get(url).status_code == 403
     assert (
         'href="/staff/access-log/"'
-        not in _client(logged["clerk"]).get(reverse("staff:queue")).content.decode()
+        not in _client(logged["clerk"]).get(reverse("staff:knowledge")).content.decode()
     )
 
     # Filters: organisation, case reference, kind, door, dates, address.

@@ -10,6 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from workgroups.access_log import record_access
+from workgroups.constants import AccessKind
+
 from ...constants import (
     CONNECTION_BUSINESS_TYPES,
     BusinessType,
@@ -56,6 +59,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         tab = "cases"
         filters = _filters(request.GET)
         page = _page(request, queue_for_staff(user=request.user, scope=scope, filters=filters))
+        # Each row names the applicant, a person's name when a person applied: a read of the
+        # page's cases (one access-log row for the page).
+        record_access(
+            request,
+            kind=AccessKind.CASE,
+            subjects=[sa.uuid for sa in page],
+            cases=[(sa.combined.uuid, sa.combined.reference or "") for sa in page],
+        )
     params = request.GET.copy()
     params.pop("page", None)
     return render(
