@@ -144,7 +144,7 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,  # a guard against a hang; migrate alone takes about 2 minutes on 2 cores
         check=False,
     )
 
