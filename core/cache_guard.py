@@ -21,7 +21,7 @@ import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, TypeVar
 
 import redis
 from django.conf import settings
@@ -246,9 +246,3 @@ class GuardedCache:
     def delete_many(self, keys: Iterable[str]) -> None:
         keys = list(keys)
         self.call(lambda cache: cache.delete_many(keys), deletes=keys)
-
-
-def redis_client_options() -> dict[str, Any]:
-    """The socket timeouts of the default cache, for code that talks to its Redis directly."""
-    options = cast(dict[str, Any], settings.CACHES["default"].get("OPTIONS") or {})
-    return {k: v for k, v in options.items() if k.startswith("socket_")}

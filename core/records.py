@@ -55,6 +55,11 @@ def record(obj: Any, fields: Iterable[FieldSpec]) -> Row:
     return row
 
 
+def records(objects: Iterable[Any], fields: Iterable[FieldSpec]) -> list[Row]:
+    """`record` of each object, in order."""
+    return [record(obj, fields) for obj in objects]
+
+
 def csv_cell(value: Any) -> Any:
     """A JSON value in one spreadsheet cell: structures as compact JSON text."""
     if isinstance(value, dict | list):

@@ -31,7 +31,7 @@ from django.utils import timezone
 from applications.selectors.personal_data import cases_personal_data, company_read_ids
 from coordination.selectors.personal_data import company_demand_ids, coordination_personal_data
 from core.cache_guard import GuardedCache
-from core.records import DataSection, csv_cell, record
+from core.records import DataSection, csv_cell, records
 from notifications.personal_data import messages_personal_data
 from workgroups.constants import MemberRole
 from workgroups.models import Membership, Organization, User
@@ -60,9 +60,9 @@ def access_log_personal_data(*, organization: Organization) -> DataSection:
     read and through which door, not the staff member's name (as for the cases' history)."""
     case_ids, item_ids = company_read_ids(organization=organization)
     item_ids += company_demand_ids(organization=organization)
-    records = access_records_for_subjects(case_ids=case_ids, subject_ids=item_ids)
+    access_reads = access_records_for_subjects(case_ids=case_ids, subject_ids=item_ids)
     fields = ["at", "organization_name", "door", "kind", "case_references", "path", "request_id"]
-    return DataSection(tables={"reads": [record(r, fields) for r in records]})
+    return DataSection(tables={"reads": records(access_reads, fields)})
 
 
 SECTIONS: list[tuple[str, Provider]] = [

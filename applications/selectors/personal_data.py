@@ -8,7 +8,7 @@ with the number of cases. Staff who acted on a case are named by their organisat
 
 from django.db.models import Q
 
-from core.records import DataSection, Row, record, safe_file_name
+from core.records import DataSection, record, records, safe_file_name
 from workgroups.models import Organization
 
 from ..models import (
@@ -39,10 +39,6 @@ def package_archive_path(package: DecisionPackage) -> str:
     return f"decision_packages/{package.combined.uuid}-{package.number}.pdf"
 
 
-def _rows(queryset, fields) -> list[Row]:
-    return [record(obj, fields) for obj in queryset]
-
-
 def cases_personal_data(*, organization: Organization) -> DataSection:
     """Every case-related row of the company, and its stored files."""
     combined = CombinedApplication.objects.filter(applicant=organization)
@@ -61,7 +57,7 @@ def cases_personal_data(*, organization: Organization) -> DataSection:
         .order_by("combined__submitted_at", "combined_id", "number")
     )
     tables = {
-        "projects": _rows(
+        "projects": records(
             projects.order_by("created_at", "pk"),
             [
                 "uuid",
@@ -79,7 +75,7 @@ def cases_personal_data(*, organization: Organization) -> DataSection:
                 "updated_at",
             ],
         ),
-        "combined_requests": _rows(
+        "combined_requests": records(
             combined.select_related("project", "submitted_by").order_by("submitted_at", "pk"),
             [
                 "uuid",
@@ -92,7 +88,7 @@ def cases_personal_data(*, organization: Organization) -> DataSection:
                 "registry_licence",
             ],
         ),
-        "cases": _rows(
+        "cases": records(
             cases.select_related("combined", "operator").order_by("submitted_at", "pk"),
             [
                 "uuid",
@@ -118,7 +114,7 @@ def cases_personal_data(*, organization: Organization) -> DataSection:
                 "updated_at",
             ],
         ),
-        "case_timeline": _rows(
+        "case_timeline": records(
             StateChange.objects.filter(service_application__combined__applicant=organization)
             .select_related("service_application", "actor_organization")
             .order_by("at", "pk"),
@@ -155,7 +151,7 @@ def cases_personal_data(*, organization: Organization) -> DataSection:
             }
             for document in documents
         ],
-        "document_uses": _rows(
+        "document_uses": records(
             DocumentLink.objects.filter(service_application__combined__applicant=organization)
             .select_related("service_application", "document")
             .order_by("service_application_id", "doc_type"),
@@ -165,7 +161,7 @@ def cases_personal_data(*, organization: Organization) -> DataSection:
                 ("document_uuid", "document.uuid"),
             ],
         ),
-        "licence_reviews": _rows(
+        "licence_reviews": records(
             LicenceReview.objects.filter(organization=organization)
             .select_related("document", "requested_by")
             .order_by("requested_at", "pk"),
@@ -176,7 +172,7 @@ def cases_personal_data(*, organization: Organization) -> DataSection:
                 "requested_at",
             ],
         ),
-        "commitments": _rows(
+        "commitments": records(
             Commitment.objects.filter(combined__applicant=organization)
             .select_related("combined", "wording", "signed_by", "document")
             .order_by("signed_at", "pk"),
@@ -200,7 +196,7 @@ def cases_personal_data(*, organization: Organization) -> DataSection:
                 "breach_reason",
             ],
         ),
-        "commitment_history": _rows(
+        "commitment_history": records(
             CommitmentEvent.objects.filter(commitment__combined__applicant=organization)
             .select_related("commitment")
             .order_by("at", "pk"),
@@ -213,7 +209,7 @@ def cases_personal_data(*, organization: Organization) -> DataSection:
                 "note",
             ],
         ),
-        "fee_payments": _rows(
+        "fee_payments": records(
             FeePayment.objects.filter(service_application__combined__applicant=organization)
             .select_related("service_application", "operator")
             .order_by("recorded_at", "pk"),
@@ -228,7 +224,7 @@ def cases_personal_data(*, organization: Organization) -> DataSection:
                 "recorded_at",
             ],
         ),
-        "ratings": _rows(
+        "ratings": records(
             Rating.objects.filter(organization=organization)
             .select_related("service_application", "rated_by")
             .order_by("created_at", "pk"),
@@ -241,7 +237,7 @@ def cases_personal_data(*, organization: Organization) -> DataSection:
                 "created_at",
             ],
         ),
-        "permits": _rows(
+        "permits": records(
             PermitRequest.objects.filter(service_application__combined__applicant=organization)
             .select_related("service_application", "agency")
             .order_by("issued_at", "pk"),
@@ -277,7 +273,7 @@ def cases_personal_data(*, organization: Organization) -> DataSection:
             }
             for package in packages
         ],
-        "drafts": _rows(
+        "drafts": records(
             Draft.objects.filter(owner=organization)
             .select_related("project")
             .order_by("created_at", "pk"),
@@ -288,16 +284,6 @@ def cases_personal_data(*, organization: Organization) -> DataSection:
         (package_archive_path(p), p.pdf) for p in packages if p.pdf
     ]
     return DataSection(tables=tables, files=files)
-
-
-def company_case_ids(*, organization: Organization) -> list[int]:
-    """The ids of the company's cases (service applications): what a per-case record, such as
-    the access log, is selected by for the company's export."""
-    return list(
-        ServiceApplication.objects.filter(combined__applicant=organization)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
 
 
 def company_read_ids(*, organization: Organization) -> tuple[list[str], list[str]]:

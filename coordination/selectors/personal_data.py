@@ -3,7 +3,7 @@ export, portal/personal_data.py): the demands and suggestions it submitted with 
 and files, the follow-ups of its ratings, and the policy notices it was sent and read.
 One query per table: the number of queries does not grow with the company's records."""
 
-from core.records import DataSection, Row, record, safe_file_name
+from core.records import DataSection, record, records, safe_file_name
 from workgroups.models import Organization
 
 from ..models import (
@@ -21,10 +21,6 @@ def attachment_archive_path(attachment: DemandAttachment) -> str:
     return f"demand_attachments/{attachment.demand.uuid}/{attachment.uuid}-{name}"
 
 
-def _rows(queryset, fields) -> list[Row]:
-    return [record(obj, fields) for obj in queryset]
-
-
 def coordination_personal_data(*, organization: Organization) -> DataSection:
     attachments = list(
         DemandAttachment.objects.filter(demand__organization=organization)
@@ -32,7 +28,7 @@ def coordination_personal_data(*, organization: Organization) -> DataSection:
         .order_by("created_at", "pk")
     )
     tables = {
-        "demands": _rows(
+        "demands": records(
             Demand.objects.filter(organization=organization)
             .select_related("town", "service_application", "submitted_by")
             .order_by("submitted_at", "pk"),
@@ -63,7 +59,7 @@ def coordination_personal_data(*, organization: Organization) -> DataSection:
                 "updated_at",
             ],
         ),
-        "demand_history": _rows(
+        "demand_history": records(
             DemandHistory.objects.filter(demand__organization=organization)
             .select_related("demand")
             .order_by("at", "pk"),
@@ -94,7 +90,7 @@ def coordination_personal_data(*, organization: Organization) -> DataSection:
             }
             for attachment in attachments
         ],
-        "rating_follow_ups": _rows(
+        "rating_follow_ups": records(
             FollowUp.objects.filter(organization=organization)
             .select_related("rating", "service_application")
             .order_by("submitted_at", "pk"),
@@ -114,13 +110,13 @@ def coordination_personal_data(*, organization: Organization) -> DataSection:
                 "closed_at",
             ],
         ),
-        "notices_received": _rows(
+        "notices_received": records(
             NoticeRecipient.objects.filter(organization=organization)
             .select_related("notice")
             .order_by("at", "pk"),
             [("notice_uuid", "notice.uuid"), ("title", "notice.title"), ("sent_at", "at")],
         ),
-        "notice_read_receipts": _rows(
+        "notice_read_receipts": records(
             NoticeReadReceipt.objects.filter(organization=organization)
             .select_related("notice", "reader")
             .order_by("read_at", "pk"),

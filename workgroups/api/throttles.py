@@ -1,16 +1,13 @@
 """How often a caller may call: per token (or session user), and per address when anonymous."""
 
-import functools
 import time
 
-import redis
-from django.conf import settings
 from django.core.cache import BaseCache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from core.cache_guard import GuardedCache, redis_client_options
+from core.cache_guard import GuardedCache
 from core.client_address import client_address
 
 from ..models import ApiToken
@@ -23,14 +20,6 @@ def _parse_rate(rate: str) -> tuple[int, int]:
     """DRF's rate syntax: `600/minute` -> (600, 60); the period by its first letter."""
     number, period = rate.split("/")
     return int(number), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
-
-
-@functools.cache
-def _redis_client(url: str, options: tuple[tuple[str, float], ...]) -> redis.Redis:
-    """One client (a thread-safe connection pool) per process for the cache's Redis: Django's
-    cache builds a client object for every command, which costs more than the count. It has
-    the cache's socket timeouts."""
-    return redis.Redis.from_url(url, **dict(options))
 
 
 def _count_hit(key: str, seconds: int) -> int:
@@ -46,8 +35,8 @@ def _count_hit_in(backend: BaseCache, key: str, seconds: int) -> int:
     """
     if isinstance(backend, RedisCache):
         full_key = backend.make_and_validate_key(key)
-        options = tuple(sorted(redis_client_options().items()))
-        client = _redis_client(settings.CACHES["default"]["LOCATION"], options)
+        # The cache's own client (one per pool: core/redis_cache.py), with its timeouts.
+        client = backend._cache.get_client(full_key, write=True)
         pipe = client.pipeline(transaction=False)
         pipe.incr(full_key)
         pipe.expire(full_key, seconds, nx=True)
