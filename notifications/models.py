@@ -6,9 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMModelMixin, transition
 
 from applications.models import Project
+from core.fsm import StateField
 from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.models import ApiToken, Organization, Town
@@ -79,7 +80,7 @@ class WebhookEndpoint(FSMModelMixin, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # The circuit breaker (notifications/services/circuit.py): paused after consecutive failed
     # attempts, probed with one delivery after a cool-down, delivering again when it succeeds.
-    circuit = FSMField(
+    circuit = StateField(
         _("delivery state"),
         max_length=20,
         choices=CircuitState.choices,
@@ -240,7 +241,7 @@ class DemandNotice(FSMModelMixin, models.Model):
         related_name="demand_notices",
     )
     utilities = models.JSONField(_("utilities"), default=list)
-    status = FSMField(
+    status = StateField(
         _("status"),
         max_length=20,
         choices=NoticeStatus.choices,
@@ -333,7 +334,7 @@ class Delivery(FSMModelMixin, models.Model):
     code = models.CharField(_("message code"), max_length=60, blank=True)
     params = models.JSONField(_("message parameters"), default=dict, blank=True)
     payload = models.JSONField(_("payload"), default=dict)
-    status = FSMField(
+    status = StateField(
         _("status"),
         max_length=20,
         choices=DeliveryStatus.choices,

@@ -8,9 +8,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMModelMixin, transition
 
 from core.crypto import EncryptedTextField
+from core.fsm import StateField
 from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 
@@ -588,7 +589,7 @@ class CompanyIdentity(FSMModelMixin, models.Model):
             "The code the company registered with. Empty once staff decided a dispute against it."
         ),
     )
-    status = FSMField(
+    status = StateField(
         _("verification"),
         max_length=20,
         choices=VerificationStatus.choices,
@@ -744,7 +745,7 @@ class CompanyDispute(FSMModelMixin, models.Model):
         blank=True,
         related_name="+",
     )
-    status = FSMField(
+    status = StateField(
         _("status"),
         max_length=20,
         choices=DisputeStatus.choices,

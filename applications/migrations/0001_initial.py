@@ -4,6 +4,7 @@ import applications.models.documents
 import applications.models.feedback
 import django.core.validators
 import django.utils.timezone
+import core.fsm
 import django_fsm
 import uuid
 from django.db import migrations, models
@@ -193,7 +194,7 @@ class Migration(migrations.Migration):
                 ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
                 ('permit_type', models.CharField(choices=[('planning', 'Construction planning permit for lines'), ('road_excavation', 'Urban road excavation permit'), ('road_occupation', 'Road occupation traffic safety review'), ('highway', 'Highway administration permit'), ('greening', 'Green space occupation and tree removal permit')], max_length=30, verbose_name='permit type')),
                 ('round', models.PositiveSmallIntegerField(default=1, help_text='Raised each time a returned permit is filed again.', verbose_name='round')),
-                ('status', django_fsm.FSMField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('returned', 'Returned'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], default='pending', max_length=20, protected=True, verbose_name='status')),
+                ('status', core.fsm.StateField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('returned', 'Returned'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled')], default='pending', max_length=20, protected=True, verbose_name='status')),
                 ('issued_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='issued at')),
                 ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='due at')),
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
@@ -289,7 +290,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
                 ('utility', models.CharField(choices=[('electricity', 'Electricity'), ('water', 'Water'), ('gas', 'Gas'), ('network', 'Network'), ('cable_tv', 'Cable TV')], max_length=20, verbose_name='utility')),
-                ('status', django_fsm.FSMField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('returned', 'Returned for correction'), ('rejected', 'Rejected'), ('accepted', 'Accepted'), ('surveying', 'Site survey'), ('plan_issued', 'Plan issued, awaiting confirmation'), ('permitting', 'Outside-line permits'), ('constructing', 'Construction'), ('inspecting', 'Completion inspection'), ('connected', 'Connected'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20, protected=True, verbose_name='status')),
+                ('status', core.fsm.StateField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('returned', 'Returned for correction'), ('rejected', 'Rejected'), ('accepted', 'Accepted'), ('surveying', 'Site survey'), ('plan_issued', 'Plan issued, awaiting confirmation'), ('permitting', 'Outside-line permits'), ('constructing', 'Construction'), ('inspecting', 'Completion inspection'), ('connected', 'Connected'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20, protected=True, verbose_name='status')),
                 ('details', models.JSONField(default=dict, verbose_name='utility details')),
                 ('fast_track', models.BooleanField(default=False, help_text='No survey, plan or outside-line permits.', verbose_name='fast track')),
                 ('needs_inspection', models.BooleanField(default=True, verbose_name='needs completion inspection')),

@@ -3,6 +3,7 @@
 import core.querysets
 import django.db.models.deletion
 import django.utils.timezone
+import core.fsm
 import django_fsm
 import uuid
 from django.conf import settings
@@ -24,7 +25,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
-                ('status', django_fsm.FSMField(choices=[('proposed', 'Proposed, awaiting confirmations'), ('confirmed', 'Confirmed by every operator'), ('permitted', 'Outside-line permits approved'), ('excavating', 'Excavating'), ('installed', 'Every conduit installed'), ('backfilled', 'Backfilled'), ('restored', 'Road restored'), ('cancelled', 'Cancelled')], default='proposed', max_length=20, protected=True, verbose_name='status')),
+                ('status', core.fsm.StateField(choices=[('proposed', 'Proposed, awaiting confirmations'), ('confirmed', 'Confirmed by every operator'), ('permitted', 'Outside-line permits approved'), ('excavating', 'Excavating'), ('installed', 'Every conduit installed'), ('backfilled', 'Backfilled'), ('restored', 'Road restored'), ('cancelled', 'Cancelled')], default='proposed', max_length=20, protected=True, verbose_name='status')),
                 ('road_name', models.CharField(max_length=100, verbose_name='road')),
                 ('road_segment', models.CharField(blank=True, help_text='e.g. 和清路(兴港路-濠头路)', max_length=100, verbose_name='road segment')),
                 ('route_description', models.TextField(verbose_name='route')),

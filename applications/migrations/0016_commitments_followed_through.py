@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import django_fsm
+import core.fsm
 from django.conf import settings
 from django.db import migrations, models
 
@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='commitment',
             name='status',
-            field=django_fsm.FSMField(choices=[('pending', 'Document not yet supplied'), ('submitted', 'Document supplied, awaiting verification'), ('verified', 'Kept: document verified'), ('breached', 'Broken')], default='pending', max_length=20, protected=True, verbose_name='status'),
+            field=core.fsm.StateField(choices=[('pending', 'Document not yet supplied'), ('submitted', 'Document supplied, awaiting verification'), ('verified', 'Kept: document verified'), ('breached', 'Broken')], default='pending', max_length=20, protected=True, verbose_name='status'),
         ),
         migrations.AddField(
             model_name='commitment',
@@ -110,7 +110,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='serviceapplication',
             name='status',
-            field=django_fsm.FSMField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('returned', 'Returned for correction'), ('rejected', 'Rejected'), ('accepted', 'Accepted'), ('surveying', 'Site survey'), ('plan_issued', 'Plan issued, awaiting confirmation'), ('permitting', 'Outside-line permits'), ('constructing', 'Construction'), ('inspecting', 'Completion inspection'), ('connected', 'Connected'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn'), ('suspended', 'Paused: a commitment was not kept')], default='draft', max_length=20, protected=True, verbose_name='status'),
+            field=core.fsm.StateField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('returned', 'Returned for correction'), ('rejected', 'Rejected'), ('accepted', 'Accepted'), ('surveying', 'Site survey'), ('plan_issued', 'Plan issued, awaiting confirmation'), ('permitting', 'Outside-line permits'), ('constructing', 'Construction'), ('inspecting', 'Completion inspection'), ('connected', 'Connected'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn'), ('suspended', 'Paused: a commitment was not kept')], default='draft', max_length=20, protected=True, verbose_name='status'),
         ),
         migrations.AddIndex(
             model_name='commitment',

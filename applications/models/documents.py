@@ -7,8 +7,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMModelMixin, transition
 
+from core.fsm import StateField
 from core.workflow import permitted
 from workgroups.models import Organization
 
@@ -192,7 +193,7 @@ class Commitment(FSMModelMixin, models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("signed by"), on_delete=models.PROTECT
     )
     signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
-    status = FSMField(
+    status = StateField(
         _("status"),
         max_length=20,
         choices=CommitmentStatus.choices,

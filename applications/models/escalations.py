@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMModelMixin, transition
 
+from core.fsm import StateField
 from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 
@@ -43,7 +44,7 @@ class Escalation(FSMModelMixin, models.Model):
     stage = models.CharField(_("stage"), max_length=40)
     breached_due_at = models.DateTimeField(_("missed deadline"))
     tier = models.PositiveSmallIntegerField(_("tier"), default=1)
-    status = FSMField(
+    status = StateField(
         _("status"),
         max_length=20,
         choices=EscalationStatus.choices,

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMModelMixin, transition
 
+from core.fsm import StateField
 from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.calendar import working_day_after
@@ -31,7 +32,7 @@ class JointWorksPlan(FSMModelMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="joint_works_plans",
     )
-    status = FSMField(
+    status = StateField(
         _("status"), max_length=20, choices=J.choices, default=J.PROPOSED, protected=True
     )
     lead_operator = models.ForeignKey(

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMModelMixin, transition
 
+from core.fsm import StateField
 from core.workflow import permitted
 from workgroups.models import Organization
 
@@ -45,7 +46,7 @@ class PermitRequest(FSMModelMixin, models.Model):
     round = models.PositiveSmallIntegerField(
         _("round"), default=1, help_text=_("Raised each time a returned permit is filed again.")
     )
-    status = FSMField(
+    status = StateField(
         _("status"),
         max_length=20,
         choices=PermitStatus.choices,

@@ -5,8 +5,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMModelMixin, transition
 
+from core.fsm import StateField
 from core.workflow import permitted
 from workgroups.models import Organization, Workgroup
 
@@ -69,7 +70,7 @@ class ServiceApplication(FSMModelMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="work_items",
     )
-    status = FSMField(
+    status = StateField(
         _("status"), max_length=20, choices=ServiceStatus.choices, default=S.DRAFT, protected=True
     )
     details = models.JSONField(_("utility details"), default=dict)

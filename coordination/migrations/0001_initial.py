@@ -3,6 +3,7 @@
 import coordination.models.demands
 import django.db.models.deletion
 import django.utils.timezone
+import core.fsm
 import django_fsm
 import uuid
 from django.conf import settings
@@ -41,7 +42,7 @@ class Migration(migrations.Migration):
                 ('contact_mobile', models.CharField(blank=True, max_length=20, verbose_name='contact mobile')),
                 ('contact_email', models.EmailField(blank=True, max_length=254, verbose_name='contact e-mail')),
                 ('access_nonce', models.CharField(default=coordination.models.demands._nonce, editable=False, max_length=32, verbose_name='private link nonce')),
-                ('status', django_fsm.FSMField(choices=[('submitted', 'Received'), ('acknowledged', 'Acknowledged'), ('answered', 'Answered'), ('reopened', 'Reopened'), ('closed', 'Closed')], default='submitted', max_length=20, protected=True, verbose_name='status')),
+                ('status', core.fsm.StateField(choices=[('submitted', 'Received'), ('acknowledged', 'Acknowledged'), ('answered', 'Answered'), ('reopened', 'Reopened'), ('closed', 'Closed')], default='submitted', max_length=20, protected=True, verbose_name='status')),
                 ('acknowledge_due_at', models.DateTimeField(verbose_name='acknowledge by')),
                 ('answer_due_at', models.DateTimeField(verbose_name='answer by')),
                 ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),
@@ -148,7 +149,7 @@ class Migration(migrations.Migration):
                 ('breached_due_at', models.DateTimeField(blank=True, null=True, verbose_name='missed deadline')),
                 ('reason', models.TextField(blank=True, verbose_name='reason for the referral')),
                 ('tier', models.PositiveSmallIntegerField(default=1, verbose_name='tier')),
-                ('status', django_fsm.FSMField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('resolved', 'Resolved')], default='open', max_length=20, protected=True, verbose_name='status')),
+                ('status', core.fsm.StateField(choices=[('open', 'Open'), ('acknowledged', 'Acknowledged'), ('resolved', 'Resolved')], default='open', max_length=20, protected=True, verbose_name='status')),
                 ('opened_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='opened at')),
                 ('tier_since', models.DateTimeField(default=django.utils.timezone.now, verbose_name='at this tier since')),
                 ('acknowledged_at', models.DateTimeField(blank=True, null=True, verbose_name='acknowledged at')),

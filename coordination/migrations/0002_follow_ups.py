@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import core.fsm
 import django_fsm
 import uuid
 from django.conf import settings
@@ -27,7 +28,7 @@ class Migration(migrations.Migration):
                 ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='due at')),
                 ('escalated_due_at', models.DateTimeField(blank=True, null=True, verbose_name='escalated deadline')),
                 ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
-                ('status', django_fsm.FSMField(choices=[('open', 'To call'), ('called', 'Called'), ('answered', 'Answered'), ('closed', 'Closed')], default='open', max_length=20, protected=True, verbose_name='status')),
+                ('status', core.fsm.StateField(choices=[('open', 'To call'), ('called', 'Called'), ('answered', 'Answered'), ('closed', 'Closed')], default='open', max_length=20, protected=True, verbose_name='status')),
                 ('called_at', models.DateTimeField(blank=True, null=True, verbose_name='called at')),
                 ('reached', models.CharField(blank=True, max_length=200, verbose_name='who was reached')),
                 ('cause', models.TextField(blank=True, verbose_name='cause')),

@@ -3,6 +3,7 @@
 import core.querysets
 import django.db.models.deletion
 import django.utils.timezone
+import core.fsm
 import django_fsm
 import uuid
 from django.conf import settings
@@ -31,7 +32,7 @@ class Migration(migrations.Migration):
                 ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
                 ('description', models.TextField(max_length=1000, verbose_name='what must be done')),
                 ('due_day', models.DateField(verbose_name='due working day')),
-                ('status', django_fsm.FSMField(choices=[('open', 'Not done yet'), ('done', 'Done'), ('dropped', 'Dropped')], default='open', max_length=20, protected=True, verbose_name='status')),
+                ('status', core.fsm.StateField(choices=[('open', 'Not done yet'), ('done', 'Done'), ('dropped', 'Dropped')], default='open', max_length=20, protected=True, verbose_name='status')),
                 ('done_note', models.TextField(blank=True, verbose_name='what was done')),
                 ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done at')),
                 ('drop_reason', models.TextField(blank=True, verbose_name='why it was dropped')),
@@ -86,7 +87,7 @@ class Migration(migrations.Migration):
                 ('title', models.CharField(max_length=120, verbose_name='title')),
                 ('starts_at', models.DateTimeField(verbose_name='date and time')),
                 ('place', models.CharField(max_length=200, verbose_name='place')),
-                ('status', django_fsm.FSMField(choices=[('scheduled', 'Scheduled'), ('held', 'Held'), ('published', 'Minutes published'), ('cancelled', 'Cancelled')], default='scheduled', max_length=20, protected=True, verbose_name='status')),
+                ('status', core.fsm.StateField(choices=[('scheduled', 'Scheduled'), ('held', 'Held'), ('published', 'Minutes published'), ('cancelled', 'Cancelled')], default='scheduled', max_length=20, protected=True, verbose_name='status')),
                 ('agenda_since', models.DateTimeField(blank=True, null=True, verbose_name='new matters since')),
                 ('minutes', models.TextField(blank=True, verbose_name='minutes')),
                 ('decisions', models.TextField(blank=True, verbose_name='decisions')),

@@ -4,6 +4,7 @@ import coordination.models.notices
 import core.querysets
 import django.db.models.deletion
 import django.utils.timezone
+import core.fsm
 import django_fsm
 import uuid
 from django.conf import settings
@@ -37,7 +38,7 @@ class Migration(migrations.Migration):
                 ('towns', models.JSONField(blank=True, default=list, verbose_name='towns (codes)')),
                 ('company_types', models.JSONField(blank=True, default=list, verbose_name='company types')),
                 ('case_states', models.JSONField(blank=True, default=list, verbose_name="stages of the companies' cases")),
-                ('status', django_fsm.FSMField(choices=[('draft', 'Draft'), ('scheduled', 'Scheduled'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20, protected=True, verbose_name='status')),
+                ('status', core.fsm.StateField(choices=[('draft', 'Draft'), ('scheduled', 'Scheduled'), ('published', 'Published'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20, protected=True, verbose_name='status')),
                 ('publish_at', models.DateTimeField(blank=True, null=True, verbose_name='publish at')),
                 ('published_at', models.DateTimeField(blank=True, null=True, verbose_name='published at')),
                 ('withdrawn_at', models.DateTimeField(blank=True, null=True, verbose_name='withdrawn at')),

@@ -7,9 +7,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
+from django_fsm import RETURN_VALUE, FSMModelMixin, transition
 
 from applications.models import ServiceApplication
+from core.fsm import StateField
 from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.models import Organization, Town
@@ -75,7 +76,7 @@ class Demand(FSMModelMixin, ClockedItem):
     access_nonce = models.CharField(
         _("private link nonce"), max_length=32, default=_nonce, editable=False
     )
-    status = FSMField(
+    status = StateField(
         _("status"),
         max_length=20,
         choices=DemandStatus.choices,

@@ -6,9 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMModelMixin, transition
 
 from applications.models import ServiceApplication
+from core.fsm import StateField
 from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.models import Workgroup
@@ -105,7 +106,7 @@ class ItemEscalation(FSMModelMixin, models.Model):
         related_name="+",
     )
     tier = models.PositiveSmallIntegerField(_("tier"), default=1)
-    status = FSMField(
+    status = StateField(
         _("status"),
         max_length=20,
         choices=EscalationStatus.choices,

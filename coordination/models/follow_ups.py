@@ -11,9 +11,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMModelMixin, transition
 
 from applications.models import Rating, RatingLevel, ServiceApplication
+from core.fsm import StateField
 from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.models import Organization
@@ -70,7 +71,7 @@ class FollowUp(FSMModelMixin, ClockedItem):
     organization = models.ForeignKey(
         Organization, verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="+"
     )
-    status = FSMField(
+    status = StateField(
         _("status"),
         max_length=20,
         choices=FollowUpStatus.choices,

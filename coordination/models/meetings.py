@@ -13,9 +13,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMModelMixin, transition
 
 from applications.models import Escalation, ServiceApplication
+from core.fsm import StateField
 from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.models import Organization, Workgroup
@@ -56,7 +57,7 @@ class Meeting(FSMModelMixin, models.Model):
     invited = models.ManyToManyField(
         Organization, verbose_name=_("invited organisations"), blank=True, related_name="+"
     )
-    status = FSMField(
+    status = StateField(
         _("status"),
         max_length=20,
         choices=MeetingStatus.choices,
@@ -208,7 +209,7 @@ class ActionItem(FSMModelMixin, ClockedItem):
         Organization, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
     )
     due_day = models.DateField(_("due working day"))
-    status = FSMField(
+    status = StateField(
         _("status"),
         max_length=20,
         choices=ActionItemStatus.choices,

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMModelMixin, transition
 
+from core.fsm import StateField
 from core.querysets import AppendOnlyModel, AppendOnlyQuerySet
 from core.workflow import permitted
 from workgroups.models import Organization, Workgroup
@@ -50,7 +51,7 @@ class PolicyNotice(FSMModelMixin, models.Model):
     towns = models.JSONField(_("towns (codes)"), default=list, blank=True)
     company_types = models.JSONField(_("company types"), default=list, blank=True)
     case_states = models.JSONField(_("stages of the companies' cases"), default=list, blank=True)
-    status = FSMField(
+    status = StateField(
         _("status"), max_length=20, choices=NoticeStatus.choices, default=N.DRAFT, protected=True
     )
     publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import django_fsm
+import core.fsm
 from django.conf import settings
 from django.db import migrations, models
 
@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='webhookendpoint',
             name='circuit',
-            field=django_fsm.FSMField(choices=[('delivering', 'Delivering'), ('paused', 'Paused (failing)'), ('probing', 'Probing')], default='delivering', max_length=20, protected=True, verbose_name='delivery state'),
+            field=core.fsm.StateField(choices=[('delivering', 'Delivering'), ('paused', 'Paused (failing)'), ('probing', 'Probing')], default='delivering', max_length=20, protected=True, verbose_name='delivery state'),
         ),
         migrations.AddField(
             model_name='webhookendpoint',

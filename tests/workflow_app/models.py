@@ -1,13 +1,14 @@
 from django.db import models
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import FSMModelMixin, transition
 
+from core.fsm import StateField
 from core.workflow import permitted
 
 
 class Ticket(FSMModelMixin, models.Model):
     """A test ticket: open -> done, and back with `reopen`."""
 
-    status = FSMField(default="open", protected=True)
+    status = StateField(default="open", protected=True)
     note = models.TextField(blank=True)
     history = models.JSONField(default=list)
 

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
+import core.fsm
 import django_fsm
 import uuid
 from django.conf import settings
@@ -50,7 +51,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
                 ('credit_code', models.CharField(max_length=18, verbose_name='unified social credit code')),
-                ('status', django_fsm.FSMField(choices=[('open', 'Open'), ('decided', 'Decided')], default='open', max_length=20, protected=True, verbose_name='status')),
+                ('status', core.fsm.StateField(choices=[('open', 'Open'), ('decided', 'Decided')], default='open', max_length=20, protected=True, verbose_name='status')),
                 ('opened_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='opened at')),
                 ('decided_for', models.CharField(blank=True, choices=[('holder', 'The company that registered the code first'), ('claimant', 'The company that registered it second')], max_length=20, verbose_name='decided for')),
                 ('reason', models.TextField(blank=True, verbose_name='reason')),
@@ -72,7 +73,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('credit_code', models.CharField(blank=True, help_text='The code the company registered with. Empty once staff decided a dispute against it.', max_length=18, verbose_name='claimed credit code')),
-                ('status', django_fsm.FSMField(choices=[('unverified', 'Not verified'), ('awaiting_review', 'Business licence awaiting review'), ('verified', 'Verified'), ('disputed', 'Disputed')], default='unverified', max_length=20, protected=True, verbose_name='verification')),
+                ('status', core.fsm.StateField(choices=[('unverified', 'Not verified'), ('awaiting_review', 'Business licence awaiting review'), ('verified', 'Verified'), ('disputed', 'Disputed')], default='unverified', max_length=20, protected=True, verbose_name='verification')),
                 ('verified_via', models.CharField(blank=True, choices=[('registry', 'Company registry data'), ('review', 'Business licence reviewed by staff'), ('dispute', 'Dispute decided by staff')], max_length=20, verbose_name='verified through')),
                 ('verified_at', models.DateTimeField(blank=True, null=True, verbose_name='verified at')),
                 ('review_requested_at', models.DateTimeField(blank=True, null=True, verbose_name='review requested at')),
