@@ -1,5 +1,7 @@
 """`/api/v1/work-items/`: an operator pulls its work, moves it through its stages, leases it."""
 
+from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
@@ -21,6 +23,7 @@ from ..selectors.operator import (
     history_of,
     work_item_details_for_operator,
     work_item_rows_for_operator,
+    work_item_walk_rows,
     work_items_for_operator,
 )
 from ..services import fee_payment_record, service_application_transition
@@ -39,6 +42,10 @@ from .serializers import (
 )
 
 READ, WRITE = ApiScope.WORK_ITEMS_READ.value, ApiScope.WORK_ITEMS_WRITE.value
+# The incremental sync's walk: `updated_after`, then the `next` links; nothing else asked.
+_WALK_PARAMETERS = frozenset({"updated_after", "page_size", "cursor"})
+# WorkItemFilter's own form field for `updated_after`: the walk reads it exactly as the filter.
+_UPDATED_AFTER = WorkItemFilter.base_filters["updated_after"].field
 
 
 @extend_schema_view(
@@ -83,8 +90,41 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
 
     def list(self, request, *args, **kwargs):
         # The sync's hot path: flat rows in, WorkItemRowSerializer's JSON out (work_item_rows).
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = self._walk_page(request)
+        if page is None:
+            page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(work_item_rows(page, request=request))
+
+    def _walk_page(self, request) -> "list[dict] | None":  # `list`: the action, here
+        """The page of a sync walking forward with nothing but a valid `updated_after`,
+        `page_size` and `cursor`, read without django-filter's FilterSet and form and without
+        a queryset (together about 2 ms of a 10 ms request). None for any other request:
+        the general path answers it, every error included, so both paths cannot disagree on
+        one (the tests compare their pages)."""
+        parameters = request.query_params
+        if not parameters.keys() <= _WALK_PARAMETERS:
+            return None
+        after = None
+        if "updated_after" in parameters:
+            values = parameters.getlist("updated_after")
+            if len(values) != 1 or not values[0].strip():
+                return None
+            try:
+                after = _UPDATED_AFTER.clean(values[0])
+            except ValidationError:
+                return None
+        organization = self.organization
+
+        def fetch(position: str | None, offset: int, limit: int) -> list[dict]:
+            return work_item_walk_rows(
+                organization=organization,
+                after=after,
+                position=parse_datetime(position) if position is not None else None,
+                offset=offset,
+                limit=limit,
+            )
+
+        return self.paginator.paginate_forward(request, fetch)
 
     def retrieve(self, request, *args, **kwargs):
         # The detail carries the applicant's contact and documents: a read of the case. The

@@ -1,6 +1,9 @@
 """What an operator organisation reads: its work items, as the list's flat rows and as the
 detail view's full rows, and the history of one item (the operator API and its sync)."""
 
+import datetime as dt
+
+from django.db import connections, router
 from django.db.models import Prefetch, QuerySet
 
 from workgroups.models import Organization
@@ -40,6 +43,51 @@ def work_item_rows_for_operator(*, organization: Organization) -> QuerySet:
         .order_by("updated_at", "pk")
         .values(*WORK_ITEM_ROW_FIELDS)
     )
+
+
+def _walk_sql(*, after: bool, position: bool) -> str:
+    table = ServiceApplication._meta.db_table
+    since = " AND updated_at > %s" * (int(after) + int(position))
+    # uuid as text: what the row's JSON writes, without a UUID object per row. No input is
+    # part of the text (the table's name comes from the model), only parameters.
+    return (
+        "SELECT uuid::text, utility, status, due_at, paused_since, updated_at"  # noqa: S608
+        f" FROM {table} WHERE operator_id = %s{since}"
+        " ORDER BY updated_at, id LIMIT %s OFFSET %s"
+    )
+
+
+# Built once: the walk's four shapes (with or without `updated_after`, a cursor's position).
+_WALK_SQL = {
+    (after, position): _walk_sql(after=after, position=position)
+    for after in (False, True)
+    for position in (False, True)
+}
+
+
+def work_item_walk_rows(
+    *,
+    organization: Organization,
+    after: dt.datetime | None,
+    position: dt.datetime | None,
+    offset: int,
+    limit: int,
+) -> list[dict]:
+    """One page of the incremental sync's walk: the rows of `work_item_rows_for_operator`
+    changed after `after` and after `position`, in the same order, skipping `offset`.
+
+    The same rows as that queryset filtered and sliced (the test
+    `test_the_walk_rows_match_the_list_queryset` compares them), from one SQL text built at
+    import: building, filtering and compiling the queryset cost about a millisecond of each
+    page, more than the database spends on it.
+    """
+    params: list[object] = [organization.pk]
+    params += [moment for moment in (after, position) if moment is not None]
+    params += [limit, offset]
+    sql = _WALK_SQL[after is not None, position is not None]
+    with connections[router.db_for_read(ServiceApplication)].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(WORK_ITEM_ROW_FIELDS, row, strict=True)) for row in cursor.fetchall()]
 
 
 def work_item_details_for_operator(*, organization: Organization) -> QuerySet:

@@ -5,6 +5,8 @@ it wrote itself. A cursor that was damaged, built by hand or signed with another
 naming `cursor`, never a 404, a 500 or a page from some other position.
 """
 
+from collections.abc import Callable
+
 from django.core import signing
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -43,6 +45,37 @@ class UpdatedCursorPagination(CursorPagination):
                 }
             )
         return size
+
+    def paginate_forward(
+        self, request, fetch: Callable[[str | None, int, int], list[dict]]
+    ) -> list[dict] | None:
+        """`paginate_queryset` for a walk forward (the first page, or a `next` cursor) whose
+        rows come from `fetch(position, offset, limit)`: at most `limit` rows in this
+        ordering whose first ordering field is beyond `position` (None: from the start),
+        skipping `offset`. The same page, links and errors as `paginate_queryset` over a
+        queryset of those rows, without building one. None for a `previous` cursor: the
+        caller pages its queryset instead."""
+        self.request = request
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.cursor = self.decode_cursor(request)
+        if self.cursor is not None and self.cursor.reverse:
+            return None
+        offset, position = (0, None)
+        if self.cursor is not None:
+            offset, position = self.cursor.offset, self.cursor.position
+        results = fetch(position, offset, self.page_size + 1)
+        # From here on DRF's paginate_queryset for a forward cursor, as it is.
+        self.page = list(results[: self.page_size])
+        self.has_next = len(results) > len(self.page)
+        self.next_position = (
+            self._get_position_from_instance(results[-1], self.ordering) if self.has_next else None
+        )
+        self.has_previous = position is not None or offset > 0
+        self.previous_position = position
+        if (self.has_previous or self.has_next) and self.template is not None:
+            self.display_page_controls = True
+        return self.page
 
     def encode_cursor(self, cursor: Cursor) -> str:
         tokens: dict[str, object] = {}

@@ -238,7 +238,9 @@ def test_unexpected_errors_are_logged_and_answered_as_a_problem(
     def explode(**kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(work_items, "work_item_rows_for_operator", explode)  # the list's selector
+    # The list's selectors: the general path's, and the sync walk's (a plain GET is a walk).
+    monkeypatch.setattr(work_items, "work_item_rows_for_operator", explode)
+    monkeypatch.setattr(work_items, "work_item_walk_rows", explode)
     body = _problem(operator_api.get("/api/v1/work-items/"), 500, "server_error")
     assert "fire" not in body["detail"]  # no internals leak
     assert any("database on fire" in str(r.exc_info) for r in caplog.records if r.exc_info)
