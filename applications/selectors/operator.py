@@ -2,6 +2,7 @@
 detail view's full rows, and the history of one item (the operator API and its sync)."""
 
 import datetime as dt
+from typing import Any
 
 from django.db import connections, router
 from django.db.models import Prefetch, QuerySet
@@ -81,7 +82,7 @@ def work_item_walk_rows(
     import: building, filtering and compiling the queryset cost about a millisecond of each
     page, more than the database spends on it.
     """
-    params: list[object] = [organization.pk]
+    params: list[Any] = [organization.pk]
     params += [moment for moment in (after, position) if moment is not None]
     params += [limit, offset]
     sql = _WALK_SQL[after is not None, position is not None]

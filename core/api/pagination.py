@@ -6,6 +6,7 @@ naming `cursor`, never a 404, a 500 or a page from some other position.
 """
 
 from collections.abc import Callable
+from typing import cast
 
 from django.core import signing
 from django.utils.translation import gettext as _
@@ -61,9 +62,10 @@ class UpdatedCursorPagination(CursorPagination):
         self.cursor = self.decode_cursor(request)
         if self.cursor is not None and self.cursor.reverse:
             return None
-        offset, position = (0, None)
+        offset, position = 0, None
         if self.cursor is not None:
-            offset, position = self.cursor.offset, self.cursor.position
+            # The stubs say int; the position is the text decode_cursor read back.
+            offset, position = self.cursor.offset, cast("str | None", self.cursor.position)
         results = fetch(position, offset, self.page_size + 1)
         # From here on DRF's paginate_queryset for a forward cursor, as it is.
         self.page = list(results[: self.page_size])
