@@ -2,7 +2,8 @@
 
 Layers import downwards only (docs/architecture.md), so the tracking page cannot ask the
 coordination layer for a rated utility's follow-up; instead that layer registers a panel
-provider here when its app is ready, and the page shows what the providers return. The staff
+provider here when its app is ready, and the page shows what the providers return; with it,
+the rows its panels read, so that the cached page changes when they do. The staff
 case page (a case's referrals up) and the operator's work item (its escalations) work the same
 way.
 """
@@ -14,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
@@ -28,6 +30,25 @@ def register_tracking_panel(provider: TrackingPanel) -> TrackingPanel:
     if provider not in _tracking_panels:
         _tracking_panels.append(provider)
     return provider
+
+
+# What the providers' panels read, as querysets of rows: (the request's utilities, the
+# applicant organisation) -> querysets. The tracking page is cached while none of these rows,
+# nor its own, change (applications.selectors.applicant.tracking_page_version).
+# (Organisation as its id: the page's version compiles the querysets once, core/fingerprint.py.)
+TrackingReads = Callable[[QuerySet[ServiceApplication], int], list[QuerySet]]
+_tracking_reads: list[TrackingReads] = []
+
+
+def register_tracking_reads(reads: TrackingReads) -> TrackingReads:
+    if reads not in _tracking_reads:
+        _tracking_reads.append(reads)
+    return reads
+
+
+def tracking_reads(services: QuerySet[ServiceApplication], organization: int) -> list[QuerySet]:
+    """The rows every panel provider reads for these utilities."""
+    return [qs for reads in _tracking_reads for qs in reads(services, organization)]
 
 
 def tracking_panels(request: HttpRequest, services: list[ServiceApplication]) -> dict[int, list]:

@@ -15,16 +15,19 @@ class CoordinationConfig(AppConfig):
             register_case_escalations,
             register_case_panel,
             register_tracking_panel,
+            register_tracking_reads,
         )
 
         from . import workflow  # noqa: F401
         from .selectors.staff import case_escalations
+        from .selectors.submitter import follow_up_rows_of_cases
         from .views.follow_ups import tracking_panels
         from .views.guides import guide_tracking_panels
         from .views.knowledge import know_how_panels
         from .views.referrals import case_panels
 
         register_tracking_panel(tracking_panels)
+        register_tracking_reads(follow_up_rows_of_cases)
         register_tracking_panel(guide_tracking_panels)
         register_case_panel(case_panels)
         register_case_panel(know_how_panels)

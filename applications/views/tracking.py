@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,6 +20,7 @@ from django_fsm import can_proceed
 
 from core.errors import IllegalTransition
 from core.forms import ErrorLink, error_links, error_summary, labelled
+from core.page_cache import cached_part
 from core.web import errors_to_form, maps_domain_errors
 from workgroups.selectors import sla_table
 
@@ -52,6 +54,7 @@ from ..selectors.applicant import (
 )
 from ..selectors.common import CombinedStatus, FeeStanding, combined_status, fee_standing
 from ..selectors.packages import package_ready
+from ..selectors.page_versions import tracking_page_version
 from ..services import (
     combined_application_withdraw,
     commitment_supply,
@@ -167,7 +170,7 @@ def _commitment_rows(combined: CombinedApplication, bound: dict | None) -> list[
     return rows
 
 
-def _render(request, combined, *, bound=None, status=200, error="", commitment_forms=None):
+def _body_context(request, combined, *, bound=None, error="", commitment_forms=None) -> dict:
     cards = _cards(request, combined, bound)
     commitment_rows = _commitment_rows(combined, commitment_forms)
     derived = combined_status(card.sa.status for card in cards)
@@ -177,7 +180,7 @@ def _render(request, combined, *, bound=None, status=200, error="", commitment_f
         (card.fee.outstanding_cny for card in cards if card.fee and card.fee.outstanding_cny),
         Decimal("0.00"),
     )
-    context = {
+    return {
         "combined": combined,
         "cards": cards,
         "derived": derived,
@@ -194,24 +197,52 @@ def _render(request, combined, *, bound=None, status=200, error="", commitment_f
         "packages": list(combined.decision_packages.all()),
         "can_withdraw_all": any("withdraw" in card.actions for card in cards),
         "error": error,
-        # A form that came back, or input refused without one (200); a conflict (409) is no
-        # error of the person's input.
-        "error_links": error_summary(
-            *(form for forms in (bound or {}).values() for form in forms.values()),
-            *(commitment_forms or {}).values(),
-            messages=[error] if status == HTTPStatus.OK else [],
-        ),
         "identity": company_verification(organization=request.applicant),
         "ServiceStatus": ServiceStatus,
         "PermitStatus": PermitStatus,
     }
+
+
+def _part(request, combined, **body) -> dict:
+    """What the page shows of the request: its title and its rendered body (HTML)."""
+    html = render_to_string(
+        "applications/_request_body.html", _body_context(request, combined, **body), request
+    )
+    return {"title": str(combined), "body": html}
+
+
+def _page(request, part: dict, *, status=200, error_links=()) -> HttpResponse:
+    """The page around its body: the layout, this reader's messages and the error summary."""
+    context = {**part, "error_links": list(error_links)}
     return render(request, "applications/request_detail.html", context, status=status)
+
+
+def _render(request, combined, *, bound=None, status=200, error="", commitment_forms=None):
+    """The page with forms that came back or a service's message: rendered afresh."""
+    part = _part(request, combined, bound=bound, error=error, commitment_forms=commitment_forms)
+    # A form that came back, or input refused without one (200); a conflict (409) is no
+    # error of the person's input.
+    links = error_summary(
+        *(form for forms in (bound or {}).values() for form in forms.values()),
+        *(commitment_forms or {}).values(),
+        messages=[error] if status == HTTPStatus.OK else [],
+    )
+    return _page(request, part, status=status, error_links=links)
 
 
 @require_GET
 @applicant_required
 def request_detail(request: HttpRequest, uuid) -> HttpResponse:
-    return _render(request, _combined(request, uuid))
+    """Served from the cache while none of the rows it shows changed (core/page_cache.py):
+    one query then, beside the layout's own."""
+    version = tracking_page_version(organization=request.applicant, user=request.user, uuid=uuid)
+    part = cached_part(
+        request,
+        name="tracking",
+        version=version,
+        render=lambda: _part(request, _combined(request, uuid)),
+    )
+    return _page(request, part)
 
 
 def _service(combined: CombinedApplication, sa_uuid) -> ServiceApplication:

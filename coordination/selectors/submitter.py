@@ -11,7 +11,7 @@ from applications.selectors.applicant import applicant_organization
 from workgroups.models import Organization
 
 from ..access import demand_access_valid
-from ..models import Demand, DemandHistory
+from ..models import Demand, DemandHistory, FollowUp
 
 
 def _mine(user) -> Q | None:
@@ -83,3 +83,11 @@ def cases_for_demand(*, organization: Organization | None) -> QuerySet:
         .select_related("combined__project")
         .order_by("-combined__submitted_at", "pk")
     )
+
+
+def follow_up_rows_of_cases(
+    services: QuerySet[ServiceApplication], organization: int
+) -> list[QuerySet]:
+    """The rows the tracking page's follow-up panels show (the page is cached while they stay
+    the same: applications.extensions.register_tracking_reads)."""
+    return [FollowUp.objects.filter(service_application__in=services, organization=organization)]

@@ -325,6 +325,10 @@ CACHES = {
 # deactivation clear it at once. Off without Redis: a per-process cache would not see a token
 # revoked from another process (the admin, the `api_token` command).
 API_TOKEN_CACHE_SECONDS = 60 if REDIS_URL else 0
+# Seconds a rendered part of a signed-in page (the applicant's tracking page) stays in that
+# cache (core/page_cache.py). Its key holds the digest of the rows shown, so a change shows at
+# once; this bounds how long a change of reference data (SLA, holiday, a name) waits. 0: off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}

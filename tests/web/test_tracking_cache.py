@@ -1,0 +1,186 @@
+"""The tracking page is served from the cache while the rows it shows are unchanged
+(core/page_cache.py, applications/selectors/page_versions.py)."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from guardian.shortcuts import remove_perm
+
+from applications.models import CombinedApplication, ServiceApplication
+from applications.services import service_application_transition
+from core.fingerprint import Fingerprint, stand_in_id
+from workgroups.models import CompanyIdentity
+
+pytestmark = pytest.mark.django_db
+
+PLAN = {
+    "survey_result": "现场具备接入条件",
+    "plan": "由10kV翠亨线T接,新建箱变一台",
+    "fee_quote_cny": "12800.00",
+    "required_permits": [],
+}
+
+
+@pytest.fixture
+def combined(submit):
+    return submit(["electricity", "water"])
+
+
+def _url(combined, prefix="/en"):
+    return f"{prefix}/requests/{combined.uuid}/"
+
+
+def _main(response) -> str:
+    """The page's body, without the layout around it."""
+    return re.search(r"<main.*?</main>", response.content.decode(), re.S).group(0)
+
+
+def _queries(client, url) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), response
+
+
+def test_a_second_visit_is_served_from_the_cache_in_a_few_queries(web, combined):
+    first_count, first = _queries(web, _url(combined))
+    second_count, second = _queries(web, _url(combined))
+    # Session, user, the applicant organisation, the version of the rows, and the layout's own
+    # (its membership lookups and the unread count): none of the case's twenty.
+    assert second_count <= 8 < first_count
+    assert _main(second) == _main(first)
+    assert "cards" in first.context and "cards" not in second.context  # not rendered again
+
+
+def test_an_operators_step_shows_at_once(web, combined, operator_staff):
+    web.get(_url(combined))
+    sa = combined.services.get(utility="electricity")
+    service_application_transition(
+        actor=operator_staff(sa.operator.code), service_application=sa, transition="accept"
+    )
+    assert "Accepted" in _main(web.get(_url(combined)))
+
+
+def test_a_change_made_outside_any_service_shows_at_once(web, combined):
+    """The version is a digest of the rows themselves: no signal or timestamp is needed."""
+    web.get(_url(combined))
+    ServiceApplication.objects.filter(combined=combined, utility="water").update(
+        last_reason="管网检修,请改期"
+    )
+    services = ServiceApplication.objects.filter(combined=combined)
+    services.filter(utility="water").update(status="rejected")
+    assert "管网检修,请改期" in _main(web.get(_url(combined)))
+
+
+def test_the_company_losing_its_verification_shows_at_once(web, combined, verified_org):
+    before = _main(web.get(_url(combined)))
+    assert "data-verification" not in before
+    CompanyIdentity.objects.filter(organization=verified_org).update(status="disputed")
+    after = _main(web.get(_url(combined)))
+    assert 'data-verification="disputed"' in after and after != before
+
+
+def test_an_action_the_reader_may_no_longer_take_disappears(web, combined, operator_staff):
+    sa = combined.services.get(utility="electricity")
+    for step, data in (("accept", {}), ("start_survey", {}), ("issue_plan", PLAN)):
+        sa = service_application_transition(
+            actor=operator_staff(sa.operator.code),
+            service_application=sa,
+            transition=step,
+            data=data,
+        )
+    assert "Confirm the plan and the fee" in _main(web.get(_url(combined)))
+    for holder in sa.serviceapplicationgroupobjectpermission_set.select_related("group"):
+        remove_perm("applications.act_as_applicant", holder.group, sa)
+    assert "Confirm the plan and the fee" not in _main(web.get(_url(combined)))
+
+
+def test_each_language_has_its_own_page(web, combined):
+    assert "Working days used" in _main(web.get(_url(combined, "/en")))
+    chinese = _main(web.get(_url(combined, "")))
+    assert "Working days used" not in chinese and "已用工作日" in chinese
+
+
+def test_a_new_sign_in_gets_forms_whose_tokens_it_can_send(combined, applicant, operator_staff):
+    """The forms of a cached page carry CSRF tokens of the session that rendered it; a new
+    sign-in has a new secret and must not be sent the old tokens."""
+    sa = combined.services.get(utility="electricity")
+    for step, data in (("accept", {}), ("start_survey", {}), ("issue_plan", PLAN)):
+        sa = service_application_transition(
+            actor=operator_staff(sa.operator.code),
+            service_application=sa,
+            transition=step,
+            data=data,
+        )
+    old = Client(enforce_csrf_checks=True)
+    old.force_login(applicant)
+    old.get(_url(combined))
+    new = Client(enforce_csrf_checks=True)
+    new.force_login(applicant)
+    html = new.get(_url(combined)).content.decode()
+    token = re.search(
+        rf'action="[^"]*/{sa.uuid}/confirm_plan/".*?name="csrfmiddlewaretoken" value="([^"]+)"',
+        html,
+        re.S,
+    ).group(1)
+    response = new.post(
+        f"/en/requests/{combined.uuid}/{sa.uuid}/confirm_plan/",
+        {"csrfmiddlewaretoken": token, f"c{sa.pk}-comment": "同意"},
+    )
+    assert response.status_code == 302
+    sa.refresh_from_db()
+    assert sa.fee_confirmed_at is not None  # the plan confirmed: the token was accepted
+
+
+def test_another_company_gets_404_after_the_owner_was_served(combined, web, rival):
+    web.get(_url(combined))
+    other = Client()
+    other.force_login(rival)
+    assert other.get(_url(combined)).status_code == 404
+
+
+def test_the_page_is_served_while_the_cache_does_not_answer(web, combined, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.redis_cache.PooledClientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    for _ in range(2):
+        response = web.get(_url(combined))
+        assert response.status_code == 200 and combined.reference in _main(response)
+
+
+def test_the_version_covers_every_column_and_row():
+    from workgroups.models import Organization
+
+    version = Fingerprint(lambda *, pk: [Organization.objects.filter(pk=pk)], pk=stand_in_id())
+    org = Organization.objects.order_by("pk").first()
+    before = version(pk=org.pk)
+    assert before == version(pk=org.pk)
+    Organization.objects.filter(pk=org.pk).update(name_en=org.name_en + " ")
+    changed = version(pk=org.pk)
+    assert changed != before
+    Organization.objects.filter(pk=org.pk).update(name_en=org.name_en)
+    assert version(pk=org.pk) == before
+    assert version(pk=-1) != before  # no row at all is a version of its own
+
+
+def test_a_stand_in_that_does_not_reach_the_statement_is_refused():
+    from workgroups.models import Organization
+
+    version = Fingerprint(lambda *, pk: [Organization.objects.all()], pk=stand_in_id())
+    with pytest.raises(ValueError, match="stand-in"):
+        version(pk=1)
+
+
+def test_the_cache_is_unused_on_a_database_without_digests(web, combined, monkeypatch):
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    first_count, _ = _queries(web, _url(combined))
+    second_count, second = _queries(web, _url(combined))
+    assert second_count == first_count - 1 and "cards" in second.context  # no version query
+    assert CombinedApplication.objects.filter(pk=combined.pk).exists()
