@@ -28,7 +28,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -50,7 +49,6 @@ GUIDE = BASE_DIR / "docs" / "api.md"
 RUN_LANGUAGES = {"sh", "bash", "console"}
 NOT_RUN = "not run in the walk-through"
 WRITE_EXAMPLES = os.environ.get("API_GUIDE_WRITE_EXAMPLES") == "1"
-WALK_SECONDS = 60
 
 pytestmark = pytest.mark.guide
 
@@ -278,17 +276,15 @@ def test_the_guide_runs_verbatim_and_answers_as_it_shows(_world_again, demo, liv
         "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
         "LOG_LEVEL": "WARNING",
     }
-    started = time.monotonic()
     result = subprocess.run(  # noqa: S603 - the guide's own blocks, in a scratch folder
         [shutil.which("bash") or "bash", "-c", _script(runnable, outputs)],
         cwd=work,
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=600,  # a hang guard only: the walk takes about a minute, more on a busy box
         check=False,
     )
-    took = time.monotonic() - started
     last = (outputs / "started").read_text().strip() if (outputs / "started").exists() else "?"
     if result.returncode != 0:
         failed = all_blocks[int(last)] if last.isdigit() else None
@@ -319,7 +315,6 @@ def test_the_guide_runs_verbatim_and_answers_as_it_shows(_world_again, demo, liv
     if WRITE_EXAMPLES:
         GUIDE.write_text(rewritten, encoding="utf-8")
     assert not problems, "\n".join(reversed(problems))
-    assert took < WALK_SECONDS, f"the walk-through took {took:.0f} s"
     _a_chunked_body_is_411_on_the_wire(live_server.url)
 
 
