@@ -3,7 +3,8 @@
 A page asks for its part with the version of its data (core/fingerprint.py) and a function
 that renders it. The key also holds who reads it, in which language, on which day (working
 days and deadlines count from today), and a digest of the reader's CSRF secret: the forms in a
-cached part carry tokens of that secret, so a new sign-in (a new secret) renders afresh. The
+cached part carry tokens of that secret, so a new sign-in (a new secret) renders afresh, and a
+visit without the CSRF cookie yet is rendered and not kept. The
 secret itself never leaves the process. Entries live `PAGE_CACHE_SECONDS` at most, which also
 bounds how long a change of reference data (an SLA, a holiday, a renamed operator) waits.
 
@@ -16,7 +17,6 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
 from .cache_guard import GuardedCache
@@ -29,10 +29,10 @@ def cached_part(
 ) -> Any:
     """`render()`'s value for this reader and data version, from the cache when it has it.
     A `version` of None (no digest on this database) always renders."""
-    if version is None or not settings.PAGE_CACHE_SECONDS:
+    secret = request.META.get("CSRF_COOKIE")  # from the reader's cookie (CsrfViewMiddleware)
+    if version is None or not secret or not settings.PAGE_CACHE_SECONDS:
+        # No cookie yet (a first visit): the forms get a new secret, sent with this answer.
         return render()
-    get_token(request)  # the reader's CSRF secret exists (and its cookie is sent) from now on
-    secret = request.META.get("CSRF_COOKIE", "")
     parts = (
         name,
         version,

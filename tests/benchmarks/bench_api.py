@@ -192,13 +192,18 @@ def paths(operator_id: int, since: str) -> dict[str, str]:
 
 
 def session_cookie(user) -> str:
-    """A signed-in session of `user` in the bench database, as a Cookie header."""
+    """A signed-in session of `user` in the bench database, as the Cookie header of a browser
+    (the session and the CSRF cookie)."""
     from django.conf import settings
     from django.test import Client
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    client.get("/")  # a browser holds the CSRF cookie from its first page on
+    return "; ".join(
+        f"{name}={client.cookies[name].value}"
+        for name in (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+    )
 
 
 def pages(operator_id: int) -> dict[str, tuple[str, str]]:

@@ -45,7 +45,9 @@ def _queries(client, url) -> tuple[int, object]:
     return len(queries), response
 
 
-def test_a_second_visit_is_served_from_the_cache_in_a_few_queries(web, combined):
+def test_a_visit_with_the_csrf_cookie_is_kept_and_the_next_one_served_from_it(web, combined):
+    _count, cookieless = _queries(web, _url(combined))  # sets the CSRF cookie, keeps nothing
+    assert "cards" in cookieless.context
     first_count, first = _queries(web, _url(combined))
     second_count, second = _queries(web, _url(combined))
     # Session, user, the applicant organisation, the version of the rows, and the layout's own
