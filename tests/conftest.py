@@ -1,8 +1,10 @@
 import pytest
 from django.utils import translation
+from pytest_django.plugin import blocking_manager_key
 
 from applications.models import CommitmentText
 from applications.services import combined_application_submit, commitment_text_seed
+from tests.db_template import clone_test_database
 from tests.factories import ProjectFactory, company, member_of, staff_of, submission, verify
 from workgroups.calendar import forget_cached_years
 from workgroups.models import (
@@ -52,10 +54,44 @@ def _fresh_calendar():
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The worker's database (its xdist suffix applied) is a clone of the migrated template
+    (tests/db_template.py); `django_db_keepdb` then keeps it instead of migrating anew."""
+    return clone_test_database()
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request, django_db_modify_db_settings):
+    return django_db_modify_db_settings or request.config.getvalue("reuse_db")
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the reference data once; each test's transaction then sees it for free."""
     with django_db_blocker.unblock():
         load_test_world()
+
+
+def _flushes(item: pytest.Item) -> bool:
+    """Whether the test runs outside a transaction, so that its end flushes the database."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.args[:1] == (True,)):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test flushed the database, load the world again, committed,
+    before the next test: otherwise every later test of this worker would load it anew inside
+    its own rolled-back transaction (seconds each)."""
+    result = yield
+    if nextitem is not None and _flushes(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            if not _world_complete():
+                load_test_world()
+    return result
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -58,9 +59,24 @@ def _statuses(project_code: str) -> dict[str, str]:
     return {sa.utility: sa.status for sa in combined.services.all()}
 
 
+@pytest.fixture(scope="module")
+def _demo_world(django_db_setup, django_db_blocker):
+    """`seed_demo` once for the module's tests, in a transaction rolled back after the last:
+    each test's own transaction nests in it as a savepoint, so what a test changes is undone
+    and the next one reads the demo as seeded."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        output = _seed()
+    yield output
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def seeded(db):
-    return _seed()
+def seeded(_demo_world, db):
+    return _demo_world
 
 
 def test_seed_demo_refuses_when_the_settings_forbid_demo_data(db, settings, monkeypatch):
