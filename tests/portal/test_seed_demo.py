@@ -15,7 +15,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 
 from applications.constants import PermitStatus, ServiceStatus
@@ -60,23 +60,25 @@ def _statuses(project_code: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def _demo_world(django_db_setup, django_db_blocker):
+def _demo_world(django_db_setup, django_db_blocker, tmp_path_factory):
     """`seed_demo` once for the module's tests, in a transaction rolled back after the last:
     each test's own transaction nests in it as a savepoint, so what a test changes is undone
-    and the next one reads the demo as seeded."""
-    with django_db_blocker.unblock():
+    and the next one reads the demo as seeded. Its files go to one folder for the module."""
+    media = tmp_path_factory.mktemp("demo-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
         outer = transaction.atomic()
         outer.__enter__()
         output = _seed()
-    yield output
+    yield output, media
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
         outer.__exit__(None, None, None)
 
 
 @pytest.fixture
-def seeded(_demo_world, db):
-    return _demo_world
+def seeded(_demo_world, db, settings):
+    output, settings.MEDIA_ROOT = _demo_world
+    return output
 
 
 def test_seed_demo_refuses_when_the_settings_forbid_demo_data(db, settings, monkeypatch):
