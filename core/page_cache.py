@@ -25,17 +25,24 @@ page_cache = GuardedCache("pages", fallback=None)
 
 
 def cached_part(
-    request: HttpRequest, *, name: str, version: str | None, render: Callable[[], Any]
+    request: HttpRequest,
+    *,
+    name: str,
+    version: Callable[[], str | None],
+    render: Callable[[], Any],
 ) -> Any:
-    """`render()`'s value for this reader and data version, from the cache when it has it.
-    A `version` of None (no digest on this database) always renders."""
+    """`render()`'s value for this reader and the data's `version()`, from the cache when it
+    has it. A version of None (no digest on this database) always renders."""
     secret = request.META.get("CSRF_COOKIE")  # from the reader's cookie (CsrfViewMiddleware)
-    if version is None or not secret or not settings.PAGE_CACHE_SECONDS:
+    if not secret or not settings.PAGE_CACHE_SECONDS:
         # No cookie yet (a first visit): the forms get a new secret, sent with this answer.
+        return render()
+    digest = version()
+    if digest is None:
         return render()
     parts = (
         name,
-        version,
+        digest,
         str(request.user.pk),
         translation.get_language() or "",
         timezone.localdate().isoformat(),

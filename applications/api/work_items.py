@@ -23,6 +23,7 @@ from ..selectors.operator import (
     history_of,
     work_item_details_for_operator,
     work_item_rows_for_operator,
+    work_item_walk_available,
     work_item_walk_rows,
     work_items_for_operator,
 )
@@ -102,7 +103,7 @@ class WorkItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Organiza
         the general path answers it, every error included, so both paths cannot disagree on
         one (the tests compare their pages)."""
         parameters = request.query_params
-        if not parameters.keys() <= _WALK_PARAMETERS:
+        if not parameters.keys() <= _WALK_PARAMETERS or not work_item_walk_available():
             return None
         after = None
         if "updated_after" in parameters:

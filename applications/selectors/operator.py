@@ -66,6 +66,11 @@ _WALK_SQL = {
 }
 
 
+def work_item_walk_available() -> bool:
+    """The walk's SQL is PostgreSQL's (the embedded SQLite demo takes the general path)."""
+    return connections[router.db_for_read(ServiceApplication)].vendor == "postgresql"
+
+
 def work_item_walk_rows(
     *,
     organization: Organization,

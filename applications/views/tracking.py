@@ -235,11 +235,12 @@ def _render(request, combined, *, bound=None, status=200, error="", commitment_f
 def request_detail(request: HttpRequest, uuid) -> HttpResponse:
     """Served from the cache while none of the rows it shows changed (core/page_cache.py):
     one query then, beside the layout's own."""
-    version = tracking_page_version(organization=request.applicant, user=request.user, uuid=uuid)
     part = cached_part(
         request,
         name="tracking",
-        version=version,
+        version=lambda: tracking_page_version(
+            organization=request.applicant, user=request.user, uuid=uuid
+        ),
         render=lambda: _part(request, _combined(request, uuid)),
     )
     return _page(request, part)

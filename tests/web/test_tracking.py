@@ -226,7 +226,8 @@ def _page_queries(web, combined) -> int:
     return len(queries)
 
 
-def test_the_tracking_page_costs_the_same_whatever_the_history(web, combined, move):
+def test_the_tracking_page_costs_the_same_whatever_the_history(web, combined, move, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # the cost of rendering it (test_tracking_cache: of a visit)
     short = _page_queries(web, combined)
     # A long history: every utility returned and resubmitted three times, then worked on.
     for sa in combined.services.all():
