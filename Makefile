@@ -74,7 +74,7 @@ test: $(DEV_STAMP) services lint typecheck ## Lint, type, migration and deploy c
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) collectstatic --noinput --verbosity 0
 	@test -x /usr/bin/chromium || { echo "FAIL: tests/browser need Debian's chromium: apt-get install -y chromium" >&2; exit 1; }
 	@command -v curl >/dev/null && command -v jq >/dev/null || { echo "FAIL: docs/api.md's walk-through (tests/api/test_api_guide.py) needs curl and jq: apt-get install -y curl jq" >&2; exit 1; }
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=30
 
 bench: $(DEV_STAMP) services ## Benchmarks on scratch PostgreSQL data (never part of CI): sweep, fan-out, delivery, API
 	@command -v wrk >/dev/null || { echo "FAIL: the API benchmark needs wrk: apt-get install wrk" >&2; exit 1; }
