@@ -29,13 +29,14 @@ def _digest() -> str:
     """Every migration file of every installed app, the module they import the state field
     from, and Django's version."""
     digest = hashlib.sha256(django.get_version().encode())
-    files = [BASE_DIR / "core" / "fsm.py"]
+    # Named by app and file, never by the folder of the checkout: every clone shares one.
+    files = [("core/fsm.py", BASE_DIR / "core" / "fsm.py")]
     for config in apps.get_app_configs():
         folder = Path(config.path) / "migrations"
         if folder.is_dir():
-            files += sorted(folder.glob("*.py"))
-    for path in files:
-        digest.update(str(path.relative_to(path.parents[2])).encode())
+            files += [(f"{config.label}/{path.name}", path) for path in sorted(folder.glob("*.py"))]
+    for name, path in files:
+        digest.update(name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
