@@ -1,4 +1,4 @@
-"""Building the combined request form as a browser would post it."""
+"""Building the combined request form as a browser would post it, and an operator's plan."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -27,3 +27,12 @@ def request_post(utilities, *, action="review", upload=True, commit=False, **ext
         data["commit"] = commitments
     data.update(extra)
     return data
+
+
+# An operator's survey result and plan with a fee and no outside-line permits (`issue_plan`).
+PLAN = {
+    "survey_result": "现场具备接入条件",
+    "plan": "由10kV翠亨线T接,新建箱变一台",
+    "fee_quote_cny": "12800.00",
+    "required_permits": [],
+}

@@ -7,16 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from applications.constants import ServiceStatus
 from applications.models import BAD_RATINGS, DocumentLink, Rating, RatingLevel
 from applications.services import service_application_transition
-from tests.web.helpers import pdf
+from tests.web.helpers import PLAN, pdf
 
 pytestmark = pytest.mark.django_db
-
-PLAN = {
-    "survey_result": "现场具备接入条件",
-    "plan": "由10kV翠亨线T接,新建箱变一台",
-    "fee_quote_cny": "12800.00",
-    "required_permits": [],
-}
 
 
 @pytest.fixture

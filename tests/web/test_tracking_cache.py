@@ -12,21 +12,29 @@ from guardian.shortcuts import remove_perm
 from applications.models import CombinedApplication, ServiceApplication
 from applications.services import service_application_transition
 from core.fingerprint import Fingerprint, stand_in_id
+from tests.web.helpers import PLAN
 from workgroups.models import CompanyIdentity
 
 pytestmark = pytest.mark.django_db
-
-PLAN = {
-    "survey_result": "现场具备接入条件",
-    "plan": "由10kV翠亨线T接,新建箱变一台",
-    "fee_quote_cny": "12800.00",
-    "required_permits": [],
-}
 
 
 @pytest.fixture
 def combined(submit):
     return submit(["electricity", "water"])
+
+
+@pytest.fixture
+def planned(combined, operator_staff):
+    """Electricity's plan and fee issued: the applicant's page offers to confirm them."""
+    sa = combined.services.get(utility="electricity")
+    for step, data in (("accept", {}), ("start_survey", {}), ("issue_plan", PLAN)):
+        sa = service_application_transition(
+            actor=operator_staff(sa.operator.code),
+            service_application=sa,
+            transition=step,
+            data=data,
+        )
+    return sa
 
 
 def _url(combined, prefix="/en"):
@@ -85,15 +93,8 @@ def test_the_company_losing_its_verification_shows_at_once(web, combined, verifi
     assert 'data-verification="disputed"' in after and after != before
 
 
-def test_an_action_the_reader_may_no_longer_take_disappears(web, combined, operator_staff):
-    sa = combined.services.get(utility="electricity")
-    for step, data in (("accept", {}), ("start_survey", {}), ("issue_plan", PLAN)):
-        sa = service_application_transition(
-            actor=operator_staff(sa.operator.code),
-            service_application=sa,
-            transition=step,
-            data=data,
-        )
+def test_an_action_the_reader_may_no_longer_take_disappears(web, combined, planned):
+    sa = planned
     assert "Confirm the plan and the fee" in _main(web.get(_url(combined)))
     for holder in sa.serviceapplicationgroupobjectpermission_set.select_related("group"):
         remove_perm("applications.act_as_applicant", holder.group, sa)
@@ -106,17 +107,10 @@ def test_each_language_has_its_own_page(web, combined):
     assert "Working days used" not in chinese and "已用工作日" in chinese
 
 
-def test_a_new_sign_in_gets_forms_whose_tokens_it_can_send(combined, applicant, operator_staff):
+def test_a_new_sign_in_gets_forms_whose_tokens_it_can_send(combined, applicant, planned):
     """The forms of a cached page carry CSRF tokens of the session that rendered it; a new
     sign-in has a new secret and must not be sent the old tokens."""
-    sa = combined.services.get(utility="electricity")
-    for step, data in (("accept", {}), ("start_survey", {}), ("issue_plan", PLAN)):
-        sa = service_application_transition(
-            actor=operator_staff(sa.operator.code),
-            service_application=sa,
-            transition=step,
-            data=data,
-        )
+    sa = planned
     old = Client(enforce_csrf_checks=True)
     old.force_login(applicant)
     old.get(_url(combined))
