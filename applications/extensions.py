@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
+from core.fingerprint import Stage
+
 from .models import Escalation, ServiceApplication
 
 # (request, the request's utilities) -> {service application id: rendered HTML}
@@ -32,11 +34,13 @@ def register_tracking_panel(provider: TrackingPanel) -> TrackingPanel:
     return provider
 
 
-# What the providers' panels read, as querysets of rows: (the request's utilities, the
-# applicant organisation) -> querysets. The tracking page is cached while none of these rows,
-# nor its own, change (applications.selectors.applicant.tracking_page_version).
+# What the providers' panels read, as querysets of rows: (the request's utilities, a stage of
+# the page's version whose `holds(field)` filters by them; the applicant organisation) ->
+# querysets. The
+# tracking page is cached while none of these rows, nor its own, change
+# (applications.selectors.page_versions.tracking_page_version).
 # (Organisation as its id: the page's version compiles the querysets once, core/fingerprint.py.)
-TrackingReads = Callable[[QuerySet[ServiceApplication], int], list[QuerySet]]
+TrackingReads = Callable[[Stage, int], list[QuerySet]]
 _tracking_reads: list[TrackingReads] = []
 
 
@@ -46,7 +50,7 @@ def register_tracking_reads(reads: TrackingReads) -> TrackingReads:
     return reads
 
 
-def tracking_reads(services: QuerySet[ServiceApplication], organization: int) -> list[QuerySet]:
+def tracking_reads(services: Stage, organization: int) -> list[QuerySet]:
     """The rows every panel provider reads for these utilities."""
     return [qs for reads in _tracking_reads for qs in reads(services, organization)]
 

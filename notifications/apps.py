@@ -11,4 +11,9 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # The transition tables register their machines for the models' FSM permissions.
+        from core.page_cache import register_layout_reads
+
         from . import workflow  # noqa: F401
+        from .selectors import unread_rows
+
+        register_layout_reads(unread_rows)  # the header's unread count versions cached pages

@@ -10,7 +10,7 @@ from .constants import Channel, DeliveryStatus
 from .models import Delivery, DemandNotice, DemandSignal, WebhookEndpoint
 
 
-def inbox_for(*, user: User) -> QuerySet:
+def inbox_for(*, user: User | int) -> QuerySet:
     """In-portal messages to any organisation the user acts for, newest first."""
     return (
         Delivery.objects.filter(
@@ -25,6 +25,11 @@ def inbox_for(*, user: User) -> QuerySet:
 def inbox_unread_count(*, user: User) -> int:
     """How many of the user's in-portal messages are unread (one query, on a partial index)."""
     return inbox_for(user=user).filter(read_at__isnull=True).count()
+
+
+def unread_rows(user: int) -> list[QuerySet]:
+    """The unread messages the header counts (core.page_cache.layout_reads)."""
+    return [inbox_for(user=user).filter(read_at__isnull=True).select_related(None)]
 
 
 def inbox_message(*, user: User, uuid) -> Delivery | None:

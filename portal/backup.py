@@ -64,7 +64,14 @@ DUMP = "database.dump"
 DOCUMENTS = "documents/"
 CHUNK = 1024 * 1024
 # Options Django passes to psycopg that are not libpq connection parameters.
-_NOT_LIBPQ = {"pool", "server_side_binding", "isolation_level", "assume_role", "cursor_factory"}
+_NOT_LIBPQ = {
+    "pool",
+    "server_side_binding",
+    "isolation_level",
+    "assume_role",
+    "cursor_factory",
+    "prepare_threshold",
+}
 _SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
 

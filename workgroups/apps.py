@@ -10,10 +10,16 @@ class WorkgroupsConfig(AppConfig):
 
     def ready(self) -> None:
         """Cached API tokens are dropped when the rows they depend on change; reads a request
-        left unwritten reach the access log when it finishes."""
+        left unwritten reach the access log when it finishes; the header's rows version cached
+        pages."""
+        from core.page_cache import register_layout_reads
+
         from .access_log import access_records_write_leftover
         from .api_tokens import forget_cached_token, forget_cached_tokens_of
         from .models import ApiToken, Organization, User
+        from .selectors import signed_in_rows
+
+        register_layout_reads(signed_in_rows)
 
         post_save.connect(forget_cached_token, sender=ApiToken, dispatch_uid="api_token_saved")
         post_delete.connect(forget_cached_token, sender=ApiToken, dispatch_uid="api_token_deleted")

@@ -43,6 +43,17 @@ def is_staff_member(user: User) -> bool:
     )
 
 
+def signed_in_rows(user: int) -> list[QuerySet]:
+    """The rows the header of a signed-in page shows of its reader (account_extras.signed_in):
+    the person, their memberships and organisations (core.page_cache.layout_reads)."""
+    memberships = Membership.objects.filter(user=user)
+    return [
+        User.objects.filter(pk=user),
+        memberships,
+        Organization.objects.filter(pk__in=memberships.values("organization")),
+    ]
+
+
 def sla_table(workgroup_ids: Iterable[int]) -> SlaTable:
     """Every SLA of these workgroups, keyed by (workgroup id, stage, variant)."""
     rows = SlaPolicy.objects.filter(workgroup_id__in=set(workgroup_ids)).values_list(

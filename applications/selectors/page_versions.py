@@ -9,7 +9,8 @@ import uuid as uuid_lib
 from django.contrib.auth.models import Group
 from django.db.models import Q, QuerySet
 
-from core.fingerprint import Fingerprint, stand_in_id, stand_in_uuid
+from core.fingerprint import Fingerprint, Stages, stand_in_id, stand_in_uuid
+from core.page_cache import layout_reads
 from workgroups.models import CompanyIdentity, Membership, Organization, User
 
 from ..extensions import tracking_reads
@@ -32,38 +33,52 @@ from ..models import (
 )
 
 
-def _tracking_page_rows(*, organization: int, user: int, uuid: uuid_lib.UUID) -> list[QuerySet]:
-    combined = CombinedApplication.objects.filter(applicant=organization, uuid=uuid)
-    services = ServiceApplication.objects.filter(combined__in=combined)
-    plans = JointWorksPlan.objects.filter(participants__service_application__in=services)
-    commitments = Commitment.objects.filter(combined__in=combined)
-    return [
-        combined,
-        Project.objects.filter(combined_applications__in=combined),
-        services,
-        StateChange.objects.filter(service_application__in=services),
-        PermitRequest.objects.filter(
-            Q(service_application__in=services) | Q(joint_works_plan__in=plans)
-        ),
-        DocumentLink.objects.filter(service_application__in=services),
+def _tracking_page_rows(
+    stages: Stages, *, organization: int, user: int, uuid: uuid_lib.UUID
+) -> list[QuerySet]:
+    combined = stages.stage(
+        "combined", CombinedApplication.objects.filter(applicant=organization, uuid=uuid)
+    )
+    services = stages.stage(
+        "services", ServiceApplication.objects.filter(combined.holds("combined"))
+    )
+    of_services = services.holds("service_application")
+    plans = stages.stage("plans", JointWorksParticipant.objects.filter(of_services), "plan")
+    documents = stages.stage(
+        "documents",
         Document.objects.filter(
-            Q(links__service_application__in=services) | Q(pk__in=commitments.values("document"))
+            Q(pk__in=DocumentLink.objects.filter(of_services).values("document"))
+            | Q(pk__in=Commitment.objects.filter(combined.holds("combined")).values("document"))
         ),
-        FeePayment.objects.filter(service_application__in=services),
-        commitments,
-        DecisionPackage.objects.filter(combined__in=combined),
-        Rating.objects.filter(service_application__in=services),
-        JointWorksParticipant.objects.filter(service_application__in=services),
-        plans,
+    )
+    groups = stages.stage("groups", User.groups.through.objects.filter(user=user), "group")
+    return [
+        CombinedApplication.objects.filter(combined.holds("pk")),
+        Project.objects.filter(
+            pk__in=CombinedApplication.objects.filter(combined.holds("pk")).values("project")
+        ),
+        ServiceApplication.objects.filter(services.holds("pk")),
+        StateChange.objects.filter(of_services),
+        PermitRequest.objects.filter(Q(of_services) | Q(plans.holds("joint_works_plan"))),
+        DocumentLink.objects.filter(of_services),
+        Document.objects.filter(documents.holds("pk")),
+        FeePayment.objects.filter(of_services),
+        Commitment.objects.filter(combined.holds("combined")),
+        DecisionPackage.objects.filter(combined.holds("combined")),
+        Rating.objects.filter(of_services),
+        JointWorksParticipant.objects.filter(of_services),
+        JointWorksPlan.objects.filter(plans.holds("pk")),
         # What the reader may do: the actions each utility offers them.
         ServiceApplicationUserObjectPermission.objects.filter(
-            content_object__in=services, user=user
+            services.holds("content_object"), user=user
         ),
         ServiceApplicationGroupObjectPermission.objects.filter(
-            content_object__in=services, group__user=user
+            services.holds("content_object"), groups.holds("group")
         ),
-        Group.objects.filter(user=user),
+        Group.objects.filter(groups.holds("pk")),
+        # The organisation the reader acts for; the header's rows (signed in as, unread).
         Membership.objects.filter(user=user),
+        *layout_reads(user),
         CompanyIdentity.objects.filter(organization=organization),
         *tracking_reads(services, organization),
     ]

@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from applications.constants import ServiceStatus
 from applications.models import ServiceApplication
 from applications.selectors.applicant import applicant_organization
+from core.fingerprint import Stage
 from workgroups.models import Organization
 
 from ..access import demand_access_valid
@@ -85,9 +86,8 @@ def cases_for_demand(*, organization: Organization | None) -> QuerySet:
     )
 
 
-def follow_up_rows_of_cases(
-    services: QuerySet[ServiceApplication], organization: int
-) -> list[QuerySet]:
+def follow_up_rows_of_cases(services: Stage, organization: int) -> list[QuerySet]:
     """The rows the tracking page's follow-up panels show (the page is cached while they stay
     the same: applications.extensions.register_tracking_reads)."""
-    return [FollowUp.objects.filter(service_application__in=services, organization=organization)]
+    of_cases = services.holds("service_application")
+    return [FollowUp.objects.filter(of_cases, organization=organization)]

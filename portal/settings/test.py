@@ -11,6 +11,7 @@ from .base import *  # noqa: E402, F403
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/portal")
 }
+DATABASES["default"]["OPTIONS"] = postgres_options()  # noqa: F405
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_portal")}
 # Fast hashing for tests only: the default hasher costs ~230 ms per login.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
