@@ -6,6 +6,7 @@ from applications.models import CommitmentText
 from applications.services import combined_application_submit, commitment_text_seed
 from tests.db_template import clone_test_database
 from tests.factories import ProjectFactory, company, member_of, staff_of, submission, verify
+from tests.world_snapshot import WorldSnapshot, world_restore, world_take
 from workgroups.calendar import forget_cached_years
 from workgroups.models import (
     CalendarDay,
@@ -65,10 +66,22 @@ def django_db_keepdb(request, django_db_modify_db_settings):
     return django_db_modify_db_settings or request.config.getvalue("reuse_db")
 
 
+_world: list[WorldSnapshot] = []  # this worker's, once loaded
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Load the reference data once; each test's transaction then sees it for free."""
+    """Load the reference data once; each test's transaction then sees it for free, and a
+    flush is followed by putting it back (tests/world_snapshot.py)."""
     with django_db_blocker.unblock():
+        load_test_world()
+        _world[:] = [world_take()]
+
+
+def _world_put_back() -> None:
+    if _world:
+        world_restore(_world[0])
+    else:
         load_test_world()
 
 
@@ -83,14 +96,14 @@ def _flushes(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    """After a transactional test flushed the database, load the world again, committed,
-    before the next test: otherwise every later test of this worker would load it anew inside
-    its own rolled-back transaction (seconds each)."""
+    """After a transactional test flushed the database, put the world back, committed, before
+    the next test: otherwise every later test of this worker would load it anew inside its own
+    rolled-back transaction (seconds each)."""
     result = yield
     if nextitem is not None and _flushes(item):
         with item.config.stash[blocking_manager_key].unblock():
             if not _world_complete():
-                load_test_world()
+                _world_put_back()
     return result
 
 
@@ -98,12 +111,12 @@ def pytest_runtest_teardown(item, nextitem):
 def reference(db):
     """The policy's organisations, workgroups, operators, SLAs (seed_reference).
 
-    Reloaded when a transactional test has flushed the database before this one, or left
+    Put back when a transactional test has flushed the database before this one, or left
     only part of the world behind (a live-server test may create its own organisations after
-    the flush): loading is idempotent.
+    the flush).
     """
     if not _world_complete():
-        load_test_world()
+        _world_put_back()
 
 
 def _world_complete() -> bool:
