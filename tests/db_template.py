@@ -25,12 +25,12 @@ PREFIX = "portal_test_template_"
 LOCK = Path("/tmp/portal-test-template.lock")  # noqa: S108 - one machine-wide lock, by design
 
 
-def _digest() -> str:
+def migrations_digest(*also: str) -> str:
     """Every migration file of every installed app, the module they import the state field
-    from, and Django's version."""
+    from, Django's version, and the files `also` names (paths from the checkout's root)."""
     digest = hashlib.sha256(django.get_version().encode())
     # Named by app and file, never by the folder of the checkout: every clone shares one.
-    files = [("core/fsm.py", BASE_DIR / "core" / "fsm.py")]
+    files = [(name, BASE_DIR / name) for name in ("core/fsm.py", *also)]
     for config in apps.get_app_configs():
         folder = Path(config.path) / "migrations"
         if folder.is_dir():
@@ -98,7 +98,7 @@ def clone_test_database() -> bool:
     if database["ENGINE"] != "django.db.backends.postgresql":
         return False
     name = database["TEST"].get("NAME") or f"test_{database['NAME']}"
-    template = f"{PREFIX}{_digest()}"
+    template = f"{PREFIX}{migrations_digest()}"
     with LOCK.open("a") as lock, _admin(database) as admin:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one builder; clones wait for it and for each other
         if not _exists(admin, template):

@@ -5,12 +5,22 @@ logs once and does nothing, and the public page still shows the published standa
 The test suite itself runs on PostgreSQL, so this starts fresh processes on the local
 settings with a temporary SQLite database: migrate, seed_demo, then a script that visits
 the pages as the demo users.
+
+Migrating an empty SQLite database takes a minute or two here (SQLite rebuilds a table for
+most changes of a column), so the migrated file is built once per set of migrations, like the
+PostgreSQL template (tests/db_template.py), and kept in the temporary folder; each run starts
+from a copy of it and runs `migrate` again, which must find nothing to do.
 """
 
+import fcntl
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+from tests.db_template import migrations_digest
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -144,9 +154,31 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
-        timeout=600,  # a guard against a hang; migrate alone takes about 2 minutes on 2 cores
+        timeout=600,  # a guard against a hang; migrate alone takes 1-2 minutes on 2 cores
         check=False,
     )
+
+
+def _migrated(env: dict[str, str], into: Path) -> None:
+    """`into`/portal.sqlite3 as `migrate` leaves it, from the kept copy when there is one."""
+    kept = Path(tempfile.gettempdir()) / (
+        f"portal-embedded-demo-{migrations_digest('portal/embedded_sqlite/base.py')}.sqlite3"
+    )
+    with open(f"{kept}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one builder per machine
+        if not kept.exists():
+            build = Path(tempfile.mkdtemp(prefix="portal-embedded-demo-"))
+            done = _run(["manage.py", "migrate", "-v0"], env | {"DJANGO_VAR_DIR": str(build)})
+            assert done.returncode == 0, f"migrate\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
+            assert not (build / "portal.sqlite3-wal").exists()  # all of it in the one file
+            shutil.copyfile(build / "portal.sqlite3", f"{kept}.part")
+            os.replace(f"{kept}.part", kept)
+            shutil.rmtree(build)
+            for stale in kept.parent.glob("portal-embedded-demo-*.sqlite3"):
+                if stale != kept:  # of migrations since changed
+                    stale.unlink(missing_ok=True)
+    into.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(kept, into / "portal.sqlite3")
 
 
 def test_embedded_sqlite_demo_serves_every_page_without_server_error(tmp_path):
@@ -160,7 +192,9 @@ def test_embedded_sqlite_demo_serves_every_page_without_server_error(tmp_path):
         "DJANGO_VAR_DIR": str(tmp_path / "var"),
         "PYTHONPATH": str(BASE_DIR),
     }
-    for args in (["manage.py", "migrate", "-v0"], ["manage.py", "seed_demo"], ["-c", SCRIPT]):
+    _migrated(env, tmp_path / "var")
+    migrate = ["manage.py", "migrate", "--check"]  # nothing left to apply: exits 0
+    for args in (migrate, ["manage.py", "seed_demo"], ["-c", SCRIPT]):
         done = _run(args, env)
         assert done.returncode == 0, f"{args}\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
     assert (tmp_path / "var" / "portal.sqlite3").exists()
