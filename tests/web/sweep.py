@@ -307,9 +307,11 @@ class Sweep:
     """Sends every field of every target NUL and an extreme value for its kind, once per
     distinct field (whoever reaches it first), and keeps what answered wrongly.
 
-    The admin's model forms are Django's, each field cleaned on its own: their fields get
-    their odd values all at once (one request each for NUL and for the extremes), and one
-    by one only when that answers wrongly, to name the field.
+    NUL is refused before any view reads a field (core/input_guard.py), so a target's fields
+    get it all at once, one request; one by one only when that answers wrongly, to name the
+    field. The extremes go one field at a time, since a refusal of one field would hide what
+    another does, except in the admin, whose forms and filters are Django's, each field
+    cleaned on its own: there they go all at once too.
     """
 
     client: Client
@@ -324,12 +326,12 @@ class Sweep:
             if not names:
                 continue
             odd = {name: self._extremes(target, name) for name in names}
-            if target.admin and target.method == "post":
-                self._together(target, {name: NUL for name in names})
+            self._together(target, dict.fromkeys(names, NUL))
+            if target.admin:
                 self._together(target, {name: values[0] for name, values in odd.items()})
                 continue
             for name in names:
-                for value in (NUL, *odd[name]):
+                for value in odd[name]:
                     self._one(target, name, value)
 
     def _first(self, key: tuple) -> bool:
