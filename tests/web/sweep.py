@@ -46,6 +46,8 @@ ADMIN_GENERIC = {"o", "p", "_facets", "all", "e", "_popup", "_to_field", "_chang
 _IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+")
 _MONTH = re.compile(r"\d{4}-\d{2}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The title of a page showing its error summary, in either language: said once.
+_ERROR_TITLE = re.compile(r"<title>\s*(错误：|Error:)\s*(?!错误：|Error:)")
 
 
 def shape(text: str) -> str:
@@ -289,7 +291,8 @@ def crawl(client: Client, start: Iterable[str], *, limit: int = 250) -> list[Tar
 
 @dataclasses.dataclass(frozen=True)
 class Finding:
-    """A probe answered wrongly: a server error, or a NUL not refused with a 400."""
+    """A probe answered wrongly: a server error, a NUL not refused with a 400, or a page with
+    an error summary whose title does not begin with "Error:"."""
 
     method: str
     url: str
@@ -357,7 +360,22 @@ class Sweep:
     def _send(self, target: Target, values: dict[str, str]) -> int:
         data = {**target.defaults, **{name: [value] for name, value in values.items()}}
         self.requests += 1
-        return probe(self.client, target.method, target.url, data).status_code
+        response = probe(self.client, target.method, target.url, data)
+        self._title_says_error(target, response)
+        return response.status_code
+
+    def _title_says_error(self, target: Target, response) -> None:
+        """A page that came back with its error summary says so first in its title, which a
+        screen reader reads out before anything else (WCAG 3.3.1)."""
+        if "html" not in response.get("Content-Type", ""):
+            return
+        html = response.content.decode(errors="replace")
+        summary = "data-error-summary" in html and not _ERROR_TITLE.search(html)
+        if summary and self._first(("title", target.key)):
+            status = response.status_code
+            self.findings.append(
+                Finding(target.method, target.url, "<title>", "without 'Error:'", status)
+            )
 
     def _one(self, target: Target, name: str, value: str) -> None:
         status = self._send(target, {name: value})

@@ -3,7 +3,8 @@ NUL characters and extreme values in every form field and query parameter, on Po
 
 A NUL character is refused with a 400 naming the field; an extreme value (a number past
 bigint, -1, 10^30, a month in year 0 or 9999, a date in year 10000, 100,000 characters) may
-be accepted or refused, but never with a server error.
+be accepted or refused, but never with a server error; and a page that comes back with its
+error summary begins its title with "Error:".
 
 Each probe runs in a savepoint that is rolled back (the `db` fixture, never a flush), so the
 sweep changes nothing for the tests after it.
@@ -99,9 +100,8 @@ def _sweep(people: dict, roles: list[str]) -> tuple[list[str], int]:
 
 
 def _report(findings: list[str]) -> str:
-    return f"{len(findings)} probe(s) answered wrongly (a 5xx, or NUL not refused with 400):\n" + (
-        "\n".join(findings)
-    )
+    wrong = "a 5xx, a NUL not refused with 400, or an error summary under a title without 'Error:'"
+    return f"{len(findings)} probe(s) answered wrongly ({wrong}):\n" + ("\n".join(findings))
 
 
 def test_no_odd_input_to_the_portal_or_the_staff_site_answers_a_server_error(world):
