@@ -37,7 +37,7 @@ COMPOSE_ENV := DJANGO_SECRET_KEY=$(DUMMY_SECRET_KEY) \
 PG_START := pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 REDIS_START := redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
 	--appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
-# pytest-xdist workers for `make test`: 12 to 21 minutes on this shared 2-core machine with 3 workers (a
+# pytest-xdist workers for `make test`: about 11 minutes on this shared 2-core machine with 3 workers (a
 # third worker fills the time the others wait on subprocesses, browsers and sockets).
 PYTEST_WORKERS ?= 3
 PORT_OPEN := $(PY) -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)'

@@ -28,8 +28,12 @@ and p95 169 ms at 4 connections, against 118 req/s and p95 55 ms with 4 sync wor
 workers are gunicorn's default and the recommended class behind a buffering proxy (nginx), and
 with 2 per core one runs Python while another waits on PostgreSQL.
 
-Each run also reports the CPU its gunicorn workers, PostgreSQL and wrk spent per request.
-BENCH_WORK_ITEMS, BENCH_HISTORY_PER_ITEM and BENCH_SECONDS shorten a run while iterating.
+Each measurement also reports the CPU its gunicorn workers, PostgreSQL and wrk spent per
+request. The box's CPU steal moves a single measurement by a fifth either way, so the run
+measures every path BENCH_ROUNDS times (default 3), in turn, and judges the median of the
+rounds' ratios: a view and its comparison are measured seconds apart in each round.
+BENCH_WORK_ITEMS, BENCH_HISTORY_PER_ITEM, BENCH_SECONDS and BENCH_ROUNDS shorten a run while
+iterating.
 """
 
 import datetime as dt
@@ -39,6 +43,7 @@ import resource
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,6 +61,7 @@ THREADS = int(os.environ.get("BENCH_THREADS", "2"))  # gthread only
 # Concurrent walkers: 1 = one operator's sync alone (service time); WORKERS = every worker busy.
 CONCURRENCY = [int(n) for n in os.environ.get("BENCH_CONCURRENCY", f"1,{WORKERS}").split(",")]
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))  # ratios are the median of the rounds
 PAGE_SIZE = 100
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -411,13 +417,15 @@ def main() -> None:
                 assert answer.status == 200, (name, answer.status)
         for path, cookie in runs.values():  # warm every worker: imports, connections, caches
             wrk(server.pid, base, path, script, token, 3, WORKERS, cookie)
-        results = {
-            connections: {
-                name: wrk(server.pid, base, path, script, token, SECONDS, connections, cookie)
-                for name, (path, cookie) in runs.items()
-            }
-            for connections in CONCURRENCY
-        }
+        # Rounds, each measuring every path once in turn: a view and the one it is compared
+        # with run seconds apart, so a spell of CPU steal on this shared box weighs on both.
+        results: dict[int, dict[str, list[dict]]] = {c: {n: [] for n in runs} for c in CONCURRENCY}
+        for connections in CONCURRENCY:
+            for _round in range(ROUNDS):
+                for name, (path, cookie) in runs.items():
+                    results[connections][name].append(
+                        wrk(server.pid, base, path, script, token, SECONDS, connections, cookie)
+                    )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
@@ -444,12 +452,19 @@ RATIOS = [
 ]
 
 
-def report(results: dict[int, dict[str, dict]]) -> None:
+def _median_run(rounds: list[dict]) -> dict:
+    """The round of median throughput, as the table's row."""
+    return sorted(rounds, key=lambda stats: stats["rps"])[len(rounds) // 2]
+
+
+def report(rounds: dict[int, dict[str, list[dict]]]) -> None:
+    results = {c: {n: _median_run(r) for n, r in runs.items()} for c, runs in rounds.items()}
     print()
     print(
         f"HTTP: one gunicorn, {WORKERS} {WORKER_CLASS} workers"
         + (f" x {THREADS} threads" if WORKER_CLASS == "gthread" else "")
-        + f", wrk ({SECONDS} s a run; API walks follow `next` over pages of {PAGE_SIZE}), one run"
+        + f", wrk ({SECONDS} s a run; API walks follow `next` over pages of {PAGE_SIZE}), "
+        + f"{ROUNDS} round(s) of every path in turn; each row is its round of median req/s"
     )
     print(
         f"  {'':52} {'p50':>8} {'p95':>8} {'p99':>8} {'req/s':>8} {'errors':>7}"
@@ -457,7 +472,7 @@ def report(results: dict[int, dict[str, dict]]) -> None:
     )
     for connections, runs in results.items():
         for name, stats in runs.items():
-            failed = stats["non_2xx"] + stats["socket_errors"]
+            failed = sum(s["non_2xx"] + s["socket_errors"] for s in rounds[connections][name])
             print(
                 f"  {connections} conn  {LABELS[name]:44} {stats['p50_us'] / 1000:6.1f}ms "
                 f"{stats['p95_us'] / 1000:6.1f}ms {stats['p99_us'] / 1000:6.1f}ms "
@@ -466,40 +481,52 @@ def report(results: dict[int, dict[str, dict]]) -> None:
             )
     print()
     print(
-        "Ratios of throughput, measured in this run (targets), and of the server's CPU per "
-        "request (less noisy on a shared box):"
+        "Ratios of throughput, the median of the rounds' (targets; each round's in brackets), "
+        "and of the server's CPU per request (less noisy on a shared box):"
     )
     missed = []
     summary: dict[str, dict] = {}
-    for connections, runs in results.items():
+    for connections, runs in rounds.items():
         for label, measured, against, target in RATIOS:
-            ratio = runs[measured]["rps"] / runs[against]["rps"]
-            cpu = runs[against]["cpu_ms"]["server"] / max(runs[measured]["cpu_ms"]["server"], 1e-9)
+            pairs = list(zip(runs[measured], runs[against], strict=True))
+            each = [m["rps"] / a["rps"] for m, a in pairs]
+            ratio = statistics.median(each)
+            cpu = statistics.median(
+                a["cpu_ms"]["server"] / max(m["cpu_ms"]["server"], 1e-9) for m, a in pairs
+            )
             judged = connections == WORKERS and target is not None
             verdict = ""
             if judged:
                 verdict = f"target >= {target:.0%}: {'met' if ratio >= target else 'MISSED'}"
                 missed.append(ratio < target)
-            print(f"  {connections} conn  {label:40} {ratio:6.0%}  (CPU {cpu:4.0%})   {verdict}")
+            rounds_text = " ".join(f"{r:.0%}" for r in each)
+            print(
+                f"  {connections} conn  {label:40} {ratio:6.0%}  (CPU {cpu:4.0%}) "
+                f"[{rounds_text}]  {verdict}"
+            )
             summary.setdefault(str(connections), {})[measured] = {
                 "ratio": round(ratio, 3),
+                "rounds": [round(r, 3) for r in each],
                 "server_cpu_ratio": round(cpu, 3),
                 "against": against,
                 "target": target if judged else None,
             }
         if connections == WORKERS:
-            p95 = runs["api"]["p95_us"] / 1000
+            p95s = [stats["p95_us"] / 1000 for stats in runs["api"]]
+            p95 = statistics.median(p95s)
             met = p95 < P95_TARGET_MS
             missed.append(not met)
+            rounds_text = " ".join(f"{p:.1f}" for p in p95s)
             print(
-                f"  {connections} conn  {'operator list p95':40} {p95:5.1f}ms  target < "
-                f"{P95_TARGET_MS:.0f} ms: {'met' if met else 'MISSED'}"
+                f"  {connections} conn  {'operator list p95 (median of the rounds)':40} "
+                f"{p95:5.1f}ms [{rounds_text}]  target < {P95_TARGET_MS:.0f} ms: "
+                f"{'met' if met else 'MISSED'}"
             )
     errors = {
-        f"{c} conn {n}": s["non_2xx"] + s["socket_errors"]
-        for c, runs in results.items()
-        for n, s in runs.items()
-        if s["non_2xx"] + s["socket_errors"]
+        f"{c} conn {n}": failed
+        for c, runs in rounds.items()
+        for n, stats in runs.items()
+        if (failed := sum(s["non_2xx"] + s["socket_errors"] for s in stats))
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(
@@ -508,8 +535,9 @@ def report(results: dict[int, dict[str, dict]]) -> None:
                 "workers": WORKERS,
                 "worker_class": WORKER_CLASS,
                 "seconds": SECONDS,
+                "rounds": ROUNDS,
                 "work_items": TOTAL,
-                "runs": {str(c): runs for c, runs in results.items()},
+                "runs": {str(c): runs for c, runs in rounds.items()},
                 "ratios": summary,
                 "errors": errors,
                 "all_targets_met": not any(missed) and not errors,
