@@ -26,7 +26,6 @@ from django.db import connection
 from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import BooleanField, F, Func, QuerySet
-from django.db.models.expressions import RawSQL
 
 # Stand-ins for the values a statement is compiled with: no real id or public id is ever these.
 _STAND_IN_IDS = iter(range(-7_000_001, -7_001_000, -1))
@@ -45,10 +44,6 @@ class Stage:
 
     def __init__(self, table: str) -> None:
         self.table = table  # quoted
-
-    def ids(self) -> RawSQL:
-        """As a value for `pk__in=` or `field__in=` of a stage that has joins of its own."""
-        return RawSQL(f'SELECT "key" FROM {self.table}', [])  # noqa: S608, S611 (a name of ours)
 
     def holds(self, field: str) -> Func:
         """A condition for `filter()`: `field` is one of these keys. As `= ANY(ARRAY(...))`,
