@@ -36,8 +36,7 @@ def register_tracking_panel(provider: TrackingPanel) -> TrackingPanel:
 
 # What the providers' panels read, as querysets of rows: (the request's utilities, a stage of
 # the page's version whose `holds(field)` filters by them; the applicant organisation) ->
-# querysets. The
-# tracking page is cached while none of these rows, nor its own, change
+# querysets. The tracking page is cached while none of these rows, nor its own, change
 # (applications.selectors.page_versions.tracking_page_version).
 # (Organisation as its id: the page's version compiles the querysets once, core/fingerprint.py.)
 TrackingReads = Callable[[Stage, int], list[QuerySet]]

@@ -10,9 +10,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        # The transition tables register their machines for the models' FSM permissions.
         from core.page_cache import register_layout_reads
 
+        # The transition tables register their machines for the models' FSM permissions.
         from . import workflow  # noqa: F401
         from .selectors import unread_rows
 

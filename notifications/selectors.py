@@ -29,7 +29,7 @@ def inbox_unread_count(*, user: User) -> int:
 
 def unread_rows(user: int) -> list[QuerySet]:
     """The unread messages the header counts (core.page_cache.layout_reads)."""
-    return [inbox_for(user=user).filter(read_at__isnull=True).select_related(None)]
+    return [inbox_for(user=user).filter(read_at__isnull=True)]
 
 
 def inbox_message(*, user: User, uuid) -> Delivery | None:

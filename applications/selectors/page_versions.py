@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from core.fingerprint import Fingerprint, Stages, stand_in_id, stand_in_uuid
 from core.page_cache import layout_reads
-from workgroups.models import CompanyIdentity, Membership, Organization, User
+from workgroups.models import CompanyIdentity, Organization, User
 
 from ..extensions import tracking_reads
 from ..models import (
@@ -76,8 +76,8 @@ def _tracking_page_rows(
             services.holds("content_object"), groups.holds("group")
         ),
         Group.objects.filter(groups.holds("pk")),
-        # The organisation the reader acts for; the header's rows (signed in as, unread).
-        Membership.objects.filter(user=user),
+        # The header's rows: who is signed in, for which organisation (the one the reader acts
+        # for: their memberships), and their unread messages.
         *layout_reads(user),
         CompanyIdentity.objects.filter(organization=organization),
         *tracking_reads(services, organization),

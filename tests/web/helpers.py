@@ -3,6 +3,7 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from applications.registry import DOCUMENT_RULES, documents_required
+from applications.services import service_application_transition
 from tests.factories import DETAILS, PDF_BYTES
 
 
@@ -36,3 +37,12 @@ PLAN = {
     "fee_quote_cny": "12800.00",
     "required_permits": [],
 }
+
+
+def plan_issued(sa, *, actor, plan=PLAN):
+    """`sa` accepted, surveyed and given `plan` by `actor`, its operator's staff."""
+    for step, data in (("accept", {}), ("start_survey", {}), ("issue_plan", plan)):
+        sa = service_application_transition(
+            actor=actor, service_application=sa, transition=step, data=data
+        )
+    return sa

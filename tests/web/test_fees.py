@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from applications.constants import PaymentSource
 from applications.models import CombinedApplication, Draft, FeePayment
-from applications.services import fee_payment_record, service_application_transition
+from applications.services import fee_payment_record
 from tests.factories import staff_of
-from tests.web.helpers import request_post
+from tests.web.helpers import plan_issued, request_post
 
 pytestmark = pytest.mark.django_db
 
@@ -36,13 +36,7 @@ def quoted(combined, operator_staff):
     """Both utilities surveyed and quoted (electricity itemised, water a single sum)."""
     for sa in combined.services.all():
         plan = PLAN if sa.utility == "electricity" else {**PLAN, "fee_items": ""}
-        for name, data in (("accept", {}), ("start_survey", {}), ("issue_plan", plan)):
-            sa = service_application_transition(
-                actor=operator_staff(sa.operator.code),
-                service_application=sa,
-                transition=name,
-                data=data,
-            )
+        plan_issued(sa, actor=operator_staff(sa.operator.code), plan=plan)
     return {sa.utility: sa for sa in combined.services.all()}
 
 

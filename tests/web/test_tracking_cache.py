@@ -16,7 +16,7 @@ from core.fingerprint import Fingerprint, stand_in_id
 from notifications.constants import Channel
 from notifications.models import Delivery
 from notifications.services import facts_process
-from tests.web.helpers import PLAN
+from tests.web.helpers import plan_issued
 from workgroups.models import CompanyIdentity, Organization
 
 pytestmark = pytest.mark.django_db
@@ -31,14 +31,7 @@ def combined(submit):
 def planned(combined, operator_staff):
     """Electricity's plan and fee issued: the applicant's page offers to confirm them."""
     sa = combined.services.get(utility="electricity")
-    for step, data in (("accept", {}), ("start_survey", {}), ("issue_plan", PLAN)):
-        sa = service_application_transition(
-            actor=operator_staff(sa.operator.code),
-            service_application=sa,
-            transition=step,
-            data=data,
-        )
-    return sa
+    return plan_issued(sa, actor=operator_staff(sa.operator.code))
 
 
 def _url(combined, prefix="/en"):
